@@ -1,0 +1,149 @@
+//! The command line as given: which options, with which values, and the leftover words.
+
+use super::options::{OptionSpec, closest, lookup};
+use crate::error::{Error, Result};
+
+/// Options whose command takes the leftover words (a command to run, a database file).
+const TAKES_LEFTOVERS: &[&str] = &["-runstep", "-envcap", "-envdelta"];
+
+/// Parsed options, in command-line order; a repeated option's last value wins.
+#[derive(Debug, Default)]
+pub struct Args {
+    given: Vec<(&'static OptionSpec, Option<String>)>,
+    /// Words that are not options or option values.
+    pub leftovers: Vec<String>,
+}
+
+impl Args {
+    /// Parses the words after the program name.
+    pub fn parse(words: &[String]) -> Result<Args> {
+        let mut args = Args::default();
+        let mut unknown: Vec<&str> = Vec::new();
+        let mut i = 0;
+        while i < words.len() {
+            let word = words[i].as_str();
+            if word == "--" {
+                args.leftovers.extend(words[i + 1..].iter().cloned());
+                break;
+            }
+            match lookup(word) {
+                Some(spec) => match spec.value {
+                    Some(placeholder) => {
+                        let Some(value) = words.get(i + 1) else {
+                            return Err(Error::usage(format!(
+                                "option `{word}` needs a value: {word} {placeholder}"
+                            )));
+                        };
+                        args.given.push((spec, Some(value.clone())));
+                        i += 2;
+                    }
+                    None => {
+                        args.given.push((spec, None));
+                        i += 1;
+                    }
+                },
+                None => {
+                    if word.len() > 1 && (word.starts_with('-') || word.starts_with(':')) {
+                        unknown.push(word);
+                    }
+                    args.leftovers.push(word.to_string());
+                    i += 1;
+                }
+            }
+        }
+        if !args.leftovers.is_empty() && !TAKES_LEFTOVERS.iter().any(|o| args.has(o)) {
+            return Err(match unknown.first() {
+                Some(word) => {
+                    let mut err = Error::usage(format!("unknown option `{word}`"));
+                    if let Some(near) = closest(word) {
+                        err = err.note(format!("did you mean `{near}`?"));
+                    }
+                    err.note("`megatest -h` lists every option")
+                }
+                None => Error::usage(format!("unexpected argument `{}`", args.leftovers[0]))
+                    .note("only -runstep, -envcap and -envdelta take extra words"),
+            });
+        }
+        Ok(args)
+    }
+
+    /// Whether the option (named as in the table, e.g. `-run`) was given.
+    pub fn has(&self, name: &str) -> bool {
+        self.given.iter().any(|(s, _)| s.name == name)
+    }
+
+    /// The last value given for an option.
+    pub fn value(&self, name: &str) -> Option<&str> {
+        self.given
+            .iter()
+            .rev()
+            .find(|(s, _)| s.name == name)
+            .and_then(|(_, v)| v.as_deref())
+    }
+
+    /// The options given, in order.
+    pub fn given(&self) -> impl Iterator<Item = &'static OptionSpec> + '_ {
+        self.given.iter().map(|(s, _)| *s)
+    }
+
+    /// Every spelling of every given option with its value, for Scheme's `args:get-arg`.
+    pub fn for_scheme(&self) -> Vec<(String, Option<String>)> {
+        self.given
+            .iter()
+            .flat_map(|(spec, value)| {
+                std::iter::once(spec.name)
+                    .chain(spec.aliases.iter().copied())
+                    .map(move |name| (name.to_string(), value.clone()))
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exit_code;
+
+    fn parse(line: &str) -> Result<Args> {
+        let words: Vec<String> = line.split_whitespace().map(str::to_string).collect();
+        Args::parse(&words)
+    }
+
+    #[test]
+    fn megatest_style() {
+        let a =
+            parse("-run -target a/b :runname r1 --testpatt -x -debug 2 -state A -state B").unwrap();
+        assert!(a.has("-run"));
+        assert_eq!(a.value("-target"), Some("a/b"));
+        assert_eq!(a.value("-runname"), Some("r1"));
+        assert_eq!(
+            a.value("-testpatt"),
+            Some("-x"),
+            "values are taken verbatim"
+        );
+        assert_eq!(a.value("-state"), Some("B"), "the last one wins");
+        assert!(
+            a.for_scheme()
+                .contains(&(":runname".to_string(), Some("r1".to_string())))
+        );
+    }
+
+    #[test]
+    fn errors() {
+        let e = parse("-show-config -sectoin s").unwrap_err();
+        assert_eq!(e.exit_code, exit_code::USAGE);
+        assert_eq!(e.message, "unknown option `-sectoin`");
+        assert!(e.notes[0].contains("-section"));
+        let e = parse("-show-config -target").unwrap_err();
+        assert!(e.message.contains("`-target` needs a value"));
+        let e = parse("-show-config stray").unwrap_err();
+        assert_eq!(e.message, "unexpected argument `stray`");
+    }
+
+    #[test]
+    fn leftovers_for_runstep() {
+        let a = parse("-runstep s1 ls -l -m msg").unwrap();
+        assert_eq!(a.leftovers, ["ls", "-l"]);
+        assert_eq!(a.value("-m"), Some("msg"));
+    }
+}

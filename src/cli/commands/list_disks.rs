@@ -1,0 +1,17 @@
+//! `-list-disks`: `name => path` for each `[disks]` entry.
+
+use crate::cli::dispatch::Flow;
+use crate::cli::{output, session::Session};
+use crate::error::Result;
+
+/// Prints the disks.
+pub fn run(session: &mut Session) -> Result<Flow> {
+    let area = session.area()?;
+    let text: String = area
+        .disks()
+        .iter()
+        .map(|(name, path)| format!("{name} => {path}\n"))
+        .collect();
+    output::print(&text);
+    Ok(Flow::Continue)
+}

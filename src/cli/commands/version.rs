@@ -1,0 +1,17 @@
+//! `-version`: the Megatest version this is compatible with, then this program's own.
+
+use crate::cli::dispatch::Flow;
+use crate::cli::{output, session::Session};
+use crate::error::Result;
+
+/// The Megatest release whose behaviour this port follows.
+pub const MEGATEST_VERSION: &str = "1.6501";
+
+/// Prints the version and stops.
+pub fn run(_: &mut Session) -> Result<Flow> {
+    output::println(&format!(
+        "{MEGATEST_VERSION} (megatest-rs {})",
+        env!("CARGO_PKG_VERSION")
+    ));
+    Ok(Flow::Stop)
+}

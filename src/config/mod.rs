@@ -1,0 +1,18 @@
+//! The config language shared by megatest.config, runconfigs.config and testconfig files
+//! (spec §1): line reading, `#{...}` expansion, classification, includes, sections.
+
+mod expand;
+mod grammar;
+mod lines;
+mod model;
+mod paths;
+mod reader;
+#[cfg(test)]
+mod reader_tests;
+mod wildcard;
+
+pub use expand::HELPERS;
+pub use model::{Config, Entry, Origin, Section};
+pub use paths::{nice_path, normalize};
+pub(crate) use reader::io_reason;
+pub use reader::{ReadOptions, SectionHook, SystemPolicy, read_file, read_file_into, read_str};

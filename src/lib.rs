@@ -1,0 +1,18 @@
+//! Megatest, re-built in Rust: the library behind the `megatest` and `logpro` binaries.
+//!
+//! The modules follow the data flow of a run: `cli` turns argv into an invocation, `area`
+//! finds and reads the area's configs (through `config`, the config language), and the
+//! `scheme` host evaluates the Scheme that configs, rule files and triggers contain.
+
+pub mod area;
+pub mod cli;
+pub mod config;
+pub mod diag;
+pub mod entry;
+pub mod environ;
+pub mod error;
+pub mod exit_code;
+pub mod log;
+pub mod report;
+pub mod scheme;
+pub mod shell;

@@ -1,0 +1,414 @@
+//! The Scheme engine: created on first use, once per thread that needs it (megatest's logic
+//! runs on one thread), with the prelude loaded; evaluations are guarded against panics,
+//! runaway loops and stack-overflowing nesting.
+
+use super::prepass::{self, Prepared};
+use super::watchdog::Watchdog;
+use super::{builtins, conc};
+use crate::config::Config;
+use std::cell::{Cell, RefCell};
+use std::mem::ManuallyDrop;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+use steel::rerrs::SteelErr;
+use steel::rvals::{IntoSteelVal, SteelVal};
+use steel::steel_vm::engine::Engine;
+
+const PRELUDE: &[(&str, &str)] = &[
+    (
+        "prelude/chicken.scm",
+        include_str!("../../prelude/chicken.scm"),
+    ),
+    (
+        "prelude/megatest.scm",
+        include_str!("../../prelude/megatest.scm"),
+    ),
+];
+
+/// How long `#{scheme ...}` may run before it is interrupted, unless
+/// `MEGATEST_SCHEME_TIMEOUT` (seconds) says otherwise.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+
+static CREATED: AtomicBool = AtomicBool::new(false);
+
+thread_local! {
+    // Never dropped: steel's own thread-locals may be gone when this one is destroyed.
+    static HOST: RefCell<Option<ManuallyDrop<Host>>> = const { RefCell::new(None) };
+    static EXPECTING_PANIC: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether a panic now comes from user Scheme under evaluation (and is handled there).
+pub fn panics_are_expected() -> bool {
+    EXPECTING_PANIC.with(Cell::get)
+}
+
+/// Whether this process has created a Scheme engine.
+pub fn engine_created() -> bool {
+    CREATED.load(Ordering::Relaxed)
+}
+
+/// A failed evaluation: the message, and the byte span in the evaluated source when known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchemeError {
+    /// What went wrong.
+    pub message: String,
+    /// Byte range in the source given to the evaluator.
+    pub span: Option<(usize, usize)>,
+    /// Further explanation.
+    pub notes: Vec<String>,
+}
+
+impl SchemeError {
+    fn plain(message: impl Into<String>) -> Self {
+        SchemeError {
+            message: message.into(),
+            span: None,
+            notes: Vec::new(),
+        }
+    }
+}
+
+/// The engine and what guards it.
+pub struct Host {
+    engine: Engine,
+    watchdog: Watchdog,
+    timeout: Duration,
+}
+
+/// Runs `f` with this thread's host, creating it first if needed.
+pub fn with_host<R>(f: impl FnOnce(&mut Host) -> Result<R, SchemeError>) -> Result<R, SchemeError> {
+    HOST.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        if slot.is_none() {
+            *slot = Some(ManuallyDrop::new(Host::create()?));
+        }
+        let host = slot.as_mut().expect("created above");
+        let result = f(host);
+        if matches!(&result, Err(e) if e.message.starts_with(PANIC_PREFIX)) {
+            // Steel's state after a panic is unknown: start afresh next time.
+            *slot = None;
+        }
+        result
+    })
+}
+
+const PANIC_PREFIX: &str = "internal error in the Scheme engine";
+
+impl Host {
+    fn create() -> Result<Host, SchemeError> {
+        crate::debug!(2, "creating the Scheme engine");
+        let started = std::time::Instant::now();
+        let mut engine = Engine::new();
+        builtins::register(&mut engine);
+        for (name, source) in PRELUDE {
+            engine.run(*source).map_err(|e| {
+                SchemeError::plain(format!("the built-in {name} does not load: {e}"))
+            })?;
+        }
+        let watchdog = Watchdog::start(engine.get_thread_state_controller());
+        CREATED.store(true, Ordering::Relaxed);
+        crate::debug!(
+            2,
+            "Scheme engine ready in {} ms",
+            started.elapsed().as_millis()
+        );
+        let timeout = crate::environ::var("MEGATEST_SCHEME_TIMEOUT")
+            .and_then(|s| s.trim().parse::<f64>().ok())
+            .filter(|s| *s > 0.0)
+            .map_or(DEFAULT_TIMEOUT, Duration::from_secs_f64);
+        Ok(Host {
+            engine,
+            watchdog,
+            timeout,
+        })
+    }
+
+    /// Evaluates `source` (after the pre-pass); one value per top-level form.
+    pub fn eval(&mut self, source: &str) -> Result<Vec<SteelVal>, SchemeError> {
+        let prepared = prepass::prepare(source).map_err(|e| SchemeError {
+            message: e.message,
+            span: Some((e.offset, e.offset + 1)),
+            notes: vec!["deeply nested code would overflow megatest's stack".into()],
+        })?;
+        let controller = self.engine.get_thread_state_controller();
+        controller.resume();
+        let armed = self.watchdog.arm(self.timeout);
+        EXPECTING_PANIC.with(|c| c.set(true));
+        let text = prepared.text.clone();
+        let outcome = panic::catch_unwind(AssertUnwindSafe(|| self.engine.run(text)));
+        EXPECTING_PANIC.with(|c| c.set(false));
+        let interrupted = self.watchdog.disarm(armed);
+        controller.resume();
+        match outcome {
+            Ok(Ok(values)) => Ok(values),
+            Ok(Err(_)) if interrupted => Err(SchemeError::plain(format!(
+                "evaluation interrupted after {} s",
+                self.timeout.as_secs_f64()
+            ))
+            .with_note("set MEGATEST_SCHEME_TIMEOUT (seconds) to allow longer evaluations")),
+            Ok(Err(err)) => Err(self.convert(err, &prepared)),
+            Err(payload) => {
+                let what = payload
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| payload.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "panic".into());
+                Err(SchemeError::plain(format!("{PANIC_PREFIX}: {what}")))
+            }
+        }
+    }
+
+    /// Registers (or replaces) a global value.
+    pub fn define(&mut self, name: &str, value: SteelVal) {
+        self.engine.register_value(name, value);
+    }
+
+    /// Calls a procedure by name.
+    pub fn call(&mut self, name: &str, args: Vec<SteelVal>) -> Result<SteelVal, SchemeError> {
+        EXPECTING_PANIC.with(|c| c.set(true));
+        let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
+            self.engine.call_function_by_name_with_args(name, args)
+        }));
+        EXPECTING_PANIC.with(|c| c.set(false));
+        match outcome {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(e)) => Err(SchemeError::plain(message_of(&e))),
+            Err(_) => Err(SchemeError::plain(format!("{PANIC_PREFIX} in `{name}`"))),
+        }
+    }
+
+    fn convert(&self, err: SteelErr, prepared: &Prepared) -> SchemeError {
+        // A span is only meaningful when it points into the source we evaluated (not into the
+        // prelude, for instance).
+        let span = err.span().filter(|s| {
+            s.source_id
+                .and_then(|id| self.engine.get_source(&id))
+                .is_none_or(|src| src.as_ref().as_ref() == prepared.text.as_str())
+                && (s.end as usize) <= prepared.text.len()
+        });
+        SchemeError {
+            message: message_of(&err),
+            span: span.map(|s| {
+                (
+                    prepared.original_offset(s.start as usize),
+                    prepared.original_offset(s.end as usize),
+                )
+            }),
+            notes: Vec::new(),
+        }
+    }
+}
+
+impl SchemeError {
+    fn with_note(mut self, note: impl Into<String>) -> Self {
+        self.notes.push(note.into());
+        self
+    }
+}
+
+/// Steel's `Error: Kind: message` without the `Error: ` prefix.
+fn message_of(err: &SteelErr) -> String {
+    let text = err.to_string();
+    let text = text.strip_prefix("Error: ").unwrap_or(&text);
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Evaluates the body of a `#{scheme ...}` form as CHICKEN's Megatest does, inside
+/// `(lambda (ht) BODY)` with `ht` the config read so far; returns the value as `conc` shows it.
+/// Whatever the code prints goes to stderr, so it cannot corrupt megatest's output.
+pub fn eval_config_snippet(body: &str, config: &Config) -> Result<String, SchemeError> {
+    if body.trim().is_empty() {
+        return Ok(String::new());
+    }
+    const PREFIX: &str = "(%mt:run-snippet (lambda (ht) ";
+    let source = format!("{PREFIX}{body}\n) %mt:ht)");
+    let uses_ht = body
+        .split(|c: char| c.is_whitespace() || "()[]'`,".contains(c))
+        .any(|w| w == "ht");
+    with_host(|host| {
+        let ht = if uses_ht {
+            host.call("%mt:config->hash-table", vec![config_as_lists(config)?])?
+        } else {
+            SteelVal::BoolV(false)
+        };
+        host.define("%mt:ht", ht);
+        let values = host.eval(&source).map_err(|mut e| {
+            e.span = e.span.and_then(|(s, end)| {
+                (s >= PREFIX.len() && end <= PREFIX.len() + body.len())
+                    .then(|| (s - PREFIX.len(), end - PREFIX.len()))
+            });
+            e
+        })?;
+        let result = values.into_iter().last().unwrap_or(SteelVal::Void);
+        let (value, printed) = match &result {
+            SteelVal::ListV(items) if items.len() == 2 => {
+                (items[0].clone(), conc::display(&items[1]))
+            }
+            other => (other.clone(), String::new()),
+        };
+        if !printed.is_empty() {
+            crate::log::emit(format_args!("{}", printed.trim_end_matches('\n')));
+        }
+        Ok(conc::display(&value))
+    })
+}
+
+fn config_as_lists(config: &Config) -> Result<SteelVal, SchemeError> {
+    let sections: Vec<SteelVal> = config
+        .sections()
+        .iter()
+        .map(|s| {
+            let entries: Vec<Vec<String>> = s
+                .entries
+                .iter()
+                .map(|e| vec![e.key.clone(), e.value.clone()])
+                .collect();
+            vec![
+                SteelVal::StringV(s.name.clone().into()),
+                entries.into_steelval().unwrap_or(SteelVal::Void),
+            ]
+            .into_steelval()
+            .unwrap_or(SteelVal::Void)
+        })
+        .collect();
+    sections
+        .into_steelval()
+        .map_err(|e| SchemeError::plain(message_of(&e)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn eval(body: &str) -> Result<String, SchemeError> {
+        eval_config_snippet(body, &Config::new())
+    }
+
+    #[test]
+    fn chicken_procedures() {
+        assert_eq!(eval("(+ 5 6 7)").unwrap(), "18");
+        assert_eq!(eval("(conc \"a\" 1 2.0 #t 'b)").unwrap(), "a12.0#tb");
+        assert_eq!(
+            eval("(string-intersperse (list \"a\" \"b\") \"-\")").unwrap(),
+            "a-b"
+        );
+        assert_eq!(
+            eval("(string-intersperse (list \"a\" \"b\"))").unwrap(),
+            "a b"
+        );
+        assert_eq!(eval("(length (string-split \" a  b \"))").unwrap(), "2");
+        assert_eq!(
+            eval("(string-split \"a,b,,c\" \",\" #t)").unwrap(),
+            "(a b  c)"
+        );
+        assert_eq!(eval("(any->number \"12\")").unwrap(), "12");
+        assert_eq!(eval("(any->number \"x\")").unwrap(), "#f");
+        assert_eq!(
+            eval("(if (getenv \"MEGATEST_HOST_UNSET\") \"http\" \"fs\")").unwrap(),
+            "fs"
+        );
+        assert_eq!(
+            eval(
+                "(setenv \"MEGATEST_HOST_X\" \"v\") (get-environment-variable \"MEGATEST_HOST_X\")"
+            )
+            .unwrap(),
+            "v"
+        );
+        assert_eq!(
+            eval("(unsetenv \"MEGATEST_HOST_X\") (getenv \"MEGATEST_HOST_X\")").unwrap(),
+            "#f"
+        );
+        assert_eq!(eval("(> (common:get-num-cpus #f) 0)").unwrap(), "#t");
+        assert_eq!(eval("(string? (get-host-name))").unwrap(), "#t");
+        assert_eq!(eval("(file-exists? \"/nonexistent/x\")").unwrap(), "#f");
+        assert_eq!(
+            eval("(map (lambda (x) (conc \"blah/\" x)) '(a b))").unwrap(),
+            "(blah/a blah/b)"
+        );
+        assert_eq!(
+            eval("(case (string->symbol (conc \"none\")) ((none) \"nbfake\") (else \"x\"))")
+                .unwrap(),
+            "nbfake"
+        );
+        assert_eq!(
+            eval("(string-translate \"a\nb\" \"\n\" \" \")").unwrap(),
+            "a b"
+        );
+    }
+
+    #[test]
+    fn hash_tables() {
+        let body = "(let ([h (make-hash-table)]) \
+                    (hash-table-set! h \"a\" 1) \
+                    (hash-table-update!/default h \"a\" (lambda (x) (+ x 1)) 0) \
+                    (hash-table-set! h 'b 5) \
+                    (list (hash-table-ref/default h \"a\" #f) (hash-table-ref h 'b) \
+                          (hash-table-exists? h \"zz\") (hash-table-count h) \
+                          (hash-table-ref h \"zz\" (lambda () 'none))))";
+        assert_eq!(eval(body).unwrap(), "(2 5 #f 2 none)");
+        assert_eq!(
+            eval(
+                "(hash-table-set! *user-hash-data* \"k\" 3) (hash-table-ref *user-hash-data* \"k\")"
+            )
+            .unwrap(),
+            "3"
+        );
+    }
+
+    #[test]
+    fn create_directory_returns_the_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a/b");
+        let body = format!("(create-directory \"{}\" #t)", path.display());
+        assert_eq!(eval(&body).unwrap(), path.display().to_string());
+        assert!(path.is_dir());
+    }
+
+    #[test]
+    fn ht_is_the_config_so_far() {
+        use crate::config::Origin;
+        let mut c = Config::new();
+        let o = Origin {
+            file: std::sync::Arc::from(std::path::Path::new("x")),
+            line: 1,
+        };
+        c.set("setup", "jobs", "4".into(), o);
+        assert_eq!(
+            eval_config_snippet("(configf:lookup ht \"setup\" \"jobs\")", &c).unwrap(),
+            "4"
+        );
+    }
+
+    #[test]
+    fn errors_have_spans_in_the_body() {
+        let e = eval("(car 10)").unwrap_err();
+        assert!(e.message.contains("car"), "{}", e.message);
+        let (start, end) = e.span.unwrap();
+        assert_eq!(&"(car 10)"[start..end], "car");
+        let e = eval("(+ 1").unwrap_err();
+        assert!(
+            e.message.to_lowercase().contains("parse") || e.message.contains("EOF"),
+            "{}",
+            e.message
+        );
+        let e = eval("(no-such-proc 1)").unwrap_err();
+        assert!(e.message.contains("no-such-proc"), "{}", e.message);
+    }
+
+    #[test]
+    fn panics_and_deep_nesting_are_reported() {
+        let e = eval("(make-string -1 #\\a)").unwrap_err();
+        assert!(!e.message.is_empty());
+        let deep = format!("{}1{}", "(list ".repeat(5000), ")".repeat(5000));
+        let e = eval(&deep).unwrap_err();
+        assert!(e.message.contains("nesting"), "{}", e.message);
+        assert_eq!(eval("(+ 1 1)").unwrap(), "2");
+    }
+
+    #[test]
+    fn printed_output_is_not_the_value() {
+        assert_eq!(eval("(display \"noise\") 7").unwrap(), "7");
+        assert_eq!(eval("(print \"a\" 1)").unwrap(), "#<unspecified>");
+    }
+}

@@ -1,0 +1,15 @@
+//! The Scheme host: the only module that uses steel. The engine is created lazily, once,
+//! on the thread that evaluates Scheme; see `host`.
+
+mod builtins;
+mod conc;
+mod host;
+mod prepass;
+mod watchdog;
+
+pub use builtins::{SchemeRegex, host_name, set_program_args};
+pub use conc::display;
+pub use host::{
+    Host, SchemeError, engine_created, eval_config_snippet, panics_are_expected, with_host,
+};
+pub use prepass::{MAX_NESTING, Prepared, PrepassError, prepare};

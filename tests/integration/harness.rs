@@ -1,0 +1,176 @@
+//! The test builder: an area written into a temp dir, the real `megatest` binary run in it.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// A Megatest area in a temporary directory.
+pub struct Area {
+    dir: tempfile::TempDir,
+}
+
+/// What a run of the binary produced.
+#[derive(Debug)]
+pub struct Output {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Area {
+    /// An empty directory.
+    pub fn new() -> Self {
+        Area {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    /// Writes a file (parent directories created); text is unindented first.
+    pub fn file(self, path: &str, text: &str) -> Self {
+        let full = self.dir.path().join(path);
+        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+        std::fs::write(&full, unindent(text)).unwrap();
+        self
+    }
+
+    /// The area's directory.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// A command running megatest in the area with a clean Megatest environment.
+    pub fn megatest(&self, args: &[&str]) -> Run {
+        Run::new(self.dir.path().to_path_buf(), args)
+    }
+}
+
+/// A megatest invocation being prepared.
+pub struct Run {
+    command: Command,
+    cwd: PathBuf,
+}
+
+impl Run {
+    fn new(cwd: PathBuf, args: &[&str]) -> Self {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_megatest"));
+        command.args(args).current_dir(&cwd).stdin(Stdio::null());
+        for (name, _) in std::env::vars() {
+            if name.starts_with("MT_") {
+                command.env_remove(name);
+            }
+        }
+        Run { command, cwd }
+    }
+
+    /// Runs in a subdirectory of the area.
+    pub fn in_dir(mut self, sub: &str) -> Self {
+        self.command.current_dir(self.cwd.join(sub));
+        self
+    }
+
+    /// Sets an environment variable.
+    pub fn env(mut self, name: &str, value: &str) -> Self {
+        self.command.env(name, value);
+        self
+    }
+
+    /// Runs it.
+    pub fn run(mut self) -> Output {
+        let out = self.command.output().expect("megatest runs");
+        Output {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
+impl Output {
+    /// Asserts exit code 0 and returns stdout.
+    #[track_caller]
+    pub fn success(&self) -> &str {
+        assert_eq!(
+            self.code, 0,
+            "exit code; stderr:\n{}\nstdout:\n{}",
+            self.stderr, self.stdout
+        );
+        &self.stdout
+    }
+
+    /// Asserts the exit code and returns stderr.
+    #[track_caller]
+    pub fn failure(&self, code: i32) -> &str {
+        assert_eq!(
+            self.code, code,
+            "exit code; stderr:\n{}\nstdout:\n{}",
+            self.stderr, self.stdout
+        );
+        &self.stderr
+    }
+}
+
+/// Removes the common leading indentation and a leading newline, so tests can indent text.
+pub fn unindent(text: &str) -> String {
+    let text = text.strip_prefix('\n').unwrap_or(text);
+    let indent = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.len() - l.trim_start().len())
+        .min()
+        .unwrap_or(0);
+    let mut out: String = text
+        .lines()
+        .map(|l| {
+            if l.len() >= indent {
+                &l[indent..]
+            } else {
+                l.trim_start()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    if text.ends_with('\n') {
+        out.push('\n');
+    }
+    out
+}
+
+/// The area every test starts from: two keys, a runconfigs file with exact, wildcard and
+/// regex target sections.
+pub fn basic_area() -> Area {
+    Area::new()
+        .file(
+            "megatest.config",
+            "
+            [fields]
+            sysname TEXT
+            fsname TEXT
+
+            [setup]
+            max_concurrent_jobs 4
+            linktree #{getenv MT_RUN_AREA_HOME}/links
+
+            [disks]
+            disk0 /tmp/disk0
+            ",
+        )
+        .file(
+            "runconfigs.config",
+            "
+            [default]
+            ALLTESTS see this variable
+            V from-default
+
+            [ubuntu/nfs]
+            V from-target
+
+            [ubuntu/%]
+            WILD wildcard
+
+            [/(ubuntu|debian)/(nfs|afs)/]
+            RX regex
+
+            [centos/afs]
+            V centos
+            ",
+        )
+}
