@@ -13,6 +13,7 @@ pub mod environ;
 pub mod error;
 pub mod exit_code;
 pub mod log;
+pub mod logpro;
 pub mod report;
 pub mod scheme;
 pub mod shell;

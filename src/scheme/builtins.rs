@@ -122,16 +122,22 @@ pub fn host_name() -> String {
         .unwrap_or_else(|| "localhost".into())
 }
 
-/// A compiled regex, printed as `#/source/`.
+/// A compiled regex: from a `#/source/flags` literal (printed that way) or from `regexp`.
 #[derive(Clone)]
 pub struct SchemeRegex {
     source: String,
+    flags: String,
+    literal: bool,
     regex: regex::Regex,
 }
 
 impl Custom for SchemeRegex {
     fn fmt(&self) -> Option<std::result::Result<String, fmt::Error>> {
-        Some(Ok(format!("#/{}/", self.source)))
+        Some(Ok(if self.literal {
+            format!("#/{}/{}", self.source, self.flags)
+        } else {
+            "#<regexp>".to_string()
+        }))
     }
 }
 
@@ -140,27 +146,65 @@ impl SchemeRegex {
     pub fn regex(&self) -> &regex::Regex {
         &self.regex
     }
+
+    /// The regex source, as written.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// The flag letters (`i`, `x`, `u`).
+    pub fn flags(&self) -> &str {
+        &self.flags
+    }
+
+    /// Whether it was written as a `#/.../` literal.
+    pub fn is_literal(&self) -> bool {
+        self.literal
+    }
 }
 
-/// `(regex pattern [flags])`, also `regexp`: `i` ignores case, `x` allows whitespace.
-fn make_regex(args: &[SteelVal]) -> Result<SteelVal> {
-    let source = string_arg(args, 0, "regex")?;
-    let flags = match args.get(1) {
-        Some(SteelVal::StringV(f)) => f.as_str().to_string(),
-        Some(SteelVal::BoolV(true)) => "i".to_string(),
-        _ => String::new(),
-    };
+fn build_regex(source: String, flags: String, literal: bool) -> Result<SteelVal> {
     let regex = regex::RegexBuilder::new(&source)
         .case_insensitive(flags.contains('i'))
         .ignore_whitespace(flags.contains('x'))
         .build()
         .map_err(|e| {
+            let reason = e.to_string();
+            let reason = reason.lines().last().unwrap_or("").trim();
             error(format!(
-                "bad regex `{source}`: {}",
-                e.to_string().lines().last().unwrap_or("")
+                "invalid regex /{source}/: {}",
+                reason.trim_start_matches("error: ")
             ))
         })?;
-    SchemeRegex { source, regex }.into_steelval()
+    SchemeRegex {
+        source,
+        flags,
+        literal,
+        regex,
+    }
+    .into_steelval()
+}
+
+/// `(regex pattern [flags])`: what a `#/pattern/flags` literal becomes after the pre-pass.
+fn make_regex(args: &[SteelVal]) -> Result<SteelVal> {
+    let source = string_arg(args, 0, "regex")?;
+    let flags = match args.get(1) {
+        Some(SteelVal::StringV(f)) => f.as_str().to_string(),
+        _ => String::new(),
+    };
+    build_regex(source, flags, true)
+}
+
+/// `(regexp pattern [caseless [extended [utf8]]])`, CHICKEN's.
+fn make_regexp(args: &[SteelVal]) -> Result<SteelVal> {
+    let source = string_arg(args, 0, "regexp")?;
+    let mut flags = String::new();
+    for (i, letter) in [(1, 'i'), (2, 'x'), (3, 'u')] {
+        if truthy(args.get(i)) {
+            flags.push(letter);
+        }
+    }
+    build_regex(source, flags, false)
 }
 
 fn regex_arg(args: &[SteelVal], who: &str) -> Result<regex::Regex> {
@@ -214,7 +258,7 @@ pub fn register(engine: &mut Engine) {
         ("string-split", string_split),
         ("common:get-num-cpus", num_cpus),
         ("regex", make_regex),
-        ("regexp", make_regex),
+        ("regexp", make_regexp),
         ("string-search", string_search),
         ("string-match", string_match),
     ] {

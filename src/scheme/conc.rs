@@ -1,6 +1,7 @@
 //! Scheme values as text, the way CHICKEN's `conc` and `display` write them: strings and
 //! characters bare, `#t`/`#f`, integral floats with `.0`, lists in parentheses.
 
+use crate::logpro::format_flonum;
 use steel::rvals::SteelVal;
 
 /// The `display` form of a value.
@@ -18,7 +19,7 @@ fn write_display(value: &SteelVal, out: &mut String) {
         SteelVal::BoolV(true) => out.push_str("#t"),
         SteelVal::BoolV(false) => out.push_str("#f"),
         SteelVal::IntV(n) => out.push_str(&n.to_string()),
-        SteelVal::NumV(f) => out.push_str(&float(*f)),
+        SteelVal::NumV(f) => out.push_str(&format_flonum(*f)),
         SteelVal::Void => out.push_str("#<unspecified>"),
         SteelVal::ListV(items) => write_sequence("(", items.iter(), out),
         SteelVal::VectorV(items) => write_sequence("#(", items.iter(), out),
@@ -37,37 +38,14 @@ fn write_sequence<'a>(open: &str, items: impl Iterator<Item = &'a SteelVal>, out
     out.push(')');
 }
 
-/// CHICKEN prints integral flonums with a trailing `.0` and exponents as `1e+21`.
-fn float(f: f64) -> String {
-    if f.is_nan() {
-        return "+nan.0".into();
-    }
-    if f.is_infinite() {
-        return if f > 0.0 { "+inf.0" } else { "-inf.0" }.into();
-    }
-    if f.fract() == 0.0 && f.abs() < 1e21 {
-        return format!("{f:.1}");
-    }
-    let text = if f.abs() >= 1e21 || f.abs() < 1e-7 {
-        format!("{f:e}")
-    } else {
-        f.to_string()
-    };
-    match text.split_once('e') {
-        Some((m, e)) if !e.starts_with('-') => format!("{m}e+{e}"),
-        _ => text,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn chicken_style() {
-        assert_eq!(float(2.0), "2.0");
-        assert_eq!(float(1.5), "1.5");
-        assert_eq!(float(1e21), "1e+21");
+        assert_eq!(display(&SteelVal::NumV(2.0)), "2.0");
+        assert_eq!(display(&SteelVal::NumV(1e21)), "1e+21");
         assert_eq!(display(&SteelVal::BoolV(false)), "#f");
         assert_eq!(display(&SteelVal::IntV(18)), "18");
         assert_eq!(display(&SteelVal::Void), "#<unspecified>");

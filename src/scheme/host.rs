@@ -74,6 +74,8 @@ pub struct Host {
     engine: Engine,
     watchdog: Watchdog,
     timeout: Duration,
+    extensions: Vec<&'static str>,
+    capture: Option<SteelVal>,
 }
 
 /// Runs `f` with this thread's host, creating it first if needed.
@@ -121,12 +123,70 @@ impl Host {
             engine,
             watchdog,
             timeout,
+            extensions: Vec::new(),
+            capture: None,
         })
+    }
+
+    /// Loads an extension prelude (and its Rust procedures) once.
+    pub fn extend(
+        &mut self,
+        name: &'static str,
+        source: &str,
+        register: fn(&mut Engine),
+    ) -> Result<(), SchemeError> {
+        if self.extensions.contains(&name) {
+            return Ok(());
+        }
+        register(&mut self.engine);
+        self.engine
+            .run(source.to_string())
+            .map_err(|e| SchemeError::plain(format!("the built-in {name} does not load: {e}")))?;
+        self.extensions.push(name);
+        Ok(())
+    }
+
+    /// From now on, what Scheme prints is kept instead of written to stdout.
+    pub fn capture_output(&mut self) -> Result<(), SchemeError> {
+        let mut values = self
+            .engine
+            .run("(open-output-string)")
+            .map_err(|e| SchemeError::plain(message_of(&e)))?;
+        let port = values.pop().unwrap_or(SteelVal::Void);
+        self.engine.register_value("%mt:capture", port.clone());
+        self.engine
+            .run("(current-output-port %mt:capture)")
+            .map_err(|e| SchemeError::plain(message_of(&e)))?;
+        self.capture = Some(port);
+        Ok(())
+    }
+
+    /// Stops capturing; returns what was printed since [`Host::capture_output`].
+    pub fn captured_output(&mut self) -> String {
+        let _ = self
+            .engine
+            .run("(current-output-port (#%default-output-port))");
+        let Some(port) = self.capture.take() else {
+            return String::new();
+        };
+        self.engine
+            .call_function_by_name_with_args("get-output-string", vec![port])
+            .map(|v| conc::display(&v))
+            .unwrap_or_default()
     }
 
     /// Evaluates `source` (after the pre-pass); one value per top-level form.
     pub fn eval(&mut self, source: &str) -> Result<Vec<SteelVal>, SchemeError> {
-        let prepared = prepass::prepare(source).map_err(|e| SchemeError {
+        self.eval_with(source, false)
+    }
+
+    /// Evaluates `source`; with `quote_keywords`, CHICKEN suffix keywords become symbols.
+    pub fn eval_with(
+        &mut self,
+        source: &str,
+        quote_keywords: bool,
+    ) -> Result<Vec<SteelVal>, SchemeError> {
+        let prepared = prepass::prepare_with(source, quote_keywords).map_err(|e| SchemeError {
             message: e.message,
             span: Some((e.offset, e.offset + 1)),
             notes: vec!["deeply nested code would overflow megatest's stack".into()],

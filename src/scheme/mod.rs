@@ -4,6 +4,7 @@
 mod builtins;
 mod conc;
 mod host;
+mod logpro_bridge;
 mod prepass;
 mod watchdog;
 
@@ -12,4 +13,5 @@ pub use conc::display;
 pub use host::{
     Host, SchemeError, engine_created, eval_config_snippet, panics_are_expected, with_host,
 };
-pub use prepass::{MAX_NESTING, Prepared, PrepassError, prepare};
+pub use logpro_bridge::{logpro_begin, logpro_end, logpro_eval};
+pub use prepass::{MAX_NESTING, Prepared, PrepassError, prepare, prepare_with};

@@ -35,6 +35,32 @@ pub struct PrepassError {
 
 /// Rewrites `source` for steel.
 pub fn prepare(source: &str) -> Result<Prepared, PrepassError> {
+    prepare_with(source, false)
+}
+
+/// Whether a token is a CHICKEN suffix keyword (`expires:`), which steel would read as an
+/// unbound symbol.
+fn is_suffix_keyword(token: &str) -> bool {
+    let Some(name) = token.strip_suffix(':') else {
+        return false;
+    };
+    name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+fn is_token_delimiter(b: u8) -> bool {
+    b.is_ascii_whitespace()
+        || matches!(
+            b,
+            b'(' | b')' | b'[' | b']' | b'"' | b';' | b'\'' | b'`' | b','
+        )
+}
+
+/// Rewrites `source` for steel; with `quote_keywords`, suffix keywords (`expires:`) become
+/// quoted symbols (`'expires:`), as logpro's procedures expect them.
+pub fn prepare_with(source: &str, quote_keywords: bool) -> Result<Prepared, PrepassError> {
     let bytes = source.as_bytes();
     let mut out = String::with_capacity(source.len() + 16);
     let mut shifts = Vec::new();
@@ -47,21 +73,28 @@ pub fn prepare(source: &str) -> Result<Prepared, PrepassError> {
             b';' => i = skip_line(bytes, i),
             b'#' if bytes.get(i + 1) == Some(&b'|') => i = skip_block_comment(bytes, i),
             b'#' if bytes.get(i + 1) == Some(&b'\\') => i = skip_char_literal(source, i),
-            b'#' if bytes.get(i + 1) == Some(&b'/') => match regex_literal(source, i) {
-                Some((end, body, flags)) => {
-                    out.push_str(&source[copied..i]);
-                    shifts.push((out.len(), i));
-                    out.push_str("(regex ");
-                    push_string_literal(&mut out, body);
-                    out.push(' ');
-                    push_string_literal(&mut out, flags);
-                    out.push(')');
-                    shifts.push((out.len(), end));
-                    copied = end;
-                    i = end;
+            b'#' if bytes.get(i + 1) == Some(&b'/')
+                || (bytes.get(i + 1) == Some(&b'r')
+                    && bytes.get(i + 2).is_some_and(|b| {
+                        !b.is_ascii_alphanumeric() && !b.is_ascii_whitespace()
+                    })) =>
+            {
+                match regex_literal(source, i) {
+                    Some((end, body, flags)) => {
+                        out.push_str(&source[copied..i]);
+                        shifts.push((out.len(), i));
+                        out.push_str("(regex ");
+                        push_string_literal(&mut out, body);
+                        out.push(' ');
+                        push_string_literal(&mut out, flags);
+                        out.push(')');
+                        shifts.push((out.len(), end));
+                        copied = end;
+                        i = end;
+                    }
+                    None => i += 2,
                 }
-                None => i += 2,
-            },
+            }
             b'(' | b'[' => {
                 depth += 1;
                 if depth > MAX_NESTING {
@@ -75,6 +108,24 @@ pub fn prepare(source: &str) -> Result<Prepared, PrepassError> {
             b')' | b']' => {
                 depth = depth.saturating_sub(1);
                 i += 1;
+            }
+            b if quote_keywords
+                && !is_token_delimiter(b)
+                && (i == 0 || is_token_delimiter(bytes[i - 1])) =>
+            {
+                let end = bytes[i..]
+                    .iter()
+                    .position(|&c| is_token_delimiter(c))
+                    .map_or(bytes.len(), |p| i + p);
+                let quoted_already = i > 0 && bytes[i - 1] == b'\'';
+                if !quoted_already && is_suffix_keyword(&source[i..end]) {
+                    out.push_str(&source[copied..i]);
+                    shifts.push((out.len(), i));
+                    out.push('\'');
+                    shifts.push((out.len(), i));
+                    copied = i;
+                }
+                i = end;
             }
             _ => i += 1,
         }
@@ -145,15 +196,28 @@ fn skip_char_literal(source: &str, start: usize) -> usize {
     }
 }
 
-/// `#/body/flags` starting at `start`: (end offset, body, flags), or None when unterminated.
+/// `#/body/flags` or `#r{body}flags` starting at `start`: (end offset, body, flags), or None
+/// when unterminated. A backslash keeps the next character; the flags are up to three of
+/// `i`, `x`, `u`.
 fn regex_literal(source: &str, start: usize) -> Option<(usize, &str, &str)> {
     let bytes = source.as_bytes();
-    let body_start = start + 2;
+    let (body_start, close) = if bytes[start + 1] == b'/' {
+        (start + 2, b'/')
+    } else {
+        let close = match bytes[start + 2] {
+            b'{' => b'}',
+            b'(' => b')',
+            b'[' => b']',
+            b'<' => b'>',
+            other => other,
+        };
+        (start + 3, close)
+    };
     let mut i = body_start;
     while i < bytes.len() {
         match bytes[i] {
             b'\\' => i += 2,
-            b'/' => break,
+            b if b == close => break,
             b'\n' => return None,
             _ => i += 1,
         }
@@ -165,7 +229,8 @@ fn regex_literal(source: &str, start: usize) -> Option<(usize, &str, &str)> {
     let flags_start = i + 1;
     let flags_len = bytes[flags_start..]
         .iter()
-        .take_while(|b| b.is_ascii_alphabetic())
+        .take(3)
+        .take_while(|b| matches!(b, b'i' | b'x' | b'u'))
         .count();
     let end = flags_start + flags_len;
     Some((end, body, &source[flags_start..end]))
@@ -198,6 +263,25 @@ mod tests {
         );
         let after = p.text.find(" \"#/not/").unwrap();
         assert_eq!(p.original_offset(after), r#"(list #/^\/\/.*err"or/i"#.len());
+    }
+
+    #[test]
+    fn keywords_and_delimited_literals() {
+        let p = prepare_with(
+            "(expect:error in \"x\" = 0 \"d\" #r{a/b}i expires: \"1/1/2020\" 'type: x:y)",
+            true,
+        )
+        .unwrap();
+        assert_eq!(
+            p.text,
+            "(expect:error in \"x\" = 0 \"d\" (regex \"a/b\" \"i\") 'expires: \"1/1/2020\" 'type: x:y)"
+        );
+        let at = p.text.find("'expires:").unwrap();
+        assert_eq!(
+            p.original_offset(at + 1),
+            "(expect:error in \"x\" = 0 \"d\" #r{a/b}i ".len()
+        );
+        assert_eq!(prepare("(f expires:)").unwrap().text, "(f expires:)");
     }
 
     #[test]

@@ -3,6 +3,8 @@
 mod cli;
 mod config_errors;
 mod harness;
+mod logpro_cli;
+mod logpro_conformance;
 mod scheme_engine;
 mod show_config;
 mod show_runconfig;

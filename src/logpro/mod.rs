@@ -1,0 +1,25 @@
+//! logpro, the log processor (spec: shared/spec/logpro-1.19.md): rule files load into one
+//! rule model (directly, or through steel), one scanner runs the log, and reports follow.
+
+mod builder;
+mod dat;
+mod hooks;
+mod html;
+mod input;
+mod loader;
+mod matcher;
+mod model;
+mod number;
+mod output;
+mod reader;
+mod run;
+mod scan;
+mod text;
+mod value;
+mod verdict;
+
+pub use loader::call_active;
+pub use model::{Op, Pattern, PatternKind, RuleSet, RuleType};
+pub use number::{Number, format_flonum};
+pub use run::{Invocation, now, run};
+pub use value::LValue;
