@@ -8,8 +8,9 @@ pub const SUCCESS: i32 = 0;
 pub const ERROR: i32 = 1;
 /// No `megatest.config` was found (Megatest's own code for this case).
 pub const NO_AREA: i32 = 2;
-/// `-run` without a target or a run name (Megatest's own code for this case).
-pub const RUN_NEEDS_TARGET_AND_RUNNAME: i32 = 3;
+/// A command that works on runs (`-run`, `-remove-runs`, `-set-state-status`, ...) lacks its
+/// target, run name or test pattern (Megatest's own code for these cases).
+pub const MISSING_SELECTOR: i32 = 3;
 /// A test helper (`-step`, `-test-status`, ...) was used outside a running test.
 pub const NOT_IN_TEST: i32 = 5;
 /// A test helper was given no `:state` or no `:status`.

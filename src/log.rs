@@ -7,8 +7,8 @@ use std::path::Path;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// Bit N set = debug level N is printed. Levels 0 and 1 are Megatest's normal verbosity.
-static LEVELS: AtomicU64 = AtomicU64::new(0b11);
+/// Bit N set = debug level N is printed; by default only level 0 (errors and warnings).
+static LEVELS: AtomicU64 = AtomicU64::new(0b1);
 static SINK: Mutex<Option<File>> = Mutex::new(None);
 
 /// Applies a `-debug` value: `N` enables levels 0..=N, `N,M,...` enables exactly those (and 0).

@@ -5,7 +5,8 @@ mod load;
 mod locate;
 mod runconfigs;
 mod target;
+mod tests;
 
 pub use load::{Area, AreaOptions};
 pub use locate::locate;
-pub use target::{Target, pattern_list_matches, validate_key_names};
+pub use target::{Target, check_target_pattern, pattern_list_matches, validate_key_names};

@@ -71,6 +71,23 @@ impl fmt::Display for Target {
     }
 }
 
+/// Checks a target pattern (`-target` of commands that select runs): one part per key, each
+/// possibly with `%` or GLOB wildcards; `%` alone means every target.
+pub fn check_target_pattern(text: &str, keys: &[String], given_with: &str) -> Result<()> {
+    if text == "%" {
+        return Ok(());
+    }
+    let parts: Vec<&str> = text.split('/').collect();
+    if parts.len() != keys.len() || parts.iter().any(|p| p.is_empty()) {
+        return Err(Error::new(format!(
+            "invalid target pattern `{text}` given with {given_with}: expected {} parts separated by `/`",
+            keys.len()
+        ))
+        .note(format!("the [fields] keys are {}; `%` matches any value", keys.join("/"))));
+    }
+    Ok(())
+}
+
 /// Checks that the `[fields]` keys can be columns of `runs` and environment variables.
 pub fn validate_key_names(config: &Config) -> Result<()> {
     let Some(fields) = config.section("fields") else {

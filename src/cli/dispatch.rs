@@ -24,51 +24,51 @@ const ACTIONS: &[(&str, Option<Handler>)] = &[
     ("-version", Some(commands::version::run)),
     ("-cache-db", None),
     ("-clean-cache", None),
-    ("-env2file", None),
+    ("-env2file", Some(commands::env_capture::env2file)),
     ("-list-disks", Some(commands::list_disks::run)),
     ("-refdb2dat", None),
     ("-ping", None),
-    ("-envcap", None),
-    ("-envdelta", None),
+    ("-envcap", Some(commands::env_capture::envcap)),
+    ("-envdelta", Some(commands::env_capture::envdelta)),
     ("-server", None),
     ("-list-servers", None),
     ("-kill-servers", None),
     ("-list-targets", Some(commands::list_targets::run)),
     ("-show-runconfig", Some(commands::show_runconfig::run)),
     ("-show-config", Some(commands::show_config::run)),
-    ("-show-cmdinfo", None),
-    ("-remove-runs", None),
-    ("-remove-keep", None),
-    ("-set-state-status", None),
-    ("-set-run-status", None),
-    ("-get-run-status", None),
-    ("-list-runs", None),
-    ("-list-db-targets", None),
+    ("-show-cmdinfo", Some(commands::show_cmdinfo::run)),
+    ("-remove-runs", Some(commands::remove_runs::run)),
+    ("-remove-keep", Some(commands::remove_keep::run)),
+    ("-set-state-status", Some(commands::set_state_status::run)),
+    ("-set-run-status", Some(commands::run_status::set)),
+    ("-get-run-status", Some(commands::run_status::get)),
+    ("-list-runs", Some(commands::list_runs::run)),
+    ("-list-db-targets", Some(commands::list_db_targets::run)),
     ("-run", None),
     ("-runtests", None),
-    ("-lock", None),
-    ("-unlock", None),
-    ("-test-paths", None),
-    ("-test-files", None),
+    ("-lock", Some(commands::lock::lock)),
+    ("-unlock", Some(commands::lock::unlock)),
+    ("-test-paths", Some(commands::test_paths::run)),
+    ("-test-files", Some(test_files)),
     ("-archive", None),
     ("-extract-ods", None),
     ("-execute", None),
     ("-recover-test", None),
-    ("-step", None),
-    ("-runstep", None),
-    ("-test-status", None),
-    ("-set-values", None),
-    ("-load-test-data", None),
-    ("-setlog", None),
-    ("-set-toplog", None),
-    ("-summarize-items", None),
+    ("-step", Some(commands::step::run)),
+    ("-load-test-data", Some(commands::load_test_data::run)),
+    ("-setlog", Some(commands::setlog::setlog)),
+    ("-set-toplog", Some(commands::setlog::set_toplog)),
+    ("-summarize-items", Some(commands::summarize_items::run)),
+    ("-runstep", Some(commands::runstep::run)),
+    ("-test-status", Some(commands::test_status::test_status)),
+    ("-set-values", Some(commands::test_status::set_values)),
     ("-show-keys", Some(commands::show_keys::run)),
     ("-create-megatest-area", None),
     ("-create-test", None),
-    ("-rebuild-db", None),
-    ("-cleanup-db", None),
+    ("-rebuild-db", Some(commands::db_maintenance::rebuild)),
+    ("-cleanup-db", Some(commands::db_maintenance::cleanup)),
     ("-mark-incompletes", None),
-    ("-update-meta", None),
+    ("-update-meta", Some(commands::update_meta::run)),
     ("-import-megatest.db", None),
     ("-sync-to-megatest.db", None),
     ("-diff-rep", None),
@@ -77,6 +77,14 @@ const ACTIONS: &[(&str, Option<Handler>)] = &[
     ("-run-wait", None),
     ("-generate-html", None),
 ];
+
+/// `-test-files` alone (with `-test-paths`, that command prints the files).
+fn test_files(session: &mut Session) -> Result<Flow> {
+    if session.args.has("-test-paths") {
+        return Ok(Flow::Continue);
+    }
+    commands::test_paths::run(session)
+}
 
 /// Whether an option is a working action (or not an action at all).
 pub fn is_available(name: &str) -> bool {
@@ -89,7 +97,7 @@ pub fn is_available(name: &str) -> bool {
 /// Runs megatest with the words after the program name; returns the exit code.
 pub fn main(words: Vec<String>) -> i32 {
     match run(&words) {
-        Ok(()) => exit_code::SUCCESS,
+        Ok(code) => code,
         Err(err) => {
             crate::log::emit(format_args!("{}", diag::render(&err).trim_end()));
             err.exit_code
@@ -97,7 +105,7 @@ pub fn main(words: Vec<String>) -> i32 {
     }
 }
 
-fn run(words: &[String]) -> Result<()> {
+fn run(words: &[String]) -> Result<i32> {
     let args = Args::parse(words)?;
     scheme::set_program_args(args.for_scheme());
     apply_general_options(&args)?;
@@ -115,7 +123,7 @@ fn run(words: &[String]) -> Result<()> {
     }
     if given.is_empty() {
         super::output::print(&super::help::text());
-        return Ok(());
+        return Ok(exit_code::SUCCESS);
     }
     let mut session = Session::new(args);
     for (_, handler) in given {
@@ -133,7 +141,7 @@ fn run(words: &[String]) -> Result<()> {
             "no"
         }
     );
-    Ok(())
+    Ok(session.exit_code)
 }
 
 /// -debug, -log, -start-dir and the target export, before any action.

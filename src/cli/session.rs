@@ -1,22 +1,33 @@
-//! What one invocation works with: the parsed arguments and the area, read once when a
-//! command first needs it.
+//! What one invocation works with: the parsed arguments, and the area and its database, each
+//! read once when a command first needs it.
 
 use super::args::Args;
 use crate::area::{Area, AreaOptions, Target};
+use crate::db::{RunRecord, Store, TestFilter};
 use crate::environ;
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::exit_code;
+use crate::select::{RunSelector, TestPatterns, list_filter};
 
 /// One invocation's state.
 pub struct Session {
     /// The command line.
     pub args: Args,
     area: Option<Area>,
+    store: Option<Store>,
+    /// The exit code commands asked for (e.g. `-runstep` passes its step's status on).
+    pub exit_code: i32,
 }
 
 impl Session {
     /// A session for these arguments.
     pub fn new(args: Args) -> Self {
-        Session { args, area: None }
+        Session {
+            args,
+            area: None,
+            store: None,
+            exit_code: exit_code::SUCCESS,
+        }
     }
 
     /// The target as given: (text, where from), from -reqtarg, -target or `$MT_TARGET`.
@@ -32,6 +43,14 @@ impl Session {
             .map(|t| (t, "MT_TARGET"))
     }
 
+    /// The run name: `-runname`, `:runname` or `$MT_RUNNAME`.
+    pub fn runname(&self) -> Option<String> {
+        self.args
+            .value("-runname")
+            .map(str::to_string)
+            .or_else(|| environ::var("MT_RUNNAME").filter(|r| !r.is_empty()))
+    }
+
     /// The area, read on first use.
     pub fn area(&mut self) -> Result<&Area> {
         if self.area.is_none() {
@@ -45,6 +64,24 @@ impl Session {
         Ok(self.area.as_ref().expect("loaded above"))
     }
 
+    /// The area's database, opened on first use.
+    pub fn store(&mut self) -> Result<&Store> {
+        if self.store.is_none() {
+            let store = Store::open(self.area()?)?;
+            self.store = Some(store);
+        }
+        Ok(self.store.as_ref().expect("opened above"))
+    }
+
+    /// The area and its database together.
+    pub fn area_and_store(&mut self) -> Result<(&Area, &Store)> {
+        self.store()?;
+        Ok((
+            self.area.as_ref().expect("loaded"),
+            self.store.as_ref().expect("opened"),
+        ))
+    }
+
     /// The validated target, if one was given.
     pub fn target(&mut self) -> Result<Option<Target>> {
         let Some((text, from)) = self.target_text() else {
@@ -52,4 +89,83 @@ impl Session {
         };
         self.area()?.target(&text, from).map(Some)
     }
+
+    /// Target pattern, run-name pattern and test patterns that `what` requires (Megatest
+    /// exits 3 without them).
+    pub fn required_selectors(
+        &mut self,
+        what: &str,
+        need_testpatt: bool,
+    ) -> Result<(RunSelector, Option<TestPatterns>)> {
+        let missing = |thing: &str| {
+            Error::with_code(exit_code::MISSING_SELECTOR, format!("{what} needs {thing}"))
+        };
+        let Some((target, from)) = self.target_text() else {
+            return Err(missing("a target: -target PATTERN (e.g. -target %/%)"));
+        };
+        let Some(runname) = self.runname() else {
+            return Err(missing("a run name: -runname PATTERN"));
+        };
+        let patterns = match self.args.value("-testpatt") {
+            Some(p) => Some(TestPatterns::parse(p)?),
+            None if need_testpatt => {
+                return Err(missing("a test pattern: -testpatt PATTERN (% for all)"));
+            }
+            None => None,
+        };
+        self.check_target_pattern(&target, from)?;
+        Ok((RunSelector::new(Some(&target), Some(&runname)), patterns))
+    }
+
+    /// Checks a target pattern against the area's keys.
+    pub fn check_target_pattern(&mut self, text: &str, from: &str) -> Result<()> {
+        let keys = self.area()?.keys.clone();
+        crate::area::check_target_pattern(text, &keys, from)
+    }
+
+    /// The runs and tests a command operating on tests (`-remove-runs`,
+    /// `-set-state-status`) selects: target, run name and test patterns are required, the
+    /// `-state`/`-status` filters optional.
+    pub fn test_selection(&mut self, what: &str) -> Result<(RunSelector, TestFilter)> {
+        let (runs, patterns) = self.required_selectors(what, true)?;
+        let (states, statuses) = self.state_status_filters();
+        Ok((
+            runs,
+            TestFilter {
+                patterns,
+                states,
+                statuses,
+                ..TestFilter::default()
+            },
+        ))
+    }
+
+    /// The selected runs that are not locked; locked ones are named in a warning saying that
+    /// they were `left` as they are.
+    pub fn unlocked_runs(&mut self, selector: &RunSelector, left: &str) -> Result<Vec<RunRecord>> {
+        let mut runs = self.store()?.runs(selector)?;
+        runs.retain(|run| {
+            let locked = run.state() == "locked";
+            if locked {
+                crate::warn!("run {}/{} is locked; {left}", run.target(), run.runname());
+            }
+            !locked
+        });
+        Ok(runs)
+    }
+
+    /// `-state`/`:state` and `-status`/`:status` lists.
+    pub fn state_status_filters(&self) -> (Option<Vec<String>>, Option<Vec<String>>) {
+        (
+            list_filter(self.args.value("-state")),
+            list_filter(self.args.value("-status")),
+        )
+    }
+}
+
+/// Who is running megatest.
+pub fn user_name() -> String {
+    environ::var("USER")
+        .or_else(|| environ::var("LOGNAME"))
+        .unwrap_or_else(|| "unknown".into())
 }

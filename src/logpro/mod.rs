@@ -18,8 +18,14 @@ mod text;
 mod value;
 mod verdict;
 
+pub use html::escape as escape_bytes;
 pub use loader::call_active;
 pub use model::{Op, Pattern, PatternKind, RuleSet, RuleType};
 pub use number::{Number, format_flonum};
 pub use run::{Invocation, now, run};
 pub use value::LValue;
+
+/// Text escaped for HTML.
+pub fn escape_html(text: &str) -> String {
+    String::from_utf8_lossy(&html::escape(text.as_bytes())).into_owned()
+}

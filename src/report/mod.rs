@@ -2,4 +2,4 @@
 
 mod config_dump;
 
-pub use config_dump::{DumpMode, dump_config};
+pub use config_dump::{DumpMode, dump_config, scheme_string};

@@ -174,3 +174,61 @@ pub fn basic_area() -> Area {
             ",
         )
 }
+
+/// An area with two target keys (`platform`, `variant`), for database tests.
+pub fn db_area() -> Area {
+    Area::new()
+        .file(
+            "megatest.config",
+            "[fields]\nplatform TEXT\nvariant TEXT\n\n[setup]\nlinktree #{mtrah links}\n",
+        )
+        .file("runconfigs.config", "[default]\nX 1\n")
+}
+
+/// The area's database, opened through the library.
+pub fn open_store(area: &Area) -> megatest::db::Store {
+    let keys = vec![
+        ("platform".to_string(), "TEXT".to_string()),
+        ("variant".to_string(), "TEXT".to_string()),
+    ];
+    megatest::db::Store::open_at(&area.path().join("megatest.db"), &keys)
+        .expect("the database opens")
+}
+
+/// A target for [`db_area`].
+pub fn target(text: &str) -> megatest::area::Target {
+    let keys = vec!["platform".to_string(), "variant".to_string()];
+    megatest::area::Target::parse(text, &keys, "test").expect("a valid target")
+}
+
+/// The `MT_CMDINFO` of a test, for running in-test helpers.
+pub fn cmdinfo(
+    area: &Area,
+    run_id: i64,
+    test_id: i64,
+    test: &str,
+    item: &str,
+    work_area: &std::path::Path,
+) -> String {
+    megatest::job::Job {
+        toppath: area.path().to_path_buf(),
+        run_id,
+        test_id,
+        test_name: test.to_string(),
+        item_path: item.to_string(),
+        work_area: work_area.to_path_buf(),
+        ..megatest::job::Job::default()
+    }
+    .encode()
+}
+
+impl Run {
+    /// Feeds `text` on stdin.
+    pub fn stdin(mut self, text: &str) -> Self {
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        std::io::Write::write_all(&mut file, text.as_bytes()).unwrap();
+        let reader = file.reopen().unwrap();
+        self.command.stdin(Stdio::from(reader));
+        self
+    }
+}

@@ -8,3 +8,4 @@ mod logpro_conformance;
 mod scheme_engine;
 mod show_config;
 mod show_runconfig;
+mod store_commands;

@@ -1,0 +1,33 @@
+//! `-setlog FILE` (this test's log) and `-set-toplog FILE` (its toplevel record's log).
+
+use super::in_test;
+use crate::cli::dispatch::Flow;
+use crate::cli::session::Session;
+use crate::error::{Error, Result};
+
+/// Sets the running test's final log.
+pub fn setlog(session: &mut Session) -> Result<Flow> {
+    let file = session
+        .args
+        .value("-setlog")
+        .unwrap_or_default()
+        .to_string();
+    let (job, store) = in_test::open(session, "-setlog")?;
+    store.set_test_log(job.test_id, &file)?;
+    Ok(Flow::Continue)
+}
+
+/// Sets the final log of the running test's toplevel record.
+pub fn set_toplog(session: &mut Session) -> Result<Flow> {
+    let file = session
+        .args
+        .value("-set-toplog")
+        .unwrap_or_default()
+        .to_string();
+    let (job, store) = in_test::open(session, "-set-toplog")?;
+    let top = store
+        .test_id(job.run_id, &job.test_name, "")?
+        .ok_or_else(|| Error::new(format!("test {} has no toplevel record", job.test_name)))?;
+    store.set_test_log(top, &file)?;
+    Ok(Flow::Continue)
+}

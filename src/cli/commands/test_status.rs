@@ -1,0 +1,99 @@
+//! `-test-status :state S :status T [-m COMMENT] [:value V :expected E :tol T ...]` and
+//! `-set-values :value V :expected E :tol T [:category C :variable N :units U]`.
+
+use super::in_test;
+use crate::cli::dispatch::Flow;
+use crate::cli::session::Session;
+use crate::db::{Store, parse_row};
+use crate::error::{Error, Result};
+use crate::model::{STATES, is_known_state};
+
+/// A numeric status is an exit code: 0 is PASS, anything else FAIL.
+fn status_word(status: &str) -> String {
+    match status.trim().parse::<f64>() {
+        Ok(0.0) => "PASS".into(),
+        Ok(_) => "FAIL".into(),
+        Err(_) => status.to_string(),
+    }
+}
+
+/// The `:value :expected :tol` row, when given.
+fn value_row(session: &Session, required: bool) -> Result<Option<String>> {
+    let get = |k: &str| session.args.value(k).map(str::to_string);
+    match (get(":value"), get(":expected"), get(":tol")) {
+        (Some(v), Some(e), Some(t)) => {
+            let field = |s: Option<String>| {
+                let s = s.unwrap_or_default();
+                if s.contains([',', '"']) {
+                    format!("\"{}\"", s.replace('"', "\"\""))
+                } else {
+                    s
+                }
+            };
+            Ok(Some(format!(
+                "{},{},{},{},{},{},{}",
+                field(get(":category")),
+                field(get(":variable").or(Some("value".into()))),
+                field(Some(v)),
+                field(Some(e)),
+                field(Some(t)),
+                field(get(":units")),
+                field(get("-m"))
+            )))
+        }
+        (None, None, None) if !required => Ok(None),
+        _ => Err(Error::new("values need all of :value, :expected and :tol")),
+    }
+}
+
+fn store_values(store: &Store, test_id: i64, line: &str) -> Result<()> {
+    let row = parse_row(line).map_err(|why| Error::new(format!("bad value: {why}")))?;
+    store.load_test_data(test_id, &[row])
+}
+
+/// Sets the running test's state and status (and records a value, when given).
+pub fn test_status(session: &mut Session) -> Result<Flow> {
+    let (state, status) = in_test::state_and_status(session, "-test-status")?;
+    if !is_known_state(&state) {
+        return Err(Error::new(format!("unknown state `{state}`"))
+            .note(format!("states: {}", STATES.join(", "))));
+    }
+    let status = status_word(&status);
+    let comment = session
+        .args
+        .value("-m")
+        .filter(|m| !m.trim().is_empty())
+        .map(str::to_string);
+    let values = value_row(session, false)?;
+    let (job, store) = in_test::open(session, "-test-status")?;
+    store.set_state_status(job.test_id, Some(&state), Some(&status), comment.as_deref())?;
+    if let Some(line) = values {
+        store_values(store, job.test_id, &line)?;
+    }
+    Ok(Flow::Continue)
+}
+
+/// Records a value for the running test.
+pub fn set_values(session: &mut Session) -> Result<Flow> {
+    if session.args.has("-test-status") {
+        return Ok(Flow::Continue);
+    }
+    let line = value_row(session, true)?.expect("required");
+    let (job, store) = in_test::open(session, "-set-values")?;
+    store_values(store, job.test_id, &line)?;
+    Ok(Flow::Continue)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numeric_statuses() {
+        assert_eq!(status_word("0"), "PASS");
+        assert_eq!(status_word("1"), "FAIL");
+        assert_eq!(status_word("2"), "FAIL");
+        assert_eq!(status_word("AUTO"), "AUTO");
+        assert_eq!(status_word("WARN"), "WARN");
+    }
+}

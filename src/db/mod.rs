@@ -1,0 +1,24 @@
+//! `megatest.db`: the schema and its migrations, and every query (spec §14).
+
+mod envdat;
+mod maintenance;
+mod meta;
+mod records;
+mod runs;
+mod schema;
+mod steps;
+mod store;
+mod test_data;
+mod test_records;
+
+pub use envdat::EnvDat;
+pub use maintenance::CleanupReport;
+pub use meta::META_FIELDS;
+pub use records::{
+    DataRecord, Field, FieldRef, RUN_FIELDS, RunRecord, StepRecord, TEST_FIELDS, TestRecord,
+    TestView,
+};
+pub use schema::SCHEMA_VERSION;
+pub use store::{Store, db_path, now, typed_keys};
+pub use test_data::{DATA_COLUMNS, DataRow, computed_status, parse_row, parse_rows, split_csv};
+pub use test_records::{StatusChange, TestFilter};

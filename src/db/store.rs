@@ -1,0 +1,216 @@
+//! The connection to `megatest.db`: where it is, WAL mode and a busy timeout so that runner,
+//! executors and helpers write at the same time, the schema brought up to date on open, and
+//! short immediate transactions for writes.
+
+use super::schema;
+use crate::area::Area;
+use crate::error::{Error, Result};
+use crate::select::TestPatterns;
+use rusqlite::functions::FunctionFlags;
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// How long a writer waits for another to finish before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// The area's database.
+pub struct Store {
+    conn: Connection,
+    keys: Vec<String>,
+    path: PathBuf,
+}
+
+/// Where an area's database is: `[setup] dbdir` (relative to the area) or the area itself.
+pub fn db_path(area: &Area) -> PathBuf {
+    match area
+        .config
+        .get("setup", "dbdir")
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+    {
+        Some(dir) => area.top.join(dir).join("megatest.db"),
+        None => area.top.join("megatest.db"),
+    }
+}
+
+/// The `[fields]` keys with their SQL types.
+pub fn typed_keys(area: &Area) -> Vec<(String, String)> {
+    area.config
+        .section("fields")
+        .map(|s| {
+            s.entries
+                .iter()
+                .map(|e| {
+                    let kind = e.value.trim();
+                    (
+                        e.key.clone(),
+                        if kind.is_empty() {
+                            "TEXT".into()
+                        } else {
+                            kind.to_string()
+                        },
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+thread_local! {
+    static PATTERNS: RefCell<HashMap<String, Option<TestPatterns>>> = RefCell::new(HashMap::new());
+}
+
+/// `mt_testpatt(patterns, testname, item_path)`: the in-memory test-pattern matcher, for SQL.
+fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
+    conn.create_scalar_function(
+        "mt_testpatt",
+        3,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| {
+            let patterns: String = ctx.get(0)?;
+            let test: String = ctx.get::<Option<String>>(1)?.unwrap_or_default();
+            let item: String = ctx.get::<Option<String>>(2)?.unwrap_or_default();
+            Ok(PATTERNS.with(|cache| {
+                cache
+                    .borrow_mut()
+                    .entry(patterns.clone())
+                    .or_insert_with(|| TestPatterns::parse(&patterns).ok())
+                    .as_ref()
+                    .is_some_and(|p| p.matches(&test, &item))
+            }))
+        },
+    )
+}
+
+impl Store {
+    /// Opens (creating or migrating) the area's database.
+    pub fn open(area: &Area) -> Result<Store> {
+        crate::area::validate_key_names(&area.config)?;
+        Store::open_at(&db_path(area), &typed_keys(area))
+    }
+
+    /// Opens the area's database even when `[fields]` gained keys (for `-cleanup-db` and
+    /// `-rebuild-db`, which add them).
+    pub fn open_for_repair(area: &Area) -> Result<Store> {
+        crate::area::validate_key_names(&area.config)?;
+        Store::open_inner(&db_path(area), &typed_keys(area), false)
+    }
+
+    /// Opens the database at `path` for these keys.
+    pub fn open_at(path: &Path, keys: &[(String, String)]) -> Result<Store> {
+        Store::open_inner(path, keys, true)
+    }
+
+    fn open_inner(path: &Path, keys: &[(String, String)], check_keys: bool) -> Result<Store> {
+        if let Some(dir) = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty() && !d.exists())
+        {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                Error::new(format!(
+                    "cannot create the database directory `{}`: {e}",
+                    dir.display()
+                ))
+            })?;
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let fail = |e: rusqlite::Error| {
+            Error::new(format!(
+                "cannot open the database `{}`: {e}",
+                path.display()
+            ))
+        };
+        let conn = Connection::open_with_flags(path, flags).map_err(fail)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(fail)?;
+        // WAL lets readers and one writer work at once; it stays set in the file.
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
+            .map_err(fail)?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            crate::debug!(1, "database {} is in {mode} mode, not WAL", path.display());
+        }
+        conn.execute_batch("PRAGMA synchronous=NORMAL")
+            .map_err(fail)?;
+        register_functions(&conn).map_err(fail)?;
+        let store = Store {
+            conn,
+            keys: keys.iter().map(|(k, _)| k.clone()).collect(),
+            path: path.to_path_buf(),
+        };
+        let found = store.write(|c| schema::migrate(c, keys))?;
+        if found != schema::SCHEMA_VERSION {
+            crate::debug!(
+                1,
+                "database {} migrated from schema version {found}",
+                path.display()
+            );
+        }
+        let missing = schema::missing_key_columns(&store.conn, keys).map_err(|e| store.error(e))?;
+        if check_keys && !missing.is_empty() {
+            return Err(Error::new(format!(
+                "the database `{}` has no column for the [fields] key{} {}",
+                path.display(),
+                if missing.len() == 1 { "" } else { "s" },
+                missing.join(", ")
+            ))
+            .note("the [fields] keys changed since the database was made; run `megatest -cleanup-db` to add them"));
+        }
+        Ok(store)
+    }
+
+    /// The key names, in order.
+    pub fn keys(&self) -> &[String] {
+        &self.keys
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The connection, for statements that outlive one call.
+    pub(crate) fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// A user-facing error for a database failure.
+    pub(crate) fn error(&self, e: rusqlite::Error) -> Error {
+        let hint = match &e {
+            rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ReadOnly => {
+                Some("the database is read-only")
+            }
+            _ => None,
+        };
+        let mut err = Error::new(format!("database `{}`: {e}", self.path.display()));
+        if let Some(h) = hint {
+            err = err.note(h);
+        }
+        err
+    }
+
+    /// Runs `f` in one immediate (write-locking) transaction, committed on success.
+    pub(crate) fn write<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T> {
+        let tx = rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
+            .map_err(|e| self.error(e))?;
+        let value = f(&tx).map_err(|e| self.error(e))?;
+        tx.commit().map_err(|e| self.error(e))?;
+        Ok(value)
+    }
+
+    /// Runs `f` for reads, mapping errors.
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T> {
+        f(&self.conn).map_err(|e| self.error(e))
+    }
+}
+
+/// Seconds since the epoch.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}

@@ -1,0 +1,331 @@
+//! The `tests` table: registering tests and items, reading them, and setting state and
+//! status with the toplevel rollup of itemized tests in the same transaction (spec §6.3).
+
+use super::records::{TEST_FIELDS, TestRecord, TestView};
+use super::store::{Store, now};
+use crate::error::Result;
+use crate::model::{ItemState, rollup_toplevel};
+use crate::select::TestPatterns;
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension, params_from_iter};
+
+/// A state/status write, for the triggers that fire on it (spec §11).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusChange {
+    /// The test record written.
+    pub test_id: i64,
+    /// Its run.
+    pub run_id: i64,
+    /// Its test name.
+    pub testname: String,
+    /// Its item path (`""` for the toplevel).
+    pub item_path: String,
+    /// The state after the write.
+    pub state: String,
+    /// The status after the write.
+    pub status: String,
+}
+
+/// Which tests of a run a query returns.
+#[derive(Debug, Clone, Default)]
+pub struct TestFilter {
+    /// Test patterns (all tests when absent).
+    pub patterns: Option<TestPatterns>,
+    /// Only these states.
+    pub states: Option<Vec<String>>,
+    /// Only these statuses.
+    pub statuses: Option<Vec<String>>,
+    /// Include DELETED records.
+    pub include_deleted: bool,
+    /// Read only these fields (the others come back NULL); all when absent.
+    pub only_fields: Option<Vec<&'static str>>,
+}
+
+impl TestFilter {
+    fn sql(&self) -> (String, Vec<Value>) {
+        let mut conditions = vec!["run_id=?".to_string()];
+        let mut params = Vec::new();
+        if let Some(p) = self.patterns.as_ref().filter(|p| !p.is_everything()) {
+            conditions.push("mt_testpatt(?, testname, item_path)".into());
+            params.push(Value::Text(p.text().to_string()));
+        }
+        for (column, list) in [("state", &self.states), ("status", &self.statuses)] {
+            if let Some(list) = list.as_ref().filter(|l| !l.is_empty()) {
+                let marks = vec!["?"; list.len()].join(",");
+                conditions.push(format!("{column} IN ({marks})"));
+                params.extend(list.iter().map(|s| Value::Text(s.clone())));
+            }
+        }
+        if !self.include_deleted {
+            conditions.push("state != 'DELETED'".into());
+        }
+        (conditions.join(" AND "), params)
+    }
+}
+
+fn test_by_id(c: &Connection, id: i64) -> rusqlite::Result<Option<TestRecord>> {
+    c.query_row(
+        &format!("SELECT {} FROM tests WHERE id=?1", TestRecord::columns()),
+        [id],
+        TestRecord::from_row,
+    )
+    .optional()
+}
+
+/// States after which a test no longer runs, when run_stats are refreshed.
+const ENDED_STATES: &[&str] = &[
+    "COMPLETED",
+    "ARCHIVED",
+    "KILLED",
+    "KILLREQ",
+    "STUCK",
+    "INCOMPLETE",
+    "DELETED",
+];
+
+/// Recomputes a run's `run_stats` from the tests that were executed.
+pub(crate) fn refresh_run_stats(c: &Connection, run_id: i64) -> rusqlite::Result<()> {
+    c.execute("DELETE FROM run_stats WHERE run_id=?1", [run_id])?;
+    c.execute(
+        "INSERT INTO run_stats (run_id, state, status, count) SELECT run_id, state, status, count(*) FROM tests WHERE run_id=?1 AND uname != 'n/a' AND state != 'DELETED' GROUP BY state, status",
+        [run_id],
+    )?;
+    Ok(())
+}
+
+impl Store {
+    /// Registers a test or item (NOT_STARTED/n/a if new) and returns its id.
+    pub fn register_test(&self, run_id: i64, testname: &str, item_path: &str) -> Result<i64> {
+        self.write(|c| {
+            c.execute(
+                "INSERT OR IGNORE INTO tests (run_id, testname, item_path, state, status, event_time) VALUES (?1, ?2, ?3, 'NOT_STARTED', 'n/a', ?4)",
+                (run_id, testname, item_path, now()),
+            )?;
+            c.query_row(
+                "SELECT id FROM tests WHERE run_id=?1 AND testname=?2 AND item_path=?3",
+                (run_id, testname, item_path),
+                |r| r.get(0),
+            )
+        })
+    }
+
+    /// A test record.
+    pub fn test(&self, id: i64) -> Result<Option<TestRecord>> {
+        self.read(|c| test_by_id(c, id))
+    }
+
+    /// The id of a test or item of a run.
+    pub fn test_id(&self, run_id: i64, testname: &str, item_path: &str) -> Result<Option<i64>> {
+        self.read(|c| {
+            c.query_row(
+                "SELECT id FROM tests WHERE run_id=?1 AND testname=?2 AND item_path=?3",
+                (run_id, testname, item_path),
+                |r| r.get(0),
+            )
+            .optional()
+        })
+    }
+
+    /// The tests of a run, by test name then item path.
+    pub fn tests_for_run(&self, run_id: i64, filter: &TestFilter) -> Result<Vec<TestRecord>> {
+        let (sql, params) = self.tests_query(run_id, filter);
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(&sql)?;
+
+            stmt.query_map(params_from_iter(params.iter()), TestRecord::from_row)?
+                .collect::<rusqlite::Result<Vec<_>>>()
+        })
+    }
+
+    /// Calls `visit` with each test of a run (as [`Store::tests_for_run`] selects them),
+    /// reading the row in place.
+    pub fn for_each_test(
+        &self,
+        run_id: i64,
+        filter: &TestFilter,
+        mut visit: impl FnMut(&TestView<'_, '_>) -> Result<()>,
+    ) -> Result<()> {
+        let (sql, params) = self.tests_query(run_id, filter);
+        let mut stmt = self
+            .connection()
+            .prepare_cached(&sql)
+            .map_err(|e| self.error(e))?;
+        let mut rows = stmt
+            .query(params_from_iter(params.iter()))
+            .map_err(|e| self.error(e))?;
+        while let Some(row) = rows.next().map_err(|e| self.error(e))? {
+            visit(&TestView { row })?;
+        }
+        Ok(())
+    }
+
+    fn tests_query(&self, run_id: i64, filter: &TestFilter) -> (String, Vec<Value>) {
+        let (conditions, extra) = filter.sql();
+        let columns = match &filter.only_fields {
+            None => TestRecord::columns(),
+            Some(only) => TEST_FIELDS
+                .iter()
+                .map(|f| if only.contains(f) { *f } else { "NULL" })
+                .collect::<Vec<_>>()
+                .join(","),
+        };
+        let sql = format!(
+            "SELECT {columns} FROM tests WHERE {conditions} ORDER BY testname ASC, item_path ASC"
+        );
+        let mut params = vec![Value::Integer(run_id)];
+        params.extend(extra);
+        (sql, params)
+    }
+
+    /// Sets state and/or status (and the comment, when given) of a test; for an item, the
+    /// toplevel record is rolled up in the same transaction. Returns every record written.
+    pub fn set_state_status(
+        &self,
+        test_id: i64,
+        state: Option<&str>,
+        status: Option<&str>,
+        comment: Option<&str>,
+    ) -> Result<Vec<StatusChange>> {
+        let changes = self.write(|c| set_and_roll_up(c, test_id, state, status, comment))?;
+        if status == Some("AUTO") {
+            let mut more = self.test_data_rollup(test_id)?;
+            let mut all = changes;
+            all.append(&mut more);
+            return Ok(all);
+        }
+        Ok(changes)
+    }
+
+    /// Sets named columns of a test record (run directory, host, ...).
+    pub fn set_test_fields(&self, test_id: i64, fields: &[(&str, Value)]) -> Result<()> {
+        for (name, _) in fields {
+            if !TEST_FIELDS.contains(name) && !["logdat", "fail_count", "pass_count"].contains(name)
+            {
+                return Err(crate::error::Error::new(format!(
+                    "`{name}` is not a column of tests"
+                )));
+            }
+        }
+        self.write(|c| {
+            for (name, value) in fields {
+                c.execute(
+                    &format!("UPDATE tests SET {name}=?1 WHERE id=?2"),
+                    (value, test_id),
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Sets a test's final log file.
+    pub fn set_test_log(&self, test_id: i64, logfile: &str) -> Result<()> {
+        self.set_test_fields(test_id, &[("final_logf", Value::Text(logfile.to_string()))])
+    }
+
+    /// Marks a test record DELETED (steps and data too).
+    pub fn mark_test_deleted(&self, test_id: i64) -> Result<()> {
+        self.write(|c| {
+            c.execute(
+                "UPDATE tests SET state='DELETED', status='n/a', comment='' WHERE id=?1",
+                [test_id],
+            )?;
+            c.execute(
+                "UPDATE test_steps SET status='DELETED' WHERE test_id=?1",
+                [test_id],
+            )?;
+            c.execute(
+                "UPDATE test_data SET status='DELETED' WHERE test_id=?1",
+                [test_id],
+            )?;
+            let run_id: i64 =
+                c.query_row("SELECT run_id FROM tests WHERE id=?1", [test_id], |r| {
+                    r.get(0)
+                })?;
+            refresh_run_stats(c, run_id)
+        })
+    }
+
+    /// Tests in a running state across all runs of the area (for `max_concurrent_jobs`); the
+    /// toplevel records of itemized tests, which never run themselves, do not count.
+    pub fn count_running(&self) -> Result<i64> {
+        self.read(|c| {
+            c.query_row(
+                "SELECT count(*) FROM tests t WHERE state IN ('LAUNCHED','REMOTEHOSTSTART','RUNNING') AND NOT (item_path='' AND uname='n/a' AND EXISTS (SELECT 1 FROM tests i WHERE i.run_id=t.run_id AND i.testname=t.testname AND i.item_path != ''))",
+                [],
+                |r| r.get(0),
+            )
+        })
+    }
+}
+
+/// The state/status write with rollup, inside a transaction.
+pub(crate) fn set_and_roll_up(
+    c: &Connection,
+    test_id: i64,
+    state: Option<&str>,
+    status: Option<&str>,
+    comment: Option<&str>,
+) -> rusqlite::Result<Vec<StatusChange>> {
+    let Some(test) = test_by_id(c, test_id)? else {
+        return Err(rusqlite::Error::QueryReturnedNoRows);
+    };
+    if let Some(s) = state {
+        c.execute("UPDATE tests SET state=?1 WHERE id=?2", (s, test_id))?;
+    }
+    if let Some(s) = status {
+        c.execute("UPDATE tests SET status=?1 WHERE id=?2", (s, test_id))?;
+    }
+    if let Some(m) = comment {
+        c.execute("UPDATE tests SET comment=?1 WHERE id=?2", (m, test_id))?;
+    }
+    let new_state = state.map_or_else(|| test.state(), str::to_string);
+    let new_status = status.map_or_else(|| test.status(), str::to_string);
+    let (run_id, testname, item_path) = (test.run_id(), test.testname(), test.item_path());
+    let mut changes = vec![StatusChange {
+        test_id,
+        run_id,
+        testname: testname.clone(),
+        item_path: item_path.clone(),
+        state: new_state.clone(),
+        status: new_status.clone(),
+    }];
+    if !item_path.is_empty() {
+        let mut stmt = c.prepare_cached(
+            "SELECT state, status FROM tests WHERE run_id=?1 AND testname=?2 AND item_path != '' AND id != ?3 AND state != 'DELETED'",
+        )?;
+        let others = stmt
+            .query_map((run_id, &testname, test_id), |r| {
+                Ok(ItemState {
+                    state: r.get::<_, Option<String>>(0)?.unwrap_or_default(),
+                    status: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let top = rollup_toplevel(&ItemState::new(&new_state, &new_status), &others);
+        c.execute(
+            "INSERT OR IGNORE INTO tests (run_id, testname, item_path, state, status, event_time) VALUES (?1, ?2, '', 'NOT_STARTED', 'n/a', ?3)",
+            (run_id, &testname, now()),
+        )?;
+        c.execute(
+            "UPDATE tests SET state=?1, status=?2 WHERE run_id=?3 AND testname=?4 AND item_path=''",
+            (&top.state, &top.status, run_id, &testname),
+        )?;
+        let top_id: i64 = c.query_row(
+            "SELECT id FROM tests WHERE run_id=?1 AND testname=?2 AND item_path=''",
+            (run_id, &testname),
+            |r| r.get(0),
+        )?;
+        changes.push(StatusChange {
+            test_id: top_id,
+            run_id,
+            testname,
+            item_path: String::new(),
+            state: top.state,
+            status: top.status,
+        });
+    }
+    if ENDED_STATES.contains(&new_state.as_str()) {
+        refresh_run_stats(c, run_id)?;
+    }
+    Ok(changes)
+}

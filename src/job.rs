@@ -1,0 +1,93 @@
+//! The job a launched test carries in `MT_CMDINFO` (spec §9.3): everything the executor and
+//! the in-test helpers (`-step`, `-test-status`, ...) need, so they never re-plan. Encoded as
+//! JSON; Megatest's own encoding is opaque to tests, which only pass the variable along.
+
+use crate::error::{Error, Result};
+use crate::exit_code;
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+/// The environment variable that carries a job.
+pub const CMDINFO_VAR: &str = "MT_CMDINFO";
+
+/// A test's job.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Job {
+    /// The area (`$MT_RUN_AREA_HOME`).
+    pub toppath: PathBuf,
+    /// The run's id in megatest.db.
+    pub run_id: i64,
+    /// The test record's id.
+    pub test_id: i64,
+    /// The test name.
+    pub test_name: String,
+    /// The item path (`""` for a test without items).
+    pub item_path: String,
+    /// The test's source directory (`tests/<name>`).
+    pub testpath: PathBuf,
+    /// Its run directory (link-tree path).
+    pub work_area: PathBuf,
+    /// The target.
+    pub target: String,
+    /// The run name.
+    pub runname: String,
+    /// The megatest executable to call back.
+    pub megatest: PathBuf,
+    /// The item variables, in order.
+    pub itemdat: Vec<(String, String)>,
+}
+
+impl Job {
+    /// The `MT_CMDINFO` value.
+    pub fn encode(&self) -> String {
+        serde_json::to_string(self).expect("a job always serializes")
+    }
+
+    /// Reads an `MT_CMDINFO` value.
+    pub fn decode(text: &str) -> Result<Job> {
+        serde_json::from_str(text).map_err(|e| {
+            Error::with_code(
+                exit_code::NOT_IN_TEST,
+                format!("{CMDINFO_VAR} is not a megatest job: {e}"),
+            )
+        })
+    }
+
+    /// The job of the test this process runs inside; `what` names the command that needs it.
+    pub fn from_env(what: &str) -> Result<Job> {
+        match crate::environ::var(CMDINFO_VAR) {
+            Some(text) if !text.is_empty() => Job::decode(&text),
+            _ => Err(Error::with_code(
+                exit_code::NOT_IN_TEST,
+                format!("{what} works only inside a running test: {CMDINFO_VAR} is not set"),
+            )
+            .note(
+                "test steps run with MT_CMDINFO set; call this from a step, runscript or trigger",
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_errors() {
+        let job = Job {
+            run_id: 3,
+            test_id: 7,
+            test_name: "t".into(),
+            item_path: "a/b".into(),
+            ..Job::default()
+        };
+        assert_eq!(Job::decode(&job.encode()).unwrap(), job);
+        assert_eq!(
+            Job::decode("nonsense").unwrap_err().exit_code,
+            exit_code::NOT_IN_TEST
+        );
+        let partial = Job::decode(r#"{"run_id": 1}"#).unwrap();
+        assert_eq!(partial.run_id, 1);
+    }
+}

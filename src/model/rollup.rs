@@ -1,0 +1,136 @@
+//! The toplevel record of an itemized test, computed from its items (spec §6.3).
+
+use super::state::{RUNNING_STATES, state_rank, status_rank};
+
+/// An item's state and status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemState {
+    /// The state.
+    pub state: String,
+    /// The status.
+    pub status: String,
+}
+
+impl ItemState {
+    /// An item state from two strings.
+    pub fn new(state: &str, status: &str) -> Self {
+        ItemState {
+            state: state.to_string(),
+            status: status.to_string(),
+        }
+    }
+}
+
+/// Statuses a NOT_STARTED item may have without making its toplevel CHECK.
+const HARMLESS_NOT_STARTED: &[&str] = &[
+    "n/a", "na", "PASS", "FAIL", "WARN", "CHECK", "WAIVED", "DEAD", "SKIP",
+];
+
+/// The toplevel (state, status) after `changed` got its new values, given the `others`
+/// (every other item of the test).
+pub fn rollup_toplevel(changed: &ItemState, others: &[ItemState]) -> ItemState {
+    let running = others
+        .iter()
+        .any(|o| RUNNING_STATES.contains(&o.state.as_str()));
+    let bad_not_started = others
+        .iter()
+        .any(|o| o.state == "NOT_STARTED" && !HARMLESS_NOT_STARTED.contains(&o.status.as_str()));
+    let all = || std::iter::once(changed).chain(others.iter());
+    let unfinished = all()
+        .filter(|i| i.state != "COMPLETED")
+        .max_by_key(|i| state_rank(&i.state))
+        .map(|i| i.state.clone());
+    let state = if running {
+        "RUNNING".to_string()
+    } else if bad_not_started {
+        "COMPLETED".to_string()
+    } else {
+        unfinished
+            .clone()
+            .unwrap_or_else(|| "COMPLETED".to_string())
+    };
+    let status = if bad_not_started || (state == "NOT_STARTED" && unfinished.is_some()) {
+        "CHECK".to_string()
+    } else {
+        all()
+            .max_by_key(|i| status_rank(&i.status))
+            .map(|i| i.status.clone())
+            .unwrap_or_else(|| "n/a".to_string())
+    };
+    ItemState { state, status }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn roll(changed: (&str, &str), others: &[(&str, &str)]) -> (String, String) {
+        let others: Vec<ItemState> = others.iter().map(|(s, t)| ItemState::new(s, t)).collect();
+        let r = rollup_toplevel(&ItemState::new(changed.0, changed.1), &others);
+        (r.state, r.status)
+    }
+
+    fn pair(state: &str, status: &str) -> (String, String) {
+        (state.to_string(), status.to_string())
+    }
+
+    #[test]
+    fn spec_examples() {
+        assert_eq!(
+            roll(
+                ("COMPLETED", "FAIL"),
+                &[("COMPLETED", "PASS"), ("COMPLETED", "PASS")]
+            ),
+            pair("COMPLETED", "FAIL")
+        );
+        assert_eq!(
+            roll(
+                ("COMPLETED", "PASS"),
+                &[("RUNNING", "n/a"), ("COMPLETED", "PASS")]
+            )
+            .0,
+            "RUNNING"
+        );
+        assert_eq!(
+            roll(("COMPLETED", "WARN"), &[("COMPLETED", "PASS")]),
+            pair("COMPLETED", "WARN")
+        );
+        assert_eq!(
+            roll(("COMPLETED", "CHECK"), &[("COMPLETED", "FAIL")]),
+            pair("COMPLETED", "FAIL")
+        );
+        assert_eq!(
+            roll(
+                ("COMPLETED", "PASS"),
+                &[("NOT_STARTED", "PREQ_FAIL"), ("COMPLETED", "PASS")]
+            ),
+            pair("COMPLETED", "CHECK")
+        );
+    }
+
+    #[test]
+    fn unfinished_states_rank() {
+        // The changed item itself running makes the toplevel RUNNING through the state ranks.
+        assert_eq!(
+            roll(("RUNNING", "n/a"), &[("COMPLETED", "PASS")]).0,
+            "RUNNING"
+        );
+        assert_eq!(
+            roll(("KILLED", "KILLED"), &[("COMPLETED", "PASS")]),
+            pair("KILLED", "PASS")
+        );
+        // Items still waiting to run: NOT_STARTED with CHECK.
+        assert_eq!(
+            roll(("COMPLETED", "PASS"), &[("NOT_STARTED", "n/a")]),
+            pair("NOT_STARTED", "CHECK")
+        );
+        assert_eq!(
+            roll(("COMPLETED", "ABORT"), &[]),
+            pair("COMPLETED", "ABORT")
+        );
+        assert_eq!(
+            roll(("INCOMPLETE", "FAIL"), &[("COMPLETED", "PASS")]),
+            pair("INCOMPLETE", "FAIL")
+        );
+    }
+}
