@@ -125,7 +125,8 @@ pub(crate) fn io_reason(e: &std::io::Error) -> String {
 
 /// A file being read, for include-cycle errors.
 struct Frame {
-    canonical: PathBuf,
+    /// Resolved lazily: only an include needs it, to detect a cycle.
+    canonical: std::cell::OnceCell<PathBuf>,
     shown: PathBuf,
     included_at: Option<Location>,
 }
@@ -165,31 +166,39 @@ impl<'o, 'h, 'c> Reader<'o, 'h, 'c> {
     }
 
     fn push_file(&mut self, path: &Path, included_at: Option<Location>) -> Result<()> {
-        let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-        if let Some(open) = self.stack.iter().find(|f| f.canonical == canonical) {
-            let includer = self
+        let resolve = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+        let canonical = std::cell::OnceCell::new();
+        if included_at.is_some() {
+            let me = canonical.get_or_init(|| resolve(path)).clone();
+            if let Some(open) = self
                 .stack
-                .last()
-                .map(|f| f.shown.display().to_string())
-                .unwrap_or_default();
-            let mut err = Error::new(format!(
-                "include cycle: `{includer}` includes `{}`, which is already being read",
-                open.shown.display()
-            ));
-            if let Some(loc) = &included_at {
-                err = err.at(loc.clone());
-            }
-            for frame in self.stack.iter().skip(1) {
-                if let Some(loc) = &frame.included_at {
-                    err = err.note(format!(
-                        "`{}` is included from {}:{}",
-                        frame.shown.display(),
-                        loc.file.display(),
-                        loc.line
-                    ));
+                .iter()
+                .find(|f| *f.canonical.get_or_init(|| resolve(&f.shown)) == me)
+            {
+                let includer = self
+                    .stack
+                    .last()
+                    .map(|f| f.shown.display().to_string())
+                    .unwrap_or_default();
+                let mut err = Error::new(format!(
+                    "include cycle: `{includer}` includes `{}`, which is already being read",
+                    open.shown.display()
+                ));
+                if let Some(loc) = &included_at {
+                    err = err.at(loc.clone());
                 }
+                for frame in self.stack.iter().skip(1) {
+                    if let Some(loc) = &frame.included_at {
+                        err = err.note(format!(
+                            "`{}` is included from {}:{}",
+                            frame.shown.display(),
+                            loc.file.display(),
+                            loc.line
+                        ));
+                    }
+                }
+                return Err(err);
             }
-            return Err(err);
         }
         self.stack.push(Frame {
             canonical,
