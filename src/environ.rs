@@ -58,6 +58,28 @@ pub fn apply(cmd: &mut Command) {
     }
 }
 
+/// What megatest exported or unset so far, sorted by name (`None` = unset), to hand to a
+/// process that does not inherit this one's environment.
+pub fn overlay() -> Vec<(String, Option<String>)> {
+    let guard = OVERLAY.read().unwrap_or_else(|p| p.into_inner());
+    let mut list: Vec<_> = guard
+        .as_ref()
+        .map(|o| o.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default();
+    list.sort();
+    list
+}
+
+/// Applies a list made by [`overlay`].
+pub fn restore(list: &[(String, Option<String>)]) {
+    for (name, value) in list {
+        match value {
+            Some(v) => set(name, v),
+            None => remove(name),
+        }
+    }
+}
+
 /// The whole effective environment, sorted by name.
 pub fn vars() -> Vec<(String, String)> {
     let mut all: HashMap<String, String> = std::env::vars().collect();

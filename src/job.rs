@@ -36,6 +36,14 @@ pub struct Job {
     pub megatest: PathBuf,
     /// The item variables, in order.
     pub itemdat: Vec<(String, String)>,
+    /// The id of the test's toplevel record (the test's own id without items).
+    pub toplevel_id: i64,
+    /// `[triggers]` of the testconfig: (`STATE/STATUS`, command).
+    pub triggers: Vec<(String, String)>,
+    /// `[waivers]`: (name, rule, file glob).
+    pub waivers: Vec<(String, String, String)>,
+    /// `[waiver_rules]`: (rule, command template).
+    pub waiver_rules: Vec<(String, String)>,
 }
 
 impl Job {

@@ -70,6 +70,43 @@ pub fn echo_eval(value: &str, cwd: &Path) -> io::Result<String> {
     Ok(out.stdout.lines().next().unwrap_or("").to_string())
 }
 
+/// [`echo_eval`] for many values with at most one shell: values that need the shell are
+/// evaluated together, each in its own subshell so one bad value cannot spoil the others.
+pub fn echo_eval_many(values: &[&str], cwd: &Path) -> io::Result<Vec<String>> {
+    const SEPARATOR: &str = "\u{1e}megatest-value-end\u{1e}";
+    let mut out: Vec<Option<String>> = values
+        .iter()
+        .map(|v| {
+            if v.is_empty() {
+                Some(String::new())
+            } else if echo_is_identity(v) {
+                Some(v.to_string())
+            } else {
+                None
+            }
+        })
+        .collect();
+    let pending: Vec<usize> = (0..values.len()).filter(|&i| out[i].is_none()).collect();
+    if pending.is_empty() {
+        return Ok(out.into_iter().map(Option::unwrap_or_default).collect());
+    }
+    let mut script = String::new();
+    for &i in &pending {
+        let quoted = crate::envfile::sh_quote(&format!("echo {}", values[i]));
+        script.push_str(&format!(
+            "(eval {quoted}) 2>/dev/null; echo '{SEPARATOR}'\n"
+        ));
+    }
+    let captured = capture(&script, cwd)?;
+    let end = format!("{SEPARATOR}\n");
+    let mut chunks = captured.stdout.split(end.as_str());
+    for &i in &pending {
+        let chunk = chunks.next().unwrap_or("");
+        out[i] = Some(chunk.lines().next().unwrap_or("").to_string());
+    }
+    Ok(out.into_iter().map(Option::unwrap_or_default).collect())
+}
+
 /// True when the shell's `echo` would print `value` unchanged, so no process is needed: plain
 /// words separated by single spaces, with no character the shell treats specially.
 fn echo_is_identity(value: &str) -> bool {
@@ -113,6 +150,13 @@ mod tests {
             let expected = shell.lines().next().unwrap_or("").to_string();
             assert_eq!(echo_eval(value, cwd).unwrap(), expected, "value {value:?}");
         }
+        let many = ["plain", "$HOME/x", "", "it's", "a  b"];
+        let got = echo_eval_many(&many, cwd).unwrap();
+        assert_eq!(got[0], "plain");
+        assert_eq!(got[1], echo_eval("$HOME/x", cwd).unwrap());
+        assert_eq!(got[2], "");
+        assert_eq!(got[3], "", "a broken value gives nothing");
+        assert_eq!(got[4], "a b");
         assert!(echo_is_identity("plain words"));
         assert!(!echo_is_identity("a  b"));
     }

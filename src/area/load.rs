@@ -106,14 +106,6 @@ impl Area {
 
     /// `[disks]` as (name, path) pairs.
     pub fn disks(&self) -> Vec<(String, String)> {
-        self.config
-            .section("disks")
-            .map(|s| {
-                s.entries
-                    .iter()
-                    .map(|e| (e.key.clone(), e.value.clone()))
-                    .collect()
-            })
-            .unwrap_or_default()
+        self.config.pairs("disks")
     }
 }

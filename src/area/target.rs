@@ -1,8 +1,8 @@
 //! Targets: one value per `[fields]` key, joined with `/` (spec §5.1), and the key names.
 
-use crate::config::{Config, Origin};
+use crate::config::Config;
 use crate::environ;
-use crate::error::{Error, Location, Result};
+use crate::error::{Error, Result};
 use std::fmt;
 
 /// Column names of the `runs` table that a `[fields]` key may not take.
@@ -108,20 +108,12 @@ pub fn validate_key_names(config: &Config) -> Result<()> {
             None
         };
         if let Some(why) = problem {
-            return Err(Error::new(format!("invalid [fields] key `{key}`: {why}"))
-                .at(origin_location(&entry.origin, key)));
+            return Err(
+                Error::new(format!("invalid [fields] key `{key}`: {why}")).at(entry.location())
+            );
         }
     }
     Ok(())
-}
-
-fn origin_location(origin: &Origin, key: &str) -> Location {
-    let text = std::fs::read_to_string(&*origin.file)
-        .ok()
-        .and_then(|t| t.lines().nth(origin.line as usize - 1).map(str::to_string))
-        .unwrap_or_default();
-    let offset = text.find(key).unwrap_or(0);
-    Location::in_line(&origin.file, origin.line as usize, &text, offset, key.len())
 }
 
 /// Megatest's `patt-list-match`: any comma-separated pattern (`%` = anything) matches the

@@ -90,6 +90,22 @@ impl Session {
         self.area()?.target(&text, from).map(Some)
     }
 
+    /// `-reqtarg T` requires a runconfigs.config section named exactly T.
+    pub fn check_reqtarg(&mut self, target: &Target) -> Result<()> {
+        let Some(name) = self.args.value("-reqtarg").map(str::to_string) else {
+            return Ok(());
+        };
+        let area = self.area()?;
+        if !area.runconfigs_all(Some(target))?.has_section(&name) {
+            return Err(Error::new(format!(
+                "[{name}] not found in {}",
+                area.runconfigs_path().display()
+            ))
+            .note("-reqtarg needs a section named exactly as the target"));
+        }
+        Ok(())
+    }
+
     /// Target pattern, run-name pattern and test patterns that `what` requires (Megatest
     /// exits 3 without them).
     pub fn required_selectors(

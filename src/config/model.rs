@@ -24,6 +24,28 @@ pub struct Entry {
     pub origin: Origin,
 }
 
+impl Entry {
+    /// Where the key is, for an error about its value: file, line, and the key underlined.
+    pub fn location(&self) -> crate::error::Location {
+        let text = std::fs::read_to_string(&*self.origin.file)
+            .ok()
+            .and_then(|t| {
+                t.lines()
+                    .nth(self.origin.line.saturating_sub(1) as usize)
+                    .map(str::to_string)
+            })
+            .unwrap_or_default();
+        let offset = text.find(&self.key).unwrap_or(0);
+        crate::error::Location::in_line(
+            &self.origin.file,
+            self.origin.line as usize,
+            &text,
+            offset,
+            self.key.len(),
+        )
+    }
+}
+
 /// A named section and its entries in the order they were (last) set.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Section {
@@ -83,6 +105,18 @@ impl Config {
     /// The section named `name`.
     pub fn section(&self, name: &str) -> Option<&Section> {
         self.sections.iter().find(|s| s.name == name)
+    }
+
+    /// The `(key, value)` pairs of a section, in order; none when it does not exist.
+    pub fn pairs(&self, name: &str) -> Vec<(String, String)> {
+        self.section(name)
+            .map(|s| {
+                s.entries
+                    .iter()
+                    .map(|e| (e.key.clone(), e.value.clone()))
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// The section named `name`, created empty if it does not exist.

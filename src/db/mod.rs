@@ -1,6 +1,8 @@
 //! `megatest.db`: the schema and its migrations, and every query (spec §14).
 
+mod activity;
 mod envdat;
+mod launching;
 mod maintenance;
 mod meta;
 mod records;
@@ -12,6 +14,7 @@ mod test_data;
 mod test_records;
 
 pub use envdat::EnvDat;
+pub use launching::{RecordState, ResetFilter};
 pub use maintenance::CleanupReport;
 pub use meta::META_FIELDS;
 pub use records::{

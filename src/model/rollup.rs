@@ -28,14 +28,17 @@ const HARMLESS_NOT_STARTED: &[&str] = &[
 
 /// The toplevel (state, status) after `changed` got its new values, given the `others`
 /// (every other item of the test).
+///
+/// Megatest looks for blocked items (NOT_STARTED with a status such as PREQ_FAIL) among the
+/// other items only, so the result depended on which item was written last; here the changed
+/// item counts too, and the same items always give the same toplevel.
 pub fn rollup_toplevel(changed: &ItemState, others: &[ItemState]) -> ItemState {
     let running = others
         .iter()
         .any(|o| RUNNING_STATES.contains(&o.state.as_str()));
-    let bad_not_started = others
-        .iter()
-        .any(|o| o.state == "NOT_STARTED" && !HARMLESS_NOT_STARTED.contains(&o.status.as_str()));
     let all = || std::iter::once(changed).chain(others.iter());
+    let bad_not_started = all()
+        .any(|o| o.state == "NOT_STARTED" && !HARMLESS_NOT_STARTED.contains(&o.status.as_str()));
     let unfinished = all()
         .filter(|i| i.state != "COMPLETED")
         .max_by_key(|i| state_rank(&i.state))
@@ -105,6 +108,14 @@ mod tests {
                 &[("NOT_STARTED", "PREQ_FAIL"), ("COMPLETED", "PASS")]
             ),
             pair("COMPLETED", "CHECK")
+        );
+        assert_eq!(
+            roll(
+                ("NOT_STARTED", "PREQ_FAIL"),
+                &[("COMPLETED", "PASS"), ("COMPLETED", "PASS")]
+            ),
+            pair("COMPLETED", "CHECK"),
+            "the order of the writes does not matter"
         );
     }
 

@@ -5,6 +5,7 @@ mod config_errors;
 mod harness;
 mod logpro_cli;
 mod logpro_conformance;
+mod run_engine;
 mod scheme_engine;
 mod show_config;
 mod show_runconfig;

@@ -16,6 +16,8 @@ pub fn run(session: &mut Session) -> Result<Flow> {
         .map_err(|e| Error::new(format!("cannot read test data from stdin: {e}")))?;
     let rows = parse_rows(&text)?;
     store.load_test_data(job.test_id, &rows)?;
-    store.test_data_rollup(job.test_id)?;
+    crate::triggers::register(&job.test_name, job.triggers.clone());
+    let changes = store.test_data_rollup(job.test_id)?;
+    crate::triggers::fire(store, &changes);
     Ok(Flow::Continue)
 }

@@ -2,6 +2,7 @@
 
 pub mod db_maintenance;
 pub mod env_capture;
+pub mod execute;
 pub mod help;
 mod in_test;
 pub mod list_db_targets;
@@ -12,6 +13,7 @@ pub mod load_test_data;
 pub mod lock;
 pub mod remove_keep;
 pub mod remove_runs;
+pub mod run;
 pub mod run_status;
 pub mod runstep;
 pub mod set_state_status;

@@ -4,7 +4,7 @@
 use super::show_config::{mode_of, section_and_var, show};
 use crate::cli::dispatch::Flow;
 use crate::cli::session::Session;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::report::DumpMode;
 
 /// Prints runconfigs.config.
@@ -12,18 +12,10 @@ pub fn run(session: &mut Session) -> Result<Flow> {
     let mode = mode_of(session, DumpMode::Ini)?;
     let (section, var) = section_and_var(session);
     let target = session.target()?;
-    let required = session.args.value("-reqtarg").map(str::to_string);
-    let area = session.area()?;
-    if let Some(name) = &required {
-        let all = area.runconfigs_all(target.as_ref())?;
-        if !all.has_section(name) {
-            return Err(Error::new(format!(
-                "[{name}] not found in {}",
-                area.runconfigs_path().display()
-            ))
-            .note("-reqtarg needs a section named exactly as the target"));
-        }
+    if let Some(t) = &target {
+        session.check_reqtarg(t)?;
     }
+    let area = session.area()?;
     let config = match &target {
         Some(t) => area.runconfigs(t)?,
         None => area.runconfigs_all(None)?,

@@ -4,57 +4,8 @@
 use super::in_test;
 use crate::cli::dispatch::Flow;
 use crate::cli::session::Session;
-use crate::db::{Store, TestFilter};
-use crate::error::{Error, Result};
-use crate::job::Job;
-use crate::logpro::escape_html;
-use crate::select::TestPatterns;
-use std::path::PathBuf;
-
-/// Writes the rollup page of the job's test; returns its path.
-pub fn write_rollup(store: &Store, job: &Job) -> Result<PathBuf> {
-    let top_id = store
-        .test_id(job.run_id, &job.test_name, "")?
-        .ok_or_else(|| Error::new(format!("test {} has no toplevel record", job.test_name)))?;
-    let top = store.test(top_id)?.expect("the id was just found");
-    let mut dir = PathBuf::from(top.rundir());
-    if !dir.is_dir() {
-        // The item's directory is <toplevel>/<item path>.
-        dir = job.work_area.clone();
-        for _ in job.item_path.split('/').filter(|p| !p.is_empty()) {
-            dir.pop();
-        }
-    }
-    let filter = TestFilter {
-        patterns: Some(TestPatterns::parse(&format!("{}/%", job.test_name))?),
-        ..TestFilter::default()
-    };
-    let mut rows = String::new();
-    for item in store.tests_for_run(job.run_id, &filter)? {
-        if item.item_path().is_empty() {
-            continue;
-        }
-        rows.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
-            escape_html(&item.item_path()),
-            escape_html(&item.state()),
-            escape_html(&item.status()),
-            escape_html(&item.comment())
-        ));
-    }
-    let name = format!("megatest-rollup-{}.html", job.test_name);
-    let page = format!(
-        "<html><head><title>{t}</title></head><body>\n<h1>{t}: {}/{}</h1>\n<table border=\"1\">\n<tr><th>Item</th><th>State</th><th>Status</th><th>Comment</th></tr>\n{rows}</table>\n</body></html>\n",
-        escape_html(&top.state()),
-        escape_html(&top.status()),
-        t = escape_html(&job.test_name),
-    );
-    let path = dir.join(&name);
-    std::fs::write(&path, page)
-        .map_err(|e| Error::new(format!("cannot write `{}`: {e}", path.display())))?;
-    store.set_test_log(top_id, &name)?;
-    Ok(path)
-}
+use crate::error::Result;
+use crate::report::write_rollup;
 
 /// Writes the rollup page.
 pub fn run(session: &mut Session) -> Result<Flow> {

@@ -66,7 +66,8 @@ pub fn test_status(session: &mut Session) -> Result<Flow> {
         .map(str::to_string);
     let values = value_row(session, false)?;
     let (job, store) = in_test::open(session, "-test-status")?;
-    store.set_state_status(job.test_id, Some(&state), Some(&status), comment.as_deref())?;
+    crate::triggers::register(&job.test_name, job.triggers.clone());
+    crate::waivers::set_test_status(store, &job, Some(&state), Some(&status), comment.as_deref())?;
     if let Some(line) = values {
         store_values(store, job.test_id, &line)?;
     }

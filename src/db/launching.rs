@@ -1,0 +1,243 @@
+//! The writes of a test's life cycle outside the helpers: bulk registration, LAUNCHED by the
+//! runner, REMOTEHOSTSTART and the heartbeat by the executor, and dead tests (spec §8.2, §8.4,
+//! §9.7). Each is one transaction with its rollup, so a killed process leaves no half state.
+
+use super::store::{Store, now};
+use super::test_records::{StatusChange, set_and_roll_up};
+use crate::error::Result;
+
+/// One record of a run as the dispatcher tracks it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordState {
+    /// The record's id.
+    pub id: i64,
+    /// The test name.
+    pub testname: String,
+    /// The item path (`""` for the toplevel).
+    pub item_path: String,
+    /// The state.
+    pub state: String,
+    /// The status.
+    pub status: String,
+    /// The host the test ran on (`n/a` before it started).
+    pub host: String,
+    /// The process id the runner or executor recorded (0 when none).
+    pub pid: i64,
+    /// When the state last started (launch, start).
+    pub event_time: i64,
+    /// Seconds the test has run (the executor's heartbeat).
+    pub run_duration: i64,
+}
+
+const RECORD_COLUMNS: &str = "id, testname, item_path, coalesce(state,''), coalesce(status,''), coalesce(host,'n/a'), coalesce(attemptnum,0), coalesce(event_time,0), coalesce(run_duration,0)";
+
+fn record_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RecordState> {
+    Ok(RecordState {
+        id: r.get(0)?,
+        testname: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+        item_path: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+        state: r.get(3)?,
+        status: r.get(4)?,
+        host: r.get(5)?,
+        pid: r.get::<_, Option<i64>>(6)?.unwrap_or(0),
+        event_time: r.get::<_, Option<i64>>(7)?.unwrap_or(0),
+        run_duration: r.get::<_, Option<i64>>(8)?.unwrap_or(0),
+    })
+}
+
+impl Store {
+    /// Registers tests and items (NOT_STARTED/n/a when new) in one transaction; returns their
+    /// ids in the order given.
+    pub fn register_tests(&self, run_id: i64, names: &[(&str, &str)]) -> Result<Vec<i64>> {
+        self.write(|c| {
+            let mut insert = c.prepare_cached(
+                "INSERT OR IGNORE INTO tests (run_id, testname, item_path, state, status, event_time) VALUES (?1, ?2, ?3, 'NOT_STARTED', 'n/a', ?4)",
+            )?;
+            let mut find = c.prepare_cached(
+                "SELECT id FROM tests WHERE run_id=?1 AND testname=?2 AND item_path=?3",
+            )?;
+            let time = now();
+            let mut ids = Vec::with_capacity(names.len());
+            for (name, item) in names {
+                insert.execute((run_id, name, item, time))?;
+                ids.push(find.query_row((run_id, name, item), |r| r.get(0))?);
+            }
+            Ok(ids)
+        })
+    }
+
+    /// Every record of a run, DELETED ones included.
+    pub fn run_records(&self, run_id: i64) -> Result<Vec<RecordState>> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {RECORD_COLUMNS} FROM tests WHERE run_id=?1"
+            ))?;
+            stmt.query_map([run_id], record_from_row)?.collect()
+        })
+    }
+
+    /// These records, by id (missing ids are left out).
+    pub fn records(&self, ids: &[i64]) -> Result<Vec<RecordState>> {
+        self.read(|c| {
+            let mut stmt =
+                c.prepare_cached(&format!("SELECT {RECORD_COLUMNS} FROM tests WHERE id=?1"))?;
+            let mut out = Vec::with_capacity(ids.len());
+            for id in ids {
+                if let Some(r) = stmt.query_map([id], record_from_row)?.next() {
+                    out.push(r?);
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    /// The runner's launch: LAUNCHED/n/a, a fresh event time and attempt, the run
+    /// directories and the launching host; rolled up.
+    pub fn mark_launched(
+        &self,
+        test_id: i64,
+        rundir: &str,
+        shortdir: &str,
+        host: &str,
+    ) -> Result<Vec<StatusChange>> {
+        self.write(|c| {
+            c.execute(
+                "UPDATE tests SET event_time=?1, rundir=?2, shortdir=?3, host=?4, attemptnum=0, run_duration=0, comment='', uname='n/a' WHERE id=?5",
+                (now(), rundir, shortdir, host, test_id),
+            )?;
+            set_and_roll_up(c, test_id, Some("LAUNCHED"), Some("n/a"), None)
+        })
+    }
+
+    /// Sets the directories of a toplevel record (of an itemized test) once its first item
+    /// launches.
+    pub fn set_toplevel_dirs(&self, test_id: i64, rundir: &str, shortdir: &str) -> Result<()> {
+        self.write(|c| {
+            c.execute(
+                "UPDATE tests SET rundir=?1, shortdir=?2 WHERE id=?3",
+                (rundir, shortdir, test_id),
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Records the process a launch started, unless the executor already did.
+    pub fn set_launch_pid(&self, test_id: i64, pid: u32) -> Result<()> {
+        self.write(|c| {
+            c.execute(
+                "UPDATE tests SET attemptnum=?1 WHERE id=?2 AND coalesce(attemptnum,0)=0",
+                (pid, test_id),
+            )?;
+            Ok(())
+        })
+    }
+
+    /// The executor's start: REMOTEHOSTSTART/n/a with its host, uname and pid.
+    pub fn mark_started(
+        &self,
+        test_id: i64,
+        host: &str,
+        uname: &str,
+        pid: u32,
+    ) -> Result<Vec<StatusChange>> {
+        self.write(|c| {
+            c.execute(
+                "UPDATE tests SET event_time=?1, host=?2, uname=?3, attemptnum=?4, run_duration=0 WHERE id=?5",
+                (now(), host, uname, pid, test_id),
+            )?;
+            set_and_roll_up(c, test_id, Some("REMOTEHOSTSTART"), Some("n/a"), None)
+        })
+    }
+
+    /// The executor's heartbeat: run time so far, and a `test_rundat` sample.
+    pub fn heartbeat(&self, test_id: i64, seconds: i64, cpuload: f64, diskfree: i64) -> Result<()> {
+        self.write(|c| {
+            c.execute(
+                "UPDATE tests SET run_duration=?1, cpuload=?2, diskfree=?3 WHERE id=?4",
+                (seconds, cpuload, diskfree, test_id),
+            )?;
+            c.execute(
+                "INSERT INTO test_rundat (test_id, update_time, cpuload, diskfree, run_duration) VALUES (?1, ?2, ?3, ?4, ?5)",
+                (test_id, now(), cpuload, diskfree, seconds),
+            )?;
+            Ok(())
+        })
+    }
+
+    /// The current state of one test.
+    pub fn state_of(&self, test_id: i64) -> Result<Option<(String, String)>> {
+        Ok(self.records(&[test_id])?.pop().map(|r| (r.state, r.status)))
+    }
+
+    /// Spec §8.4: RUNNING/REMOTEHOSTSTART tests silent for longer than their run time plus
+    /// `deadtime`, and tests LAUNCHED for more than a day, become COMPLETED/DEAD.
+    pub fn mark_dead_tests(&self, deadtime: i64) -> Result<Vec<StatusChange>> {
+        let time = now();
+        let ids: Vec<i64> = self.read(|c| {
+            let mut stmt = c.prepare(
+                "SELECT id FROM tests WHERE (state IN ('RUNNING','REMOTEHOSTSTART') AND ?1 - event_time > coalesce(run_duration,0) + ?2) OR (state='LAUNCHED' AND ?1 - event_time > 86400)",
+            )?;
+            stmt.query_map((time, deadtime), |r| r.get(0))?.collect()
+        })?;
+        let mut changes = Vec::new();
+        for id in ids {
+            changes.extend(self.set_state_status(
+                id,
+                Some("COMPLETED"),
+                Some("DEAD"),
+                Some("Test failed to complete"),
+            )?);
+        }
+        Ok(changes)
+    }
+}
+
+/// Which records [`Store::reset_tests`] resets.
+#[derive(Debug, Clone, Default)]
+pub struct ResetFilter<'a> {
+    /// Only these tests.
+    pub testnames: Option<&'a [String]>,
+    /// Only records in these states.
+    pub states: Option<&'a [String]>,
+    /// Only records with these statuses.
+    pub statuses: Option<&'a [String]>,
+}
+
+impl Store {
+    /// Sets matching records of a run (not DELETED) to NOT_STARTED, with `status` (or
+    /// keeping theirs when `None`), so they run again; returns how many changed.
+    pub fn reset_tests(
+        &self,
+        run_id: i64,
+        filter: &ResetFilter<'_>,
+        status: Option<&str>,
+    ) -> Result<usize> {
+        let mut conditions = vec!["run_id=?".to_string(), "state != 'DELETED'".to_string()];
+        let mut params: Vec<rusqlite::types::Value> = vec![run_id.into()];
+        for (column, list) in [
+            ("testname", filter.testnames),
+            ("state", filter.states),
+            ("status", filter.statuses),
+        ] {
+            if let Some(list) = list {
+                if list.is_empty() {
+                    return Ok(0);
+                }
+                conditions.push(format!("{column} IN ({})", vec!["?"; list.len()].join(",")));
+                params.extend(list.iter().map(|s| rusqlite::types::Value::Text(s.clone())));
+            }
+        }
+        let set_status = match status {
+            Some(s) => {
+                params.insert(0, s.to_string().into());
+                "state='NOT_STARTED', status=?"
+            }
+            None => "state='NOT_STARTED'",
+        };
+        let sql = format!(
+            "UPDATE tests SET {set_status} WHERE {}",
+            conditions.join(" AND ")
+        );
+        self.write(|c| c.execute(&sql, rusqlite::params_from_iter(params.iter())))
+    }
+}

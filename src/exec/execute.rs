@@ -1,0 +1,140 @@
+//! `megatest -execute JOBFILE` (spec §9.2): start the test, set up its directory and
+//! environment, run its job under the monitor, settle its final state, write its pages.
+
+use super::environment;
+use super::monitor::{KillReason, Monitor, Watch};
+use super::steps::run_job;
+use super::supervisor::Supervisor;
+use super::verdict::final_status;
+use crate::db::Store;
+use crate::error::{Error, Result};
+use crate::launch::JobFile;
+use crate::waivers::set_test_status;
+use crate::{sys, triggers};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Exit code when the job did not end normally (spec §9.2 step 16).
+const ABNORMAL: i32 = 4;
+
+/// Runs the test described by the job file; returns the executor's exit code.
+pub fn execute(job_path: &Path) -> Result<i32> {
+    let file = JobFile::read(job_path)?;
+    sys::catch_interrupts();
+    let job = &file.job;
+    let store = Store::open_at(&file.db_path, &file.keys)?;
+    triggers::register(&job.test_name, job.triggers.clone());
+    let Some((state, _)) = store.state_of(job.test_id)? else {
+        return Err(Error::new(format!(
+            "test {} (id {}) is not in `{}`",
+            job.test_name,
+            job.test_id,
+            file.db_path.display()
+        )));
+    };
+    match state.as_str() {
+        "REMOVING" | "DELETED" => {
+            return Err(Error::new(format!(
+                "test {} is being removed ({state}); not starting it",
+                job.test_name
+            )));
+        }
+        "KILLREQ" => {
+            set_test_status(
+                &store,
+                job,
+                Some("KILLED"),
+                Some("KILLED"),
+                Some("Kill requested before the test started"),
+            )?;
+            return Ok(0);
+        }
+        _ => {}
+    }
+    let changes = store.mark_started(
+        job.test_id,
+        &sys::host_name(),
+        &sys::uname_text(),
+        std::process::id(),
+    )?;
+    triggers::fire(&store, &changes);
+    let work = &job.work_area;
+    std::fs::create_dir_all(work)
+        .and_then(|()| std::env::set_current_dir(work))
+        .map_err(|e| {
+            Error::new(format!(
+                "cannot enter the run directory `{}`: {e}",
+                work.display()
+            ))
+        })?;
+    let megatest = executable(&job.megatest);
+    environment::prepare(&file, &megatest)?;
+    environment::write_env_files(work)?;
+
+    let supervisor = Arc::new(Supervisor::default());
+    let monitor = Monitor::start(
+        Watch {
+            db: (file.db_path.clone(), file.keys.clone()),
+            test_id: job.test_id,
+            runtimelim: file.runtimelim,
+            work_area: work.clone(),
+        },
+        supervisor.clone(),
+    );
+    let outcome = run_job(&store, &file, &supervisor);
+    let (killed, clean) = monitor.finish();
+    let exit = match killed {
+        Some(KillReason::Signal(signal)) => {
+            set_test_status(
+                &store,
+                job,
+                Some("INCOMPLETE"),
+                Some("KILLED"),
+                Some(&format!("The executor received signal {signal}")),
+            )?;
+            1
+        }
+        Some(reason) => {
+            let comment = match reason {
+                KillReason::TimeLimit(limit) => {
+                    format!("Killed: the run time went over the limit of {limit}s")
+                }
+                _ => "Killed on request (KILLREQ)".to_string(),
+            };
+            let status = if clean { "KILLED" } else { "FAILED TO KILL" };
+            set_test_status(&store, job, Some("KILLED"), Some(status), Some(&comment))?;
+            0
+        }
+        None => {
+            let outcome = outcome?;
+            if let Some((state, status)) = store.state_of(job.test_id)?
+                && (state == "REMOTEHOSTSTART" || state == "RUNNING")
+            {
+                let new_status = if outcome.abnormal {
+                    "FAIL"
+                } else {
+                    final_status(outcome.code, &status)
+                };
+                set_test_status(&store, job, Some("COMPLETED"), Some(new_status), None)?;
+            }
+            if outcome.abnormal { ABNORMAL } else { 0 }
+        }
+    };
+    if let Err(e) = crate::report::write_test_summary(&store, job.test_id, work) {
+        crate::warn!("{}", e.message);
+    }
+    if !job.item_path.is_empty()
+        && let Err(e) = crate::report::write_rollup(&store, job)
+    {
+        crate::warn!("{}", e.message);
+    }
+    Ok(exit)
+}
+
+/// The megatest the test's helpers call: the job's, else this very program.
+fn executable(from_job: &Path) -> PathBuf {
+    if !from_job.as_os_str().is_empty() {
+        return from_job.to_path_buf();
+    }
+    std::env::current_exe().unwrap_or_else(|_| PathBuf::from("megatest"))
+}

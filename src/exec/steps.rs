@@ -1,0 +1,234 @@
+//! The test's job (spec §9.5, §9.6): the runscript, then the ezsteps one after the other,
+//! each with its log, judged by its exit code or by logpro, recorded in `test_steps`, the
+//! test's state and status updated after each.
+
+use super::supervisor::{Ended, Supervisor};
+use super::verdict::StepVerdict;
+use crate::db::Store;
+use crate::environ;
+use crate::error::{Error, Result};
+use crate::launch::JobFile;
+use crate::testdef::Step;
+use crate::waivers::set_test_status;
+use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+/// How the job ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JobOutcome {
+    /// The rollup exit code (0 pass, 1 fail, 2 warn, 3 check, ...).
+    pub code: i32,
+    /// Whether the runscript or a step was ended by a signal nobody in megatest sent.
+    pub abnormal: bool,
+}
+
+fn shell_command(program: &str, script: &str, work: &Path) -> Command {
+    let mut cmd = Command::new(program);
+    cmd.arg("-c")
+        .arg(script)
+        .current_dir(work)
+        .stdin(Stdio::null());
+    environ::apply(&mut cmd);
+    cmd
+}
+
+/// Runs the runscript and the steps.
+pub fn run_job(store: &Store, file: &JobFile, supervisor: &Supervisor) -> Result<JobOutcome> {
+    let job = &file.job;
+    let work = &job.work_area;
+    set_test_status(store, job, Some("RUNNING"), None, None)?;
+    let mut verdict = StepVerdict::Pass;
+    let mut outcome = JobOutcome {
+        code: 0,
+        abnormal: false,
+    };
+    if let Some(script) = &file.runscript {
+        make_executable(Path::new(script));
+        let cmd = shell_command("/bin/sh", script, work);
+        match supervisor
+            .run(cmd)
+            .map_err(|e| Error::new(format!("cannot run the runscript `{script}`: {e}")))?
+        {
+            Ended::NotStarted => return Ok(outcome),
+            Ended::Exited(status) => {
+                outcome.code = crate::shell::status_code(status);
+                outcome.abnormal = status.code().is_none() && !supervisor.was_killed();
+            }
+        }
+        verdict = match outcome.code {
+            0 => StepVerdict::Pass,
+            2 => StepVerdict::Warn,
+            _ => StepVerdict::Fail,
+        };
+    }
+    for (name, value) in &file.pre_launch_env {
+        environ::set(name, value);
+    }
+    let last = file.steps.len().saturating_sub(1);
+    for (index, step) in file.steps.iter().enumerate() {
+        if supervisor.was_killed() {
+            break;
+        }
+        let Some(ran) = run_step(store, file, step, supervisor)? else {
+            break;
+        };
+        if ran.abnormal {
+            outcome.abnormal = true;
+        }
+        let step_verdict = StepVerdict::of(ran.code, ran.logpro);
+        verdict = verdict.then(step_verdict);
+        outcome.code = verdict.code();
+        if supervisor.was_killed() {
+            break;
+        }
+        if verdict == StepVerdict::Fail {
+            let comment = format!("Failed at step {}", step.name);
+            set_test_status(store, job, Some("COMPLETED"), Some("FAIL"), Some(&comment))?;
+            break;
+        }
+        let state = if index == last {
+            "COMPLETED"
+        } else {
+            "RUNNING"
+        };
+        set_test_status(
+            store,
+            job,
+            Some(state),
+            Some(verdict.status()),
+            step_verdict.comment(),
+        )?;
+        let go_on = ran.code == 0 || (ran.logpro && ran.code == 2);
+        if !go_on {
+            break;
+        }
+    }
+    Ok(outcome)
+}
+
+/// What one step did.
+struct StepRun {
+    code: i32,
+    logpro: bool,
+    abnormal: bool,
+}
+
+fn run_step(
+    store: &Store,
+    file: &JobFile,
+    step: &Step,
+    supervisor: &Supervisor,
+) -> Result<Option<StepRun>> {
+    let job = &file.job;
+    let work = &job.work_area;
+    let name = &step.name;
+    let io = |what: &str, e: std::io::Error| Error::new(format!("step {name}: cannot {what}: {e}"));
+    store.set_step(job.test_id, name, "start", "-", "", "")?;
+    let rules = work.join(format!("{name}.logpro"));
+    let logpro = if rules.exists() {
+        true
+    } else if let Some(text) = &step.logpro {
+        std::fs::write(
+            &rules,
+            format!(";; logpro file extracted from testconfig\n{text}\n"),
+        )
+        .map_err(|e| io("write its logpro rules", e))?;
+        true
+    } else {
+        false
+    };
+    record_in_makefile(work, step, logpro);
+    let path = environ::var("PATH").unwrap_or_default();
+    let mut cmd = shell_command(
+        "/bin/bash",
+        &format!("{} > {name}.log 2>&1", step.command),
+        work,
+    );
+    cmd.env("PATH", format!("{path}:."));
+    let status = match supervisor.run(cmd).map_err(|e| io("start /bin/bash", e))? {
+        Ended::NotStarted => return Ok(None),
+        Ended::Exited(status) => status,
+    };
+    let mut code = crate::shell::status_code(status);
+    let abnormal = status.code().is_none() && !supervisor.was_killed();
+    let mut comment = String::new();
+    let mut logfile = String::new();
+    if logpro && !supervisor.was_killed() {
+        let html = format!("{name}.html");
+        code = judge_with_logpro(work, name, &rules, &html)?;
+        if let Some(c) =
+            crate::logpro_dat::import(store, job.test_id, name, &work.join(format!("{name}.dat")))?
+        {
+            comment = c;
+        }
+        store.set_test_log(job.test_id, &html)?;
+        logfile = html;
+    }
+    store.set_step(
+        job.test_id,
+        name,
+        "end",
+        &code.to_string(),
+        &comment,
+        &logfile,
+    )?;
+    Ok(Some(StepRun {
+        code,
+        logpro,
+        abnormal,
+    }))
+}
+
+/// `logpro STEP.logpro STEP.html < STEP.log`, in this process; the annotated log goes to
+/// `STEP_logpro.log`.
+fn judge_with_logpro(work: &Path, name: &str, rules: &Path, html: &str) -> Result<i32> {
+    let log_path = work.join(format!("{name}.log"));
+    let mut input = std::fs::File::open(&log_path)
+        .map_err(|e| Error::new(format!("cannot read `{}`: {e}", log_path.display())))?;
+    let out_path = work.join(format!("{name}_logpro.log"));
+    let out = std::fs::File::create(&out_path)
+        .map_err(|e| Error::new(format!("cannot write `{}`: {e}", out_path.display())))?;
+    let invocation = crate::logpro::Invocation {
+        rules: rules.to_path_buf(),
+        html: Some(work.join(html)),
+        waivers: None,
+    };
+    crate::logpro::run(
+        &invocation,
+        &mut input,
+        Box::new(std::io::BufWriter::new(out)),
+    )
+    .map_err(|e| Error::new(format!("logpro on `{}`: {e}", log_path.display())))
+}
+
+/// Appends the step to `Makefile.ezsteps`, so it can be re-run by hand with make.
+fn record_in_makefile(work: &Path, step: &Step, logpro: bool) {
+    let _ = std::fs::create_dir_all(work.join(".ezsteps"));
+    let name = &step.name;
+    let mut fragment = format!("{name}.log :\n\t{} > {name}.log 2>&1\n", step.command);
+    if logpro {
+        fragment.push_str(&format!(
+            "\tlogpro {name}.logpro {name}.html < {name}.log > {name}_logpro.log\n"
+        ));
+    }
+    fragment.push_str(&format!("{name} : {name}.log\n\n"));
+    if let Ok(mut f) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(work.join("Makefile.ezsteps"))
+    {
+        let _ = f.write_all(fragment.as_bytes());
+    }
+}
+
+/// A runscript that exists but is not executable gets `ug+x`, as Megatest does.
+fn make_executable(script: &Path) {
+    if let Ok(meta) = std::fs::metadata(script) {
+        let mode = meta.permissions().mode();
+        if meta.is_file() && mode & 0o110 != 0o110 {
+            let _ = std::fs::set_permissions(script, std::fs::Permissions::from_mode(mode | 0o110));
+        }
+    }
+}

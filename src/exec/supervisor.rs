@@ -1,0 +1,125 @@
+//! The test's processes as one killable unit: each runscript or step runs in its own process
+//! group, and a kill (run-time limit, KILLREQ, a signal to the executor) sends TERM to the
+//! whole group, waits for a grace period, then sends KILL (spec §9.7).
+
+use crate::sys;
+use std::io;
+use std::os::unix::process::CommandExt;
+use std::process::{Command, ExitStatus};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// How long a TERM'ed group gets before KILL.
+pub const GRACE: Duration = Duration::from_secs(5);
+
+/// The running child's group, and whether the test was killed.
+#[derive(Default)]
+pub struct Supervisor {
+    state: Mutex<Inner>,
+}
+
+#[derive(Default)]
+struct Inner {
+    group: Option<u32>,
+    killed: bool,
+}
+
+/// How a supervised command ended.
+pub enum Ended {
+    /// It exited (or a signal ended it) by itself or by a kill.
+    Exited(ExitStatus),
+    /// The test was killed before it could start.
+    NotStarted,
+}
+
+impl Supervisor {
+    /// Runs `cmd` in a new process group and waits for it.
+    pub fn run(&self, mut cmd: Command) -> io::Result<Ended> {
+        cmd.process_group(0);
+        let mut child = {
+            let mut inner = self.state.lock().unwrap_or_else(|p| p.into_inner());
+            if inner.killed {
+                return Ok(Ended::NotStarted);
+            }
+            let child = cmd.spawn()?;
+            inner.group = Some(child.id());
+            child
+        };
+        let status = child.wait();
+        self.state.lock().unwrap_or_else(|p| p.into_inner()).group = None;
+        status.map(Ended::Exited)
+    }
+
+    /// Whether [`Supervisor::kill`] was called.
+    pub fn was_killed(&self) -> bool {
+        self.state.lock().unwrap_or_else(|p| p.into_inner()).killed
+    }
+
+    /// Stops the test: no new command starts, the running group gets TERM, then KILL after
+    /// the grace period. Returns false if processes survived the KILL.
+    pub fn kill(&self) -> bool {
+        let group = {
+            let mut inner = self.state.lock().unwrap_or_else(|p| p.into_inner());
+            inner.killed = true;
+            inner.group
+        };
+        let Some(group) = group else {
+            return true;
+        };
+        sys::signal_group(group, sys::SIGTERM);
+        let deadline = Instant::now() + GRACE;
+        while Instant::now() < deadline {
+            if !sys::signal_group(group, 0) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        sys::signal_group(group, sys::SIGKILL);
+        std::thread::sleep(Duration::from_millis(100));
+        !sys::signal_group(group, 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    #[test]
+    fn kill_reaches_the_whole_group() {
+        let sup = Arc::new(Supervisor::default());
+        let tmp = tempfile::tempdir().unwrap();
+        let pidfile = tmp.path().join("pid");
+        let mut cmd = Command::new("/bin/sh");
+        cmd.arg("-c")
+            .arg(format!("sleep 60 & echo $! > {}; wait", pidfile.display()));
+        let runner = {
+            let sup = sup.clone();
+            std::thread::spawn(move || sup.run(cmd).map(|e| matches!(e, Ended::Exited(_))))
+        };
+        while !pidfile.exists() || std::fs::read_to_string(&pidfile).unwrap().trim().is_empty() {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let sleeper: u32 = std::fs::read_to_string(&pidfile)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        let started = Instant::now();
+        assert!(sup.kill());
+        assert!(runner.join().unwrap().unwrap());
+        assert!(started.elapsed() < GRACE, "TERM was enough");
+        std::thread::sleep(Duration::from_millis(50));
+        assert!(
+            !sys::process_exists(sleeper) || is_zombie(sleeper),
+            "the background sleep died too"
+        );
+        let mut again = Command::new("/bin/true");
+        again.arg("x");
+        assert!(matches!(sup.run(again).unwrap(), Ended::NotStarted));
+    }
+
+    fn is_zombie(pid: u32) -> bool {
+        std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| s.contains(") Z"))
+    }
+}

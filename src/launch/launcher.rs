@@ -1,0 +1,187 @@
+//! How the executor is started (spec §2.4, §9.1): directly in its own session, or through
+//! `[jobtools] launcher`, or through the flexi-launcher's `[launchers]` and `[host-types]`.
+
+use crate::config::Config;
+use crate::envfile::sh_quote;
+use crate::environ;
+use crate::error::{Error, Result};
+use crate::select::TestPatterns;
+use std::fs::OpenOptions;
+use std::io::Write;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+/// The launcher for one test.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Launcher {
+    /// Spawn the executor here, in its own session.
+    Local,
+    /// Prefix the executor command with these words (`bsub -q x`, `nbfake`, ...).
+    Command(String),
+}
+
+impl Launcher {
+    /// Whether the runner itself starts (and so sees the end of) the executor.
+    pub fn is_local(&self) -> bool {
+        matches!(self, Launcher::Local)
+    }
+}
+
+fn words_or_local(text: Option<&str>) -> Launcher {
+    match text.map(str::trim).filter(|t| !t.is_empty()) {
+        Some(t) => Launcher::Command(t.to_string()),
+        None => Launcher::Local,
+    }
+}
+
+/// The launcher for `test`/`item` under the area's `[jobtools]`, `[launchers]` and
+/// `[host-types]`.
+pub fn choose_launcher(config: &Config, test: &str, item: &str) -> Result<Launcher> {
+    let default = words_or_local(config.get("jobtools", "launcher"));
+    let flexi = config
+        .get("jobtools", "flexi-launcher")
+        .is_some_and(|v| v.trim() != "no");
+    if !flexi {
+        return Ok(default);
+    }
+    let Some(launchers) = config.section("launchers") else {
+        return Ok(default);
+    };
+    for entry in &launchers.entries {
+        let Ok(pattern) = TestPatterns::parse(&entry.key) else {
+            continue;
+        };
+        if !pattern.matches(test, item) {
+            continue;
+        }
+        let host_type = entry.value.trim();
+        let Some(host) = config.entry("host-types", host_type) else {
+            crate::warn!(
+                "[launchers] {} names the host type `{host_type}`, which [host-types] does not define",
+                entry.key
+            );
+            continue;
+        };
+        if host.value.trim_start().starts_with("#MTLOWESTLOAD") {
+            return Err(Error::new(format!(
+                "[host-types] {host_type} uses #MTLOWESTLOAD, which this version does not support"
+            ))
+            .at(host.location())
+            .note("give the host type a launcher command instead, e.g. `ssh HOST` or a batch-system submit command"));
+        }
+        return Ok(words_or_local(Some(&host.value)));
+    }
+    Ok(default)
+}
+
+/// A started launch.
+pub struct Started {
+    /// The executor (local launch) or the launcher command.
+    pub child: Child,
+}
+
+/// Starts `exe args...` for a test whose run directory is `work`, appending the command line
+/// and any output to `work/mt_launch.log`.
+pub fn start(
+    launcher: &Launcher,
+    use_shell: bool,
+    exe: &Path,
+    args: &[String],
+    work: &Path,
+    extra_env: &[(String, String)],
+) -> Result<Started> {
+    let log_path = work.join("mt_launch.log");
+    let open_log = || {
+        OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log_path)
+            .map_err(|e| Error::new(format!("cannot write `{}`: {e}", log_path.display())))
+    };
+    let executor_words: Vec<String> = std::iter::once(exe.display().to_string())
+        .chain(args.iter().cloned())
+        .collect();
+    let quoted = executor_words
+        .iter()
+        .map(|w| sh_quote(w))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut cmd = match launcher {
+        Launcher::Local => {
+            let mut c = Command::new(exe);
+            c.args(args);
+            c
+        }
+        Launcher::Command(prefix) if use_shell => {
+            let mut c = Command::new("/bin/sh");
+            c.arg("-c").arg(format!("{prefix} {quoted}"));
+            c
+        }
+        Launcher::Command(prefix) => {
+            let mut words = prefix.split_whitespace();
+            let first = words.next().unwrap_or("");
+            let mut c = Command::new(first);
+            c.args(words).args(&executor_words);
+            c
+        }
+    };
+    let shown = match launcher {
+        Launcher::Local => quoted.clone(),
+        Launcher::Command(prefix) => format!("{prefix} {quoted}"),
+    };
+    let mut log = open_log()?;
+    let _ = writeln!(log, "LAUNCHCMD: {shown}");
+    let err_log = log
+        .try_clone()
+        .map_err(|e| Error::new(format!("cannot write `{}`: {e}", log_path.display())))?;
+    cmd.current_dir(work)
+        .stdin(Stdio::null())
+        .stdout(Stdio::from(log))
+        .stderr(Stdio::from(err_log));
+    environ::apply(&mut cmd);
+    for (k, v) in extra_env {
+        cmd.env(k, v);
+    }
+    crate::sys::start_in_new_session(&mut cmd);
+    let child = cmd.spawn().map_err(|e| {
+        Error::new(format!("cannot start `{shown}`: {e}"))
+            .note("check [jobtools] launcher and that the megatest executable is reachable")
+    })?;
+    Ok(Started { child })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{ReadOptions, read_str};
+
+    fn config(text: &str) -> Config {
+        read_str(
+            Path::new("megatest.config"),
+            text,
+            &ReadOptions::new(Path::new("/tmp")),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn flexi_launcher() {
+        let c = config(
+            "[jobtools]\nlauncher nbfake\nflexi-launcher yes\n[host-types]\nbig bsub -q big\n[launchers]\nx% nosuch\nxbig% big\n",
+        );
+        assert_eq!(
+            choose_launcher(&c, "xbig1", "").unwrap(),
+            Launcher::Command("bsub -q big".into())
+        );
+        assert_eq!(
+            choose_launcher(&c, "other", "").unwrap(),
+            Launcher::Command("nbfake".into())
+        );
+        let plain = config("[setup]\nx 1\n");
+        assert_eq!(choose_launcher(&plain, "t", "").unwrap(), Launcher::Local);
+        let lowest = config(
+            "[jobtools]\nflexi-launcher yes\n[host-types]\nany #MTLOWESTLOAD h1 h2\n[launchers]\n% any\n",
+        );
+        assert!(choose_launcher(&lowest, "t", "").is_err());
+    }
+}

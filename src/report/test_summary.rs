@@ -1,0 +1,70 @@
+//! `test-summary.html`, written into a test's run directory when it ends (spec §9.9): the
+//! record (ids, name, item, state, status linked to the final log, start, duration) and its
+//! steps.
+
+use crate::db::{Field, Store};
+use crate::error::{Error, Result};
+use crate::logpro::escape_html;
+use std::fmt::Write;
+use std::path::Path;
+
+fn local_time(seconds: i64) -> String {
+    chrono::DateTime::from_timestamp(seconds, 0)
+        .map(|t| {
+            t.with_timezone(&chrono::Local)
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
+fn field_text(field: Option<&Field>) -> String {
+    let mut out = String::new();
+    if let Some(f) = field {
+        f.push_to(&mut out);
+    }
+    out
+}
+
+/// Writes `dir/test-summary.html` for the test `test_id`.
+pub fn write_test_summary(store: &Store, test_id: i64, dir: &Path) -> Result<()> {
+    let Some(test) = store.test(test_id)? else {
+        return Ok(());
+    };
+    let start: i64 = field_text(test.field("event_time")).parse().unwrap_or(0);
+    let duration = field_text(test.field("run_duration"));
+    let log = field_text(test.field("final_logf"));
+    let e = |s: &str| escape_html(s);
+    let mut page = String::new();
+    let _ = write!(
+        page,
+        "<html><head><title>{name} {item}</title></head><body>\n<table border=\"1\">\n<tr><th>Run id</th><th>Test id</th><th>Test</th><th>Item</th><th>State</th><th>Status</th><th>Started</th><th>Duration (s)</th><th>Final log</th></tr>\n<tr><td>{run}</td><td>{id}</td><td>{name}</td><td>{item}</td><td>{state}</td><td><a href=\"{log}\">{status}</a></td><td>{start}</td><td>{duration}</td><td><a href=\"{log}\">{log}</a></td></tr>\n</table>\n",
+        run = test.run_id(),
+        id = test_id,
+        name = e(&test.testname()),
+        item = e(&test.item_path()),
+        state = e(&test.state()),
+        status = e(&test.status()),
+        start = local_time(start),
+        duration = e(&duration),
+        log = e(&log),
+    );
+    page.push_str("<h2>Steps</h2>\n<table border=\"1\">\n<tr><th>Step</th><th>State</th><th>Status</th><th>Time</th><th>Log</th><th>Comment</th></tr>\n");
+    for step in store.steps(test_id)? {
+        let time: i64 = field_text(Some(&step.event_time)).parse().unwrap_or(0);
+        let _ = writeln!(
+            page,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><a href=\"{log}\">{log}</a></td><td>{}</td></tr>",
+            e(&step.stepname),
+            e(&step.state),
+            e(&step.status),
+            local_time(time),
+            e(&step.comment),
+            log = e(&step.logfile),
+        );
+    }
+    page.push_str("</table>\n</body></html>\n");
+    let path = dir.join("test-summary.html");
+    std::fs::write(&path, page)
+        .map_err(|err| Error::new(format!("cannot write `{}`: {err}", path.display())))
+}

@@ -1,0 +1,41 @@
+//! What every part of a run shares: the area, its database, the run's identity, the settings
+//! and the values handed to each test.
+
+use super::settings::Settings;
+use crate::area::{Area, Target};
+use crate::db::Store;
+
+/// One run's shared state.
+pub struct RunContext<'a> {
+    /// The area.
+    pub area: &'a Area,
+    /// Its database.
+    pub store: &'a Store,
+    /// `[setup]`, `[jobtools]`, `[jobgroups]`.
+    pub settings: Settings,
+    /// The run's record.
+    pub run_id: i64,
+    /// The target.
+    pub target: Target,
+    /// The run name.
+    pub runname: String,
+    /// The `[fields]` keys with their SQL types.
+    pub keys: Vec<(String, String)>,
+    /// runconfigs `default` then target values, unevaluated.
+    pub runconfig: Vec<(String, String)>,
+    /// megatest.config `[env-override]`.
+    pub env_override: Vec<(String, String)>,
+    /// `-setvars`.
+    pub setvars: Vec<(String, String)>,
+    /// `-debug`, for the executors.
+    pub debug: Option<String>,
+    /// This host's name.
+    pub host: String,
+}
+
+impl RunContext<'_> {
+    /// The target as text.
+    pub fn target_text(&self) -> String {
+        self.target.to_string()
+    }
+}

@@ -1,0 +1,964 @@
+//! The dispatcher: one loop that owns a pass over a run (spec §7.7). It expands tests into
+//! items when their prerequisites allow, launches ready items by priority within the job
+//! limits, learns of completions from executor exits (local launches) and from the database
+//! (other launchers, earlier runners), and decides blocked tests.
+//!
+//! Work is driven by change: a record that changes marks the tests and items waiting on it
+//! for another look, so a run of many items costs little per completion.
+
+use super::context::RunContext;
+use super::launching::{LaunchItem, launch};
+use super::nodes::{ItemNode, Phase, Records, Stage, TestNode, View, completed_ok, is_active};
+use super::options::{Decision, PassRules};
+use super::progress::Progress;
+use super::skip::skip_reason;
+use crate::db::{RecordState, StatusChange};
+use crate::environ;
+use crate::error::Result;
+use crate::plan::{Selection, Verdict, Waiton, evaluate};
+use crate::select::TestPatterns;
+use crate::testdef::{Item, Items, TestDef, item_info};
+use crate::{sys, triggers};
+use std::cmp::{Ordering, Reverse};
+use std::collections::{BTreeSet, BinaryHeap, HashMap};
+use std::process::Child;
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// How often launched tests the runner cannot see exit are read from the database.
+const POLL_EVERY: Duration = Duration::from_millis(50);
+/// How long the loop sleeps when only executor exits can wake it.
+const IDLE_WAIT: Duration = Duration::from_millis(250);
+/// How often the whole run is read again, for changes made by other processes.
+const REFRESH_EVERY: Duration = Duration::from_secs(2);
+/// How often executors of this host are checked for being alive.
+const LIVENESS_EVERY: Duration = Duration::from_secs(1);
+/// How long a LAUNCHED test may lack an executor pid before it counts as lost.
+const LOST_LAUNCH: i64 = 10;
+/// How long an interrupted runner waits for its tests to stop.
+const STOP_WAIT: Duration = Duration::from_secs(20);
+
+/// How a pass ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PassEnd {
+    /// Everything was decided (and, when waiting, finished).
+    Finished,
+    /// Ctrl-C or a termination signal.
+    Interrupted,
+}
+
+enum Event {
+    Exited {
+        test: usize,
+        item: usize,
+        code: i32,
+        local: bool,
+    },
+}
+
+#[derive(PartialEq, Eq)]
+struct ReadyEntry {
+    priority: i64,
+    order: Reverse<u64>,
+    test: usize,
+    item: usize,
+}
+
+impl Ord for ReadyEntry {
+    fn cmp(&self, other: &Self) -> Ordering {
+        (self.priority, self.order).cmp(&(other.priority, other.order))
+    }
+}
+
+impl PartialOrd for ReadyEntry {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// One pass over a run.
+pub struct Dispatcher<'c, 'a> {
+    ctx: &'c RunContext<'a>,
+    rules: PassRules,
+    patterns: TestPatterns,
+    tests: Vec<TestNode>,
+    by_name: HashMap<String, usize>,
+    records: Records,
+    ready: BinaryHeap<ReadyEntry>,
+    order: u64,
+    dirty_tests: BTreeSet<usize>,
+    dirty_items: BTreeSet<(usize, usize)>,
+    events: Receiver<Event>,
+    sender: Sender<Event>,
+    unwaited: Vec<(usize, usize, Child, bool)>,
+    polled: BTreeSet<(usize, usize)>,
+    waiting_tests: usize,
+    pending_items: usize,
+    flights: usize,
+    done_items: usize,
+    total_items: usize,
+    progress: Progress,
+    next_launch: Option<Instant>,
+    next_poll: Instant,
+    next_refresh: Instant,
+    next_liveness: Instant,
+    item_env: Vec<String>,
+    interrupted: Option<Instant>,
+    interrupts_seen: usize,
+}
+
+impl<'c, 'a> Dispatcher<'c, 'a> {
+    /// Prepares a pass over the tests of `selection`; registers their toplevel records.
+    pub fn new(ctx: &'c RunContext<'a>, selection: Selection, rules: PassRules) -> Result<Self> {
+        let names: Vec<String> = selection.defs.keys().cloned().collect();
+        let by_name: HashMap<String, usize> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.clone(), i))
+            .collect();
+        let pairs: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "")).collect();
+        let ids = ctx.store.register_tests(ctx.run_id, &pairs)?;
+        let mut tests = Vec::with_capacity(names.len());
+        for ((name, def), toplevel_id) in selection.defs.into_iter().zip(ids) {
+            let waiton_names = selection.waitons.get(&name).cloned().unwrap_or_default();
+            let waitons: Vec<usize> = waiton_names
+                .iter()
+                .filter_map(|w| by_name.get(w).copied())
+                .collect();
+            let itemmaps = waiton_names
+                .iter()
+                .map(|w| def.itemmap_for(w))
+                .collect::<Result<Vec<_>>>()?;
+            tests.push(TestNode {
+                modes: def.modes()?,
+                priority: def.priority(),
+                jobgroup: def.jobgroup(),
+                name,
+                def,
+                waitons,
+                itemmaps,
+                toplevel_id,
+                stage: Stage::Waiting,
+                items: Vec::new(),
+                item_index: HashMap::new(),
+                active: 0,
+                ok_item: false,
+                dependents: Vec::new(),
+                dirs_set: false,
+                waiting_on: Vec::new(),
+            });
+        }
+        for t in 0..tests.len() {
+            for w in tests[t].waitons.clone() {
+                tests[w].dependents.push(t);
+            }
+        }
+        let mut records = Records::default();
+        for record in ctx.store.run_records(ctx.run_id)? {
+            records.put(record);
+        }
+        let (sender, events) = mpsc::channel();
+        let now = Instant::now();
+        let count = tests.len();
+        Ok(Dispatcher {
+            progress: Progress::new(&ctx.target_text(), &ctx.runname),
+            ctx,
+            rules,
+            patterns: selection.patterns,
+            dirty_tests: (0..count).collect(),
+            tests,
+            by_name,
+            records,
+            ready: BinaryHeap::new(),
+            order: 0,
+            dirty_items: BTreeSet::new(),
+            events,
+            sender,
+            unwaited: Vec::new(),
+            polled: BTreeSet::new(),
+            waiting_tests: count,
+            pending_items: 0,
+            flights: 0,
+            done_items: 0,
+            total_items: 0,
+            next_launch: None,
+            next_poll: now,
+            next_refresh: now + REFRESH_EVERY,
+            next_liveness: now,
+            item_env: Vec::new(),
+            interrupted: None,
+            interrupts_seen: sys::interrupts(),
+        })
+    }
+
+    /// Runs the pass to its end.
+    pub fn run(mut self) -> Result<PassEnd> {
+        let result = self.run_loop();
+        self.progress.finish();
+        self.clear_item_env();
+        result
+    }
+
+    fn run_loop(&mut self) -> Result<PassEnd> {
+        loop {
+            if self.check_interrupts()? {
+                return Ok(PassEnd::Interrupted);
+            }
+            self.drain_events(Duration::ZERO)?;
+            self.poll_if_due()?;
+            self.evaluate_dirty()?;
+            self.launch_ready()?;
+            self.evaluate_dirty()?;
+            if self.interrupted.is_some() {
+                if self.flights == 0 || self.interrupted.is_some_and(|at| at.elapsed() > STOP_WAIT)
+                {
+                    return Ok(PassEnd::Interrupted);
+                }
+            } else if self.finished() {
+                return Ok(PassEnd::Finished);
+            } else if self.stalled() {
+                self.discard_stalled()?;
+                continue;
+            }
+            self.progress
+                .bar(self.done_items, self.total_items, self.flights);
+            let timeout = self.wait_timeout();
+            self.drain_events(timeout)?;
+        }
+    }
+
+    fn finished(&self) -> bool {
+        self.waiting_tests == 0
+            && self.pending_items == 0
+            && (!self.rules.wait || self.flights == 0)
+    }
+
+    fn stalled(&self) -> bool {
+        (self.waiting_tests > 0 || self.pending_items > 0)
+            && self.ready.is_empty()
+            && self.flights == 0
+            && self.dirty_tests.is_empty()
+            && self.dirty_items.is_empty()
+            && self.next_launch.is_none()
+    }
+
+    fn wait_timeout(&self) -> Duration {
+        let mut wait =
+            if self.polled.is_empty() && self.ready.is_empty() && self.unwaited.is_empty() {
+                IDLE_WAIT
+            } else {
+                POLL_EVERY
+            };
+        if let Some(at) = self.next_launch {
+            wait = wait.min(at.saturating_duration_since(Instant::now()));
+        }
+        wait
+    }
+
+    // ----- events and records -----
+
+    fn drain_events(&mut self, timeout: Duration) -> Result<()> {
+        let mut first = if timeout.is_zero() {
+            self.events.try_recv().ok()
+        } else {
+            self.events.recv_timeout(timeout).ok()
+        };
+        while let Some(event) = first.take().or_else(|| self.events.try_recv().ok()) {
+            match event {
+                Event::Exited {
+                    test,
+                    item,
+                    code,
+                    local,
+                } => self.on_exit(test, item, code, local)?,
+            }
+        }
+        let mut exited = Vec::new();
+        self.unwaited
+            .retain_mut(|(t, i, child, local)| match child.try_wait() {
+                Ok(Some(status)) => {
+                    exited.push((*t, *i, crate::shell::status_code(status), *local));
+                    false
+                }
+                Ok(None) => true,
+                Err(_) => {
+                    exited.push((*t, *i, -1, *local));
+                    false
+                }
+            });
+        for (t, i, code, local) in exited {
+            self.on_exit(t, i, code, local)?;
+        }
+        Ok(())
+    }
+
+    /// An executor (local) or a launcher ended.
+    fn on_exit(&mut self, t: usize, i: usize, code: i32, local: bool) -> Result<()> {
+        let id = self.tests[t].items[i].id;
+        self.refresh(&[id, self.tests[t].toplevel_id])?;
+        let record = self.records.by_id.get(&id).cloned();
+        let still_active = record.as_ref().is_some_and(|r| is_active(&r.state));
+        if local {
+            if still_active {
+                let comment = format!(
+                    "The executor ended (exit code {code}) before the test finished; see mt_launch.log"
+                );
+                self.write(id, Some("INCOMPLETE"), Some("DEAD"), Some(&comment))?;
+            }
+            self.set_phase(t, i, Phase::Done);
+        } else if code != 0 && record.is_some_and(|r| r.state == "LAUNCHED") {
+            let comment = format!(
+                "The launcher exited with {code} before the test started; see mt_launch.log"
+            );
+            self.write(id, Some("INCOMPLETE"), Some("FAIL"), Some(&comment))?;
+            self.set_phase(t, i, Phase::Done);
+        }
+        Ok(())
+    }
+
+    fn poll_if_due(&mut self) -> Result<()> {
+        let now = Instant::now();
+        if now >= self.next_refresh {
+            self.next_refresh = now + REFRESH_EVERY;
+            self.next_poll = now + POLL_EVERY;
+            for record in self.ctx.store.run_records(self.ctx.run_id)? {
+                self.absorb(record);
+            }
+        } else if now >= self.next_poll && !self.polled.is_empty() {
+            self.next_poll = now + POLL_EVERY;
+            let ids: Vec<i64> = self
+                .polled
+                .iter()
+                .map(|&(t, i)| self.tests[t].items[i].id)
+                .collect();
+            self.refresh(&ids)?;
+        }
+        if now >= self.next_liveness && !self.polled.is_empty() {
+            self.next_liveness = now + LIVENESS_EVERY;
+            self.check_liveness()?;
+        }
+        Ok(())
+    }
+
+    /// Executors of this host that died without finishing their test (an earlier runner's
+    /// launches, found after a restart).
+    fn check_liveness(&mut self) -> Result<()> {
+        let now = crate::db::now();
+        let lost: Vec<i64> = self
+            .polled
+            .iter()
+            .filter_map(|&(t, i)| self.records.by_id.get(&self.tests[t].items[i].id))
+            .filter(|r| is_active(&r.state) && r.host == self.ctx.host)
+            .filter(|r| {
+                if r.pid > 0 {
+                    !sys::process_exists(r.pid as u32)
+                } else {
+                    r.state == "LAUNCHED" && now - r.event_time > LOST_LAUNCH
+                }
+            })
+            .map(|r| r.id)
+            .collect();
+        if lost.is_empty() {
+            return Ok(());
+        }
+        self.refresh(&lost)?;
+        for id in lost {
+            if self
+                .records
+                .by_id
+                .get(&id)
+                .is_some_and(|r| is_active(&r.state))
+            {
+                self.write(
+                    id,
+                    Some("INCOMPLETE"),
+                    Some("DEAD"),
+                    Some("The executor is gone; the test did not finish"),
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads these records again.
+    fn refresh(&mut self, ids: &[i64]) -> Result<()> {
+        for record in self.ctx.store.records(ids)? {
+            self.absorb(record);
+        }
+        Ok(())
+    }
+
+    /// Writes a state/status (with rollup), fires triggers, and takes in the result.
+    fn write(
+        &mut self,
+        id: i64,
+        state: Option<&str>,
+        status: Option<&str>,
+        comment: Option<&str>,
+    ) -> Result<()> {
+        let changes: Vec<StatusChange> = self
+            .ctx
+            .store
+            .set_state_status(id, state, status, comment)?;
+        triggers::fire(self.ctx.store, &changes);
+        let ids: Vec<i64> = changes.iter().map(|c| c.test_id).collect();
+        self.refresh(&ids)
+    }
+
+    /// Takes in a record read from the database.
+    fn absorb(&mut self, record: RecordState) {
+        if self.records.put(record.clone()).is_none() {
+            return;
+        }
+        self.progress.changed(&record);
+        let Some(&t) = self.by_name.get(&record.testname) else {
+            return;
+        };
+        if let Some(&i) = self.tests[t].item_index.get(&record.item_path) {
+            let launched_elsewhere =
+                self.tests[t].items[i].phase == Phase::Launched { local: false };
+            if launched_elsewhere && !is_active(&record.state) {
+                self.set_phase(t, i, Phase::Done);
+            }
+        }
+        self.touch(t, &record.item_path, completed_ok(&record));
+    }
+
+    /// Marks what waits on `t`/`item` for another look.
+    fn touch(&mut self, t: usize, item: &str, ok: bool) {
+        for d in self.tests[t].dependents.clone() {
+            let dep = &self.tests[d];
+            match dep.stage {
+                Stage::Waiting => {
+                    self.dirty_tests.insert(d);
+                }
+                Stage::Expanded if dep.modes.per_item() => {
+                    if item.is_empty() || (ok && dep.modes.itemmatch) {
+                        self.dirty_tests.insert(d);
+                        continue;
+                    }
+                    for (w, map) in dep.waitons.iter().zip(&dep.waiting_on) {
+                        if *w == t {
+                            for &i in map.get(item).into_iter().flatten() {
+                                self.dirty_items.insert((d, i));
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn set_phase(&mut self, t: usize, i: usize, phase: Phase) {
+        let old = self.tests[t].items[i].phase;
+        if old == phase {
+            return;
+        }
+        match old {
+            Phase::Pending | Phase::Ready => self.pending_items -= 1,
+            Phase::Launched { .. } => self.flights -= 1,
+            Phase::Done => self.done_items -= 1,
+        }
+        match phase {
+            Phase::Pending | Phase::Ready => self.pending_items += 1,
+            Phase::Launched { .. } => self.flights += 1,
+            Phase::Done => self.done_items += 1,
+        }
+        if phase == (Phase::Launched { local: false }) {
+            self.polled.insert((t, i));
+        } else {
+            self.polled.remove(&(t, i));
+        }
+        self.tests[t].items[i].phase = phase;
+        if phase == Phase::Done {
+            let id = self.tests[t].items[i].id;
+            let ok = self.records.by_id.get(&id).is_some_and(completed_ok);
+            let node = &mut self.tests[t];
+            node.ok_item |= ok;
+            node.active -= 1;
+            let path = node.items[i].path.clone();
+            let settled = node.active == 0;
+            self.touch(t, &path, ok);
+            if settled {
+                self.settle(t);
+            }
+        }
+    }
+
+    /// The test is settled: everything waiting on it looks again.
+    fn settle(&mut self, t: usize) {
+        for d in self.tests[t].dependents.clone() {
+            self.dirty_tests.insert(d);
+        }
+    }
+
+    // ----- decisions -----
+
+    fn evaluate_dirty(&mut self) -> Result<()> {
+        while !self.dirty_tests.is_empty() || !self.dirty_items.is_empty() {
+            let tests = std::mem::take(&mut self.dirty_tests);
+            let items = std::mem::take(&mut self.dirty_items);
+            for t in tests {
+                match self.tests[t].stage {
+                    Stage::Waiting => self.evaluate_toplevel(t)?,
+                    Stage::Expanded => {
+                        for i in 0..self.tests[t].items.len() {
+                            if self.tests[t].items[i].phase == Phase::Pending {
+                                self.evaluate_item(t, i)?;
+                            }
+                        }
+                    }
+                    Stage::Closed => {}
+                }
+            }
+            for (t, i) in items {
+                if self.tests[t].stage == Stage::Expanded
+                    && self.tests[t].items[i].phase == Phase::Pending
+                {
+                    self.evaluate_item(t, i)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn verdict(&self, t: usize, item: Option<&str>) -> Verdict {
+        let node = &self.tests[t];
+        let waitons: Vec<Waiton<'_>> = node
+            .waitons
+            .iter()
+            .zip(&node.itemmaps)
+            .map(|(&w, map)| Waiton {
+                name: &self.tests[w].name,
+                itemmap: map.as_ref(),
+            })
+            .collect();
+        let view = View {
+            tests: &self.tests,
+            by_name: &self.by_name,
+            records: &self.records,
+        };
+        evaluate(node.modes, &waitons, item, &view)
+    }
+
+    fn evaluate_toplevel(&mut self, t: usize) -> Result<()> {
+        match self.verdict(t, None) {
+            Verdict::Wait => Ok(()),
+            Verdict::Met => self.expand(t),
+            blocked => {
+                let (status, comment) = blocked_status(blocked);
+                self.close(t, Some((status, comment)))
+            }
+        }
+    }
+
+    /// Closes a test's toplevel stage, writing `(status, comment)` to its toplevel record
+    /// when the re-run rules would have run it.
+    fn close(&mut self, t: usize, outcome: Option<(&str, &str)>) -> Result<()> {
+        if let Some((status, comment)) = outcome {
+            let id = self.tests[t].toplevel_id;
+            if self.would_run(t, id) {
+                self.write(id, Some("NOT_STARTED"), Some(status), Some(comment))?;
+            }
+        }
+        self.tests[t].stage = Stage::Closed;
+        self.waiting_tests -= 1;
+        self.settle(t);
+        Ok(())
+    }
+
+    fn would_run(&self, t: usize, id: i64) -> bool {
+        self.records.by_id.get(&id).is_none_or(|r| {
+            self.rules.decide(&self.tests[t].name, &r.state, &r.status) == Decision::Run
+        })
+    }
+
+    /// The toplevel stage is met: list the items and register them.
+    fn expand(&mut self, t: usize) -> Result<()> {
+        if self.tests[t].def.dynamic {
+            self.set_item_env(t, "", &[]);
+            let (name, dir) = (self.tests[t].name.clone(), self.tests[t].def.dir.clone());
+            self.tests[t].def = TestDef::read(&name, &dir, &self.ctx.area.top)?;
+        }
+        let name = self.tests[t].name.clone();
+        let list: Vec<Item> = match self.tests[t].def.items() {
+            Items::None => vec![Item {
+                path: String::new(),
+                vars: Vec::new(),
+            }],
+            Items::List(list) if list.is_empty() => {
+                return self.close(
+                    t,
+                    Some((
+                        "ZERO_ITEMS",
+                        "No items: [items] or [itemstable] gave an empty list",
+                    )),
+                );
+            }
+            Items::List(list) => list
+                .into_iter()
+                .filter(|item| self.patterns.matches(&name, &item.path))
+                .collect(),
+        };
+        if list.is_empty() {
+            return self.close(t, None);
+        }
+        let ids = if list.len() == 1 && list[0].path.is_empty() {
+            vec![self.tests[t].toplevel_id]
+        } else {
+            let pairs: Vec<(&str, &str)> = list
+                .iter()
+                .map(|i| (name.as_str(), i.path.as_str()))
+                .collect();
+            self.ctx.store.register_tests(self.ctx.run_id, &pairs)?
+        };
+        for record in self.ctx.store.records(&ids)? {
+            self.records.put(record);
+        }
+        let node = &mut self.tests[t];
+        node.items = list
+            .into_iter()
+            .zip(ids)
+            .map(|(item, id)| ItemNode {
+                path: item.path,
+                vars: item.vars,
+                id,
+                phase: Phase::Pending,
+            })
+            .collect();
+        node.item_index = node
+            .items
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.path.clone(), i))
+            .collect();
+        node.active = node.items.len();
+        if node.modes.per_item() {
+            node.waiting_on = node
+                .itemmaps
+                .iter()
+                .map(|map| {
+                    let mut index: HashMap<String, Vec<usize>> = HashMap::new();
+                    for (i, item) in node.items.iter().enumerate() {
+                        let mapped = map
+                            .as_ref()
+                            .map_or_else(|| item.path.clone(), |m| m.apply(&item.path));
+                        index.entry(mapped).or_default().push(i);
+                    }
+                    index
+                })
+                .collect();
+        }
+        node.stage = Stage::Expanded;
+        let count = node.items.len();
+        self.pending_items += count;
+        self.total_items += count;
+        self.waiting_tests -= 1;
+        self.dirty_tests.insert(t);
+        Ok(())
+    }
+
+    fn evaluate_item(&mut self, t: usize, i: usize) -> Result<()> {
+        let node = &self.tests[t];
+        let verdict = if node.modes.per_item() {
+            self.verdict(t, Some(&node.items[i].path))
+        } else {
+            Verdict::Met
+        };
+        let id = node.items[i].id;
+        match verdict {
+            Verdict::Wait => Ok(()),
+            Verdict::Met => {
+                let full = crate::model::full_test_name(&node.name, &node.items[i].path);
+                let record = self.records.by_id.get(&id);
+                let decision = record.map_or(Decision::Run, |r| {
+                    self.rules.decide(&full, &r.state, &r.status)
+                });
+                match decision {
+                    Decision::Run => {
+                        self.order += 1;
+                        self.ready.push(ReadyEntry {
+                            priority: node.priority,
+                            order: Reverse(self.order),
+                            test: t,
+                            item: i,
+                        });
+                        self.set_phase(t, i, Phase::Ready);
+                    }
+                    Decision::AlreadyRunning => {
+                        self.set_phase(t, i, Phase::Launched { local: false })
+                    }
+                    Decision::Keep(note) => {
+                        crate::debug!(1, "{note}");
+                        self.set_phase(t, i, Phase::Done);
+                    }
+                }
+                Ok(())
+            }
+            blocked => {
+                if self.would_run(t, id) {
+                    let (status, comment) = blocked_status(blocked);
+                    self.write(id, Some("NOT_STARTED"), Some(status), Some(comment))?;
+                }
+                self.set_phase(t, i, Phase::Done);
+                Ok(())
+            }
+        }
+    }
+
+    /// Nothing runs and nothing can become ready: whatever still waits is discarded.
+    fn discard_stalled(&mut self) -> Result<()> {
+        crate::warn!("tests are waiting on tests that can no longer run; they are discarded");
+        let comment = "Failed to run: waited on tests that can no longer run";
+        for t in 0..self.tests.len() {
+            match self.tests[t].stage {
+                Stage::Waiting => self.close(t, Some(("PREQ_DISCARDED", comment)))?,
+                Stage::Expanded => {
+                    for i in 0..self.tests[t].items.len() {
+                        if self.tests[t].items[i].phase == Phase::Pending {
+                            let id = self.tests[t].items[i].id;
+                            if self.would_run(t, id) {
+                                self.write(
+                                    id,
+                                    Some("NOT_STARTED"),
+                                    Some("PREQ_DISCARDED"),
+                                    Some(comment),
+                                )?;
+                            }
+                            self.set_phase(t, i, Phase::Done);
+                        }
+                    }
+                }
+                Stage::Closed => {}
+            }
+        }
+        Ok(())
+    }
+
+    // ----- launching -----
+
+    fn launch_ready(&mut self) -> Result<()> {
+        if self.ready.is_empty() || self.interrupted.is_some() {
+            return Ok(());
+        }
+        if let Some(at) = self.next_launch {
+            if Instant::now() < at {
+                return Ok(());
+            }
+            self.next_launch = None;
+        }
+        let settings = &self.ctx.settings;
+        let mut slots = settings.max_jobs - self.ctx.store.count_running()?;
+        let mut aside = Vec::new();
+        while slots > 0 {
+            let Some(entry) = self.ready.pop() else { break };
+            let (t, i) = (entry.test, entry.item);
+            if self.tests[t].items[i].phase != Phase::Ready {
+                continue;
+            }
+            if !self.resources_allow(t, i)? {
+                aside.push(entry);
+                continue;
+            }
+            if let Some(maxload) = settings.maxload
+                && too_loaded(maxload)
+            {
+                crate::debug!(
+                    1,
+                    "load is above [jobtools] maxload; waiting {:?}",
+                    settings.waitdelay
+                );
+                aside.push(entry);
+                self.next_launch = Some(Instant::now() + settings.waitdelay);
+                break;
+            }
+            if self.launch_one(t, i)? {
+                slots -= 1;
+                if !settings.launch_delay.is_zero() {
+                    self.next_launch = Some(Instant::now() + settings.launch_delay);
+                    break;
+                }
+            }
+        }
+        self.ready.extend(aside);
+        Ok(())
+    }
+
+    /// Job groups and exclusive mode.
+    fn resources_allow(&self, t: usize, i: usize) -> Result<bool> {
+        let node = &self.tests[t];
+        if let Some(group) = &node.jobgroup
+            && let Some(&limit) = self.ctx.settings.jobgroups.get(group)
+            && self.ctx.store.count_running_in_jobgroup(group)? >= limit
+        {
+            return Ok(false);
+        }
+        let item = &node.items[i];
+        if node.modes.exclusive
+            && self
+                .ctx
+                .store
+                .instance_running(&node.name, &item.path, item.id)?
+        {
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
+    /// Launches (or skips) one item; true when something was launched.
+    fn launch_one(&mut self, t: usize, i: usize) -> Result<bool> {
+        let (path, vars, id) = {
+            let item = &self.tests[t].items[i];
+            (item.path.clone(), item.vars.clone(), item.id)
+        };
+        self.set_item_env(t, &path, &vars);
+        let reread;
+        let def = if self.tests[t].def.dynamic {
+            reread = TestDef::read(
+                &self.tests[t].name,
+                &self.tests[t].def.dir,
+                &self.ctx.area.top,
+            )?;
+            &reread
+        } else {
+            &self.tests[t].def
+        };
+        if let Some(reason) = skip_reason(def, self.ctx.store, &self.ctx.area.top, &path, id)? {
+            self.write(id, Some("COMPLETED"), Some("SKIP"), Some(&reason))?;
+            self.set_phase(t, i, Phase::Done);
+            return Ok(false);
+        }
+        let item = LaunchItem {
+            def,
+            path: &path,
+            vars: &vars,
+            id,
+            toplevel_id: self.tests[t].toplevel_id,
+            set_toplevel_dirs: !path.is_empty() && !self.tests[t].dirs_set,
+        };
+        let launched = launch(self.ctx, &item, &self.rules)?;
+        if !path.is_empty() {
+            self.tests[t].dirs_set = true;
+        }
+        self.watch(t, i, launched.child, launched.local);
+        self.set_phase(
+            t,
+            i,
+            Phase::Launched {
+                local: launched.local,
+            },
+        );
+        if !launched.local {
+            // Launcher launches are followed through the database as well.
+            self.polled.insert((t, i));
+        }
+        self.refresh(&[id, self.tests[t].toplevel_id])?;
+        Ok(true)
+    }
+
+    /// Waits for a child on a small thread that reports its exit; without a thread, the
+    /// loop polls the child instead.
+    fn watch(&mut self, t: usize, i: usize, child: Child, local: bool) {
+        let sender = self.sender.clone();
+        let shared = Arc::new(Mutex::new(Some(child)));
+        let for_thread = shared.clone();
+        let spawned = std::thread::Builder::new()
+            .name("child-waiter".into())
+            .stack_size(64 * 1024)
+            .spawn(move || {
+                let taken = for_thread.lock().unwrap_or_else(|p| p.into_inner()).take();
+                if let Some(mut child) = taken {
+                    let code = child.wait().map_or(-1, crate::shell::status_code);
+                    let _ = sender.send(Event::Exited {
+                        test: t,
+                        item: i,
+                        code,
+                        local,
+                    });
+                }
+            });
+        if spawned.is_err()
+            && let Some(child) = shared.lock().unwrap_or_else(|p| p.into_inner()).take()
+        {
+            self.unwaited.push((t, i, child, local));
+        }
+    }
+
+    /// Exports the variables of the item about to be read or launched (spec §10.2).
+    fn set_item_env(&mut self, t: usize, path: &str, vars: &[(String, String)]) {
+        self.clear_item_env();
+        environ::set("MT_TEST_NAME", &self.tests[t].name);
+        environ::set("MT_ITEMPATH", path);
+        environ::set("MT_ITEM_INFO", &item_info(vars));
+        for (name, value) in vars {
+            environ::set(name, value);
+            self.item_env.push(name.clone());
+        }
+    }
+
+    fn clear_item_env(&mut self) {
+        for name in self.item_env.drain(..) {
+            environ::remove(&name);
+        }
+    }
+
+    // ----- interruption -----
+
+    /// Handles Ctrl-C: the first stops launching and asks running tests to stop; a second
+    /// one ends the pass at once. True when the pass must end now.
+    fn check_interrupts(&mut self) -> Result<bool> {
+        let count = sys::interrupts();
+        if count == self.interrupts_seen {
+            return Ok(false);
+        }
+        self.interrupts_seen = count;
+        self.progress.finish();
+        if self.interrupted.is_some() {
+            eprintln!("megatest: interrupted again; leaving the running tests as they are");
+            return Ok(true);
+        }
+        self.interrupted = Some(Instant::now());
+        eprintln!(
+            "megatest: interrupted; no more tests will be launched, asking {} running test{} to stop",
+            self.flights,
+            if self.flights == 1 { "" } else { "s" }
+        );
+        let running: Vec<i64> = self
+            .tests
+            .iter()
+            .flat_map(|n| n.items.iter())
+            .filter(|item| matches!(item.phase, Phase::Launched { .. }))
+            .map(|item| item.id)
+            .collect();
+        for id in running {
+            if self
+                .records
+                .by_id
+                .get(&id)
+                .is_some_and(|r| is_active(&r.state))
+            {
+                self.write(id, Some("KILLREQ"), None, None)?;
+            }
+        }
+        Ok(false)
+    }
+}
+
+fn blocked_status(verdict: Verdict) -> (&'static str, &'static str) {
+    match verdict {
+        Verdict::Fail => ("PREQ_FAIL", "Failed to run due to failed prerequisites"),
+        _ => (
+            "PREQ_DISCARDED",
+            "Failed to run due to prior failed prerequisites",
+        ),
+    }
+}
+
+/// Spec §2.4: the 1-minute load above `maxload` per CPU, or a jump of more than a CPU's worth
+/// over the 5-minute load.
+fn too_loaded(maxload: f64) -> bool {
+    let cpus = sys::cpu_count() as f64;
+    sys::load_average().is_some_and(|[one, five, _]| one > maxload * cpus || one - five > cpus)
+}

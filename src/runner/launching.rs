@@ -1,0 +1,184 @@
+//! Launching one test or item (spec §9.1): its work area, the copy of the test directory, the
+//! job file, LAUNCHED in the database, and the executor started.
+
+use super::context::RunContext;
+use super::options::PassRules;
+use crate::environ;
+use crate::error::{Error, Result};
+use crate::job::Job;
+use crate::launch::{
+    DiskChoice, JOB_FILE_NAME, JobFile, choose_launcher, copy_test_source, plan_work_area, start,
+};
+use crate::testdef::TestDef;
+use crate::triggers;
+use std::path::Path;
+use std::process::Child;
+
+/// What is launched.
+pub struct LaunchItem<'a> {
+    /// The test definition to use (read again for this item when it computes values).
+    pub def: &'a TestDef,
+    /// The item path.
+    pub path: &'a str,
+    /// The item variables.
+    pub vars: &'a [(String, String)],
+    /// Its record.
+    pub id: i64,
+    /// The test's toplevel record.
+    pub toplevel_id: i64,
+    /// Whether the toplevel record still needs its directories.
+    pub set_toplevel_dirs: bool,
+}
+
+/// A started launch.
+pub struct Launched {
+    /// The executor (local) or the launcher process.
+    pub child: Child,
+    /// Whether `child` is the executor.
+    pub local: bool,
+}
+
+/// Launches one test or item.
+pub fn launch(ctx: &RunContext<'_>, item: &LaunchItem<'_>, rules: &PassRules) -> Result<Launched> {
+    let def = item.def;
+    let settings = &ctx.settings;
+    let test_disks = def.disks();
+    let area_disks = ctx.area.disks();
+    let disk = DiskChoice {
+        disks: if test_disks.is_empty() {
+            &area_disks
+        } else {
+            &test_disks
+        },
+        default_disk: &settings.default_disk,
+        minspace: settings.minspace,
+        free_space_script: settings.free_space_script.as_deref(),
+    }
+    .choose()?;
+    let target = ctx.target_text();
+    let work = plan_work_area(
+        &disk,
+        &settings.linktree,
+        &target,
+        &ctx.runname,
+        &def.name,
+        item.path,
+    );
+    environ::set("MT_TEST_RUN_DIR", &work.link.display().to_string());
+    if rules.preclean {
+        work.clean()?;
+    }
+    work.create()?;
+    copy_source(ctx, def, &work.physical)?;
+    let runtimelim = def.runtimelim(settings.default_runtimelim());
+    let signature = format!("{}:{}:{}", settings.area_name, def.name, item.path);
+    let pre_launch_env = def.config.pairs("pre-launch-env-vars");
+    let file = JobFile {
+        job: Job {
+            toppath: ctx.area.top.clone(),
+            run_id: ctx.run_id,
+            test_id: item.id,
+            test_name: def.name.clone(),
+            item_path: item.path.to_string(),
+            testpath: def.dir.clone(),
+            work_area: work.link.clone(),
+            target: target.clone(),
+            runname: ctx.runname.clone(),
+            megatest: settings.executable.clone(),
+            itemdat: item.vars.to_vec(),
+            toplevel_id: item.toplevel_id,
+            triggers: def.triggers(),
+            waivers: def.waivers(),
+            waiver_rules: def.waiver_rules(),
+        },
+        db_path: ctx.store.path().to_path_buf(),
+        keys: ctx.keys.clone(),
+        linktree: settings.linktree.clone(),
+        area_name: settings.area_name.clone(),
+        environment: environ::overlay(),
+        runconfig: ctx.runconfig.clone(),
+        setvars: ctx.setvars.clone(),
+        env_override: ctx.env_override.clone(),
+        pre_launch_env,
+        runscript: def.runscript(),
+        steps: def.ezsteps(),
+        runtimelim,
+        signature: signature.clone(),
+        debug: ctx.debug.clone(),
+    };
+    file.write(&work.link)?;
+    let launcher = choose_launcher(&ctx.area.config, &def.name, item.path)?;
+    let local = launcher.is_local();
+    let host = if local { ctx.host.as_str() } else { "n/a" };
+    let rundir = work.link.display().to_string();
+    let changes =
+        ctx.store
+            .mark_launched(item.id, &rundir, &work.physical.display().to_string(), host)?;
+    if item.set_toplevel_dirs {
+        ctx.store.set_toplevel_dirs(
+            item.toplevel_id,
+            &work.toplevel_link.display().to_string(),
+            &work.toplevel_physical.display().to_string(),
+        )?;
+    }
+    triggers::fire(ctx.store, &changes);
+    let mut args = vec![
+        "-m".to_string(),
+        signature,
+        "-execute".to_string(),
+        work.link.join(JOB_FILE_NAME).display().to_string(),
+    ];
+    if let Some(debug) = &ctx.debug {
+        args.extend(["-debug".to_string(), debug.clone()]);
+    }
+    let started = start(
+        &launcher,
+        settings.use_shell,
+        &settings.executable,
+        &args,
+        &work.link,
+        &def.launch_overrides(),
+    );
+    let started = match started {
+        Ok(s) => s,
+        Err(e) => {
+            let comment = format!("Launch failed: {}", e.message);
+            let changes = ctx.store.set_state_status(
+                item.id,
+                Some("INCOMPLETE"),
+                Some("FAIL"),
+                Some(&comment),
+            )?;
+            triggers::fire(ctx.store, &changes);
+            return Err(e);
+        }
+    };
+    if local {
+        ctx.store.set_launch_pid(item.id, started.child.id())?;
+    }
+    Ok(Launched {
+        child: started.child,
+        local,
+    })
+}
+
+/// Copies the test's source directory into the run directory, or runs `testcopycmd`.
+fn copy_source(ctx: &RunContext<'_>, def: &TestDef, dest: &Path) -> Result<()> {
+    match &ctx.settings.testcopycmd {
+        None => copy_test_source(&def.dir, dest),
+        Some(template) => {
+            let cmd = template
+                .replace("TEST_SRC_PATH", &def.dir.display().to_string())
+                .replace("TEST_TARG_PATH", &dest.display().to_string());
+            let code = crate::shell::run_to_stderr(&cmd, dest)
+                .map_err(|e| Error::new(format!("cannot run [setup] testcopycmd: {e}")))?;
+            if code != 0 {
+                crate::warn!(
+                    "[setup] testcopycmd exited with {code} for test {}",
+                    def.name
+                );
+            }
+            Ok(())
+        }
+    }
+}

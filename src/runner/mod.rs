@@ -1,0 +1,19 @@
+//! The runner (spec §7): one dispatcher loop per pass that launches ready tests within the
+//! job limits, follows them to their end, and decides the blocked ones.
+
+mod context;
+mod dispatcher;
+mod launching;
+mod nodes;
+mod options;
+mod progress;
+mod resets;
+mod run;
+mod settings;
+mod skip;
+
+pub use context::RunContext;
+pub use options::{Decision, PassRules, RunOptions, parse_setvars};
+pub use progress::hr_min_sec;
+pub use run::run;
+pub use settings::Settings;

@@ -1,0 +1,177 @@
+//! The dispatcher's picture of a run: one node per test (its toplevel stage) and one per item,
+//! each in a phase, plus a cache of the run's records as the database last showed them.
+
+use crate::db::RecordState;
+use crate::plan::{Board, OK_STATUSES, Upstream};
+use crate::testdef::{ItemMap, Modes, TestDef};
+use std::collections::HashMap;
+
+/// Where an item is in this pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Waiting for its prerequisites.
+    Pending,
+    /// Prerequisites met, in the launch queue.
+    Ready,
+    /// Running; `local` when this runner's child is the executor.
+    Launched {
+        /// Whether the runner sees the executor's exit.
+        local: bool,
+    },
+    /// Finished, skipped, or decided not to run.
+    Done,
+}
+
+/// Where a test's toplevel stage is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Waiting for the prerequisites that allow its items to be listed.
+    Waiting,
+    /// Its items are known.
+    Expanded,
+    /// Nothing (more) to run: blocked, zero items, or no item selected.
+    Closed,
+}
+
+/// One item (or the test itself when it has no items).
+#[derive(Debug, Clone)]
+pub struct ItemNode {
+    /// The item path (`""` for a test without items).
+    pub path: String,
+    /// The item variables.
+    pub vars: Vec<(String, String)>,
+    /// Its record.
+    pub id: i64,
+    /// Its phase.
+    pub phase: Phase,
+}
+
+/// One test of the run.
+pub struct TestNode {
+    /// The test name.
+    pub name: String,
+    /// Its definition.
+    pub def: TestDef,
+    /// Indexes of the tests it waits on.
+    pub waitons: Vec<usize>,
+    /// The item map towards each waiton (same order).
+    pub itemmaps: Vec<Option<ItemMap>>,
+    /// Its modes.
+    pub modes: Modes,
+    /// `[requirements] priority`.
+    pub priority: i64,
+    /// `[test_meta] jobgroup`.
+    pub jobgroup: Option<String>,
+    /// The toplevel record.
+    pub toplevel_id: i64,
+    /// The toplevel stage.
+    pub stage: Stage,
+    /// The items, once expanded.
+    pub items: Vec<ItemNode>,
+    /// Item path → index in `items`.
+    pub item_index: HashMap<String, usize>,
+    /// Items not done yet.
+    pub active: usize,
+    /// Whether a done item completed with an OK status.
+    pub ok_item: bool,
+    /// Indexes of the tests waiting on this one.
+    pub dependents: Vec<usize>,
+    /// Whether the toplevel record's directories were set.
+    pub dirs_set: bool,
+    /// Per waiton: the waiton's item path → items of this test waiting on it.
+    pub waiting_on: Vec<HashMap<String, Vec<usize>>>,
+}
+
+impl TestNode {
+    /// Whether this pass is done with the test.
+    pub fn settled(&self) -> bool {
+        match self.stage {
+            Stage::Waiting => false,
+            Stage::Expanded => self.active == 0,
+            Stage::Closed => true,
+        }
+    }
+}
+
+/// The run's records, as last read or written.
+#[derive(Default)]
+pub struct Records {
+    /// By id.
+    pub by_id: HashMap<i64, RecordState>,
+    /// (test, item path) → id.
+    pub by_name: HashMap<(String, String), i64>,
+}
+
+impl Records {
+    /// Stores a record; returns the previous (state, status) when it changed them.
+    pub fn put(&mut self, record: RecordState) -> Option<Option<(String, String)>> {
+        let key = (record.testname.clone(), record.item_path.clone());
+        self.by_name.insert(key, record.id);
+        match self.by_id.insert(record.id, record.clone()) {
+            Some(old) if old.state == record.state && old.status == record.status => None,
+            Some(old) => Some(Some((old.state, old.status))),
+            None => Some(None),
+        }
+    }
+
+    /// A record by test and item.
+    pub fn get(&self, test: &str, item: &str) -> Option<&RecordState> {
+        self.by_name
+            .get(&(test.to_string(), item.to_string()))
+            .and_then(|id| self.by_id.get(id))
+    }
+}
+
+/// The tests of the pass with their records, as the prerequisite check sees them.
+pub struct View<'a> {
+    /// The tests.
+    pub tests: &'a [TestNode],
+    /// Test name → index.
+    pub by_name: &'a HashMap<String, usize>,
+    /// The records.
+    pub records: &'a Records,
+}
+
+impl Board for View<'_> {
+    fn upstream(&self, test: &str, item: &str) -> Option<Upstream<'_>> {
+        let record = self.records.get(test, item)?;
+        let settled = match self.by_name.get(test).map(|&t| &self.tests[t]) {
+            None => true,
+            Some(node) if item.is_empty() => node.settled(),
+            Some(node) => node
+                .item_index
+                .get(item)
+                .is_none_or(|&i| node.items[i].phase == Phase::Done),
+        };
+        Some(Upstream {
+            state: &record.state,
+            status: &record.status,
+            settled,
+        })
+    }
+
+    fn test_settled(&self, test: &str) -> bool {
+        self.by_name
+            .get(test)
+            .is_none_or(|&t| self.tests[t].settled())
+    }
+
+    fn any_item_ok(&self, test: &str) -> bool {
+        self.by_name
+            .get(test)
+            .is_some_and(|&t| self.tests[t].ok_item)
+    }
+}
+
+/// Whether a record completed with a status that satisfies waitons.
+pub fn completed_ok(record: &RecordState) -> bool {
+    record.state == "COMPLETED" && OK_STATUSES.contains(&record.status.as_str())
+}
+
+/// States in which a test is being run (KILLREQ: still running until its executor reacts).
+pub fn is_active(state: &str) -> bool {
+    matches!(
+        state,
+        "LAUNCHED" | "REMOTEHOSTSTART" | "RUNNING" | "KILLREQ"
+    )
+}

@@ -1,0 +1,157 @@
+//! What a `-run` asks for (spec §15.3), resolved from the command line, and what one pass of
+//! the dispatcher applies (spec §7.9).
+
+use crate::area::Target;
+use crate::select::TagExpr;
+
+/// A resolved `-run`.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// The target.
+    pub target: Target,
+    /// The run name.
+    pub runname: String,
+    /// The test patterns (after runconfigs `TESTPATT` / `--modepatt`).
+    pub testpatt: String,
+    /// `-tagexpr`.
+    pub tagexpr: Option<TagExpr>,
+    /// `-rerun S1,S2`.
+    pub rerun: Option<Vec<String>>,
+    /// `-force`.
+    pub force: bool,
+    /// `-preclean`.
+    pub preclean: bool,
+    /// `-rerun-clean`.
+    pub rerun_clean: bool,
+    /// `-rerun-all`.
+    pub rerun_all: bool,
+    /// `-run-wait`.
+    pub run_wait: bool,
+    /// `-setvars V1=x,V2=y`.
+    pub setvars: Vec<(String, String)>,
+    /// `-contour`.
+    pub contour: String,
+    /// `-debug`, passed on to the executors.
+    pub debug: Option<String>,
+}
+
+/// The re-run rules one pass applies.
+#[derive(Debug, Clone, Default)]
+pub struct PassRules {
+    /// Statuses that run again (`-rerun`).
+    pub rerun: Option<Vec<String>>,
+    /// Run whatever the record says (`-force`).
+    pub force: bool,
+    /// Empty the run directory before launching (`-preclean`).
+    pub preclean: bool,
+    /// Wait for launched tests to end before the pass ends.
+    pub wait: bool,
+}
+
+/// Parses `-setvars V1=x,V2=y`.
+pub fn parse_setvars(text: &str) -> Vec<(String, String)> {
+    text.split(',')
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(k, v)| (k.trim().to_string(), v.to_string()))
+        .filter(|(k, _)| !k.is_empty())
+        .collect()
+}
+
+/// What the re-run rules say about a record reaching the launch gate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// Launch it.
+    Run,
+    /// It is running already (an earlier runner's launch): wait for it.
+    AlreadyRunning,
+    /// Leave it as it is, with the reason.
+    Keep(String),
+}
+
+/// Statuses of a finished test that only `-rerun` or `-force` runs again.
+const KEPT_STATUSES: &[&str] = &["PASS", "WARN", "CHECK", "SKIP", "WAIVED"];
+
+impl PassRules {
+    /// Spec §7.9: whether a record in `state`/`status` is launched.
+    pub fn decide(&self, name: &str, state: &str, status: &str) -> Decision {
+        if matches!(
+            state,
+            "LAUNCHED" | "REMOTEHOSTSTART" | "RUNNING" | "KILLREQ"
+        ) {
+            return Decision::AlreadyRunning;
+        }
+        if self.force || matches!(state, "NOT_STARTED" | "DELETED" | "INCOMPLETE") {
+            return Decision::Run;
+        }
+        if self
+            .rerun
+            .as_ref()
+            .is_some_and(|r| r.iter().any(|s| s == status))
+        {
+            return Decision::Run;
+        }
+        if state == "COMPLETED" || KEPT_STATUSES.contains(&status) {
+            return Decision::Keep(format!(
+                "Not starting test {name} as it is state {state} and status {status}, use -rerun \"{status}\" or -force to override"
+            ));
+        }
+        if state == "KILLED" {
+            return Decision::Keep(format!(
+                "Not starting test {name} as it was KILLED, use -force to override"
+            ));
+        }
+        Decision::Keep(format!(
+            "Not starting test {name}: unrecognised state {state}"
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rerun_rules() {
+        let plain = PassRules::default();
+        assert_eq!(plain.decide("t", "NOT_STARTED", "n/a"), Decision::Run);
+        assert_eq!(plain.decide("t", "INCOMPLETE", "DEAD"), Decision::Run);
+        assert!(matches!(
+            plain.decide("t", "COMPLETED", "PASS"),
+            Decision::Keep(_)
+        ));
+        assert!(matches!(
+            plain.decide("t", "COMPLETED", "FAIL"),
+            Decision::Keep(_)
+        ));
+        assert!(matches!(
+            plain.decide("t", "KILLED", "KILLED"),
+            Decision::Keep(_)
+        ));
+        assert_eq!(
+            plain.decide("t", "RUNNING", "n/a"),
+            Decision::AlreadyRunning
+        );
+        let rerun = PassRules {
+            rerun: Some(vec!["FAIL".into()]),
+            ..PassRules::default()
+        };
+        assert_eq!(rerun.decide("t", "COMPLETED", "FAIL"), Decision::Run);
+        assert!(matches!(
+            rerun.decide("t", "COMPLETED", "PASS"),
+            Decision::Keep(_)
+        ));
+        let force = PassRules {
+            force: true,
+            ..PassRules::default()
+        };
+        assert_eq!(force.decide("t", "COMPLETED", "PASS"), Decision::Run);
+        assert_eq!(
+            force.decide("t", "RUNNING", "n/a"),
+            Decision::AlreadyRunning
+        );
+        assert_eq!(
+            parse_setvars("A=1,B=x=y,=z"),
+            vec![("A".into(), "1".into()), ("B".into(), "x=y".into())]
+        );
+    }
+}

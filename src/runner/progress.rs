@@ -1,0 +1,131 @@
+//! What the runner prints (spec §7.7): a result line for each test or item whose state or
+//! status changes to something worth reporting, under a header; on a terminal, a one-line
+//! progress bar on stderr as well.
+
+use crate::db::RecordState;
+use std::io::{IsTerminal, Write};
+
+/// The result printer.
+pub struct Progress {
+    /// `lt/<target>/<runname>`.
+    prefix: String,
+    header_printed: bool,
+    bar: bool,
+    bar_shown: bool,
+}
+
+/// `%Yww%V.%w %H:%M`, Megatest's work-week time.
+fn work_week_time(seconds: i64) -> String {
+    chrono::DateTime::from_timestamp(seconds, 0)
+        .map(|t| {
+            let local = t.with_timezone(&chrono::Local);
+            local.format("%Yww%V.%w %H:%M").to_string()
+        })
+        .unwrap_or_default()
+}
+
+/// `1hr 2m 3s`, leaving out zero hours and minutes.
+pub fn hr_min_sec(seconds: i64) -> String {
+    let (h, m, s) = (seconds / 3600, seconds % 3600 / 60, seconds % 60);
+    let mut out = String::new();
+    if h > 0 {
+        out.push_str(&format!("{h}hr "));
+    }
+    if m > 0 {
+        out.push_str(&format!("{m}m "));
+    }
+    out.push_str(&format!("{s}s"));
+    out
+}
+
+/// Whether a state/status is reported: finished states, and blocked tests.
+fn reportable(record: &RecordState) -> bool {
+    match record.state.as_str() {
+        "DELETED" | "REMOTEHOSTSTART" | "RUNNING" | "LAUNCHED" => false,
+        "NOT_STARTED" => record.status != "n/a",
+        _ => true,
+    }
+}
+
+impl Progress {
+    /// A printer for the run `target`/`runname`.
+    pub fn new(target: &str, runname: &str) -> Progress {
+        Progress {
+            prefix: format!("lt/{target}/{runname}"),
+            header_printed: false,
+            bar: std::io::stderr().is_terminal(),
+            bar_shown: false,
+        }
+    }
+
+    fn clear_bar(&mut self) {
+        if self.bar_shown {
+            eprint!("\r\x1b[K");
+            self.bar_shown = false;
+        }
+    }
+
+    /// Prints the result line of a record that changed.
+    pub fn changed(&mut self, record: &RecordState) {
+        if !reportable(record) {
+            return;
+        }
+        self.clear_bar();
+        let mut out = std::io::stdout().lock();
+        if !self.header_printed {
+            let _ = writeln!(
+                out,
+                "{:<12}{:<12}{:<20}{:<12}Test path",
+                "State", "Status", "Start Time", "Duration"
+            );
+            self.header_printed = true;
+        }
+        let path = if record.item_path.is_empty() {
+            format!("{}/{}", self.prefix, record.testname)
+        } else {
+            format!("{}/{}/{}", self.prefix, record.testname, record.item_path)
+        };
+        let _ = writeln!(
+            out,
+            "{:<12}{:<12}{:<20}{:<12}{path}",
+            record.state,
+            record.status,
+            work_week_time(record.event_time),
+            hr_min_sec(record.run_duration)
+        );
+        let _ = out.flush();
+    }
+
+    /// Redraws the progress bar (terminal only).
+    pub fn bar(&mut self, done: usize, total: usize, running: usize) {
+        if !self.bar || total == 0 {
+            return;
+        }
+        const WIDTH: usize = 30;
+        let filled = (done * WIDTH / total).min(WIDTH);
+        eprint!(
+            "\r\x1b[K[{}{}] {done}/{total} done, {running} running",
+            "#".repeat(filled),
+            ".".repeat(WIDTH - filled)
+        );
+        self.bar_shown = true;
+    }
+
+    /// Removes the bar before the runner prints something else or ends.
+    pub fn finish(&mut self) {
+        self.clear_bar();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(hr_min_sec(12), "12s");
+        assert_eq!(hr_min_sec(3723), "1hr 2m 3s");
+        assert_eq!(hr_min_sec(3600), "1hr 0s");
+        assert_eq!(hr_min_sec(61), "1m 1s");
+    }
+}

@@ -1,0 +1,115 @@
+//! `megatest -run` (spec §7.1): register the run, export its environment, mark dead tests,
+//! select the tests, apply the resets, then the main pass and the automatic extra pass.
+
+use super::context::RunContext;
+use super::dispatcher::{Dispatcher, PassEnd};
+use super::options::{PassRules, RunOptions};
+use super::resets;
+use super::settings::Settings;
+use crate::area::Area;
+use crate::db::{Store, typed_keys};
+use crate::error::Result;
+use crate::testdef::TestDef;
+use crate::{environ, exit_code, plan, sys, triggers};
+
+/// The `-rerun` list of the automatic extra pass: tests that did not finish.
+const EXTRA_PASS_RERUN: &[&str] = &["STUCK/DEAD", "DEAD", "n/a", "ZERO_ITEMS"];
+
+/// Runs the tests; returns megatest's exit code.
+pub fn run(area: &Area, store: &Store, opts: &RunOptions, owner: &str) -> Result<i32> {
+    sys::catch_interrupts();
+    let settings = Settings::read(area);
+    let run_id = store.register_run(&opts.target, &opts.runname, owner, &opts.contour)?;
+    let target = opts.target.to_string();
+    opts.target.export(&area.keys);
+    environ::set("MT_TARGET", &target);
+    environ::set("MT_RUNNAME", &opts.runname);
+    environ::set("MT_LINKTREE", &settings.linktree.display().to_string());
+    environ::set("MT_TESTSUITENAME", &settings.area_name);
+    environ::set("MT_RUN_AREA_HOME", &area.top.display().to_string());
+    let runconfigs = area.runconfigs(&opts.target)?;
+    let mut runconfig = runconfigs.pairs("default");
+    runconfig.extend(runconfigs.pairs(&target));
+    for (name, value) in &runconfig {
+        environ::set(name, value);
+    }
+    link_lt(area, &settings.linktree);
+    let ctx = RunContext {
+        area,
+        store,
+        run_id,
+        target: opts.target.clone(),
+        runname: opts.runname.clone(),
+        keys: typed_keys(area),
+        runconfig,
+        env_override: area.config.pairs("env-override"),
+        setvars: opts.setvars.clone(),
+        debug: opts.debug.clone(),
+        host: sys::host_name(),
+        settings,
+    };
+
+    let available = area.tests();
+    let selection = plan::select(
+        &available,
+        &opts.testpatt,
+        opts.tagexpr.as_ref(),
+        |name, dir| {
+            environ::set("MT_TEST_NAME", name);
+            TestDef::read(name, dir, &area.top)
+        },
+    )?;
+    let selected: Vec<String> = selection.defs.keys().cloned().collect();
+    for (name, def) in &selection.defs {
+        triggers::register(name, def.triggers());
+        let values: Vec<(&str, String)> = crate::db::META_FIELDS
+            .iter()
+            .filter_map(|f| {
+                def.config
+                    .get("test_meta", f)
+                    .map(|v| (*f, v.trim().to_string()))
+            })
+            .collect();
+        for (field, value) in store.update_test_meta(name, &values)? {
+            crate::debug!(1, "Updating {name} {field} to {value}");
+        }
+    }
+    let dead = store.mark_dead_tests(ctx.settings.deadtime)?;
+    triggers::fire(store, &dead);
+    let preclean = resets::apply(&ctx, opts, &selected)?;
+    let wait = opts.run_wait || ctx.settings.run_wait;
+    let first = PassRules {
+        rerun: opts.rerun.clone(),
+        force: opts.force,
+        preclean,
+        wait,
+    };
+    let extra = ctx.settings.extra_pass.then(|| selection.clone());
+    if Dispatcher::new(&ctx, selection, first)?.run()? == PassEnd::Interrupted {
+        return Ok(exit_code::INTERRUPTED);
+    }
+    if let Some(selection) = extra {
+        let again = PassRules {
+            rerun: Some(EXTRA_PASS_RERUN.iter().map(|s| s.to_string()).collect()),
+            force: false,
+            preclean: true,
+            wait,
+        };
+        if Dispatcher::new(&ctx, selection, again)?.run()? == PassEnd::Interrupted {
+            return Ok(exit_code::INTERRUPTED);
+        }
+    }
+    Ok(exit_code::SUCCESS)
+}
+
+/// `<area>/lt` points at the link tree, when the link tree is elsewhere.
+fn link_lt(area: &Area, linktree: &std::path::Path) {
+    let lt = area.top.join("lt");
+    if lt == linktree || std::fs::symlink_metadata(&lt).is_ok() {
+        return;
+    }
+    let _ = std::fs::create_dir_all(linktree);
+    if let Err(e) = std::os::unix::fs::symlink(linktree, &lt) {
+        crate::debug!(1, "cannot link {} to the link tree: {e}", lt.display());
+    }
+}

@@ -1,0 +1,167 @@
+//! The few operating-system calls std does not offer (sessions, process groups, signals,
+//! free space, load, host identity), wrapped once so the rest of the crate stays safe code.
+#![allow(unsafe_code)]
+
+use std::ffi::CString;
+use std::io;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Makes the command start in a new session (and so a new process group), detached from the
+/// terminal, so that it survives its launcher and can be signalled as a group.
+pub fn start_in_new_session(cmd: &mut Command) {
+    // SAFETY: setsid is async-signal-safe and touches no memory of the parent.
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::setsid() == -1 {
+                return Err(io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+}
+
+/// Sends `signal` to every process of the group `pgid`.
+pub fn signal_group(pgid: u32, signal: i32) -> bool {
+    // SAFETY: plain system call with integer arguments.
+    unsafe { libc::killpg(pgid as libc::pid_t, signal) == 0 }
+}
+
+/// Sends `signal` to one process.
+pub fn signal_process(pid: u32, signal: i32) -> bool {
+    // SAFETY: plain system call with integer arguments.
+    unsafe { libc::kill(pid as libc::pid_t, signal) == 0 }
+}
+
+/// Whether a process with this pid exists (a zombie counts).
+pub fn process_exists(pid: u32) -> bool {
+    if pid == 0 || pid > i32::MAX as u32 {
+        return false;
+    }
+    // SAFETY: signal 0 only checks for existence and permission.
+    let rc = unsafe { libc::kill(pid as libc::pid_t, 0) };
+    rc == 0 || io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}
+
+/// Free space under `path` in KiB (the unit `df` prints), for non-root users.
+pub fn free_kib(path: &Path) -> Option<u64> {
+    let c_path = CString::new(path.as_os_str().as_bytes()).ok()?;
+    // SAFETY: statvfs writes into the zeroed struct we own; the path is NUL-terminated.
+    let mut stat: libc::statvfs = unsafe { std::mem::zeroed() };
+    let rc = unsafe { libc::statvfs(c_path.as_ptr(), &mut stat) };
+    (rc == 0).then(|| stat.f_bavail as u64 * stat.f_frsize as u64 / 1024)
+}
+
+/// Whether the current user may write into `path`.
+pub fn writable(path: &Path) -> bool {
+    let Ok(c_path) = CString::new(path.as_os_str().as_bytes()) else {
+        return false;
+    };
+    // SAFETY: access only reads the NUL-terminated path.
+    unsafe { libc::access(c_path.as_ptr(), libc::W_OK) == 0 }
+}
+
+/// The 1, 5 and 15 minute load averages.
+pub fn load_average() -> Option<[f64; 3]> {
+    let mut loads = [0f64; 3];
+    // SAFETY: getloadavg writes at most 3 doubles into the array we own.
+    let n = unsafe { libc::getloadavg(loads.as_mut_ptr(), 3) };
+    (n == 3).then_some(loads)
+}
+
+/// Number of CPUs available to this process.
+pub fn cpu_count() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+fn c_chars(field: &[libc::c_char]) -> String {
+    let bytes: Vec<u8> = field
+        .iter()
+        .take_while(|&&c| c != 0)
+        .map(|&c| c as u8)
+        .collect();
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+fn utsname() -> Option<libc::utsname> {
+    // SAFETY: uname fills the zeroed struct we own.
+    let mut name: libc::utsname = unsafe { std::mem::zeroed() };
+    (unsafe { libc::uname(&mut name) } == 0).then_some(name)
+}
+
+/// This host's name.
+pub fn host_name() -> String {
+    utsname()
+        .map(|u| c_chars(&u.nodename))
+        .unwrap_or_else(|| "localhost".into())
+}
+
+/// What `uname -srvpio` would print: kernel name, release, version and machine.
+pub fn uname_text() -> String {
+    utsname()
+        .map(|u| {
+            let machine = c_chars(&u.machine);
+            format!(
+                "{} {} {} {machine} {machine} GNU/Linux",
+                c_chars(&u.sysname),
+                c_chars(&u.release),
+                c_chars(&u.version)
+            )
+        })
+        .unwrap_or_else(|| "n/a".into())
+}
+
+/// Signals received since [`catch_interrupts`] (SIGINT, SIGTERM, SIGHUP).
+static INTERRUPTS: AtomicUsize = AtomicUsize::new(0);
+/// The last interrupting signal's number.
+static LAST_SIGNAL: AtomicUsize = AtomicUsize::new(0);
+
+extern "C" fn count_interrupt(signal: libc::c_int) {
+    INTERRUPTS.fetch_add(1, Ordering::SeqCst);
+    LAST_SIGNAL.store(signal as usize, Ordering::SeqCst);
+}
+
+/// Replaces the default action of SIGINT, SIGTERM and SIGHUP with a counter that
+/// [`interrupts`] reads, so the program can stop cleanly.
+pub fn catch_interrupts() {
+    for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+        // SAFETY: the handler only touches atomics, which is async-signal-safe.
+        unsafe {
+            let mut action: libc::sigaction = std::mem::zeroed();
+            action.sa_sigaction = count_interrupt as *const () as usize;
+            libc::sigemptyset(&mut action.sa_mask);
+            action.sa_flags = libc::SA_RESTART;
+            libc::sigaction(signal, &action, std::ptr::null_mut());
+        }
+    }
+}
+
+/// How many interrupting signals arrived so far.
+pub fn interrupts() -> usize {
+    INTERRUPTS.load(Ordering::SeqCst)
+}
+
+/// The number of the last interrupting signal (0 when none).
+pub fn last_signal() -> i32 {
+    LAST_SIGNAL.load(Ordering::SeqCst) as i32
+}
+
+pub use libc::{SIGKILL, SIGTERM};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identity_and_space() {
+        assert!(!host_name().is_empty());
+        assert!(uname_text().contains(' '));
+        assert!(free_kib(Path::new("/")).is_some());
+        assert!(process_exists(std::process::id()));
+        assert!(!process_exists(0));
+        assert!(cpu_count() >= 1);
+    }
+}

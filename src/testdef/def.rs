@@ -1,0 +1,288 @@
+//! A test's definition: its testconfig read into what the planner, launcher and executor use
+//! (spec §4.2).
+
+use super::hms::hms_seconds;
+use super::itemmap::ItemMap;
+use super::items::{Items, expand};
+use crate::config::{Config, ReadOptions, SystemPolicy, read_file};
+use crate::error::{Error, Result};
+use crate::select::Glob;
+use regex::Regex;
+use std::path::{Path, PathBuf};
+
+/// How a test waits on others (spec §7.3); several may combine.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Modes {
+    /// Waits until waitons are completed with any status.
+    pub toplevel: bool,
+    /// Each item waits for the mapped item of each waiton.
+    pub itemwait: bool,
+    /// Like itemwait, but any passing item of the waiton also satisfies.
+    pub itemmatch: bool,
+    /// No other instance of the same test/item may run at the same time, in any run.
+    pub exclusive: bool,
+}
+
+impl Modes {
+    /// Whether items wait per item (itemwait or itemmatch).
+    pub fn per_item(self) -> bool {
+        self.itemwait || self.itemmatch
+    }
+}
+
+/// A `[skip]` rule (spec §4.3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Skip {
+    /// Skip while the same test/item runs in any run.
+    PrevRunning,
+    /// Skip when this path exists.
+    FileExists(String),
+    /// Skip while running, or when a finished instance started less than this many seconds ago.
+    RunDelay(u64),
+}
+
+/// One `[ezsteps]` step.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Step {
+    /// The step name.
+    pub name: String,
+    /// The shell command.
+    pub command: String,
+    /// `[logpro] NAME` rules, when the testconfig has them.
+    pub logpro: Option<String>,
+}
+
+/// A test read from its testconfig.
+#[derive(Debug, Clone)]
+pub struct TestDef {
+    /// The test name (its directory's name).
+    pub name: String,
+    /// Its source directory.
+    pub dir: PathBuf,
+    /// The testconfig after processing.
+    pub config: Config,
+    /// Whether the testconfig computes values (`#{...}`, `[system ...]`), so reading it again
+    /// with an item's variables may change it.
+    pub dynamic: bool,
+}
+
+impl TestDef {
+    /// Reads `DIR/testconfig` the way the runner does (spec §4.1): system commands run,
+    /// `[pre-launch-env-vars]` are evaluated and exported.
+    pub fn read(name: &str, dir: &Path, toppath: &Path) -> Result<TestDef> {
+        let path = dir.join("testconfig");
+        let mut opts = ReadOptions::new(toppath);
+        opts.system = SystemPolicy::Allow;
+        opts.environ_patt = Some(Regex::new("pre-launch-env-vars").expect("literal regex"));
+        opts.toppath = Some(toppath.to_path_buf());
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        let dynamic = text.contains("#{")
+            || text.contains("[system")
+            || text.contains("[include")
+            || text.contains("[scriptinc");
+        let config = read_file(&path, &opts)?.ok_or_else(|| {
+            Error::new(format!(
+                "test `{name}` has no testconfig at `{}`",
+                path.display()
+            ))
+        })?;
+        Ok(TestDef {
+            name: name.to_string(),
+            dir: dir.to_path_buf(),
+            config,
+            dynamic,
+        })
+    }
+
+    fn get(&self, section: &str, key: &str) -> Option<&str> {
+        self.config.get(section, key)
+    }
+
+    fn pairs(&self, section: &str) -> Vec<(String, String)> {
+        self.config.pairs(section)
+    }
+
+    /// `[requirements] waiton`, whitespace-separated.
+    pub fn waitons(&self) -> Vec<String> {
+        self.get("requirements", "waiton")
+            .map(|w| w.split_whitespace().map(str::to_string).collect())
+            .unwrap_or_default()
+    }
+
+    /// `[requirements] mode`.
+    pub fn modes(&self) -> Result<Modes> {
+        let mut modes = Modes::default();
+        let Some(entry) = self.config.entry("requirements", "mode") else {
+            return Ok(modes);
+        };
+        for word in entry.value.split_whitespace() {
+            match word {
+                "normal" => {}
+                "toplevel" => modes.toplevel = true,
+                "itemwait" => modes.itemwait = true,
+                "itemmatch" => modes.itemmatch = true,
+                "exclusive" => modes.exclusive = true,
+                other => {
+                    return Err(Error::new(format!(
+                        "test `{}`: unknown mode `{other}`",
+                        self.name
+                    ))
+                    .at(entry.location())
+                    .note("modes are normal, toplevel, itemwait, itemmatch, exclusive"));
+                }
+            }
+        }
+        Ok(modes)
+    }
+
+    /// `[requirements] priority` (higher runs first); not a number counts as 0.
+    pub fn priority(&self) -> i64 {
+        self.get("requirements", "priority")
+            .and_then(|p| p.trim().parse().ok())
+            .unwrap_or(0)
+    }
+
+    /// The item map towards `waiton`: `[requirements] itemmap`, else the first `[itemmap]`
+    /// entry whose test pattern matches the waiton's name.
+    pub fn itemmap_for(&self, waiton: &str) -> Result<Option<ItemMap>> {
+        if let Some(rules) = self.get("requirements", "itemmap") {
+            return ItemMap::parse(rules).map(Some);
+        }
+        for (pattern, rules) in self.pairs("itemmap") {
+            if Glob::parse(&pattern).is_ok_and(|g| g.matches(waiton)) {
+                return ItemMap::parse(&rules).map(Some);
+            }
+        }
+        Ok(None)
+    }
+
+    /// The items (spec §6.1).
+    pub fn items(&self) -> Items {
+        if self
+            .config
+            .section("items")
+            .is_some_and(|s| s.entries.is_empty())
+            && self.pairs("itemstable").is_empty()
+        {
+            crate::warn!(
+                "[items] section in testconfig of {} but no entries defined",
+                self.name
+            );
+        }
+        expand(&self.pairs("items"), &self.pairs("itemstable"))
+    }
+
+    /// The run-time limit in seconds: `[requirements] runtimelim`, else the area's default.
+    pub fn runtimelim(&self, area_default: Option<&str>) -> Option<u64> {
+        let text = self.get("requirements", "runtimelim").or(area_default)?;
+        // A limit without units counts as 0 in Megatest and kills at once; refuse that trap.
+        match hms_seconds(text) {
+            Some(s) => Some(s),
+            None => {
+                crate::warn!(
+                    "test {}: runtimelim `{text}` has no units (s, m, h, d); no limit applied",
+                    self.name
+                );
+                None
+            }
+        }
+    }
+
+    /// `[ezsteps]`, in order, with their `[logpro]` rules.
+    pub fn ezsteps(&self) -> Vec<Step> {
+        self.pairs("ezsteps")
+            .into_iter()
+            .map(|(name, command)| {
+                // A leading `{VAR=a,b}` is reserved by Megatest and ignored.
+                let command = match command.strip_prefix('{').and_then(|c| c.split_once('}')) {
+                    Some((_, rest)) => rest.trim_start().to_string(),
+                    None => command,
+                };
+                let logpro = self.get("logpro", &name).map(str::to_string);
+                Step {
+                    name,
+                    command,
+                    logpro,
+                }
+            })
+            .collect()
+    }
+
+    /// `[setup] runscript`, resolved (spec §4.2): a path with `/` as is, else the file in the
+    /// test directory when it exists, else the command name.
+    pub fn runscript(&self) -> Option<String> {
+        let script = self.get("setup", "runscript")?.trim();
+        if script.is_empty() {
+            return None;
+        }
+        if script.contains('/') {
+            return Some(script.to_string());
+        }
+        let local = self.dir.join(script);
+        Some(if local.exists() {
+            local.display().to_string()
+        } else {
+            script.to_string()
+        })
+    }
+
+    /// The first applicable `[skip]` rule.
+    pub fn skip(&self) -> Option<Skip> {
+        if self.get("skip", "prevrunning").is_some() {
+            return Some(Skip::PrevRunning);
+        }
+        if let Some(path) = self.get("skip", "fileexists") {
+            return Some(Skip::FileExists(path.to_string()));
+        }
+        self.get("skip", "rundelay")
+            .and_then(hms_seconds)
+            .map(Skip::RunDelay)
+    }
+
+    /// `[test_meta] jobgroup`.
+    pub fn jobgroup(&self) -> Option<String> {
+        self.get("test_meta", "jobgroup")
+            .map(|j| j.trim().to_string())
+            .filter(|j| !j.is_empty())
+    }
+
+    /// `[test_meta] tags`, comma-separated.
+    pub fn tags(&self) -> String {
+        self.get("test_meta", "tags")
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// `[triggers]`: (`STATE/STATUS`, command).
+    pub fn triggers(&self) -> Vec<(String, String)> {
+        self.pairs("triggers")
+    }
+
+    /// `[waivers]`: (name, rule, glob).
+    pub fn waivers(&self) -> Vec<(String, String, String)> {
+        self.pairs("waivers")
+            .into_iter()
+            .map(|(name, value)| {
+                let mut words = value.split_whitespace();
+                let rule = words.next().unwrap_or("").to_string();
+                let glob = words.next().unwrap_or("").to_string();
+                (name, rule, glob)
+            })
+            .collect()
+    }
+
+    /// `[waiver_rules]`: (rule, command template).
+    pub fn waiver_rules(&self) -> Vec<(String, String)> {
+        self.pairs("waiver_rules")
+    }
+
+    /// `[disks]` of the testconfig, replacing the area's.
+    pub fn disks(&self) -> Vec<(String, String)> {
+        self.pairs("disks")
+    }
+
+    /// `[pre-launch-env-overrides]`: set only around the launch.
+    pub fn launch_overrides(&self) -> Vec<(String, String)> {
+        self.pairs("pre-launch-env-overrides")
+    }
+}

@@ -1,0 +1,75 @@
+//! Waiver propagation (spec §12): a test about to be set FAIL becomes WAIVED when the same
+//! test/item of the newest earlier run of the same target was WAIVED and every `[waivers]`
+//! rule holds between the two run directories.
+
+use crate::db::{StatusChange, Store};
+use crate::error::Result;
+use crate::job::Job;
+use std::path::Path;
+
+/// The (status, comment) to write instead of FAIL, when the waiver carries over.
+pub fn carried_waiver(store: &Store, job: &Job, comment: Option<&str>) -> Result<Option<String>> {
+    if job.waivers.is_empty() {
+        return Ok(None);
+    }
+    let Some((state, status, previous_comment, previous_dir)) =
+        store.previous_instance(job.run_id, &job.test_name, &job.item_path)?
+    else {
+        return Ok(None);
+    };
+    if state != "COMPLETED" || status != "WAIVED" {
+        return Ok(None);
+    }
+    let here = &job.work_area;
+    for (name, rule, glob) in &job.waivers {
+        let template = match job.waiver_rules.iter().find(|(r, _)| r == rule) {
+            Some((_, cmd)) => cmd.clone(),
+            None if here.join(format!("{name}.logpro")).exists() => {
+                "diff %file1% %file2% | logpro %waivername%.logpro %waivername%.html".to_string()
+            }
+            None => "diff %file1% %file2%".to_string(),
+        };
+        let command = template
+            .replace("%file1%", &format!("{}/{glob}", here.display()))
+            .replace("%file2%", &format!("{previous_dir}/{glob}"))
+            .replace("%waivername%", name);
+        let ok =
+            crate::shell::run_to_stderr(&command, here_or_root(here)).is_ok_and(|code| code == 0);
+        crate::debug!(
+            1,
+            "waiver {name} ({command}): {}",
+            if ok { "holds" } else { "fails" }
+        );
+        if !ok {
+            return Ok(None);
+        }
+    }
+    Ok(Some(
+        comment.map(str::to_string).unwrap_or(previous_comment),
+    ))
+}
+
+fn here_or_root(dir: &Path) -> &Path {
+    if dir.is_dir() { dir } else { Path::new("/") }
+}
+
+/// Sets state and status like [`Store::set_state_status`], turning FAIL into WAIVED when a
+/// waiver carries over, and fires the triggers.
+pub fn set_test_status(
+    store: &Store,
+    job: &Job,
+    state: Option<&str>,
+    status: Option<&str>,
+    comment: Option<&str>,
+) -> Result<Vec<StatusChange>> {
+    let (status, comment) = match status {
+        Some("FAIL") => match carried_waiver(store, job, comment)? {
+            Some(waived_comment) => (Some("WAIVED"), Some(waived_comment)),
+            None => (status, comment.map(str::to_string)),
+        },
+        _ => (status, comment.map(str::to_string)),
+    };
+    let changes = store.set_state_status(job.test_id, state, status, comment.as_deref())?;
+    crate::triggers::fire(store, &changes);
+    Ok(changes)
+}

@@ -1,0 +1,411 @@
+//! `megatest -run` end to end: a 22-test area run through the binary, every record's state
+//! and status checked in megatest.db, and a runner killed mid-run then started again.
+
+use crate::harness::Area;
+use rusqlite::Connection;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// `test(item)` → (state, status, comment) for a run.
+fn records(area: &Area, runname: &str) -> BTreeMap<String, (String, String, String)> {
+    let db = Connection::open(area.path().join("megatest.db")).unwrap();
+    let mut stmt = db
+        .prepare("SELECT t.testname, t.item_path, t.state, t.status, t.comment FROM tests t JOIN runs r ON r.id=t.run_id WHERE r.runname=?1")
+        .unwrap();
+    stmt.query_map([runname], |r| {
+        let test: String = r.get(0)?;
+        let item: String = r.get(1)?;
+        let name = if item.is_empty() {
+            test
+        } else {
+            format!("{test}({item})")
+        };
+        Ok((
+            name,
+            (
+                r.get(2)?,
+                r.get(3)?,
+                r.get::<_, Option<String>>(4)?.unwrap_or_default(),
+            ),
+        ))
+    })
+    .unwrap()
+    .collect::<Result<_, _>>()
+    .unwrap()
+}
+
+fn steps(area: &Area, test: &str) -> Vec<(String, String, String)> {
+    let db = Connection::open(area.path().join("megatest.db")).unwrap();
+    let mut stmt = db
+        .prepare("SELECT s.stepname, s.state, s.status FROM test_steps s JOIN tests t ON t.id=s.test_id WHERE t.testname=?1 ORDER BY s.id")
+        .unwrap();
+    stmt.query_map([test], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+fn area_20() -> Area {
+    let mut area = Area::new()
+        .file(
+            "megatest.config",
+            "
+            [fields]
+            platform TEXT
+            variant TEXT
+
+            [setup]
+            max_concurrent_jobs 8
+            linktree #{getenv MT_RUN_AREA_HOME}/links
+
+            [jobgroups]
+            solo 1
+
+            [env-override]
+            FROM_OVERRIDE override-value
+            ",
+        )
+        .file(
+            "runconfigs.config",
+            "
+            [default]
+            DEFVAR from-default
+            OVERRIDDEN default-value
+
+            [linux/%]
+            WILDVAR from-wildcard
+
+            [linux/release]
+            OVERRIDDEN target-value
+            TARGVAR from-target
+            ",
+        )
+        .file("skipflag", "present\n");
+    let tests: &[(&str, &str)] = &[
+        ("pass_steps", "[ezsteps]\nfirst echo one\nsecond echo two\n"),
+        (
+            "fail_step",
+            "[ezsteps]\nfirst exit 1\nsecond touch second-ran\n",
+        ),
+        (
+            "env_check",
+            r#"[ezsteps]
+check test "$DEFVAR" = from-default && test "$WILDVAR" = from-wildcard && test "$OVERRIDDEN" = target-value && test "$TARGVAR" = from-target && test "$platform" = linux && test "$variant" = release && test "$FROM_OVERRIDE" = override-value && test "$MT_TEST_NAME" = env_check && test "$MT_RUNNAME" = r1 && test "$MT_TARGET" = linux/release && test -n "$MT_CMDINFO" && test "$PWD" = "$MT_TEST_RUN_DIR"
+"#,
+        ),
+        (
+            "build",
+            "[items]\nMOD core net ui\n\n[ezsteps]\ncompile test \"$MOD\" != ui\n",
+        ),
+        (
+            "unittest",
+            "[requirements]\nwaiton build\nmode itemwait\n\n[items]\nMOD core net ui\n\n[ezsteps]\nrun echo testing $MOD\n",
+        ),
+        (
+            "table_items",
+            "[itemstable]\nVIEW layout layout schematic\nCELL ntran ptran ntran\n\n[ezsteps]\nmake echo $VIEW $CELL\n",
+        ),
+        (
+            "mapped",
+            "[requirements]\nwaiton table_items\nmode itemwait\nitemmap (.*) \\1/ntran\n\n[items]\nVIEW layout schematic\n\n[ezsteps]\nuse test -n \"$VIEW\"\n",
+        ),
+        (
+            "normal_after_fail",
+            "[requirements]\nwaiton build\n\n[ezsteps]\nnever echo never\n",
+        ),
+        (
+            "discarded",
+            "[requirements]\nwaiton normal_after_fail\n\n[ezsteps]\nnever echo never\n",
+        ),
+        (
+            "toplevel_after_fail",
+            "[requirements]\nwaiton build\nmode toplevel\n\n[ezsteps]\nafter echo after\n",
+        ),
+        (
+            "logpro_warn",
+            "[ezsteps]\ncheck echo 'warning: disk almost full'\n\n[logpro]\ncheck ;;\n  (expect:warning in \"LogFileBody\" = 0 \"warnings\" #/warning:/)\n",
+        ),
+        (
+            "logpro_fail",
+            "[ezsteps]\ncheck echo 'error: it broke'\nlater touch later-ran\n\n[logpro]\ncheck ;;\n  (expect:error in \"LogFileBody\" = 0 \"errors\" #/error:/)\n",
+        ),
+        (
+            "scheme_shell",
+            "[ezsteps]\ncheck test \"#{scheme (+ 40 2)}\" = 42 && test \"#{shell echo from-shell}\" = from-shell\n",
+        ),
+        ("script_pass", "[setup]\nrunscript main.sh\n"),
+        ("script_fail", "[setup]\nrunscript main.sh\n"),
+        (
+            "skipped",
+            "[skip]\nfileexists skipflag\n\n[ezsteps]\nnever echo never\n",
+        ),
+        (
+            "triggered",
+            "[ezsteps]\nok echo ok\n\n[triggers]\nCOMPLETED/PASS echo fired >> \"$MT_RUN_AREA_HOME/trigger.log\"\n",
+        ),
+        (
+            "timelimit",
+            "[requirements]\nruntimelim 2s\n\n[ezsteps]\nlong sleep 67\n",
+        ),
+        (
+            "solo1",
+            "[test_meta]\njobgroup solo\n\n[ezsteps]\nexclusive mkdir \"$MT_RUN_AREA_HOME/solo.lock\" && sleep 0.4 && rmdir \"$MT_RUN_AREA_HOME/solo.lock\"\n",
+        ),
+        (
+            "solo2",
+            "[test_meta]\njobgroup solo\n\n[ezsteps]\nexclusive mkdir \"$MT_RUN_AREA_HOME/solo.lock\" && sleep 0.4 && rmdir \"$MT_RUN_AREA_HOME/solo.lock\"\n",
+        ),
+        (
+            "solo3",
+            "[test_meta]\njobgroup solo\n\n[ezsteps]\nexclusive mkdir \"$MT_RUN_AREA_HOME/solo.lock\" && sleep 0.4 && rmdir \"$MT_RUN_AREA_HOME/solo.lock\"\n",
+        ),
+        ("autodata", "[setup]\nrunscript data.sh\n"),
+    ];
+    for (name, config) in tests {
+        area = area.file(&format!("tests/{name}/testconfig"), config);
+    }
+    area.file("tests/script_pass/main.sh", "#!/bin/sh\necho all good\nexit 0\n")
+        .file("tests/script_fail/main.sh", "#!/bin/sh\necho broken\nexit 1\n")
+        .file(
+            "tests/autodata/data.sh",
+            "#!/bin/sh\nprintf 'perf,speed,10,10,1\\nperf,size,50,20,5\\n' | $MT_MEGATEST -load-test-data || exit 3\n$MT_MEGATEST -test-status :state COMPLETED :status AUTO\n",
+        )
+}
+
+fn no_process_with(needle: &str) -> bool {
+    std::fs::read_dir("/proc").unwrap().flatten().all(|entry| {
+        let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+        let text = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+        !text.trim().starts_with(needle) && !text.contains(&format!("/{needle}"))
+    })
+}
+
+#[test]
+fn a_twenty_test_area_runs_to_the_expected_records() {
+    let area = area_20();
+    let started = Instant::now();
+    let out = area
+        .megatest(&[
+            "-run",
+            "-target",
+            "linux/release",
+            "-runname",
+            "r1",
+            "-run-wait",
+        ])
+        .run();
+    let elapsed = started.elapsed();
+    out.success();
+    let got = records(&area, "r1");
+    let expect = |name: &str, state: &str, status: &str| {
+        let (s, st, comment) = got.get(name).unwrap_or_else(|| {
+            panic!(
+                "no record for {name}: {got:#?}\nstdout:\n{}\nstderr:\n{}",
+                out.stdout, out.stderr
+            )
+        });
+        assert_eq!(
+            (s.as_str(), st.as_str()),
+            (state, status),
+            "{name} (comment: {comment})\n{got:#?}"
+        );
+        comment.clone()
+    };
+    expect("pass_steps", "COMPLETED", "PASS");
+    assert_eq!(
+        expect("fail_step", "COMPLETED", "FAIL"),
+        "Failed at step first"
+    );
+    expect("env_check", "COMPLETED", "PASS");
+    expect("build(core)", "COMPLETED", "PASS");
+    expect("build(net)", "COMPLETED", "PASS");
+    expect("build(ui)", "COMPLETED", "FAIL");
+    expect("build", "COMPLETED", "FAIL");
+    expect("unittest(core)", "COMPLETED", "PASS");
+    expect("unittest(net)", "COMPLETED", "PASS");
+    expect("unittest(ui)", "NOT_STARTED", "PREQ_FAIL");
+    expect("unittest", "COMPLETED", "CHECK");
+    expect("table_items(layout/ntran)", "COMPLETED", "PASS");
+    expect("table_items(layout/ptran)", "COMPLETED", "PASS");
+    expect("table_items(schematic/ntran)", "COMPLETED", "PASS");
+    expect("table_items", "COMPLETED", "PASS");
+    expect("mapped(layout)", "COMPLETED", "PASS");
+    expect("mapped(schematic)", "COMPLETED", "PASS");
+    expect("mapped", "COMPLETED", "PASS");
+    expect("normal_after_fail", "NOT_STARTED", "PREQ_FAIL");
+    expect("discarded", "NOT_STARTED", "PREQ_DISCARDED");
+    expect("toplevel_after_fail", "COMPLETED", "PASS");
+    assert_eq!(
+        expect("logpro_warn", "COMPLETED", "WARN"),
+        "Logpro warning found"
+    );
+    assert_eq!(
+        expect("logpro_fail", "COMPLETED", "FAIL"),
+        "Failed at step check"
+    );
+    expect("scheme_shell", "COMPLETED", "PASS");
+    expect("script_pass", "COMPLETED", "PASS");
+    expect("script_fail", "COMPLETED", "FAIL");
+    assert!(expect("skipped", "COMPLETED", "SKIP").contains("skipflag"));
+    expect("triggered", "COMPLETED", "PASS");
+    expect("timelimit", "KILLED", "KILLED");
+    expect("solo1", "COMPLETED", "PASS");
+    expect("solo2", "COMPLETED", "PASS");
+    expect("solo3", "COMPLETED", "PASS");
+    expect("autodata", "COMPLETED", "FAIL");
+    assert_eq!(got.len(), 33, "one record per test and item: {got:#?}");
+
+    // Steps: a failing step stops the later ones; logpro's verdict is the step's status.
+    assert_eq!(
+        steps(&area, "pass_steps"),
+        [
+            ("first".into(), "start".into(), "-".into()),
+            ("first".into(), "end".into(), "0".into()),
+            ("second".into(), "start".into(), "-".into()),
+            ("second".into(), "end".into(), "0".into())
+        ]
+    );
+    assert!(
+        steps(&area, "fail_step")
+            .iter()
+            .all(|(name, ..)| name == "first")
+    );
+    let links = area.path().join("links/linux/release/r1");
+    assert!(!links.join("fail_step/second-ran").exists());
+    assert!(!links.join("logpro_fail/later-ran").exists());
+    assert!(steps(&area, "logpro_fail").contains(&("check".into(), "end".into(), "1".into())));
+    assert!(links.join("logpro_warn/check.html").is_file());
+    assert!(links.join("build/core/megatest.sh").is_file());
+    assert!(links.join("pass_steps/test-summary.html").is_file());
+
+    // The run-time limit killed the sleep within the limit plus the grace period.
+    assert!(
+        no_process_with("sleep 67"),
+        "the killed step left a process behind"
+    );
+    assert!(
+        elapsed < Duration::from_secs(30),
+        "the run took {elapsed:?}"
+    );
+
+    // Test data loaded with an AUTO status decide the test.
+    let db = Connection::open(area.path().join("megatest.db")).unwrap();
+    let data: i64 = db
+        .query_row("SELECT count(*) FROM test_data d JOIN tests t ON t.id=d.test_id WHERE t.testname='autodata'", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(data, 2);
+
+    // The trigger fired with its arguments.
+    let log = area.path().join("trigger.log");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !log.exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let fired = std::fs::read_to_string(&log).expect("the trigger wrote its file");
+    assert!(fired.starts_with("fired "), "{fired}");
+    assert!(
+        fired.contains("/links/linux/release/r1/triggered COMPLETED/PASS"),
+        "{fired}"
+    );
+
+    // The progress lines name each result.
+    assert!(
+        out.stdout.contains("State       Status      Start Time"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .lines()
+            .any(|l| l.starts_with("COMPLETED   PASS")
+                && l.ends_with("lt/linux/release/r1/pass_steps")),
+        "{}",
+        out.stdout
+    );
+
+    // A second -run changes nothing: completed tests are not run again.
+    area.megatest(&[
+        "-run",
+        "-target",
+        "linux/release",
+        "-runname",
+        "r1",
+        "-run-wait",
+    ])
+    .run()
+    .success();
+    assert_eq!(records(&area, "r1"), got);
+}
+
+#[test]
+fn a_killed_runner_is_continued_by_the_next_one() {
+    let mut area = Area::new()
+        .file(
+            "megatest.config",
+            "[fields]\nplatform TEXT\n\n[setup]\nmax_concurrent_jobs 3\nlinktree #{getenv MT_RUN_AREA_HOME}/links\n",
+        )
+        .file("runconfigs.config", "[default]\nX 1\n");
+    let body = "[ezsteps]\nwork echo x >> \"$MT_RUN_AREA_HOME/count.$MT_TEST_NAME.$MT_ITEMPATH\" && sleep 0.5\n";
+    area = area
+        .file(
+            "tests/first/testconfig",
+            &format!("[items]\nN 1 2 3 4 5 6\n\n{body}"),
+        )
+        .file(
+            "tests/second/testconfig",
+            &format!(
+                "[requirements]\nwaiton first\nmode itemwait\n\n[items]\nN 1 2 3 4 5 6\n\n{body}"
+            ),
+        )
+        .file(
+            "tests/last/testconfig",
+            &format!("[requirements]\nwaiton second\n\n{body}"),
+        );
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_megatest"))
+        .args(["-run", "-target", "x", "-runname", "r", "-run-wait"])
+        .current_dir(area.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let midway = records(&area, "r");
+    assert!(
+        midway.values().any(|(state, ..)| state != "COMPLETED"),
+        "the runner was killed before the end: {midway:#?}"
+    );
+    area.megatest(&["-run", "-target", "x", "-runname", "r", "-run-wait"])
+        .run()
+        .success();
+    let done = records(&area, "r");
+    assert_eq!(done.len(), 15, "{done:#?}");
+    for (name, (state, status, comment)) in &done {
+        assert_eq!(
+            (state.as_str(), status.as_str()),
+            ("COMPLETED", "PASS"),
+            "{name}: {comment}"
+        );
+    }
+    for test in ["first", "second"] {
+        for n in 1..=6 {
+            let count =
+                std::fs::read_to_string(area.path().join(format!("count.{test}.{n}"))).unwrap();
+            assert_eq!(
+                count.lines().count(),
+                1,
+                "{test}/{n} ran {} times",
+                count.lines().count()
+            );
+        }
+    }
+    let last = std::fs::read_to_string(area.path().join("count.last.")).unwrap();
+    assert_eq!(last.lines().count(), 1);
+    let db = Connection::open(Path::new(area.path()).join("megatest.db")).unwrap();
+    let dups: i64 = db
+        .query_row("SELECT count(*) FROM (SELECT 1 FROM tests GROUP BY run_id, testname, item_path HAVING count(*) > 1)", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(dups, 0);
+}
