@@ -5,22 +5,19 @@
 use std::ffi::CString;
 use std::io;
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// Makes the command start in a new session (and so a new process group), detached from the
-/// terminal, so that it survives its launcher and can be signalled as a group.
-pub fn start_in_new_session(cmd: &mut Command) {
-    // SAFETY: setsid is async-signal-safe and touches no memory of the parent.
+/// Leaves the caller's session for a new one (and so a new process group), detached from the
+/// terminal, so that this process survives whoever started it and Ctrl-C on that terminal.
+/// Done by the process itself rather than between fork and exec, so that its parent can use
+/// the cheaper `posix_spawn`; a process that already leads its group stays where it is.
+pub fn leave_session() {
+    // SAFETY: plain system calls without pointers.
     unsafe {
-        cmd.pre_exec(|| {
-            if libc::setsid() == -1 {
-                return Err(io::Error::last_os_error());
-            }
-            Ok(())
-        });
+        if libc::getpgrp() != libc::getpid() {
+            libc::setsid();
+        }
     }
 }
 
@@ -112,6 +109,17 @@ pub fn uname_text() -> String {
             )
         })
         .unwrap_or_else(|| "n/a".into())
+}
+
+/// CPU time (user + system) used by the waited-for children of this process so far.
+pub fn children_cpu_time() -> std::time::Duration {
+    // SAFETY: getrusage fills the zeroed struct we own.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    if unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) } != 0 {
+        return std::time::Duration::ZERO;
+    }
+    let micros = |t: libc::timeval| t.tv_sec as u64 * 1_000_000 + t.tv_usec as u64;
+    std::time::Duration::from_micros(micros(usage.ru_utime) + micros(usage.ru_stime))
 }
 
 /// Signals received since [`catch_interrupts`] (SIGINT, SIGTERM, SIGHUP).

@@ -101,10 +101,7 @@ impl Store {
         host: &str,
     ) -> Result<Vec<StatusChange>> {
         self.write(|c| {
-            c.execute(
-                "UPDATE tests SET event_time=?1, rundir=?2, shortdir=?3, host=?4, attemptnum=0, run_duration=0, comment='', uname='n/a' WHERE id=?5",
-                (now(), rundir, shortdir, host, test_id),
-            )?;
+            c.prepare_cached("UPDATE tests SET event_time=?1, rundir=?2, shortdir=?3, host=?4, attemptnum=0, run_duration=0, comment='', uname='n/a' WHERE id=?5")?.execute((now(), rundir, shortdir, host, test_id))?;
             set_and_roll_up(c, test_id, Some("LAUNCHED"), Some("n/a"), None)
         })
     }
@@ -113,10 +110,8 @@ impl Store {
     /// launches.
     pub fn set_toplevel_dirs(&self, test_id: i64, rundir: &str, shortdir: &str) -> Result<()> {
         self.write(|c| {
-            c.execute(
-                "UPDATE tests SET rundir=?1, shortdir=?2 WHERE id=?3",
-                (rundir, shortdir, test_id),
-            )?;
+            c.prepare_cached("UPDATE tests SET rundir=?1, shortdir=?2 WHERE id=?3")?
+                .execute((rundir, shortdir, test_id))?;
             Ok(())
         })
     }
@@ -124,10 +119,10 @@ impl Store {
     /// Records the process a launch started, unless the executor already did.
     pub fn set_launch_pid(&self, test_id: i64, pid: u32) -> Result<()> {
         self.write(|c| {
-            c.execute(
+            c.prepare_cached(
                 "UPDATE tests SET attemptnum=?1 WHERE id=?2 AND coalesce(attemptnum,0)=0",
-                (pid, test_id),
-            )?;
+            )?
+            .execute((pid, test_id))?;
             Ok(())
         })
     }
@@ -141,10 +136,7 @@ impl Store {
         pid: u32,
     ) -> Result<Vec<StatusChange>> {
         self.write(|c| {
-            c.execute(
-                "UPDATE tests SET event_time=?1, host=?2, uname=?3, attemptnum=?4, run_duration=0 WHERE id=?5",
-                (now(), host, uname, pid, test_id),
-            )?;
+            c.prepare_cached("UPDATE tests SET event_time=?1, host=?2, uname=?3, attemptnum=?4, run_duration=0 WHERE id=?5")?.execute((now(), host, uname, pid, test_id))?;
             set_and_roll_up(c, test_id, Some("REMOTEHOSTSTART"), Some("n/a"), None)
         })
     }
@@ -152,14 +144,8 @@ impl Store {
     /// The executor's heartbeat: run time so far, and a `test_rundat` sample.
     pub fn heartbeat(&self, test_id: i64, seconds: i64, cpuload: f64, diskfree: i64) -> Result<()> {
         self.write(|c| {
-            c.execute(
-                "UPDATE tests SET run_duration=?1, cpuload=?2, diskfree=?3 WHERE id=?4",
-                (seconds, cpuload, diskfree, test_id),
-            )?;
-            c.execute(
-                "INSERT INTO test_rundat (test_id, update_time, cpuload, diskfree, run_duration) VALUES (?1, ?2, ?3, ?4, ?5)",
-                (test_id, now(), cpuload, diskfree, seconds),
-            )?;
+            c.prepare_cached("UPDATE tests SET run_duration=?1, cpuload=?2, diskfree=?3 WHERE id=?4")?.execute((seconds, cpuload, diskfree, test_id))?;
+            c.prepare_cached("INSERT INTO test_rundat (test_id, update_time, cpuload, diskfree, run_duration) VALUES (?1, ?2, ?3, ?4, ?5)")?.execute((test_id, now(), cpuload, diskfree, seconds))?;
             Ok(())
         })
     }

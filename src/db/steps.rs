@@ -17,10 +17,7 @@ impl Store {
         logfile: &str,
     ) -> Result<()> {
         self.write(|c| {
-            c.execute(
-                "INSERT OR REPLACE INTO test_steps (test_id, stepname, state, status, event_time, comment, logfile) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                (test_id, stepname, state, status, now(), comment, logfile),
-            )?;
+            c.prepare_cached("INSERT OR REPLACE INTO test_steps (test_id, stepname, state, status, event_time, comment, logfile) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?.execute((test_id, stepname, state, status, now(), comment, logfile))?;
             Ok(())
         })
     }

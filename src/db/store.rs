@@ -16,6 +16,31 @@ use std::time::Duration;
 /// How long a writer waits for another to finish before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(120);
 
+/// Waits for a lock held by another process. SQLite's own handler sleeps whole milliseconds,
+/// growing to 100 ms, which a run of short tests feels as lost time; transactions here last
+/// microseconds, so retry soon at first, then back off. Gives up after [`BUSY_TIMEOUT`].
+fn wait_for_lock(attempt: i32) -> bool {
+    let (pause, spent) = match attempt {
+        0..200 => (
+            Duration::from_micros(50),
+            Duration::from_micros(50) * attempt as u32,
+        ),
+        200..1000 => (
+            Duration::from_micros(500),
+            Duration::from_millis(10) + Duration::from_micros(500) * (attempt - 200) as u32,
+        ),
+        _ => (
+            Duration::from_millis(10),
+            Duration::from_millis(410) + Duration::from_millis(10) * (attempt - 1000) as u32,
+        ),
+    };
+    if spent >= BUSY_TIMEOUT {
+        return false;
+    }
+    std::thread::sleep(pause);
+    true
+}
+
 /// The area's database.
 pub struct Store {
     conn: Connection,
@@ -104,6 +129,36 @@ impl Store {
         Store::open_inner(path, keys, true)
     }
 
+    /// Opens a database a runner opened (and so created and migrated) before: no schema
+    /// check, for the executor and its monitor, which start once per test.
+    pub fn open_for_test(path: &Path, keys: &[(String, String)]) -> Result<Store> {
+        let conn = Store::connect(path)?;
+        Ok(Store {
+            conn,
+            keys: keys.iter().map(|(k, _)| k.clone()).collect(),
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// The connection with its settings and functions.
+    fn connect(path: &Path) -> Result<Connection> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let fail = |e: rusqlite::Error| {
+            Error::new(format!(
+                "cannot open the database `{}`: {e}",
+                path.display()
+            ))
+        };
+        let mut conn = Connection::open_with_flags(path, flags).map_err(fail)?;
+        conn.busy_handler(Some(wait_for_lock)).map_err(fail)?;
+        conn.execute_batch("PRAGMA synchronous=NORMAL")
+            .map_err(fail)?;
+        register_functions(&conn).map_err(fail)?;
+        Ok(conn)
+    }
+
     fn open_inner(path: &Path, keys: &[(String, String)], check_keys: bool) -> Result<Store> {
         if let Some(dir) = path
             .parent()
@@ -116,39 +171,43 @@ impl Store {
                 ))
             })?;
         }
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
-            | OpenFlags::SQLITE_OPEN_CREATE
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Store::connect(path)?;
         let fail = |e: rusqlite::Error| {
             Error::new(format!(
                 "cannot open the database `{}`: {e}",
                 path.display()
             ))
         };
-        let conn = Connection::open_with_flags(path, flags).map_err(fail)?;
-        conn.busy_timeout(BUSY_TIMEOUT).map_err(fail)?;
         // WAL lets readers and one writer work at once; it stays set in the file.
-        let mode: String = conn
-            .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
+        let current: String = conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
             .map_err(fail)?;
-        if !mode.eq_ignore_ascii_case("wal") {
-            crate::debug!(1, "database {} is in {mode} mode, not WAL", path.display());
+        if !current.eq_ignore_ascii_case("wal") {
+            let mode: String = conn
+                .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
+                .map_err(fail)?;
+            if !mode.eq_ignore_ascii_case("wal") {
+                crate::debug!(1, "database {} is in {mode} mode, not WAL", path.display());
+            }
         }
-        conn.execute_batch("PRAGMA synchronous=NORMAL")
-            .map_err(fail)?;
-        register_functions(&conn).map_err(fail)?;
         let store = Store {
             conn,
             keys: keys.iter().map(|(k, _)| k.clone()).collect(),
             path: path.to_path_buf(),
         };
-        let found = store.write(|c| schema::migrate(c, keys))?;
-        if found != schema::SCHEMA_VERSION {
-            crate::debug!(
-                1,
-                "database {} migrated from schema version {found}",
-                path.display()
-            );
+        let version: i64 = store
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(fail)?;
+        if version < schema::SCHEMA_VERSION {
+            let found = store.write(|c| schema::migrate(c, keys))?;
+            if found != schema::SCHEMA_VERSION {
+                crate::debug!(
+                    1,
+                    "database {} migrated from schema version {found}",
+                    path.display()
+                );
+            }
         }
         let missing = schema::missing_key_columns(&store.conn, keys).map_err(|e| store.error(e))?;
         if check_keys && !missing.is_empty() {

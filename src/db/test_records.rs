@@ -85,11 +85,12 @@ const ENDED_STATES: &[&str] = &[
 
 /// Recomputes a run's `run_stats` from the tests that were executed.
 pub(crate) fn refresh_run_stats(c: &Connection, run_id: i64) -> rusqlite::Result<()> {
-    c.execute("DELETE FROM run_stats WHERE run_id=?1", [run_id])?;
-    c.execute(
+    c.prepare_cached("DELETE FROM run_stats WHERE run_id=?1")?
+        .execute([run_id])?;
+    c.prepare_cached(
         "INSERT INTO run_stats (run_id, state, status, count) SELECT run_id, state, status, count(*) FROM tests WHERE run_id=?1 AND uname != 'n/a' AND state != 'DELETED' GROUP BY state, status",
-        [run_id],
-    )?;
+    )?
+    .execute([run_id])?;
     Ok(())
 }
 
@@ -266,21 +267,25 @@ pub(crate) fn set_and_roll_up(
     status: Option<&str>,
     comment: Option<&str>,
 ) -> rusqlite::Result<Vec<StatusChange>> {
-    let Some(test) = test_by_id(c, test_id)? else {
-        return Err(rusqlite::Error::QueryReturnedNoRows);
-    };
-    if let Some(s) = state {
-        c.execute("UPDATE tests SET state=?1 WHERE id=?2", (s, test_id))?;
-    }
-    if let Some(s) = status {
-        c.execute("UPDATE tests SET status=?1 WHERE id=?2", (s, test_id))?;
-    }
-    if let Some(m) = comment {
-        c.execute("UPDATE tests SET comment=?1 WHERE id=?2", (m, test_id))?;
-    }
-    let new_state = state.map_or_else(|| test.state(), str::to_string);
-    let new_status = status.map_or_else(|| test.status(), str::to_string);
-    let (run_id, testname, item_path) = (test.run_id(), test.testname(), test.item_path());
+    let (run_id, testname, item_path, old_state, old_status): (i64, String, String, String, String) = c
+        .prepare_cached(
+            "SELECT run_id, testname, item_path, coalesce(state,''), coalesce(status,'') FROM tests WHERE id=?1",
+        )?
+        .query_row([test_id], |r| {
+            Ok((
+                r.get(0)?,
+                r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+                r.get(3)?,
+                r.get(4)?,
+            ))
+        })?;
+    c.prepare_cached(
+        "UPDATE tests SET state=coalesce(?1,state), status=coalesce(?2,status), comment=coalesce(?3,comment) WHERE id=?4",
+    )?
+    .execute((state, status, comment, test_id))?;
+    let new_state = state.map_or(old_state, str::to_string);
+    let new_status = status.map_or(old_status, str::to_string);
     let mut changes = vec![StatusChange {
         test_id,
         run_id,
@@ -290,31 +295,30 @@ pub(crate) fn set_and_roll_up(
         status: new_status.clone(),
     }];
     if !item_path.is_empty() {
-        let mut stmt = c.prepare_cached(
-            "SELECT state, status FROM tests WHERE run_id=?1 AND testname=?2 AND item_path != '' AND id != ?3 AND state != 'DELETED'",
-        )?;
-        let others = stmt
+        // The rollup needs each distinct (state, status) of the other items, not every row.
+        let others = c
+            .prepare_cached(
+                "SELECT coalesce(state,''), coalesce(status,'') FROM tests WHERE run_id=?1 AND testname=?2 AND item_path != '' AND id != ?3 AND state != 'DELETED' GROUP BY state, status",
+            )?
             .query_map((run_id, &testname, test_id), |r| {
                 Ok(ItemState {
-                    state: r.get::<_, Option<String>>(0)?.unwrap_or_default(),
-                    status: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                    state: r.get(0)?,
+                    status: r.get(1)?,
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         let top = rollup_toplevel(&ItemState::new(&new_state, &new_status), &others);
-        c.execute(
+        c.prepare_cached(
             "INSERT OR IGNORE INTO tests (run_id, testname, item_path, state, status, event_time) VALUES (?1, ?2, '', 'NOT_STARTED', 'n/a', ?3)",
-            (run_id, &testname, now()),
-        )?;
-        c.execute(
-            "UPDATE tests SET state=?1, status=?2 WHERE run_id=?3 AND testname=?4 AND item_path=''",
-            (&top.state, &top.status, run_id, &testname),
-        )?;
-        let top_id: i64 = c.query_row(
-            "SELECT id FROM tests WHERE run_id=?1 AND testname=?2 AND item_path=''",
-            (run_id, &testname),
-            |r| r.get(0),
-        )?;
+        )?
+        .execute((run_id, &testname, now()))?;
+        let top_id: i64 = c
+            .prepare_cached(
+                "SELECT id FROM tests WHERE run_id=?1 AND testname=?2 AND item_path=''",
+            )?
+            .query_row((run_id, &testname), |r| r.get(0))?;
+        c.prepare_cached("UPDATE tests SET state=?1, status=?2 WHERE id=?3")?
+            .execute((&top.state, &top.status, top_id))?;
         changes.push(StatusChange {
             test_id: top_id,
             run_id,

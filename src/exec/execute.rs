@@ -22,7 +22,7 @@ pub fn execute(job_path: &Path) -> Result<i32> {
     let file = JobFile::read(job_path)?;
     sys::catch_interrupts();
     let job = &file.job;
-    let store = Store::open_at(&file.db_path, &file.keys)?;
+    let store = Store::open_for_test(&file.db_path, &file.keys)?;
     triggers::register(&job.test_name, job.triggers.clone());
     let Some((state, _)) = store.state_of(job.test_id)? else {
         return Err(Error::new(format!(
@@ -121,11 +121,6 @@ pub fn execute(job_path: &Path) -> Result<i32> {
         }
     };
     if let Err(e) = crate::report::write_test_summary(&store, job.test_id, work) {
-        crate::warn!("{}", e.message);
-    }
-    if !job.item_path.is_empty()
-        && let Err(e) = crate::report::write_rollup(&store, job)
-    {
         crate::warn!("{}", e.message);
     }
     Ok(exit)

@@ -97,7 +97,7 @@ fn watch_loop(
         } else if now >= next_state {
             next_state = now + STATE_EVERY;
             if store.is_none() {
-                store = Store::open_at(&watch.db.0, &watch.db.1).ok();
+                store = Store::open_for_test(&watch.db.0, &watch.db.1).ok();
             }
             let state = store
                 .as_ref()

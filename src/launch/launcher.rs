@@ -142,7 +142,7 @@ pub fn start(
     for (k, v) in extra_env {
         cmd.env(k, v);
     }
-    crate::sys::start_in_new_session(&mut cmd);
+    // The executor moves itself into its own session (see `sys::leave_session`).
     let child = cmd.spawn().map_err(|e| {
         Error::new(format!("cannot start `{shown}`: {e}"))
             .note("check [jobtools] launcher and that the megatest executable is reachable")

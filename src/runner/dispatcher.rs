@@ -487,8 +487,20 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
         }
     }
 
-    /// The test is settled: everything waiting on it looks again.
+    /// The test is settled: everything waiting on it looks again, and an itemized test that
+    /// ran gets its rollup page (once, rather than after every item as Megatest does).
     fn settle(&mut self, t: usize) {
+        let node = &self.tests[t];
+        if node.dirs_set {
+            let job = crate::job::Job {
+                run_id: self.ctx.run_id,
+                test_name: node.name.clone(),
+                ..crate::job::Job::default()
+            };
+            if let Err(e) = crate::report::write_rollup(self.ctx.store, &job) {
+                crate::warn!("{}", e.message);
+            }
+        }
         for d in self.tests[t].dependents.clone() {
             self.dirty_tests.insert(d);
         }

@@ -409,3 +409,88 @@ fn a_killed_runner_is_continued_by_the_next_one() {
         .unwrap();
     assert_eq!(dups, 0);
 }
+
+/// The arguments of the README's first command (`cargo run -q -- ARGS   # comment`).
+fn readme_first_command() -> Vec<String> {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README.md is readable");
+    let line = readme
+        .lines()
+        .find(|l| l.starts_with("cargo run"))
+        .expect("the README starts with a `cargo run` command");
+    let args = line
+        .split_once(" -- ")
+        .expect("the command passes its arguments after --")
+        .1;
+    let args = args.split('#').next().unwrap();
+    args.split_whitespace().map(str::to_string).collect()
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn the_readme_command_runs_the_quickstart_example() {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/quickstart");
+    let area = Area::new();
+    // Only what the repository holds: what a fresh clone has.
+    for file in ["megatest.config", "runconfigs.config"] {
+        std::fs::copy(example.join(file), area.path().join(file)).unwrap();
+    }
+    copy_dir(&example.join("tests"), &area.path().join("tests"));
+    let args: Vec<String> = readme_first_command()
+        .into_iter()
+        .map(|a| {
+            if a == "examples/quickstart" {
+                area.path().display().to_string()
+            } else {
+                a
+            }
+        })
+        .collect();
+    assert!(args.contains(&"-run".to_string()), "{args:?}");
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = area.megatest(&refs).run();
+    let stdout = out.success().to_string();
+    let runname = &args[args.iter().position(|a| a == "-runname").unwrap() + 1];
+    let got = records(&area, runname);
+    let expected: BTreeMap<String, (String, String)> = [
+        ("setup", "PASS"),
+        ("compile", "PASS"),
+        ("compile(core)", "PASS"),
+        ("compile(net)", "PASS"),
+        ("compile(ui)", "PASS"),
+        ("unit", "PASS"),
+        ("unit(core)", "PASS"),
+        ("unit(net)", "PASS"),
+        ("unit(ui)", "PASS"),
+        ("lint", "WARN"),
+        ("report", "PASS"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), ("COMPLETED".to_string(), v.to_string())))
+    .collect();
+    let got: BTreeMap<String, (String, String)> = got
+        .into_iter()
+        .map(|(k, (state, status, _))| (k, (state, status)))
+        .collect();
+    assert_eq!(got, expected, "{stdout}");
+    assert_eq!(
+        stdout
+            .lines()
+            .filter(|l| l.starts_with("COMPLETED"))
+            .count(),
+        11,
+        "{stdout}"
+    );
+}

@@ -914,7 +914,7 @@ fn maintenance_commands() {
         area.megatest(&["-rebuild-db"])
             .run()
             .success()
-            .contains("schema version 2")
+            .contains("schema version 3")
     );
     // A new key: the database says how to adapt, and -cleanup-db does it.
     let grown = area.file(

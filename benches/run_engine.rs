@@ -1,0 +1,193 @@
+//! Benchmark of the run engine, in two parts.
+//!
+//! 1. Harness overhead: 1,000 trivial tests (items with one `exit 0` ezstep each), 2 at a
+//!    time, through `megatest -run -run-wait`, side by side with the spawn floor
+//!    `xargs -P2 -n1 sh -c 'exit 0'` in the same run; wall and CPU milliseconds per test.
+//! 2. Planning: a test of 10,000 items and a second one waiting on it item by item
+//!    (itemwait); the time from starting `-run` to the first launch (a launcher that only
+//!    writes a timestamp), and until both tests' items are registered.
+//!
+//! Run: `cargo bench --bench run_engine` (`-- --tests N` changes the 1,000).
+
+use megatest::sys::children_cpu_time;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const PLAN_ITEMS: usize = 10_000;
+
+/// Wall and CPU time of a command, CPU counted over the process tree it waited for.
+fn measure(cmd: &mut Command) -> (Duration, Duration) {
+    let cpu_before = children_cpu_time();
+    let start = Instant::now();
+    let status = cmd.status().expect("the command starts");
+    let wall = start.elapsed();
+    assert!(status.success(), "{cmd:?} failed: {status}");
+    (wall, children_cpu_time() - cpu_before)
+}
+
+fn write(path: &Path, text: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+fn area_config(dir: &Path, extra: &str) {
+    write(
+        &dir.join("megatest.config"),
+        &format!(
+            "[fields]\nplatform TEXT\n\n[setup]\nmax_concurrent_jobs 2\nlinktree {}/links\nreruns 0\n{extra}",
+            dir.display()
+        ),
+    );
+    write(&dir.join("runconfigs.config"), "[default]\nX 1\n");
+}
+
+fn ms_per(d: Duration, n: usize) -> f64 {
+    d.as_secs_f64() * 1000.0 / n as f64
+}
+
+fn overhead(tests: usize) {
+    let dir = tempfile::tempdir().unwrap();
+    area_config(dir.path(), "");
+    let values: Vec<String> = (1..=tests).map(|i| i.to_string()).collect();
+    write(
+        &dir.path().join("tests/trivial/testconfig"),
+        &format!("[items]\nN {}\n\n[ezsteps]\nok exit 0\n", values.join(" ")),
+    );
+    let (floor_wall, floor_cpu) = measure(
+        Command::new("sh")
+            .arg("-c")
+            .arg(format!("seq {tests} | xargs -P2 -n1 sh -c 'exit 0'"))
+            .stdout(Stdio::null()),
+    );
+    let (mt_wall, mt_cpu) = measure(
+        Command::new(env!("CARGO_BIN_EXE_megatest"))
+            .args(["-run", "-target", "bench", "-runname", "r1", "-run-wait"])
+            .current_dir(dir.path())
+            .env_remove("MT_RUN_AREA_HOME")
+            .stdout(Stdio::null()),
+    );
+    let db = rusqlite::Connection::open(dir.path().join("megatest.db")).unwrap();
+    let passed: i64 = db
+        .query_row("SELECT count(*) FROM tests WHERE item_path != '' AND state='COMPLETED' AND status='PASS'", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(passed as usize, tests, "every test passed");
+    println!("run_engine: {tests} trivial tests (one `exit 0` ezstep each), 2 at a time");
+    println!(
+        "  {:<34} {:>9} {:>10} {:>10} {:>10}",
+        "", "wall s", "wall ms/t", "cpu s", "cpu ms/t"
+    );
+    for (name, wall, cpu) in [
+        ("xargs -P2 -n1 sh -c 'exit 0'", floor_wall, floor_cpu),
+        ("megatest -run -run-wait", mt_wall, mt_cpu),
+    ] {
+        println!(
+            "  {name:<34} {:>9.2} {:>10.2} {:>10.2} {:>10.2}",
+            wall.as_secs_f64(),
+            ms_per(wall, tests),
+            cpu.as_secs_f64(),
+            ms_per(cpu, tests)
+        );
+    }
+    println!(
+        "  above the floor: wall {:.2} ms/test, cpu {:.2} ms/test (target: under 2 ms/test)",
+        ms_per(mt_wall.saturating_sub(floor_wall), tests),
+        ms_per(mt_cpu.saturating_sub(floor_cpu), tests)
+    );
+}
+
+fn planning() {
+    let dir = tempfile::tempdir().unwrap();
+    let stamp = dir.path().join("first-launch");
+    let launcher = dir.path().join("stamp.sh");
+    write(
+        &launcher,
+        &format!(
+            "#!/bin/sh\n[ -e {0} ] || date +%s%N > {0}.tmp && mv {0}.tmp {0}\n",
+            stamp.display()
+        ),
+    );
+    std::fs::set_permissions(
+        &launcher,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    area_config(
+        dir.path(),
+        &format!("\n[jobtools]\nlauncher {}\n", launcher.display()),
+    );
+    let values: Vec<String> = (1..=PLAN_ITEMS).map(|i| i.to_string()).collect();
+    let items = format!("[items]\nN {}\n", values.join(" "));
+    write(
+        &dir.path().join("tests/a/testconfig"),
+        &format!("{items}\n[ezsteps]\nok exit 0\n"),
+    );
+    write(
+        &dir.path().join("tests/b/testconfig"),
+        &format!("[requirements]\nwaiton a\nmode itemwait\n\n{items}\n[ezsteps]\nok exit 0\n"),
+    );
+    let start_ns = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let start = Instant::now();
+    let mut runner = Command::new(env!("CARGO_BIN_EXE_megatest"))
+        .args(["-run", "-target", "bench", "-runname", "plan"])
+        .current_dir(dir.path())
+        .env_remove("MT_RUN_AREA_HOME")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    while !stamp.exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "no launch within 2 minutes"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let stamped: u128 = std::fs::read_to_string(&stamp)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let first_launch = Duration::from_nanos((stamped - start_ns) as u64);
+    let db = rusqlite::Connection::open(dir.path().join("megatest.db")).unwrap();
+    db.busy_timeout(Duration::from_secs(10)).unwrap();
+    let expanded = loop {
+        let n: i64 = db
+            .query_row("SELECT count(*) FROM tests", [], |r| r.get(0))
+            .unwrap_or(0);
+        if n as usize >= 2 * PLAN_ITEMS + 2 {
+            break start.elapsed();
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "items not registered within 2 minutes"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    runner.kill().unwrap();
+    runner.wait().unwrap();
+    println!(
+        "run_engine: planning {PLAN_ITEMS} items, and {PLAN_ITEMS} more waiting on them item by item"
+    );
+    println!(
+        "  first launch after {:.0} ms (target: under 1000 ms); both tests' {} records registered after {:.0} ms",
+        first_launch.as_secs_f64() * 1000.0,
+        2 * PLAN_ITEMS + 2,
+        expanded.as_secs_f64() * 1000.0
+    );
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let tests = args
+        .iter()
+        .position(|a| a == "--tests")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1000);
+    overhead(tests);
+    planning();
+}
