@@ -7,6 +7,10 @@
   (for-each display args)
   (newline))
 
+;; (write x [port]): x readable back, with CHICKEN's #t/#f.
+(define (write x . port)
+  (if (null? port) (display (%mt:written x)) (display (%mt:written x) (car port))))
+
 ;; (string-intersperse list [separator " "]): join strings.
 (define (string-intersperse strs . sep)
   (string-join strs (if (null? sep) " " (car sep))))

@@ -4,6 +4,7 @@
 //! finds and reads the area's configs (through `config`, the config language), and the
 //! `scheme` host evaluates the Scheme that configs, rule files and triggers contain.
 
+pub mod api;
 pub mod area;
 pub mod cli;
 pub mod config;
@@ -23,6 +24,7 @@ pub mod logpro_dat;
 pub mod model;
 pub mod plan;
 pub mod removal;
+pub mod repl;
 pub mod report;
 pub mod runner;
 pub mod scheme;

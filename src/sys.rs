@@ -135,7 +135,17 @@ extern "C" fn count_interrupt(signal: libc::c_int) {
 /// Replaces the default action of SIGINT, SIGTERM and SIGHUP with a counter that
 /// [`interrupts`] reads, so the program can stop cleanly.
 pub fn catch_interrupts() {
-    for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+    count_signals(&[libc::SIGINT, libc::SIGTERM, libc::SIGHUP]);
+}
+
+/// Counts SIGINT (Ctrl-C) in [`interrupts`] instead of dying of it; other signals keep their
+/// default action (the REPL).
+pub fn catch_ctrl_c() {
+    count_signals(&[libc::SIGINT]);
+}
+
+fn count_signals(signals: &[i32]) {
+    for &signal in signals {
         // SAFETY: the handler only touches atomics, which is async-signal-safe.
         unsafe {
             let mut action: libc::sigaction = std::mem::zeroed();

@@ -2,6 +2,9 @@
 //! commands for `STATE/STATUS`, `STATE/` and `/STATUS` run in the background as
 //! `CMD TEST-ID RUNDIR KEY &`, in the test's run directory, when that directory exists.
 //!
+//! A command that starts with `(` is Scheme, a procedure called in megatest's own Scheme
+//! host with the same three arguments: `(lambda (test-id rundir key) ...)`.
+//!
 //! Whoever writes (runner, executor, helper) first registers the triggers of the tests it
 //! knows; writes to tests without registered triggers fire nothing.
 
@@ -80,6 +83,13 @@ pub fn fire(store: &Store, changes: &[StatusChange]) {
 }
 
 fn run_trigger(command: &str, change: &StatusChange, rundir: &str, key: &str) {
+    if command.trim_start().starts_with('(') {
+        crate::debug!(1, "Scheme trigger {key} of {}", change.testname);
+        if let Err(e) = crate::scheme::eval_trigger(command, change.test_id, rundir, key) {
+            crate::warn!("trigger {key} of {} failed: {}", change.testname, e.message);
+        }
+        return;
+    }
     let line = format!(
         "{command} {} {} {} &",
         change.test_id,

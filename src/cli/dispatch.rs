@@ -72,8 +72,8 @@ const ACTIONS: &[(&str, Option<Handler>)] = &[
     ("-import-megatest.db", None),
     ("-sync-to-megatest.db", None),
     ("-diff-rep", None),
-    ("-repl", None),
-    ("-load", None),
+    ("-repl", Some(commands::scheme_toplevel::repl)),
+    ("-load", Some(commands::scheme_toplevel::load)),
     ("-run-wait", Some(commands::run::run_wait)),
     ("-generate-html", None),
 ];
@@ -120,6 +120,9 @@ fn run(words: &[String]) -> Result<i32> {
             env!("CARGO_PKG_VERSION")
         ))
         .note("`megatest -h` marks the options that are not available yet"));
+    }
+    if given.is_empty() && environ::var("MT_RUNSCRIPT").is_some() {
+        return commands::scheme_toplevel::run_script(&mut Session::new(args));
     }
     if given.is_empty() {
         super::output::print(&super::help::text());

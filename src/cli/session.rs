@@ -59,7 +59,10 @@ impl Session {
                 append_config: self.args.value("-append-config").map(str::to_string),
                 target: self.target_text().map(|(t, _)| t),
             };
-            self.area = Some(Area::load(&opts)?);
+            let area = Area::load(&opts)?;
+            // Scheme in configs and triggers reaches this area through the rmt procedures.
+            crate::api::install(&area);
+            self.area = Some(area);
         }
         Ok(self.area.as_ref().expect("loaded above"))
     }

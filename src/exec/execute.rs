@@ -23,6 +23,7 @@ pub fn execute(job_path: &Path) -> Result<i32> {
     sys::catch_interrupts();
     let job = &file.job;
     let store = Store::open_for_test(&file.db_path, &file.keys)?;
+    crate::api::install_at(&job.toppath, &file.db_path, file.keys.clone());
     triggers::register(&job.test_name, job.triggers.clone());
     let Some((state, _)) = store.state_of(job.test_id)? else {
         return Err(Error::new(format!(

@@ -248,6 +248,24 @@ fn string_match(args: &[SteelVal]) -> Result<SteelVal> {
     }
 }
 
+/// `(%mt:written x)`: x as `write` shows it.
+fn written(args: &[SteelVal]) -> Result<SteelVal> {
+    Ok(text(conc::written(args.first().unwrap_or(&SteelVal::Void))))
+}
+
+/// `(exit [code])`: ends megatest at once with that status (`#t` 0, `#f` 1).
+fn exit(args: &[SteelVal]) -> Result<SteelVal> {
+    let code = match args.first() {
+        None | Some(SteelVal::BoolV(true)) => 0,
+        Some(SteelVal::BoolV(false)) => 1,
+        Some(SteelVal::IntV(n)) => *n as i32,
+        Some(other) => return Err(error(format!("exit: expected a number, got {other}"))),
+    };
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    std::process::exit(code)
+}
+
 /// Registers every procedure in `engine`.
 pub fn register(engine: &mut Engine) {
     for (name, f) in [
@@ -261,6 +279,8 @@ pub fn register(engine: &mut Engine) {
         ("regexp", make_regexp),
         ("string-search", string_search),
         ("string-match", string_match),
+        ("exit", exit),
+        ("%mt:written", written),
     ] {
         engine.register_value(name, SteelVal::FuncV(f));
     }

@@ -1,5 +1,6 @@
-//! Scheme values as text, the way CHICKEN's `conc` and `display` write them: strings and
-//! characters bare, `#t`/`#f`, integral floats with `.0`, lists in parentheses.
+//! Scheme values as text, the way CHICKEN's `conc`, `display` and `write` show them: strings
+//! and characters bare (or quoted, for `write`), `#t`/`#f`, integral floats with `.0`, lists
+//! in parentheses, vectors as `#(...)`.
 
 use crate::logpro::format_flonum;
 use steel::rvals::SteelVal;
@@ -11,8 +12,43 @@ pub fn display(value: &SteelVal) -> String {
     out
 }
 
+/// The `write` form of a value: what the REPL prints, readable back.
+pub fn written(value: &SteelVal) -> String {
+    let mut out = String::new();
+    write_value(value, &mut out, true);
+    out
+}
+
 fn write_display(value: &SteelVal, out: &mut String) {
+    write_value(value, out, false);
+}
+
+fn write_string(s: &str, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+fn write_value(value: &SteelVal, out: &mut String, quoted: bool) {
     match value {
+        SteelVal::StringV(s) if quoted => write_string(s.as_str(), out),
+        SteelVal::CharV(c) if quoted => match c {
+            ' ' => out.push_str("#\\space"),
+            '\n' => out.push_str("#\\newline"),
+            c => {
+                out.push_str("#\\");
+                out.push(*c);
+            }
+        },
         SteelVal::StringV(s) => out.push_str(s.as_str()),
         SteelVal::SymbolV(s) => out.push_str(s.as_str()),
         SteelVal::CharV(c) => out.push(*c),
@@ -21,19 +57,30 @@ fn write_display(value: &SteelVal, out: &mut String) {
         SteelVal::IntV(n) => out.push_str(&n.to_string()),
         SteelVal::NumV(f) => out.push_str(&format_flonum(*f)),
         SteelVal::Void => out.push_str("#<unspecified>"),
-        SteelVal::ListV(items) => write_sequence("(", items.iter(), out),
-        SteelVal::VectorV(items) => write_sequence("#(", items.iter(), out),
+        SteelVal::ListV(items) => write_sequence("(", items.iter(), out, quoted),
+        SteelVal::VectorV(items) => write_sequence("#(", items.iter(), out, quoted),
+        SteelVal::MutableVector(_) => {
+            match <Vec<SteelVal> as steel::rvals::FromSteelVal>::from_steelval(value) {
+                Ok(items) => write_sequence("#(", items.iter(), out, quoted),
+                Err(_) => out.push_str(&value.to_string()),
+            }
+        }
         other => out.push_str(&other.to_string()),
     }
 }
 
-fn write_sequence<'a>(open: &str, items: impl Iterator<Item = &'a SteelVal>, out: &mut String) {
+fn write_sequence<'a>(
+    open: &str,
+    items: impl Iterator<Item = &'a SteelVal>,
+    out: &mut String,
+    quoted: bool,
+) {
     out.push_str(open);
     for (i, item) in items.enumerate() {
         if i > 0 {
             out.push(' ');
         }
-        write_display(item, out);
+        write_value(item, out, quoted);
     }
     out.push(')');
 }
@@ -49,5 +96,19 @@ mod tests {
         assert_eq!(display(&SteelVal::BoolV(false)), "#f");
         assert_eq!(display(&SteelVal::IntV(18)), "18");
         assert_eq!(display(&SteelVal::Void), "#<unspecified>");
+    }
+
+    #[test]
+    fn written_values_read_back() {
+        let list = SteelVal::ListV(
+            vec![
+                SteelVal::StringV("a \"b\"\n".into()),
+                SteelVal::BoolV(false),
+                SteelVal::IntV(3),
+            ]
+            .into(),
+        );
+        assert_eq!(written(&list), "(\"a \\\"b\\\"\\n\" #f 3)");
+        assert_eq!(display(&list), "(a \"b\"\n #f 3)");
     }
 }

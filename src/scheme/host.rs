@@ -3,8 +3,8 @@
 //! runaway loops and stack-overflowing nesting.
 
 use super::prepass::{self, Prepared};
-use super::watchdog::Watchdog;
-use super::{builtins, conc};
+use super::watchdog::{Stop, Watchdog};
+use super::{api_bridge, builtins, conc};
 use crate::config::Config;
 use std::cell::{Cell, RefCell};
 use std::mem::ManuallyDrop;
@@ -29,6 +29,14 @@ const PRELUDE: &[(&str, &str)] = &[
 /// How long `#{scheme ...}` may run before it is interrupted, unless
 /// `MEGATEST_SCHEME_TIMEOUT` (seconds) says otherwise.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// `MEGATEST_SCHEME_TIMEOUT`, when set to a positive number of seconds.
+fn configured_timeout() -> Option<Duration> {
+    crate::environ::var("MEGATEST_SCHEME_TIMEOUT")
+        .and_then(|s| s.trim().parse::<f64>().ok())
+        .filter(|s| *s > 0.0)
+        .map(Duration::from_secs_f64)
+}
 
 static CREATED: AtomicBool = AtomicBool::new(false);
 
@@ -73,7 +81,9 @@ impl SchemeError {
 pub struct Host {
     engine: Engine,
     watchdog: Watchdog,
-    timeout: Duration,
+    timeout: Option<Duration>,
+    /// Ctrl-C interrupts evaluations (the REPL, -load).
+    interactive: bool,
     extensions: Vec<&'static str>,
     capture: Option<SteelVal>,
 }
@@ -103,8 +113,17 @@ impl Host {
         let started = std::time::Instant::now();
         let mut engine = Engine::new();
         builtins::register(&mut engine);
-        for (name, source) in PRELUDE {
-            engine.run(*source).map_err(|e| {
+        api_bridge::register(&mut engine);
+        let sources = PRELUDE
+            .iter()
+            .map(|(name, source)| (*name, source.to_string()))
+            .chain([("the rmt procedures", api_bridge::wrappers())])
+            .chain([(
+                "prelude/rmt.scm",
+                include_str!("../../prelude/rmt.scm").to_string(),
+            )]);
+        for (name, source) in sources {
+            engine.run(source).map_err(|e| {
                 SchemeError::plain(format!("the built-in {name} does not load: {e}"))
             })?;
         }
@@ -115,17 +134,21 @@ impl Host {
             "Scheme engine ready in {} ms",
             started.elapsed().as_millis()
         );
-        let timeout = crate::environ::var("MEGATEST_SCHEME_TIMEOUT")
-            .and_then(|s| s.trim().parse::<f64>().ok())
-            .filter(|s| *s > 0.0)
-            .map_or(DEFAULT_TIMEOUT, Duration::from_secs_f64);
         Ok(Host {
             engine,
             watchdog,
-            timeout,
+            timeout: Some(configured_timeout().unwrap_or(DEFAULT_TIMEOUT)),
+            interactive: false,
             extensions: Vec::new(),
             capture: None,
         })
+    }
+
+    /// For the REPL and `-load`: no deadline unless `MEGATEST_SCHEME_TIMEOUT` sets one, and
+    /// Ctrl-C interrupts the evaluation under way.
+    pub fn set_interactive(&mut self) {
+        self.interactive = true;
+        self.timeout = configured_timeout();
     }
 
     /// Loads an extension prelude (and its Rust procedures) once.
@@ -193,18 +216,21 @@ impl Host {
         })?;
         let controller = self.engine.get_thread_state_controller();
         controller.resume();
-        let armed = self.watchdog.arm(self.timeout);
+        let armed = self.watchdog.arm(self.timeout, self.interactive);
         EXPECTING_PANIC.with(|c| c.set(true));
         let text = prepared.text.clone();
         let outcome = panic::catch_unwind(AssertUnwindSafe(|| self.engine.run(text)));
         EXPECTING_PANIC.with(|c| c.set(false));
-        let interrupted = self.watchdog.disarm(armed);
+        let stopped = self.watchdog.disarm(armed);
         controller.resume();
         match outcome {
             Ok(Ok(values)) => Ok(values),
-            Ok(Err(_)) if interrupted => Err(SchemeError::plain(format!(
+            Ok(Err(_)) if stopped == Some(Stop::Interrupt) => {
+                Err(SchemeError::plain("interrupted"))
+            }
+            Ok(Err(_)) if stopped == Some(Stop::Deadline) => Err(SchemeError::plain(format!(
                 "evaluation interrupted after {} s",
-                self.timeout.as_secs_f64()
+                self.timeout.unwrap_or_default().as_secs_f64()
             ))
             .with_note("set MEGATEST_SCHEME_TIMEOUT (seconds) to allow longer evaluations")),
             Ok(Err(err)) => Err(self.convert(err, &prepared)),
@@ -217,6 +243,25 @@ impl Host {
                 Err(SchemeError::plain(format!("{PANIC_PREFIX}: {what}")))
             }
         }
+    }
+
+    /// The names of the engine's global definitions a user would type.
+    pub fn global_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .engine
+            .readable_globals(0)
+            .iter()
+            .map(|n| n.resolve().to_string())
+            .filter(|n| {
+                !n.is_empty()
+                    && !n.starts_with(['#', '%', '_'])
+                    && !n.contains("__")
+                    && !n.contains("mangler")
+            })
+            .collect();
+        names.sort();
+        names.dedup();
+        names
     }
 
     /// Registers (or replaces) a global value.
@@ -314,7 +359,7 @@ pub fn eval_config_snippet(body: &str, config: &Config) -> Result<String, Scheme
     })
 }
 
-fn config_as_lists(config: &Config) -> Result<SteelVal, SchemeError> {
+pub(super) fn config_as_lists(config: &Config) -> Result<SteelVal, SchemeError> {
     let sections: Vec<SteelVal> = config
         .sections()
         .iter()

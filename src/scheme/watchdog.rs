@@ -1,14 +1,34 @@
 //! Stops runaway Scheme: one background thread interrupts the engine when an evaluation
-//! outlives its deadline.
+//! outlives its deadline, or (at the REPL) when Ctrl-C arrives during it.
 
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 use steel::steel_vm::ThreadStateController;
 
+/// How often an evaluation watching for Ctrl-C checks for it.
+const SIGNAL_POLL: Duration = Duration::from_millis(25);
+
+/// Why an evaluation was interrupted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    /// It outlived its deadline.
+    Deadline,
+    /// Ctrl-C (SIGINT) arrived.
+    Interrupt,
+}
+
+#[derive(Clone, Copy)]
+struct Watch {
+    generation: u64,
+    deadline: Option<Instant>,
+    /// The SIGINT count when armed, when Ctrl-C should interrupt.
+    interrupts_seen: Option<usize>,
+}
+
 #[derive(Default)]
 struct State {
-    armed: Option<(u64, Instant)>,
-    fired: Option<u64>,
+    armed: Option<Watch>,
+    fired: Option<(u64, Stop)>,
     next: u64,
 }
 
@@ -35,26 +55,33 @@ impl Watchdog {
         Watchdog { shared }
     }
 
-    /// Arms a deadline `limit` from now.
-    pub fn arm(&self, limit: Duration) -> Armed {
+    /// Arms a deadline `limit` from now (none: no deadline); with `on_interrupt`, Ctrl-C
+    /// interrupts too.
+    pub fn arm(&self, limit: Option<Duration>, on_interrupt: bool) -> Armed {
         let (lock, cv) = &*self.shared;
         let mut st = lock.lock().unwrap_or_else(|p| p.into_inner());
         st.next += 1;
         let generation = st.next;
-        st.armed = Some((generation, Instant::now() + limit));
+        st.armed = Some(Watch {
+            generation,
+            deadline: limit.map(|l| Instant::now() + l),
+            interrupts_seen: on_interrupt.then(crate::sys::interrupts),
+        });
         cv.notify_all();
         Armed(generation)
     }
 
-    /// Disarms; true when the deadline passed and the engine was interrupted.
-    pub fn disarm(&self, armed: Armed) -> bool {
+    /// Disarms; says why the engine was interrupted, if it was.
+    pub fn disarm(&self, armed: Armed) -> Option<Stop> {
         let (lock, cv) = &*self.shared;
         let mut st = lock.lock().unwrap_or_else(|p| p.into_inner());
-        if st.armed.is_some_and(|(g, _)| g == armed.0) {
+        if st.armed.is_some_and(|w| w.generation == armed.0) {
             st.armed = None;
             cv.notify_all();
         }
-        st.fired == Some(armed.0)
+        st.fired
+            .filter(|(g, _)| *g == armed.0)
+            .map(|(_, stop)| stop)
     }
 }
 
@@ -62,21 +89,37 @@ fn watch(shared: &(Mutex<State>, Condvar), controller: &ThreadStateController) {
     let (lock, cv) = shared;
     let mut st = lock.lock().unwrap_or_else(|p| p.into_inner());
     loop {
-        match st.armed {
-            None => st = cv.wait(st).unwrap_or_else(|p| p.into_inner()),
-            Some((generation, deadline)) => {
-                let now = Instant::now();
-                if now >= deadline {
-                    controller.interrupt();
-                    st.fired = Some(generation);
-                    st.armed = None;
-                } else {
-                    st = cv
-                        .wait_timeout(st, deadline - now)
-                        .unwrap_or_else(|p| p.into_inner())
-                        .0;
-                }
-            }
+        let Some(watch) = st.armed else {
+            st = cv.wait(st).unwrap_or_else(|p| p.into_inner());
+            continue;
+        };
+        let now = Instant::now();
+        let stop = if watch.deadline.is_some_and(|d| now >= d) {
+            Some(Stop::Deadline)
+        } else if watch
+            .interrupts_seen
+            .is_some_and(|seen| crate::sys::interrupts() > seen)
+        {
+            Some(Stop::Interrupt)
+        } else {
+            None
+        };
+        if let Some(stop) = stop {
+            controller.interrupt();
+            st.fired = Some((watch.generation, stop));
+            st.armed = None;
+            continue;
         }
+        let mut wait = watch.deadline.map_or(Duration::MAX, |d| d - now);
+        if watch.interrupts_seen.is_some() {
+            wait = wait.min(SIGNAL_POLL);
+        }
+        st = if wait == Duration::MAX {
+            cv.wait(st).unwrap_or_else(|p| p.into_inner())
+        } else {
+            cv.wait_timeout(st, wait)
+                .unwrap_or_else(|p| p.into_inner())
+                .0
+        };
     }
 }

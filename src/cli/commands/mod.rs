@@ -16,6 +16,7 @@ pub mod remove_runs;
 pub mod run;
 pub mod run_status;
 pub mod runstep;
+pub mod scheme_toplevel;
 pub mod set_state_status;
 pub mod setlog;
 pub mod show_cmdinfo;

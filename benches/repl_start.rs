@@ -1,0 +1,63 @@
+//! How soon `megatest -repl` is ready for input: from starting it on a pseudo-terminal to
+//! its first `megatest> ` prompt (engine created, area loaded, completion names read), next
+//! to `megatest -version` in the same area as the process-start floor. Median of 9 runs.
+//!
+//! Run: `cargo bench --bench repl_start`.
+
+#[path = "../tests/integration/pty.rs"]
+#[allow(dead_code)]
+mod pty;
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn command(dir: &std::path::Path, home: &std::path::Path, arg: &str) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_megatest"));
+    cmd.arg(arg)
+        .current_dir(dir)
+        .env("HOME", home)
+        .env("TERM", "xterm")
+        .env_remove("MT_RUN_AREA_HOME");
+    cmd
+}
+
+fn main() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("megatest.config"),
+        "[fields]\nplatform TEXT\n\n[setup]\nmax_concurrent_jobs 2\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("runconfigs.config"), "[default]\nX 1\n").unwrap();
+    let mut ready = Vec::new();
+    let mut floor = Vec::new();
+    for _ in 0..9 {
+        let start = Instant::now();
+        let mut p = pty::Pty::spawn(&mut command(dir.path(), home.path(), "-repl"));
+        p.expect("megatest> ", Duration::from_secs(30));
+        ready.push(start.elapsed());
+        p.send("\x04");
+        p.wait(Duration::from_secs(30));
+
+        let start = Instant::now();
+        let mut p = pty::Pty::spawn(&mut command(dir.path(), home.path(), "-version"));
+        p.wait(Duration::from_secs(30));
+        floor.push(start.elapsed());
+    }
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!("repl_start: median of 9 runs on a pseudo-terminal");
+    println!(
+        "  megatest -repl, first prompt      {:>8.1} ms (target: under 500 ms)",
+        ms(median(ready))
+    );
+    println!(
+        "  megatest -version, exit           {:>8.1} ms (process start floor)",
+        ms(median(floor))
+    );
+}

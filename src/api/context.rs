@@ -1,0 +1,80 @@
+//! Which area the API works on: set once the area is known (a command, the executor), with
+//! the database opened on the first call that needs it.
+
+use crate::area::Area;
+use crate::db::{Store, db_path, typed_keys};
+use crate::error::{Error, Result};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// The area behind the API.
+pub struct ApiContext {
+    /// The area's top directory (`*toppath*`).
+    pub top: PathBuf,
+    db_path: PathBuf,
+    keys: Vec<(String, String)>,
+    store: Option<Store>,
+}
+
+static CONTEXT: Mutex<Option<ApiContext>> = Mutex::new(None);
+
+/// Makes `area` the one API calls work on.
+pub fn install(area: &Area) {
+    install_at(&area.top, &db_path(area), typed_keys(area));
+}
+
+/// Makes the database at `db_path` (with these keys) the one API calls work on.
+pub fn install_at(top: &Path, db_path: &Path, keys: Vec<(String, String)>) {
+    let mut guard = CONTEXT.lock().unwrap_or_else(|p| p.into_inner());
+    if guard
+        .as_ref()
+        .is_some_and(|c| c.db_path == db_path && c.top == top)
+    {
+        return;
+    }
+    *guard = Some(ApiContext {
+        top: top.to_path_buf(),
+        db_path: db_path.to_path_buf(),
+        keys,
+        store: None,
+    });
+}
+
+/// The installed area's top directory.
+pub fn installed_top() -> Option<PathBuf> {
+    let guard = CONTEXT.lock().unwrap_or_else(|p| p.into_inner());
+    guard.as_ref().map(|c| c.top.clone())
+}
+
+/// Runs `f` with the installed area's database. The lock is not held while `f` runs, so a
+/// trigger fired by `f` may call the API again (it then gets a connection of its own).
+pub fn with_store<R>(f: impl FnOnce(&Store, &ApiContext) -> Result<R>) -> Result<R> {
+    let (view, cached) = {
+        let mut guard = CONTEXT.lock().unwrap_or_else(|p| p.into_inner());
+        let ctx = guard.as_mut().ok_or_else(|| {
+            Error::new("no Megatest area is known here").note(
+                "the rmt procedures work inside an area: run megatest from it, or use -start-dir",
+            )
+        })?;
+        let view = ApiContext {
+            top: ctx.top.clone(),
+            db_path: ctx.db_path.clone(),
+            keys: ctx.keys.clone(),
+            store: None,
+        };
+        (view, ctx.store.take())
+    };
+    let store = match cached {
+        Some(store) => store,
+        None => Store::open_at(&view.db_path, &view.keys)?,
+    };
+    let result = f(&store, &view);
+    let mut guard = CONTEXT.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(ctx) = guard.as_mut()
+        && ctx.db_path == view.db_path
+        && ctx.store.is_none()
+    {
+        ctx.store = Some(store);
+    }
+    result
+}

@@ -1,0 +1,19 @@
+//! The `rmt:*` API (spec §16): Megatest's scripting procedures over megatest.db, with its
+//! argument order and result shapes, independent of the Scheme engine that exposes them.
+
+mod args;
+mod catalog;
+mod context;
+mod fire;
+mod meta;
+mod query;
+mod runs;
+mod stats;
+mod steps_data;
+mod tests;
+mod value;
+
+pub use args::Args;
+pub use catalog::{PROCEDURES, Procedure, call, find};
+pub use context::{ApiContext, install, install_at, installed_top, with_store};
+pub use value::Value;

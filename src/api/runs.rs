@@ -1,0 +1,312 @@
+//! Runs: keys, targets, listing, registering, status, locking, deleting.
+
+use super::args::Args;
+use super::context::ApiContext;
+use super::query::{header_rows, ident, rows, scalar};
+use super::value::Value;
+use crate::area::Target;
+use crate::db::{RUN_FIELDS, Store};
+use crate::error::Result;
+use crate::select::like_or_glob;
+use rusqlite::types::Value as SqlValue;
+
+const RUN_COLUMNS: [&str; 6] = ["id", "runname", "state", "status", "owner", "event_time"];
+/// What `rmt:get-run-info` shows after the keys: the run fields up to `contour`.
+const RUN_INFO_COLUMNS: &[&str] = RUN_FIELDS.split_at(10).0;
+
+fn key_values(store: &Store, run_id: i64) -> Result<Option<Vec<Value>>> {
+    if store.keys().is_empty() {
+        return Ok(
+            scalar(store, "SELECT 1 FROM runs WHERE id=?1", &[run_id.into()])?.map(|_| Vec::new()),
+        );
+    }
+    let cols: Vec<String> = store.keys().iter().map(|k| ident(k)).collect();
+    let sql = format!("SELECT {} FROM runs WHERE id=?1", cols.join(","));
+    Ok(rows(store, &sql, &[run_id.into()])?.into_iter().next())
+}
+
+pub fn get_keys(_: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
+    Ok(Value::strs(store.keys().iter().cloned()))
+}
+
+pub fn get_key_val_pairs(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
+    let Some(values) = key_values(store, a.int(0, "run-id")?)? else {
+        return Ok(Value::FALSE);
+    };
+    Ok(Value::List(
+        store
+            .keys()
+            .iter()
+            .zip(values)
+            .map(|(k, v)| Value::List(vec![Value::str(k.clone()), v]))
+            .collect(),
+    ))
+}
+
+pub fn get_key_vals(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
+    Ok(Value::or_false(
+        key_values(store, a.int(0, "run-id")?)?.map(Value::List),
+    ))
+}
+
+pub fn get_target(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
+    let Some(values) = key_values(store, a.int(0, "run-id")?)? else {
+        return Ok(Value::FALSE);
+    };
+    let parts: Vec<String> = values
+        .iter()
+        .map(|v| match v {
+            Value::Bool(false) => "-na-".to_string(),
+            other => other.text(),
+        })
+        .collect();
+    Ok(Value::str(parts.join("/")))
+}
+
+pub fn get_targets(_: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
+    let cols: Vec<String> = store.keys().iter().map(|k| ident(k)).collect();
+    let found = if cols.is_empty() {
+        Vec::new()
+    } else {
+        rows(
+            store,
+            &format!(
+                "SELECT DISTINCT {} FROM runs WHERE coalesce(state,'') != 'deleted'",
+                cols.join(",")
+            ),
+            &[],
+        )?
+    };
+    Ok(header_rows(store.keys().to_vec(), found))
+}
+
+/// `(cond OR cond ...)` for a comma list of run name patterns.
+fn runname_condition(patterns: &str, params: &mut Vec<SqlValue>) -> String {
+    let parts: Vec<String> = patterns
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (cond, value) = like_or_glob("runname", p);
+            params.push(value);
+            cond
+        })
+        .collect();
+    if parts.is_empty() {
+        "1".into()
+    } else {
+        format!("({})", parts.join(" OR "))
+    }
+}
+
+/// Runs listed newest first by the SQL, then turned oldest first, as Megatest returns them.
+fn run_listing(
+    store: &Store,
+    columns: &[String],
+    conditions: Vec<String>,
+    mut params: Vec<SqlValue>,
+    limit: Option<i64>,
+    offset: Option<i64>,
+) -> Result<Value> {
+    let select: Vec<String> = columns.iter().map(|c| ident(c)).collect();
+    let mut sql = format!(
+        "SELECT {} FROM runs WHERE coalesce(state,'') != 'deleted' AND {} ORDER BY event_time DESC, id DESC",
+        select.join(","),
+        if conditions.is_empty() {
+            "1".to_string()
+        } else {
+            conditions.join(" AND ")
+        }
+    );
+    if limit.is_some() || offset.is_some() {
+        sql.push_str(" LIMIT ? OFFSET ?");
+        params.push(limit.unwrap_or(-1).into());
+        params.push(offset.unwrap_or(0).into());
+    }
+    let mut found = rows(store, &sql, &params)?;
+    found.reverse();
+    Ok(header_rows(columns.to_vec(), found))
+}
+
+pub fn get_runs(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
+    let runpatt = a.opt_str(0).unwrap_or_else(|| "%".into());
+    let mut params = Vec::new();
+    let mut conditions = vec![runname_condition(&runpatt, &mut params)];
+    if let Some(Value::List(pairs)) = a.value(3) {
+        for pair in pairs {
+            let (key, patt) = match pair {
+                Value::List(kv) | Value::Vector(kv) if kv.len() >= 2 => {
+                    (kv[0].text(), kv[1].text())
+                }
+                _ => return Err(a.error("keypatts must be a list of (key pattern) lists")),
+            };
+            if !store.keys().contains(&key) {
+                return Err(a.error(format!("`{key}` is not a key of this area")));
+            }
+            let (cond, value) = like_or_glob(&ident(&key), &patt);
+            conditions.push(cond);
+            params.push(value);
+        }
+    }
+    let mut columns = store.keys().to_vec();
+    columns.extend(RUN_COLUMNS.iter().map(|c| c.to_string()));
+    run_listing(
+        store,
+        &columns,
+        conditions,
+        params,
+        a.opt_int(1, "count")?,
+        a.opt_int(2, "offset")?,
+    )
+}
+
+fn by_patt(a: &Args, store: &Store, paged: bool) -> Result<Value> {
+    let runpatt = a.opt_str(1).unwrap_or_else(|| "%".into());
+    let mut params = Vec::new();
+    let mut conditions = vec![runname_condition(&runpatt, &mut params)];
+    if let Some(targpatt) = a.opt_str(2) {
+        for (key, patt) in store.keys().iter().zip(targpatt.split('/')) {
+            let (cond, value) = like_or_glob(&ident(key), patt);
+            conditions.push(cond);
+            params.push(value);
+        }
+    }
+    let mut columns = store.keys().to_vec();
+    let fields = if paged { a.strs(5) } else { Vec::new() };
+    if fields.is_empty() {
+        columns.extend(RUN_COLUMNS.iter().map(|c| c.to_string()));
+    } else {
+        columns = fields;
+    }
+    let (offset, limit) = if paged {
+        if let Some(since) = a.opt_int(6, "last-update")? {
+            conditions.push("last_update >= ?".into());
+            params.push(since.into());
+        }
+        (a.opt_int(3, "offset")?, a.opt_int(4, "limit")?)
+    } else {
+        (None, None)
+    };
+    run_listing(store, &columns, conditions, params, limit, offset)
+}
+
+pub fn get_runs_by_patt(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
+    by_patt(a, store, true)
+}
+
+pub fn mt_get_runs_by_patt(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
+    by_patt(a, store, false)
+}
+
+pub fn get_run_info(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
+    let mut columns = store.keys().to_vec();
+    columns.extend(RUN_INFO_COLUMNS.iter().map(|c| c.to_string()));
+    let select: Vec<String> = columns.iter().map(|c| ident(c)).collect();
+    let row = rows(
+        store,
+        &format!("SELECT {} FROM runs WHERE id=?1", select.join(",")),
+        &[a.int(0, "run-id")?.into()],
+    )?
+    .into_iter()
+    .next();
+    Ok(Value::Vector(vec![
+        Value::strs(columns),
+        Value::or_false(row.map(Value::Vector)),
+    ]))
+}
+
+pub fn get_run_name_from_id(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
+    Ok(Value::or_false(scalar(
+        store,
+        "SELECT runname FROM runs WHERE id=?1",
+        &[a.int(0, "run-id")?.into()],
+    )?))
+}
+
+pub fn get_all_run_ids(_: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
+    let ids = rows(
+        store,
+        "SELECT id FROM runs WHERE coalesce(state,'') != 'deleted' ORDER BY event_time DESC, id DESC",
+        &[],
+    )?;
+    Ok(Value::List(ids.into_iter().flatten().collect()))
+}
+
+pub fn get_num_runs(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
+    Ok(Value::or_false(scalar(
+        store,
+        "SELECT count(*) FROM runs WHERE runname LIKE ?1 AND coalesce(state,'') != 'deleted'",
+        &[a.opt_str(0).unwrap_or_else(|| "%".into()).into()],
+    )?))
+}
+
+pub fn register_run(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
+    let pairs = match a.required(0, "keyvals")? {
+        Value::List(p) => p,
+        _ => return Err(a.error("keyvals must be a list of (key value) lists")),
+    };
+    let mut values = Vec::new();
+    for key in store.keys() {
+        let value = pairs
+            .iter()
+            .find_map(|p| match p {
+                Value::List(kv) | Value::Vector(kv) if kv.len() >= 2 && kv[0].text() == *key => {
+                    Some(kv[1].text())
+                }
+                _ => None,
+            })
+            .ok_or_else(|| a.error(format!("keyvals has no value for the key `{key}`")))?;
+        values.push(value);
+    }
+    let target = Target::parse(&values.join("/"), store.keys(), "keyvals")?;
+    let runname = a.str(1, "runname")?;
+    let user = a.opt_str(4).unwrap_or_else(crate::cli::user_name);
+    let contour = a.opt_str(5).unwrap_or_default();
+    let id = store.register_run(&target, &runname, &user, &contour)?;
+    let state = a.opt_str(2);
+    let status = a.opt_str(3);
+    store.write(|c| {
+        c.execute(
+            "UPDATE runs SET state=coalesce(?1,state), status=coalesce(?2,status) WHERE id=?3",
+            (state, status, id),
+        )
+    })?;
+    Ok(Value::Int(id))
+}
+
+pub fn get_run_status(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
+    Ok(Value::or_false(scalar(
+        store,
+        "SELECT status FROM runs WHERE id=?1",
+        &[a.int(0, "run-id")?.into()],
+    )?))
+}
+
+pub fn set_run_status(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
+    let message = a.keyword("msg:").and_then(|v| match v {
+        Value::Bool(false) => None,
+        other => Some(other.text()),
+    });
+    store.set_run_status(
+        a.int(0, "run-id")?,
+        &a.str(1, "status")?,
+        message.as_deref(),
+    )?;
+    Ok(Value::Void)
+}
+
+pub fn lock_unlock_run(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
+    let id = a.int(0, "run-id")?;
+    let user = a.opt_str(3).unwrap_or_else(crate::cli::user_name);
+    if a.flag(1) {
+        store.set_run_lock(id, true, &user)?;
+    } else if a.flag(2) {
+        store.set_run_lock(id, false, &user)?;
+    }
+    Ok(Value::Void)
+}
+
+pub fn delete_run(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
+    store.mark_run_deleted(a.int(0, "run-id")?)?;
+    Ok(Value::Void)
+}

@@ -1,0 +1,147 @@
+//! Scheme at the top level, for the REPL and `-load`: the area's globals, `~/.megatestrc`,
+//! whole programs evaluated with CHICKEN's suffix keywords, values written as a REPL shows
+//! them, and errors located in the text given.
+
+use super::host::{SchemeError, config_as_lists, with_host};
+use super::{api_bridge, prepass};
+use crate::area::Area;
+use crate::error::{Error, Location};
+use std::path::{Path, PathBuf};
+use steel::parser::parser::{ParseError, Parser};
+use steel::rvals::SteelVal;
+
+/// Whether `text` is a form still waiting for its end (an open bracket or string).
+pub fn input_is_incomplete(text: &str) -> bool {
+    let Ok(prepared) = prepass::prepare_with(text, true) else {
+        return false;
+    };
+    matches!(
+        Parser::parse(&prepared.text),
+        Err(ParseError::UnexpectedEOF(..))
+    )
+}
+
+/// The link tree of an area: `[setup] linktree`, else `<area>/lt`.
+fn linktree(area: &Area) -> PathBuf {
+    match area
+        .config
+        .get("setup", "linktree")
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        Some(dir) => area.top.join(dir),
+        None => area.top.join("lt"),
+    }
+}
+
+/// Makes the area the one Scheme works on: the rmt procedures, `*toppath*`, `*configdat*`,
+/// `(tests:get-all)`, `(common:get-linktree)`; and makes Ctrl-C interrupt evaluations.
+pub fn enter_area(area: &Area) -> Result<(), SchemeError> {
+    crate::api::install(area);
+    api_bridge::set_area_globals(area.tests().into_iter().collect(), Some(linktree(area)));
+    with_host(|host| {
+        host.set_interactive();
+        let configdat = host.call(
+            "%mt:config->hash-table",
+            vec![config_as_lists(&area.config)?],
+        )?;
+        host.define("*configdat*", configdat);
+        host.define(
+            "*toppath*",
+            SteelVal::StringV(area.top.display().to_string().into()),
+        );
+        Ok(())
+    })
+}
+
+/// Evaluates a program; returns each top-level value worth showing, written as Scheme reads
+/// it back (strings quoted).
+pub fn eval_toplevel(source: &str) -> Result<Vec<String>, SchemeError> {
+    with_host(|host| {
+        let values = host.eval_with(source, true)?;
+        Ok(values
+            .iter()
+            .filter(|v| !matches!(v, SteelVal::Void))
+            .map(super::conc::written)
+            .collect())
+    })
+}
+
+/// Calls a Scheme trigger, `(PROC test-id rundir key)`, where `procedure` is its source
+/// (a lambda or a procedure's name).
+pub fn eval_trigger(
+    procedure: &str,
+    test_id: i64,
+    rundir: &str,
+    key: &str,
+) -> Result<(), SchemeError> {
+    with_host(|host| {
+        host.define(
+            "%mt:trigger-args",
+            SteelVal::ListV(
+                vec![
+                    SteelVal::IntV(test_id as isize),
+                    SteelVal::StringV(rundir.into()),
+                    SteelVal::StringV(key.into()),
+                ]
+                .into(),
+            ),
+        );
+        host.eval_with(&format!("(apply {procedure}\n %mt:trigger-args)"), true)?;
+        Ok(())
+    })
+}
+
+/// Names to complete at the REPL: the engine's globals and every documented procedure.
+pub fn completion_names() -> Vec<String> {
+    let mut names = with_host(|host| Ok(host.global_names())).unwrap_or_default();
+    names.extend(
+        api_bridge::documented()
+            .iter()
+            .map(|(n, _, _)| n.to_string()),
+    );
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// An evaluation error as megatest reports it, located in `source` (named `name`).
+pub fn located_error(e: &SchemeError, name: &Path, source: &str) -> Error {
+    let mut error = Error::new(e.message.clone());
+    if let Some((start, end)) = e.span {
+        let start = start.min(source.len());
+        let line_start = source[..start].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = source[start..]
+            .find('\n')
+            .map_or(source.len(), |i| start + i);
+        let line = source[..start].matches('\n').count() + 1;
+        error = error.at(Location::in_line(
+            name,
+            line,
+            &source[line_start..line_end],
+            start - line_start,
+            end.saturating_sub(start).max(1),
+        ));
+    }
+    for note in &e.notes {
+        error = error.note(note.clone());
+    }
+    error
+}
+
+/// Loads `~/.megatestrc` when there is one; a failure is reported and does not stop megatest.
+pub fn load_megatestrc() {
+    let Some(home) = crate::environ::var("HOME") else {
+        return;
+    };
+    let path = Path::new(&home).join(".megatestrc");
+    let Ok(source) = std::fs::read_to_string(&path) else {
+        return;
+    };
+    if let Err(e) = eval_toplevel(&source) {
+        eprint!(
+            "{}",
+            crate::diag::render(&located_error(&e, &path, &source))
+        );
+    }
+}
