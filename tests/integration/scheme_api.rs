@@ -17,7 +17,7 @@ fn api_area() -> Area {
         .file("runconfigs.config", "[default]\nX 1\n")
         .file(
             "tests/alpha/testconfig",
-            "[ezsteps]\nok echo fine\n\n[test_meta]\nauthor ann\ntags quick,smoke\njobgroup g1\n",
+            "[ezsteps]\nok echo fine #{scheme (string-intersperse (rmt:get-keys) \"+\")}\n\n[test_meta]\nauthor ann\ntags quick,smoke\njobgroup g1\n",
         )
         .file(
             "tests/beta/testconfig",
@@ -390,6 +390,13 @@ fn a_scheme_trigger_fires_in_a_real_run() {
                 .unwrap();
         assert_eq!(file.trim(), "COMPLETED/FAIL");
     }
+    // `#{scheme}` in a testconfig reaches the API too.
+    let alpha_dir: String = one(
+        &c,
+        "SELECT t.rundir FROM tests t JOIN runs r ON r.id=t.run_id WHERE r.runname='r1' AND t.testname='alpha'",
+    );
+    let log = std::fs::read_to_string(std::path::Path::new(&alpha_dir).join("ok.log")).unwrap();
+    assert!(log.contains("fine platform"), "{log}");
     // Passing tests fire nothing.
     let fired: i64 = one(
         &c,
