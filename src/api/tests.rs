@@ -246,12 +246,12 @@ fn change_of(store: &Store, test_id: i64) -> Result<Option<StatusChange>> {
 pub fn test_set_state_status(a: &Args, store: &Store, ctx: &ApiContext) -> Result<Value> {
     let test_id = a.int(1, "test-id")?;
     let (state, status, comment) = (a.opt_str(2), a.opt_str(3), a.opt_str(4));
-    let written = store.write(|c| {
-        c.execute(
-            "UPDATE tests SET state=coalesce(?1,state), status=coalesce(?2,status), comment=coalesce(?3,comment) WHERE id=?4",
-            (state, status, comment, test_id),
-        )
-    })?;
+    let written = store.set_state_status_without_rollup(
+        test_id,
+        state.as_deref(),
+        status.as_deref(),
+        comment.as_deref(),
+    )?;
     if written == 0 {
         return Ok(Value::FALSE);
     }

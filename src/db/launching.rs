@@ -2,8 +2,9 @@
 //! runner, REMOTEHOSTSTART and the heartbeat by the executor, and dead tests (spec §8.2, §8.4,
 //! §9.7). Each is one transaction with its rollup, so a killed process leaves no half state.
 
+use super::rollup::{Extra, refresh_run_stats, set_and_roll_up};
 use super::store::{Store, now};
-use super::test_records::{StatusChange, set_and_roll_up};
+use super::test_records::StatusChange;
 use crate::error::Result;
 
 /// One record of a run as the dispatcher tracks it.
@@ -101,8 +102,12 @@ impl Store {
         host: &str,
     ) -> Result<Vec<StatusChange>> {
         self.write(|c| {
-            c.prepare_cached("UPDATE tests SET event_time=?1, rundir=?2, shortdir=?3, host=?4, attemptnum=0, run_duration=0, comment='', uname='n/a' WHERE id=?5")?.execute((now(), rundir, shortdir, host, test_id))?;
-            set_and_roll_up(c, test_id, Some("LAUNCHED"), Some("n/a"), None)
+            c.prepare_cached("UPDATE tests SET event_time=?1, rundir=?2, shortdir=?3, host=?4, attemptnum=0, run_duration=0 WHERE id=?5")?.execute((now(), rundir, shortdir, host, test_id))?;
+            let extra = Extra {
+                comment: Some(""),
+                uname: Some("n/a"),
+            };
+            set_and_roll_up(c, test_id, Some("LAUNCHED"), Some("n/a"), extra)
         })
     }
 
@@ -136,8 +141,12 @@ impl Store {
         pid: u32,
     ) -> Result<Vec<StatusChange>> {
         self.write(|c| {
-            c.prepare_cached("UPDATE tests SET event_time=?1, host=?2, uname=?3, attemptnum=?4, run_duration=0 WHERE id=?5")?.execute((now(), host, uname, pid, test_id))?;
-            set_and_roll_up(c, test_id, Some("REMOTEHOSTSTART"), Some("n/a"), None)
+            c.prepare_cached("UPDATE tests SET event_time=?1, host=?2, attemptnum=?3, run_duration=0 WHERE id=?4")?.execute((now(), host, pid, test_id))?;
+            let extra = Extra {
+                uname: Some(uname),
+                ..Extra::default()
+            };
+            set_and_roll_up(c, test_id, Some("REMOTEHOSTSTART"), Some("n/a"), extra)
         })
     }
 
@@ -224,6 +233,10 @@ impl Store {
             "UPDATE tests SET {set_status} WHERE {}",
             conditions.join(" AND ")
         );
-        self.write(|c| c.execute(&sql, rusqlite::params_from_iter(params.iter())))
+        self.write(|c| {
+            let changed = c.execute(&sql, rusqlite::params_from_iter(params.iter()))?;
+            refresh_run_stats(c, run_id)?;
+            Ok(changed)
+        })
     }
 }

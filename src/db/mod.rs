@@ -6,6 +6,7 @@ mod launching;
 mod maintenance;
 mod meta;
 mod records;
+mod rollup;
 mod runs;
 mod schema;
 mod steps;

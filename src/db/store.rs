@@ -6,6 +6,7 @@ use super::schema;
 use crate::area::Area;
 use crate::error::{Error, Result};
 use crate::select::TestPatterns;
+use rusqlite::config::DbConfig;
 use rusqlite::functions::FunctionFlags;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use std::cell::RefCell;
@@ -154,6 +155,10 @@ impl Store {
         let mut conn = Connection::open_with_flags(path, flags).map_err(fail)?;
         conn.busy_handler(Some(wait_for_lock)).map_err(fail)?;
         conn.execute_batch("PRAGMA synchronous=NORMAL")
+            .map_err(fail)?;
+        // Without the planner stability guarantee SQLite peeks at bound values while
+        // planning and then re-prepares a cached statement at every new binding.
+        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)
             .map_err(fail)?;
         register_functions(&conn).map_err(fail)?;
         Ok(conn)

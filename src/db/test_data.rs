@@ -2,8 +2,9 @@
 //! `.dat` files), the pass/fail tolerance rules, and the rollup into the test's counts.
 
 use super::records::{DataRecord, Field, text};
+use super::rollup::{Extra, set_and_roll_up};
 use super::store::Store;
-use super::test_records::{StatusChange, set_and_roll_up};
+use super::test_records::StatusChange;
 use crate::error::{Error, Result};
 use crate::logpro::Number;
 
@@ -227,7 +228,7 @@ impl Store {
                 None
             };
             match status {
-                Some(s) => set_and_roll_up(c, test_id, None, Some(s), None),
+                Some(s) => set_and_roll_up(c, test_id, None, Some(s), Extra::default()),
                 None => Ok(Vec::new()),
             }
         })

@@ -2,9 +2,9 @@
 //! status with the toplevel rollup of itemized tests in the same transaction (spec §6.3).
 
 use super::records::{TEST_FIELDS, TestRecord, TestView};
+use super::rollup::{Extra, refresh_run_stats, set_and_roll_up};
 use super::store::{Store, now};
 use crate::error::Result;
-use crate::model::{ItemState, rollup_toplevel};
 use crate::select::TestPatterns;
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params_from_iter};
@@ -70,28 +70,6 @@ fn test_by_id(c: &Connection, id: i64) -> rusqlite::Result<Option<TestRecord>> {
         TestRecord::from_row,
     )
     .optional()
-}
-
-/// States after which a test no longer runs, when run_stats are refreshed.
-const ENDED_STATES: &[&str] = &[
-    "COMPLETED",
-    "ARCHIVED",
-    "KILLED",
-    "KILLREQ",
-    "STUCK",
-    "INCOMPLETE",
-    "DELETED",
-];
-
-/// Recomputes a run's `run_stats` from the tests that were executed.
-pub(crate) fn refresh_run_stats(c: &Connection, run_id: i64) -> rusqlite::Result<()> {
-    c.prepare_cached("DELETE FROM run_stats WHERE run_id=?1")?
-        .execute([run_id])?;
-    c.prepare_cached(
-        "INSERT INTO run_stats (run_id, state, status, count) SELECT run_id, state, status, count(*) FROM tests WHERE run_id=?1 AND uname != 'n/a' AND state != 'DELETED' GROUP BY state, status",
-    )?
-    .execute([run_id])?;
-    Ok(())
 }
 
 impl Store {
@@ -187,7 +165,11 @@ impl Store {
         status: Option<&str>,
         comment: Option<&str>,
     ) -> Result<Vec<StatusChange>> {
-        let changes = self.write(|c| set_and_roll_up(c, test_id, state, status, comment))?;
+        let extra = Extra {
+            comment,
+            ..Extra::default()
+        };
+        let changes = self.write(|c| set_and_roll_up(c, test_id, state, status, extra))?;
         if status == Some("AUTO") {
             let mut more = self.test_data_rollup(test_id)?;
             let mut all = changes;
@@ -195,6 +177,31 @@ impl Store {
             return Ok(all);
         }
         Ok(changes)
+    }
+
+    /// Sets state, status and comment of one record without rolling its toplevel up (the
+    /// API's `test-set-state-status-by-id`); returns how many records changed.
+    pub fn set_state_status_without_rollup(
+        &self,
+        test_id: i64,
+        state: Option<&str>,
+        status: Option<&str>,
+        comment: Option<&str>,
+    ) -> Result<usize> {
+        self.write(|c| {
+            let written = c.execute(
+                "UPDATE tests SET state=coalesce(?1,state), status=coalesce(?2,status), comment=coalesce(?3,comment) WHERE id=?4",
+                (state, status, comment, test_id),
+            )?;
+            if written > 0 {
+                let run_id: i64 =
+                    c.query_row("SELECT run_id FROM tests WHERE id=?1", [test_id], |r| {
+                        r.get(0)
+                    })?;
+                refresh_run_stats(c, run_id)?;
+            }
+            Ok(written)
+        })
     }
 
     /// Sets named columns of a test record (run directory, host, ...).
@@ -207,12 +214,22 @@ impl Store {
                 )));
             }
         }
+        let counts_change = fields
+            .iter()
+            .any(|(name, _)| ["state", "status", "uname", "run_id"].contains(name));
         self.write(|c| {
             for (name, value) in fields {
                 c.execute(
                     &format!("UPDATE tests SET {name}=?1 WHERE id=?2"),
                     (value, test_id),
                 )?;
+            }
+            if counts_change {
+                let run_id: i64 =
+                    c.query_row("SELECT run_id FROM tests WHERE id=?1", [test_id], |r| {
+                        r.get(0)
+                    })?;
+                refresh_run_stats(c, run_id)?;
             }
             Ok(())
         })
@@ -257,79 +274,4 @@ impl Store {
             )
         })
     }
-}
-
-/// The state/status write with rollup, inside a transaction.
-pub(crate) fn set_and_roll_up(
-    c: &Connection,
-    test_id: i64,
-    state: Option<&str>,
-    status: Option<&str>,
-    comment: Option<&str>,
-) -> rusqlite::Result<Vec<StatusChange>> {
-    let (run_id, testname, item_path, old_state, old_status): (i64, String, String, String, String) = c
-        .prepare_cached(
-            "SELECT run_id, testname, item_path, coalesce(state,''), coalesce(status,'') FROM tests WHERE id=?1",
-        )?
-        .query_row([test_id], |r| {
-            Ok((
-                r.get(0)?,
-                r.get::<_, Option<String>>(1)?.unwrap_or_default(),
-                r.get::<_, Option<String>>(2)?.unwrap_or_default(),
-                r.get(3)?,
-                r.get(4)?,
-            ))
-        })?;
-    c.prepare_cached(
-        "UPDATE tests SET state=coalesce(?1,state), status=coalesce(?2,status), comment=coalesce(?3,comment) WHERE id=?4",
-    )?
-    .execute((state, status, comment, test_id))?;
-    let new_state = state.map_or(old_state, str::to_string);
-    let new_status = status.map_or(old_status, str::to_string);
-    let mut changes = vec![StatusChange {
-        test_id,
-        run_id,
-        testname: testname.clone(),
-        item_path: item_path.clone(),
-        state: new_state.clone(),
-        status: new_status.clone(),
-    }];
-    if !item_path.is_empty() {
-        // The rollup needs each distinct (state, status) of the other items, not every row.
-        let others = c
-            .prepare_cached(
-                "SELECT coalesce(state,''), coalesce(status,'') FROM tests WHERE run_id=?1 AND testname=?2 AND item_path != '' AND id != ?3 AND state != 'DELETED' GROUP BY state, status",
-            )?
-            .query_map((run_id, &testname, test_id), |r| {
-                Ok(ItemState {
-                    state: r.get(0)?,
-                    status: r.get(1)?,
-                })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        let top = rollup_toplevel(&ItemState::new(&new_state, &new_status), &others);
-        c.prepare_cached(
-            "INSERT OR IGNORE INTO tests (run_id, testname, item_path, state, status, event_time) VALUES (?1, ?2, '', 'NOT_STARTED', 'n/a', ?3)",
-        )?
-        .execute((run_id, &testname, now()))?;
-        let top_id: i64 = c
-            .prepare_cached(
-                "SELECT id FROM tests WHERE run_id=?1 AND testname=?2 AND item_path=''",
-            )?
-            .query_row((run_id, &testname), |r| r.get(0))?;
-        c.prepare_cached("UPDATE tests SET state=?1, status=?2 WHERE id=?3")?
-            .execute((&top.state, &top.status, top_id))?;
-        changes.push(StatusChange {
-            test_id: top_id,
-            run_id,
-            testname,
-            item_path: String::new(),
-            state: top.state,
-            status: top.status,
-        });
-    }
-    if ENDED_STATES.contains(&new_state.as_str()) {
-        refresh_run_stats(c, run_id)?;
-    }
-    Ok(changes)
 }

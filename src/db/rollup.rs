@@ -1,0 +1,358 @@
+//! The state/status write at the heart of a test's life (spec §6.3, §8.1): the record, the
+//! toplevel record of an itemized test rolled up from its items, and the run's `run_stats`
+//! counts, in the caller's transaction. Its cost does not grow with the number of items.
+
+use super::store::now;
+use super::test_records::StatusChange;
+use crate::model::{ItemState, rollup_toplevel};
+use rusqlite::{Connection, OptionalExtension};
+
+/// What a write changes besides state and status.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Extra<'a> {
+    /// The new comment.
+    pub comment: Option<&'a str>,
+    /// The new `uname` (the executor's start, the runner's launch), which decides whether the
+    /// record counts in `run_stats`.
+    pub uname: Option<&'a str>,
+}
+
+/// A record's columns that the write reads first.
+struct Before {
+    run_id: i64,
+    testname: String,
+    item_path: String,
+    state: Option<String>,
+    status: Option<String>,
+    uname: Option<String>,
+}
+
+/// `run_stats` counts the records that were executed (their `uname` is known) and are not
+/// DELETED, as [`refresh_run_stats`] does.
+fn counted(uname: Option<&str>, state: Option<&str>) -> bool {
+    uname.is_some_and(|u| u != "n/a") && state.is_some_and(|s| s != "DELETED")
+}
+
+/// Sets state and/or status (and what `extra` gives) of a record and rolls its toplevel up;
+/// returns every record written.
+pub(crate) fn set_and_roll_up(
+    c: &Connection,
+    test_id: i64,
+    state: Option<&str>,
+    status: Option<&str>,
+    extra: Extra<'_>,
+) -> rusqlite::Result<Vec<StatusChange>> {
+    let before = c
+        .prepare_cached(
+            "SELECT run_id, testname, item_path, state, status, uname FROM tests WHERE id=?1",
+        )?
+        .query_row([test_id], |r| {
+            Ok(Before {
+                run_id: r.get(0)?,
+                testname: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                item_path: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+                state: r.get(3)?,
+                status: r.get(4)?,
+                uname: r.get(5)?,
+            })
+        })?;
+    c.prepare_cached(
+        "UPDATE tests SET state=coalesce(?1,state), status=coalesce(?2,status), comment=coalesce(?3,comment), uname=coalesce(?4,uname) WHERE id=?5",
+    )?
+    .execute((state, status, extra.comment, extra.uname, test_id))?;
+    let new_state = state.map(str::to_string).or(before.state.clone());
+    let new_status = status.map(str::to_string).or(before.status.clone());
+    let new_uname = extra.uname.map(str::to_string).or(before.uname.clone());
+    count_move(
+        c,
+        before.run_id,
+        counted(before.uname.as_deref(), before.state.as_deref())
+            .then(|| pair(&before.state, &before.status)),
+        counted(new_uname.as_deref(), new_state.as_deref()).then(|| pair(&new_state, &new_status)),
+    )?;
+    let changed = ItemState::new(
+        new_state.as_deref().unwrap_or(""),
+        new_status.as_deref().unwrap_or(""),
+    );
+    let mut changes = vec![StatusChange {
+        test_id,
+        run_id: before.run_id,
+        testname: before.testname.clone(),
+        item_path: before.item_path.clone(),
+        state: changed.state.clone(),
+        status: changed.status.clone(),
+    }];
+    if !before.item_path.is_empty() {
+        changes.push(roll_up(c, &before, test_id, &changed)?);
+    }
+    Ok(changes)
+}
+
+fn pair(state: &Option<String>, status: &Option<String>) -> (String, String) {
+    (
+        state.clone().unwrap_or_default(),
+        status.clone().unwrap_or_default(),
+    )
+}
+
+/// Writes the toplevel record from the items' distinct (state, status) pairs.
+fn roll_up(
+    c: &Connection,
+    item: &Before,
+    test_id: i64,
+    changed: &ItemState,
+) -> rusqlite::Result<StatusChange> {
+    let others = other_item_states(c, item.run_id, &item.testname, test_id)?;
+    let top = rollup_toplevel(changed, &others);
+    c.prepare_cached(
+        "INSERT OR IGNORE INTO tests (run_id, testname, item_path, state, status, event_time) VALUES (?1, ?2, '', 'NOT_STARTED', 'n/a', ?3)",
+    )?
+    .execute((item.run_id, &item.testname, now()))?;
+    let (top_id, top_state, top_status, top_uname): (i64, Option<String>, Option<String>, Option<String>) = c
+        .prepare_cached(
+            "SELECT id, state, status, uname FROM tests WHERE run_id=?1 AND testname=?2 AND item_path=''",
+        )?
+        .query_row((item.run_id, &item.testname), |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?;
+    if top_state.as_deref() != Some(top.state.as_str())
+        || top_status.as_deref() != Some(top.status.as_str())
+    {
+        c.prepare_cached("UPDATE tests SET state=?1, status=?2 WHERE id=?3")?
+            .execute((&top.state, &top.status, top_id))?;
+        let uname = top_uname.as_deref();
+        count_move(
+            c,
+            item.run_id,
+            counted(uname, top_state.as_deref()).then(|| pair(&top_state, &top_status)),
+            counted(uname, Some(&top.state)).then(|| (top.state.clone(), top.status.clone())),
+        )?;
+    }
+    Ok(StatusChange {
+        test_id: top_id,
+        run_id: item.run_id,
+        testname: item.testname.clone(),
+        item_path: String::new(),
+        state: top.state,
+        status: top.status,
+    })
+}
+
+/// The distinct (state, status) pairs of the items of a test other than `except`, DELETED
+/// ones left out. A walk over the covering rollup index, one probe per pair, so that a test of
+/// ten thousand items costs what a test of ten does.
+fn other_item_states(
+    c: &Connection,
+    run_id: i64,
+    testname: &str,
+    except: i64,
+) -> rusqlite::Result<Vec<ItemState>> {
+    let mut same_state = c.prepare_cached(
+        "SELECT state, status FROM tests WHERE run_id=?1 AND testname=?2 AND state=?3 AND status>?4 ORDER BY status LIMIT 1",
+    )?;
+    let mut next_state = c.prepare_cached(
+        "SELECT state, status FROM tests WHERE run_id=?1 AND testname=?2 AND state>?3 ORDER BY state, status LIMIT 1",
+    )?;
+    let mut held_by_other_item = c.prepare_cached(
+        "SELECT 1 FROM tests WHERE run_id=?1 AND testname=?2 AND state=?3 AND status=?4 AND item_path != '' AND id != ?5 LIMIT 1",
+    )?;
+    let mut found = Vec::new();
+    // NULL states sort first and are skipped, like the NULL and '' statuses below them.
+    let mut at: Option<(String, String)> = None;
+    loop {
+        let next: Option<(String, String)> = match &at {
+            None => next_state
+                .query_row((run_id, testname, ""), |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?,
+            Some((state, status)) => {
+                match same_state
+                    .query_row((run_id, testname, state, status), |r| {
+                        Ok((r.get(0)?, r.get(1)?))
+                    })
+                    .optional()?
+                {
+                    Some(p) => Some(p),
+                    None => next_state
+                        .query_row((run_id, testname, state), |r| Ok((r.get(0)?, r.get(1)?)))
+                        .optional()?,
+                }
+            }
+        };
+        let Some((state, status)) = next else {
+            return Ok(found);
+        };
+        if state != "DELETED"
+            && held_by_other_item.exists((run_id, testname, &state, &status, except))?
+        {
+            found.push(ItemState::new(&state, &status));
+        }
+        at = Some((state, status));
+    }
+}
+
+/// Moves one record's count in `run_stats` from one (state, status) to another (`None`:
+/// not counted there).
+fn count_move(
+    c: &Connection,
+    run_id: i64,
+    from: Option<(String, String)>,
+    to: Option<(String, String)>,
+) -> rusqlite::Result<()> {
+    if from == to {
+        return Ok(());
+    }
+    if let Some((state, status)) = from {
+        c.prepare_cached(
+            "UPDATE run_stats SET count=count-1 WHERE run_id=?1 AND state=?2 AND status=?3",
+        )?
+        .execute((run_id, &state, &status))?;
+        c.prepare_cached(
+            "DELETE FROM run_stats WHERE run_id=?1 AND state=?2 AND status=?3 AND count<=0",
+        )?
+        .execute((run_id, &state, &status))?;
+    }
+    if let Some((state, status)) = to {
+        let bumped = c
+            .prepare_cached(
+                "UPDATE run_stats SET count=count+1 WHERE run_id=?1 AND state=?2 AND status=?3",
+            )?
+            .execute((run_id, &state, &status))?;
+        if bumped == 0 {
+            c.prepare_cached(
+                "INSERT INTO run_stats (run_id, state, status, count) VALUES (?1, ?2, ?3, 1)",
+            )?
+            .execute((run_id, &state, &status))?;
+        }
+    }
+    Ok(())
+}
+
+/// Recomputes a run's `run_stats` from the tests that were executed, for the writes that
+/// change many records at once.
+pub(crate) fn refresh_run_stats(c: &Connection, run_id: i64) -> rusqlite::Result<()> {
+    c.prepare_cached("DELETE FROM run_stats WHERE run_id=?1")?
+        .execute([run_id])?;
+    c.prepare_cached(
+        "INSERT INTO run_stats (run_id, state, status, count) SELECT run_id, state, status, count(*) FROM tests WHERE run_id=?1 AND uname != 'n/a' AND state != 'DELETED' GROUP BY state, status",
+    )?
+    .execute([run_id])?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const STATES: &[&str] = &[
+        "NOT_STARTED",
+        "LAUNCHED",
+        "RUNNING",
+        "COMPLETED",
+        "KILLED",
+        "DELETED",
+    ];
+    const STATUSES: &[&str] = &["n/a", "PASS", "FAIL", "WARN", "CHECK"];
+
+    fn database() -> Connection {
+        let c = Connection::open_in_memory().unwrap();
+        super::super::schema::migrate(&c, &[("sysname".into(), "TEXT".into())]).unwrap();
+        for test in ["a", "b"] {
+            for item in ["", "1", "2", "3", "4/x", "5"] {
+                c.execute(
+                    "INSERT INTO tests (run_id, testname, item_path, state, status) VALUES (1, ?1, ?2, 'NOT_STARTED', 'n/a')",
+                    (test, item),
+                )
+                .unwrap();
+            }
+        }
+        c
+    }
+
+    fn rows(c: &Connection, sql: &str) -> Vec<(String, String, i64)> {
+        let mut stmt = c.prepare(sql).unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    }
+
+    /// The rollup the slow way: every other item's state, grouped.
+    fn expected_toplevel(c: &Connection, id: i64) -> ItemState {
+        let (test, state, status): (String, String, String) = c
+            .query_row(
+                "SELECT testname, state, status FROM tests WHERE id=?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        let others: Vec<ItemState> = rows(
+            c,
+            &format!(
+                "SELECT state, status, 0 FROM tests WHERE run_id=1 AND testname='{test}' AND item_path != '' AND id != {id} AND state != 'DELETED' GROUP BY state, status"
+            ),
+        )
+        .into_iter()
+        .map(|(s, t, _)| ItemState::new(&s, &t))
+        .collect();
+        rollup_toplevel(&ItemState::new(&state, &status), &others)
+    }
+
+    #[test]
+    fn counts_and_rollups_match_a_full_recount_after_every_write() {
+        let c = database();
+        let ids: Vec<i64> = rows(
+            &c,
+            "SELECT CAST(id AS TEXT), '', 0 FROM tests WHERE item_path != '' ORDER BY id",
+        )
+        .into_iter()
+        .map(|(id, _, _)| id.parse().unwrap())
+        .collect();
+        // A fixed pseudo-random walk over states, statuses and unames.
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        for step in 0..400 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let id = ids[(seed % ids.len() as u64) as usize];
+            let state = STATES[((seed >> 8) % STATES.len() as u64) as usize];
+            let status = STATUSES[((seed >> 16) % STATUSES.len() as u64) as usize];
+            let uname = match (seed >> 24) % 3 {
+                0 => Some("n/a"),
+                1 => Some("Linux x"),
+                _ => None,
+            };
+            let extra = Extra {
+                uname,
+                ..Extra::default()
+            };
+            let keep_state = (seed >> 30).is_multiple_of(4);
+            let changes =
+                set_and_roll_up(&c, id, (!keep_state).then_some(state), Some(status), extra)
+                    .unwrap();
+            let counts = rows(
+                &c,
+                "SELECT state, status, count FROM run_stats WHERE run_id=1 ORDER BY state, status",
+            );
+            let recount = rows(
+                &c,
+                "SELECT state, status, count(*) FROM tests WHERE run_id=1 AND uname != 'n/a' AND state != 'DELETED' GROUP BY state, status ORDER BY state, status",
+            );
+            assert_eq!(counts, recount, "run_stats after write {step}");
+            let top = &changes[1];
+            let expected = expected_toplevel(&c, id);
+            assert_eq!(
+                (top.state.as_str(), top.status.as_str()),
+                (expected.state.as_str(), expected.status.as_str()),
+                "toplevel after write {step}"
+            );
+            let stored: (String, String) = c
+                .query_row(
+                    "SELECT state, status FROM tests WHERE id=?1",
+                    [top.test_id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .unwrap();
+            assert_eq!(stored, (expected.state, expected.status));
+        }
+    }
+}
