@@ -3,11 +3,15 @@
 //! 1. Harness overhead: 1,000 trivial tests (items with one `exit 0` ezstep each), 2 at a
 //!    time, through `megatest -run -run-wait`, side by side with the spawn floor
 //!    `xargs -P2 -n1 sh -c 'exit 0'` in the same run; wall and CPU milliseconds per test.
+//!    A third row runs the same area with `[setup] fork-launch no` (every executor spawned
+//!    as a new `megatest -execute` process instead of forked by the helper).
 //! 2. Planning: a test of 10,000 items and a second one waiting on it item by item
 //!    (itemwait); the time from starting `-run` to the first launch (a launcher that only
 //!    writes a timestamp), and until both tests' items are registered.
 //!
-//! Run: `cargo bench --bench run_engine` (`-- --tests N` changes the 1,000).
+//! Run: `cargo bench --bench run_engine` (`-- --tests N` changes the 1,000). The areas live
+//! under `$TMPDIR` (default `/tmp`); `TMPDIR=/dev/shm` measures without the disk, whose cost
+//! per created file varies a lot between machines.
 
 use megatest::sys::children_cpu_time;
 use std::path::Path;
@@ -46,21 +50,16 @@ fn ms_per(d: Duration, n: usize) -> f64 {
     d.as_secs_f64() * 1000.0 / n as f64
 }
 
-fn overhead(tests: usize) {
+/// Runs `tests` trivial items through megatest in a fresh area; wall and CPU time.
+fn megatest_run(tests: usize, setup_extra: &str) -> (Duration, Duration) {
     let dir = tempfile::tempdir().unwrap();
-    area_config(dir.path(), "");
+    area_config(dir.path(), setup_extra);
     let values: Vec<String> = (1..=tests).map(|i| i.to_string()).collect();
     write(
         &dir.path().join("tests/trivial/testconfig"),
         &format!("[items]\nN {}\n\n[ezsteps]\nok exit 0\n", values.join(" ")),
     );
-    let (floor_wall, floor_cpu) = measure(
-        Command::new("sh")
-            .arg("-c")
-            .arg(format!("seq {tests} | xargs -P2 -n1 sh -c 'exit 0'"))
-            .stdout(Stdio::null()),
-    );
-    let (mt_wall, mt_cpu) = measure(
+    let measured = measure(
         Command::new(env!("CARGO_BIN_EXE_megatest"))
             .args(["-run", "-target", "bench", "-runname", "r1", "-run-wait"])
             .current_dir(dir.path())
@@ -72,7 +71,22 @@ fn overhead(tests: usize) {
         .query_row("SELECT count(*) FROM tests WHERE item_path != '' AND state='COMPLETED' AND status='PASS'", [], |r| r.get(0))
         .unwrap();
     assert_eq!(passed as usize, tests, "every test passed");
-    println!("run_engine: {tests} trivial tests (one `exit 0` ezstep each), 2 at a time");
+    measured
+}
+
+fn overhead(tests: usize) {
+    let (floor_wall, floor_cpu) = measure(
+        Command::new("sh")
+            .arg("-c")
+            .arg(format!("seq {tests} | xargs -P2 -n1 sh -c 'exit 0'"))
+            .stdout(Stdio::null()),
+    );
+    let (mt_wall, mt_cpu) = megatest_run(tests, "");
+    let (spawn_wall, spawn_cpu) = megatest_run(tests, "fork-launch no\n");
+    println!(
+        "run_engine: {tests} trivial tests (one `exit 0` ezstep each), 2 at a time, areas in {}",
+        std::env::temp_dir().display()
+    );
     println!(
         "  {:<34} {:>9} {:>10} {:>10} {:>10}",
         "", "wall s", "wall ms/t", "cpu s", "cpu ms/t"
@@ -80,6 +94,7 @@ fn overhead(tests: usize) {
     for (name, wall, cpu) in [
         ("xargs -P2 -n1 sh -c 'exit 0'", floor_wall, floor_cpu),
         ("megatest -run -run-wait", mt_wall, mt_cpu),
+        ("  same, [setup] fork-launch no", spawn_wall, spawn_cpu),
     ] {
         println!(
             "  {name:<34} {:>9.2} {:>10.2} {:>10.2} {:>10.2}",

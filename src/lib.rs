@@ -31,6 +31,7 @@ pub mod scheme;
 pub mod select;
 pub mod shell;
 pub mod sys;
+pub mod sys_process;
 pub mod testdef;
 pub mod triggers;
 pub mod waivers;

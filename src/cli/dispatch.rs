@@ -106,6 +106,9 @@ pub fn main(words: Vec<String>) -> i32 {
 }
 
 fn run(words: &[String]) -> Result<i32> {
+    if words == [crate::launch::fork_helper::FORK_HELPER_OPTION] {
+        return Ok(crate::launch::fork_helper::serve());
+    }
     let args = Args::parse(words)?;
     scheme::set_program_args(args.for_scheme());
     apply_general_options(&args)?;

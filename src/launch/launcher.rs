@@ -1,6 +1,8 @@
 //! How the executor is started (spec §2.4, §9.1): directly in its own session, or through
 //! `[jobtools] launcher`, or through the flexi-launcher's `[launchers]` and `[host-types]`.
 
+use super::fork_helper::Request;
+use super::fork_launcher::ForkLauncher;
 use crate::config::Config;
 use crate::envfile::sh_quote;
 use crate::environ;
@@ -74,14 +76,24 @@ pub fn choose_launcher(config: &Config, test: &str, item: &str) -> Result<Launch
     Ok(default)
 }
 
+/// The process a launch started.
+pub enum Process {
+    /// Spawned here: the executor (local launch) or the launcher command.
+    Spawned(Child),
+    /// Forked by the fork helper; its start and end come as the helper's answers.
+    Forked,
+}
+
 /// A started launch.
 pub struct Started {
-    /// The executor (local launch) or the launcher command.
-    pub child: Child,
+    /// What was started.
+    pub process: Process,
 }
 
 /// Starts `exe args...` for a test whose run directory is `work`, appending the command line
-/// and any output to `work/mt_launch.log`.
+/// and any output to `work/mt_launch.log`. A local launch goes through `fork` (the helper and
+/// the token its answers carry) when one is given.
+#[allow(clippy::too_many_arguments)]
 pub fn start(
     launcher: &Launcher,
     use_shell: bool,
@@ -89,6 +101,7 @@ pub fn start(
     args: &[String],
     work: &Path,
     extra_env: &[(String, String)],
+    fork: Option<(&mut ForkLauncher, u64)>,
 ) -> Result<Started> {
     let log_path = work.join("mt_launch.log");
     let open_log = || {
@@ -131,6 +144,23 @@ pub fn start(
     };
     let mut log = open_log()?;
     let _ = writeln!(log, "LAUNCHCMD: {shown}");
+    if let (Launcher::Local, Some((forker, token))) = (launcher, fork) {
+        let mut env = environ::overlay();
+        env.extend(extra_env.iter().map(|(k, v)| (k.clone(), Some(v.clone()))));
+        let request = Request {
+            token,
+            dir: work.to_path_buf(),
+            log: log_path.clone(),
+            words: args.to_vec(),
+            env,
+        };
+        forker
+            .launch(&request)
+            .map_err(|e| Error::new(format!("cannot hand `{shown}` to the fork helper: {e}")))?;
+        return Ok(Started {
+            process: Process::Forked,
+        });
+    }
     let err_log = log
         .try_clone()
         .map_err(|e| Error::new(format!("cannot write `{}`: {e}", log_path.display())))?;
@@ -147,7 +177,9 @@ pub fn start(
         Error::new(format!("cannot start `{shown}`: {e}"))
             .note("check [jobtools] launcher and that the megatest executable is reachable")
     })?;
-    Ok(Started { child })
+    Ok(Started {
+        process: Process::Spawned(child),
+    })
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 //! for another look, so a run of many items costs little per completion.
 
 use super::context::RunContext;
+use super::forking::{Forks, item_of};
 use super::launching::{LaunchItem, launch};
 use super::nodes::{ItemNode, Phase, Records, Stage, TestNode, View, completed_ok, is_active};
 use super::options::{Decision, PassRules};
@@ -15,6 +16,7 @@ use super::skip::skip_reason;
 use crate::db::{RecordState, StatusChange};
 use crate::environ;
 use crate::error::Result;
+use crate::launch::{Answer, Process, choose_launcher};
 use crate::plan::{Selection, Verdict, Waiton, evaluate};
 use crate::select::TestPatterns;
 use crate::testdef::{Item, Items, TestDef, item_info};
@@ -55,6 +57,7 @@ enum Event {
         code: i32,
         local: bool,
     },
+    Fork(Answer),
 }
 
 #[derive(PartialEq, Eq)]
@@ -92,6 +95,7 @@ pub struct Dispatcher<'c, 'a> {
     events: Receiver<Event>,
     sender: Sender<Event>,
     unwaited: Vec<(usize, usize, Child, bool)>,
+    forks: Forks,
     polled: BTreeSet<(usize, usize)>,
     waiting_tests: usize,
     pending_items: usize,
@@ -176,6 +180,7 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
             events,
             sender,
             unwaited: Vec::new(),
+            forks: Forks::new(ctx.settings.fork_launch),
             polled: BTreeSet::new(),
             waiting_tests: count,
             pending_items: 0,
@@ -272,6 +277,7 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
                     code,
                     local,
                 } => self.on_exit(test, item, code, local)?,
+                Event::Fork(answer) => self.on_fork_answer(answer)?,
             }
         }
         let mut exited = Vec::new();
@@ -289,6 +295,39 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
             });
         for (t, i, code, local) in exited {
             self.on_exit(t, i, code, local)?;
+        }
+        Ok(())
+    }
+
+    /// What the fork helper reports about the executors it forked.
+    fn on_fork_answer(&mut self, answer: Answer) -> Result<()> {
+        match answer {
+            Answer::Started { token, pid } => {
+                let (t, i) = item_of(token);
+                self.ctx
+                    .store
+                    .set_launch_pid(self.tests[t].items[i].id, pid)?;
+            }
+            Answer::Exited { token, code } => {
+                let (t, i) = item_of(token);
+                self.forks.ended(t, i);
+                self.on_exit(t, i, code, true)?;
+            }
+            Answer::Failed { token, message } => {
+                let (t, i) = item_of(token);
+                self.forks.ended(t, i);
+                let id = self.tests[t].items[i].id;
+                let comment = format!("Launch failed: {message}");
+                self.write(id, Some("INCOMPLETE"), Some("FAIL"), Some(&comment))?;
+                self.set_phase(t, i, Phase::Done);
+            }
+            Answer::Gone => {
+                for (t, i) in self.forks.lost() {
+                    if matches!(self.tests[t].items[i].phase, Phase::Launched { .. }) {
+                        self.set_phase(t, i, Phase::Launched { local: false });
+                    }
+                }
+            }
         }
         Ok(())
     }
@@ -850,11 +889,25 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
             toplevel_id: self.tests[t].toplevel_id,
             set_toplevel_dirs: !path.is_empty() && !self.tests[t].dirs_set,
         };
-        let launched = launch(self.ctx, &item, &self.rules)?;
+        let local =
+            choose_launcher(&self.ctx.area.config, &def.name, &path).is_ok_and(|l| l.is_local());
+        let sender = self.sender.clone();
+        let fork = if local {
+            self.forks
+                .for_launch(&self.ctx.settings.executable, t, i, move |a| {
+                    let _ = sender.send(Event::Fork(a));
+                })
+        } else {
+            None
+        };
+        let launched = launch(self.ctx, &item, &self.rules, fork)?;
         if !path.is_empty() {
             self.tests[t].dirs_set = true;
         }
-        self.watch(t, i, launched.child, launched.local);
+        match launched.process {
+            Process::Spawned(child) => self.watch(t, i, child, launched.local),
+            Process::Forked => self.forks.sent(t, i),
+        }
         self.set_phase(
             t,
             i,

@@ -7,12 +7,12 @@ use crate::environ;
 use crate::error::{Error, Result};
 use crate::job::Job;
 use crate::launch::{
-    DiskChoice, JOB_FILE_NAME, JobFile, choose_launcher, copy_test_source, plan_work_area, start,
+    DiskChoice, ForkLauncher, JOB_FILE_NAME, JobFile, Process, choose_launcher, copy_test_source,
+    plan_work_area, start,
 };
 use crate::testdef::TestDef;
 use crate::triggers;
 use std::path::Path;
-use std::process::Child;
 
 /// What is launched.
 pub struct LaunchItem<'a> {
@@ -33,13 +33,19 @@ pub struct LaunchItem<'a> {
 /// A started launch.
 pub struct Launched {
     /// The executor (local) or the launcher process.
-    pub child: Child,
-    /// Whether `child` is the executor.
+    pub process: Process,
+    /// Whether `process` is the executor.
     pub local: bool,
 }
 
-/// Launches one test or item.
-pub fn launch(ctx: &RunContext<'_>, item: &LaunchItem<'_>, rules: &PassRules) -> Result<Launched> {
+/// Launches one test or item; a local launch goes through `fork` when given (the helper and
+/// the token of its answers).
+pub fn launch(
+    ctx: &RunContext<'_>,
+    item: &LaunchItem<'_>,
+    rules: &PassRules,
+    fork: Option<(&mut ForkLauncher, u64)>,
+) -> Result<Launched> {
     let def = item.def;
     let settings = &ctx.settings;
     let test_disks = def.disks();
@@ -138,6 +144,7 @@ pub fn launch(ctx: &RunContext<'_>, item: &LaunchItem<'_>, rules: &PassRules) ->
         &args,
         &work.link,
         &def.launch_overrides(),
+        fork,
     );
     let started = match started {
         Ok(s) => s,
@@ -153,11 +160,11 @@ pub fn launch(ctx: &RunContext<'_>, item: &LaunchItem<'_>, rules: &PassRules) ->
             return Err(e);
         }
     };
-    if local {
-        ctx.store.set_launch_pid(item.id, started.child.id())?;
+    if let (true, Process::Spawned(child)) = (local, &started.process) {
+        ctx.store.set_launch_pid(item.id, child.id())?;
     }
     Ok(Launched {
-        child: started.child,
+        process: started.process,
         local,
     })
 }

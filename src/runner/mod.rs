@@ -3,6 +3,7 @@
 
 mod context;
 mod dispatcher;
+mod forking;
 mod launching;
 mod nodes;
 mod options;

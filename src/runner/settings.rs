@@ -49,6 +49,17 @@ pub struct Settings {
     pub cleanrerun_statuses: Vec<String>,
     /// The area name (`MT_TESTSUITENAME`).
     pub area_name: String,
+    /// Local launches fork executors from a helper (`[setup] fork-launch`, default yes, and
+    /// only when the tests' megatest is this very program).
+    pub fork_launch: bool,
+}
+
+/// Whether `exe` is the running program (a forked executor runs this program's code).
+fn is_this_program(exe: &std::path::Path) -> bool {
+    let same = |p: &std::path::Path| std::fs::canonicalize(p).ok();
+    std::env::current_exe()
+        .ok()
+        .is_some_and(|me| same(&me).is_some() && same(&me) == same(exe))
 }
 
 fn list(text: &str) -> Vec<String> {
@@ -84,6 +95,8 @@ impl Settings {
             .map(PathBuf::from)
             .or_else(|| std::env::current_exe().ok())
             .unwrap_or_else(|| PathBuf::from("megatest"));
+        let fork_launch =
+            setup("fork-launch").map(str::trim) != Some("no") && is_this_program(&executable);
         let auto_rerun = setup("allow-auto-rerun")
             .map(|v| {
                 v.split_whitespace()
@@ -126,6 +139,7 @@ impl Settings {
                 c.get("validvalues", "cleanrerun-statuses")
                     .unwrap_or("FAIL,INCOMPLETE,ABORT,CHECK"),
             ),
+            fork_launch,
             area_name: setup("area-name")
                 .or_else(|| setup("testsuite"))
                 .map(str::to_string)

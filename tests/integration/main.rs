@@ -2,6 +2,7 @@
 
 mod cli;
 mod config_errors;
+mod fork_launch;
 mod harness;
 mod logpro_cli;
 mod logpro_conformance;
