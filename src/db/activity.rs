@@ -15,10 +15,9 @@ impl Store {
     /// Tests of any run in a running state whose `[test_meta] jobgroup` is `group`.
     pub fn count_running_in_jobgroup(&self, group: &str) -> Result<i64> {
         self.read(|c| {
-            c.query_row(
-                &format!(
+            c.prepare_cached(&format!(
                     "SELECT count(*) FROM tests t JOIN test_meta m ON m.testname=t.testname WHERE t.state IN {RUNNING} AND m.jobgroup=?1 AND {EXECUTED}"
-                ),
+                ))?.query_row(
                 [group],
                 |r| r.get(0),
             )
@@ -33,10 +32,9 @@ impl Store {
         except_id: i64,
     ) -> Result<bool> {
         self.read(|c| {
-            c.query_row(
-                &format!(
+            c.prepare_cached(&format!(
                     "SELECT count(*) FROM tests t WHERE t.testname=?1 AND t.item_path=?2 AND t.id != ?3 AND t.state IN {RUNNING} AND {EXECUTED}"
-                ),
+                ))?.query_row(
                 (testname, item_path, except_id),
                 |r| r.get::<_, i64>(0),
             )
@@ -48,8 +46,7 @@ impl Store {
     /// ABORT) of this test/item started, in any run.
     pub fn last_finished_start(&self, testname: &str, item_path: &str) -> Result<Option<i64>> {
         self.read(|c| {
-            c.query_row(
-                "SELECT max(event_time) FROM tests WHERE testname=?1 AND item_path=?2 AND state IN ('COMPLETED','INCOMPLETE') AND status IN ('PASS','FAIL','ABORT')",
+            c.prepare_cached("SELECT max(event_time) FROM tests WHERE testname=?1 AND item_path=?2 AND state IN ('COMPLETED','INCOMPLETE') AND status IN ('PASS','FAIL','ABORT')")?.query_row(
                 (testname, item_path),
                 |r| r.get::<_, Option<i64>>(0),
             )
@@ -72,10 +69,9 @@ impl Store {
             .map(|k| format!(" AND r.\"{k}\" = cur.\"{k}\""))
             .collect();
         self.read(|c| {
-            c.query_row(
-                &format!(
+            c.prepare_cached(&format!(
                     "SELECT t.state, t.status, coalesce(t.comment,''), coalesce(t.rundir,'') FROM tests t JOIN runs r ON r.id=t.run_id JOIN runs cur ON cur.id=?1 WHERE r.id != ?1 AND coalesce(r.state,'') != 'deleted' AND t.state != 'DELETED' AND t.testname=?2 AND t.item_path=?3{same_target} ORDER BY r.id DESC LIMIT 1"
-                ),
+                ))?.query_row(
                 (run_id, testname, item_path),
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
             )

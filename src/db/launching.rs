@@ -6,6 +6,7 @@ use super::rollup::{Extra, refresh_run_stats, set_and_roll_up};
 use super::store::{Store, now};
 use super::test_records::StatusChange;
 use crate::error::Result;
+use rusqlite::OptionalExtension;
 
 /// One record of a run as the dispatcher tracks it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -132,21 +133,29 @@ impl Store {
         })
     }
 
-    /// The executor's start: REMOTEHOSTSTART/n/a with its host, uname and pid.
-    pub fn mark_started(
-        &self,
-        test_id: i64,
-        host: &str,
-        uname: &str,
-        pid: u32,
-    ) -> Result<Vec<StatusChange>> {
+    /// The executor's start in one transaction: unless the record is being removed or was
+    /// asked to stop (then its state comes back as refused), REMOTEHOSTSTART/n/a with the
+    /// host, uname and pid, then RUNNING, each rolled up. The changes come back in that order.
+    pub fn start_test(&self, test_id: i64, host: &str, uname: &str, pid: u32) -> Result<TestStart> {
         self.write(|c| {
+            let state: Option<String> = c
+                .prepare_cached("SELECT coalesce(state,'') FROM tests WHERE id=?1")?
+                .query_row([test_id], |r| r.get(0))
+                .optional()?;
+            let Some(state) = state else {
+                return Ok(TestStart::Missing);
+            };
+            if ["REMOVING", "DELETED", "KILLREQ"].contains(&state.as_str()) {
+                return Ok(TestStart::Refused(state));
+            }
             c.prepare_cached("UPDATE tests SET event_time=?1, host=?2, attemptnum=?3, run_duration=0 WHERE id=?4")?.execute((now(), host, pid, test_id))?;
             let extra = Extra {
                 uname: Some(uname),
                 ..Extra::default()
             };
-            set_and_roll_up(c, test_id, Some("REMOTEHOSTSTART"), Some("n/a"), extra)
+            let started = set_and_roll_up(c, test_id, Some("REMOTEHOSTSTART"), Some("n/a"), extra)?;
+            let running = set_and_roll_up(c, test_id, Some("RUNNING"), None, Extra::default())?;
+            Ok(TestStart::Started { started, running })
         })
     }
 
@@ -169,7 +178,7 @@ impl Store {
     pub fn mark_dead_tests(&self, deadtime: i64) -> Result<Vec<StatusChange>> {
         let time = now();
         let ids: Vec<i64> = self.read(|c| {
-            let mut stmt = c.prepare(
+            let mut stmt = c.prepare_cached(
                 "SELECT id FROM tests WHERE (state IN ('RUNNING','REMOTEHOSTSTART') AND ?1 - event_time > coalesce(run_duration,0) + ?2) OR (state='LAUNCHED' AND ?1 - event_time > 86400)",
             )?;
             stmt.query_map((time, deadtime), |r| r.get(0))?.collect()
@@ -185,6 +194,22 @@ impl Store {
         }
         Ok(changes)
     }
+}
+
+/// What [`Store::start_test`] found and did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TestStart {
+    /// No such record.
+    Missing,
+    /// Not started: the record is in this state (REMOVING, DELETED or KILLREQ).
+    Refused(String),
+    /// Started: the changes of REMOTEHOSTSTART, then of RUNNING.
+    Started {
+        /// The REMOTEHOSTSTART writes.
+        started: Vec<StatusChange>,
+        /// The RUNNING writes.
+        running: Vec<StatusChange>,
+    },
 }
 
 /// Which records [`Store::reset_tests`] resets.

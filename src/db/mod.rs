@@ -15,7 +15,7 @@ mod test_data;
 mod test_records;
 
 pub use envdat::EnvDat;
-pub use launching::{RecordState, ResetFilter};
+pub use launching::{RecordState, ResetFilter, TestStart};
 pub use maintenance::CleanupReport;
 pub use meta::META_FIELDS;
 pub use records::{

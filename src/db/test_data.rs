@@ -210,8 +210,7 @@ impl Store {
     /// PASS if any passed and the test is not WARN or FAIL.
     pub fn test_data_rollup(&self, test_id: i64) -> Result<Vec<StatusChange>> {
         self.write(|c| {
-            let (fails, passes): (i64, i64) = c.query_row(
-                "SELECT (SELECT count(*) FROM test_data WHERE test_id=?1 AND status LIKE 'fail'), (SELECT count(*) FROM test_data WHERE test_id=?1 AND status LIKE 'pass')",
+            let (fails, passes): (i64, i64) = c.prepare_cached("SELECT (SELECT count(*) FROM test_data WHERE test_id=?1 AND status LIKE 'fail'), (SELECT count(*) FROM test_data WHERE test_id=?1 AND status LIKE 'pass')")?.query_row(
                 [test_id],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )?;
@@ -219,7 +218,7 @@ impl Store {
                 "UPDATE tests SET fail_count=?1, pass_count=?2 WHERE id=?3",
                 (fails, passes, test_id),
             )?;
-            let current: String = c.query_row("SELECT coalesce(status,'') FROM tests WHERE id=?1", [test_id], |r| r.get(0))?;
+            let current: String = c.prepare_cached("SELECT coalesce(status,'') FROM tests WHERE id=?1")?.query_row( [test_id], |r| r.get(0))?;
             let status = if fails > 0 {
                 Some("FAIL")
             } else if passes > 0 && current != "WARN" && current != "FAIL" {

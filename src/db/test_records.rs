@@ -64,11 +64,11 @@ impl TestFilter {
 }
 
 fn test_by_id(c: &Connection, id: i64) -> rusqlite::Result<Option<TestRecord>> {
-    c.query_row(
-        &format!("SELECT {} FROM tests WHERE id=?1", TestRecord::columns()),
-        [id],
-        TestRecord::from_row,
-    )
+    c.prepare_cached(&format!(
+        "SELECT {} FROM tests WHERE id=?1",
+        TestRecord::columns()
+    ))?
+    .query_row([id], TestRecord::from_row)
     .optional()
 }
 
@@ -80,8 +80,7 @@ impl Store {
                 "INSERT OR IGNORE INTO tests (run_id, testname, item_path, state, status, event_time) VALUES (?1, ?2, ?3, 'NOT_STARTED', 'n/a', ?4)",
                 (run_id, testname, item_path, now()),
             )?;
-            c.query_row(
-                "SELECT id FROM tests WHERE run_id=?1 AND testname=?2 AND item_path=?3",
+            c.prepare_cached("SELECT id FROM tests WHERE run_id=?1 AND testname=?2 AND item_path=?3")?.query_row(
                 (run_id, testname, item_path),
                 |r| r.get(0),
             )
@@ -96,11 +95,10 @@ impl Store {
     /// The id of a test or item of a run.
     pub fn test_id(&self, run_id: i64, testname: &str, item_path: &str) -> Result<Option<i64>> {
         self.read(|c| {
-            c.query_row(
+            c.prepare_cached(
                 "SELECT id FROM tests WHERE run_id=?1 AND testname=?2 AND item_path=?3",
-                (run_id, testname, item_path),
-                |r| r.get(0),
-            )
+            )?
+            .query_row((run_id, testname, item_path), |r| r.get(0))
             .optional()
         })
     }
@@ -195,7 +193,7 @@ impl Store {
             )?;
             if written > 0 {
                 let run_id: i64 =
-                    c.query_row("SELECT run_id FROM tests WHERE id=?1", [test_id], |r| {
+                    c.prepare_cached("SELECT run_id FROM tests WHERE id=?1")?.query_row( [test_id], |r| {
                         r.get(0)
                     })?;
                 refresh_run_stats(c, run_id)?;
@@ -225,10 +223,9 @@ impl Store {
                 )?;
             }
             if counts_change {
-                let run_id: i64 =
-                    c.query_row("SELECT run_id FROM tests WHERE id=?1", [test_id], |r| {
-                        r.get(0)
-                    })?;
+                let run_id: i64 = c
+                    .prepare_cached("SELECT run_id FROM tests WHERE id=?1")?
+                    .query_row([test_id], |r| r.get(0))?;
                 refresh_run_stats(c, run_id)?;
             }
             Ok(())
@@ -255,10 +252,9 @@ impl Store {
                 "UPDATE test_data SET status='DELETED' WHERE test_id=?1",
                 [test_id],
             )?;
-            let run_id: i64 =
-                c.query_row("SELECT run_id FROM tests WHERE id=?1", [test_id], |r| {
-                    r.get(0)
-                })?;
+            let run_id: i64 = c
+                .prepare_cached("SELECT run_id FROM tests WHERE id=?1")?
+                .query_row([test_id], |r| r.get(0))?;
             refresh_run_stats(c, run_id)
         })
     }
@@ -267,8 +263,7 @@ impl Store {
     /// toplevel records of itemized tests, which never run themselves, do not count.
     pub fn count_running(&self) -> Result<i64> {
         self.read(|c| {
-            c.query_row(
-                "SELECT count(*) FROM tests t WHERE state IN ('LAUNCHED','REMOTEHOSTSTART','RUNNING') AND NOT (item_path='' AND uname='n/a' AND EXISTS (SELECT 1 FROM tests i WHERE i.run_id=t.run_id AND i.testname=t.testname AND i.item_path != ''))",
+            c.prepare_cached("SELECT count(*) FROM tests t WHERE state IN ('LAUNCHED','REMOTEHOSTSTART','RUNNING') AND NOT (item_path='' AND uname='n/a' AND EXISTS (SELECT 1 FROM tests i WHERE i.run_id=t.run_id AND i.testname=t.testname AND i.item_path != ''))")?.query_row(
                 [],
                 |r| r.get(0),
             )

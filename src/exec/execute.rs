@@ -6,7 +6,7 @@ use super::monitor::{KillReason, Monitor, Watch};
 use super::steps::run_job;
 use super::supervisor::Supervisor;
 use super::verdict::final_status;
-use crate::db::Store;
+use crate::db::{Store, TestStart};
 use crate::error::{Error, Result};
 use crate::launch::JobFile;
 use crate::waivers::set_test_status;
@@ -25,22 +25,21 @@ pub fn execute(job_path: &Path) -> Result<i32> {
     let store = Store::open_for_test(&file.db_path, &file.keys)?;
     crate::api::install_at(&job.toppath, &file.db_path, file.keys.clone());
     triggers::register(&job.test_name, job.triggers.clone());
-    let Some((state, _)) = store.state_of(job.test_id)? else {
-        return Err(Error::new(format!(
-            "test {} (id {}) is not in `{}`",
-            job.test_name,
-            job.test_id,
-            file.db_path.display()
-        )));
-    };
-    match state.as_str() {
-        "REMOVING" | "DELETED" => {
+    let running = match store.start_test(
+        job.test_id,
+        &sys::host_name(),
+        &sys::uname_text(),
+        std::process::id(),
+    )? {
+        TestStart::Missing => {
             return Err(Error::new(format!(
-                "test {} is being removed ({state}); not starting it",
-                job.test_name
+                "test {} (id {}) is not in `{}`",
+                job.test_name,
+                job.test_id,
+                file.db_path.display()
             )));
         }
-        "KILLREQ" => {
+        TestStart::Refused(state) if state == "KILLREQ" => {
             set_test_status(
                 &store,
                 job,
@@ -50,15 +49,17 @@ pub fn execute(job_path: &Path) -> Result<i32> {
             )?;
             return Ok(0);
         }
-        _ => {}
-    }
-    let changes = store.mark_started(
-        job.test_id,
-        &sys::host_name(),
-        &sys::uname_text(),
-        std::process::id(),
-    )?;
-    triggers::fire(&store, &changes);
+        TestStart::Refused(state) => {
+            return Err(Error::new(format!(
+                "test {} is being removed ({state}); not starting it",
+                job.test_name
+            )));
+        }
+        TestStart::Started { started, running } => {
+            triggers::fire(&store, &started);
+            running
+        }
+    };
     let work = &job.work_area;
     std::fs::create_dir_all(work)
         .and_then(|()| std::env::set_current_dir(work))
@@ -82,7 +83,7 @@ pub fn execute(job_path: &Path) -> Result<i32> {
         },
         supervisor.clone(),
     );
-    let outcome = run_job(&store, &file, &supervisor);
+    let outcome = run_job(&store, &file, &supervisor, &running);
     let (killed, clean) = monitor.finish();
     let exit = match killed {
         Some(KillReason::Signal(signal)) => {
@@ -108,7 +109,9 @@ pub fn execute(job_path: &Path) -> Result<i32> {
         }
         None => {
             let outcome = outcome?;
-            if let Some((state, status)) = store.state_of(job.test_id)?
+            // A job whose last step set COMPLETED needs no second look.
+            if !outcome.completed
+                && let Some((state, status)) = store.state_of(job.test_id)?
                 && (state == "REMOTEHOSTSTART" || state == "RUNNING")
             {
                 let new_status = if outcome.abnormal {

@@ -4,7 +4,7 @@
 
 use super::supervisor::{Ended, Supervisor};
 use super::verdict::StepVerdict;
-use crate::db::Store;
+use crate::db::{StatusChange, Store};
 use crate::environ;
 use crate::error::{Error, Result};
 use crate::launch::JobFile;
@@ -22,6 +22,8 @@ pub struct JobOutcome {
     pub code: i32,
     /// Whether the runscript or a step was ended by a signal nobody in megatest sent.
     pub abnormal: bool,
+    /// Whether the last step's write set the test COMPLETED.
+    pub completed: bool,
 }
 
 fn shell_command(program: &str, script: &str, work: &Path) -> Command {
@@ -34,15 +36,22 @@ fn shell_command(program: &str, script: &str, work: &Path) -> Command {
     cmd
 }
 
-/// Runs the runscript and the steps.
-pub fn run_job(store: &Store, file: &JobFile, supervisor: &Supervisor) -> Result<JobOutcome> {
+/// Runs the runscript and the steps; `running` are the writes of RUNNING, made when the
+/// executor started, whose triggers fire now.
+pub fn run_job(
+    store: &Store,
+    file: &JobFile,
+    supervisor: &Supervisor,
+    running: &[StatusChange],
+) -> Result<JobOutcome> {
     let job = &file.job;
     let work = &job.work_area;
-    set_test_status(store, job, Some("RUNNING"), None, None)?;
+    crate::triggers::fire(store, running);
     let mut verdict = StepVerdict::Pass;
     let mut outcome = JobOutcome {
         code: 0,
         abnormal: false,
+        completed: false,
     };
     if let Some(script) = &file.runscript {
         make_executable(Path::new(script));
@@ -86,6 +95,7 @@ pub fn run_job(store: &Store, file: &JobFile, supervisor: &Supervisor) -> Result
         if verdict == StepVerdict::Fail {
             let comment = format!("Failed at step {}", step.name);
             set_test_status(store, job, Some("COMPLETED"), Some("FAIL"), Some(&comment))?;
+            outcome.completed = true;
             break;
         }
         let state = if index == last {
@@ -100,6 +110,7 @@ pub fn run_job(store: &Store, file: &JobFile, supervisor: &Supervisor) -> Result
             Some(verdict.status()),
             step_verdict.comment(),
         )?;
+        outcome.completed = state == "COMPLETED";
         let go_on = ran.code == 0 || (ran.logpro && ran.code == 2);
         if !go_on {
             break;
