@@ -1,7 +1,7 @@
 //! The fork helper (`megatest -fork-helper`, internal): a small single-threaded process the
 //! runner starts once per pass, which forks one executor per local launch instead of the
 //! runner spawning a fresh `megatest -execute` for each. A forked child skips the program's
-//! load and start (about a millisecond and a half per test) and is otherwise the same
+//! load and start (about 2 ms of CPU per test in `benches/run_engine.rs`) and is otherwise the same
 //! executor: same code, own session, stdout and stderr in `mt_launch.log`, the runner's
 //! environment with its exports.
 //!

@@ -56,10 +56,9 @@ pub struct Settings {
 
 /// Whether `exe` is the running program (a forked executor runs this program's code).
 fn is_this_program(exe: &std::path::Path) -> bool {
-    let same = |p: &std::path::Path| std::fs::canonicalize(p).ok();
-    std::env::current_exe()
-        .ok()
-        .is_some_and(|me| same(&me).is_some() && same(&me) == same(exe))
+    let real = |p: &std::path::Path| std::fs::canonicalize(p).ok();
+    let me = std::env::current_exe().ok().and_then(|p| real(&p));
+    me.is_some() && me == real(exe)
 }
 
 fn list(text: &str) -> Vec<String> {
