@@ -3,13 +3,16 @@
 //! 1. Harness overhead: 1,000 trivial tests (items with one `exit 0` ezstep each), 2 at a
 //!    time, through `megatest -run -run-wait`, side by side with the spawn floor
 //!    `xargs -P2 -n1 sh -c 'exit 0'` in the same run; wall and CPU milliseconds per test.
-//!    A third row runs the same area with `[setup] fork-launch no` (every executor spawned
-//!    as a new `megatest -execute` process instead of forked by the helper).
+//!    Two more rows run the same area with `[setup] fork-launch no` (every executor spawned
+//!    as a new `megatest -execute` process instead of forked by the helper) and with
+//!    `[setup] record-via-runner no` (every executor opening the database itself). Each row
+//!    runs `--rounds` times (default 3), interleaved, and its median is reported.
 //! 2. Planning: a test of 10,000 items and a second one waiting on it item by item
 //!    (itemwait); the time from starting `-run` to the first launch (a launcher that only
 //!    writes a timestamp), and until both tests' items are registered.
 //!
-//! Run: `cargo bench --bench run_engine` (`-- --tests N` changes the 1,000). The areas live
+//! Run: `cargo bench --bench run_engine` (`-- --tests N` changes the 1,000, `-- --rounds N`
+//! the 3). The areas live
 //! under `$TMPDIR` (default `/tmp`); `TMPDIR=/dev/shm` measures without the disk, whose cost
 //! per created file varies a lot between machines.
 
@@ -74,36 +77,61 @@ fn megatest_run(tests: usize, setup_extra: &str) -> (Duration, Duration) {
     measured
 }
 
-fn overhead(tests: usize) {
-    let (floor_wall, floor_cpu) = measure(
-        Command::new("sh")
-            .arg("-c")
-            .arg(format!("seq {tests} | xargs -P2 -n1 sh -c 'exit 0'"))
-            .stdout(Stdio::null()),
-    );
-    let (mt_wall, mt_cpu) = megatest_run(tests, "");
-    let (spawn_wall, spawn_cpu) = megatest_run(tests, "fork-launch no\n");
+/// The median of some durations.
+fn median(mut values: Vec<Duration>) -> Duration {
+    values.sort();
+    values[values.len() / 2]
+}
+
+fn overhead(tests: usize, rounds: usize) {
+    let rows: [(&str, Option<&str>); 4] = [
+        ("xargs -P2 -n1 sh -c 'exit 0'", None),
+        ("megatest -run -run-wait", Some("")),
+        ("  same, [setup] fork-launch no", Some("fork-launch no\n")),
+        (
+            "  same, [setup] record-via-runner no",
+            Some("record-via-runner no\n"),
+        ),
+    ];
+    // Rounds interleave the rows, so that a slow spell of the machine hits all of them.
+    let mut samples: Vec<(Vec<Duration>, Vec<Duration>)> = vec![(vec![], vec![]); rows.len()];
+    for _ in 0..rounds {
+        for ((_, setup), (walls, cpus)) in rows.iter().zip(samples.iter_mut()) {
+            let (wall, cpu) = match setup {
+                None => measure(
+                    Command::new("sh")
+                        .arg("-c")
+                        .arg(format!("seq {tests} | xargs -P2 -n1 sh -c 'exit 0'"))
+                        .stdout(Stdio::null()),
+                ),
+                Some(extra) => megatest_run(tests, extra),
+            };
+            walls.push(wall);
+            cpus.push(cpu);
+        }
+    }
+    let medians: Vec<(Duration, Duration)> = samples
+        .into_iter()
+        .map(|(walls, cpus)| (median(walls), median(cpus)))
+        .collect();
     println!(
-        "run_engine: {tests} trivial tests (one `exit 0` ezstep each), 2 at a time, areas in {}",
+        "run_engine: {tests} trivial tests (one `exit 0` ezstep each), 2 at a time, areas in {}; median of {rounds} rounds",
         std::env::temp_dir().display()
     );
     println!(
-        "  {:<34} {:>9} {:>10} {:>10} {:>10}",
+        "  {:<38} {:>9} {:>10} {:>10} {:>10}",
         "", "wall s", "wall ms/t", "cpu s", "cpu ms/t"
     );
-    for (name, wall, cpu) in [
-        ("xargs -P2 -n1 sh -c 'exit 0'", floor_wall, floor_cpu),
-        ("megatest -run -run-wait", mt_wall, mt_cpu),
-        ("  same, [setup] fork-launch no", spawn_wall, spawn_cpu),
-    ] {
+    for ((name, _), (wall, cpu)) in rows.iter().zip(&medians) {
         println!(
-            "  {name:<34} {:>9.2} {:>10.2} {:>10.2} {:>10.2}",
+            "  {name:<38} {:>9.2} {:>10.2} {:>10.2} {:>10.2}",
             wall.as_secs_f64(),
-            ms_per(wall, tests),
+            ms_per(*wall, tests),
             cpu.as_secs_f64(),
-            ms_per(cpu, tests)
+            ms_per(*cpu, tests)
         );
     }
+    let ((floor_wall, floor_cpu), (mt_wall, mt_cpu)) = (medians[0], medians[1]);
     println!(
         "  above the floor: wall {:.2} ms/test, cpu {:.2} ms/test (target: under 2 ms/test)",
         ms_per(mt_wall.saturating_sub(floor_wall), tests),
@@ -203,6 +231,12 @@ fn main() {
         .and_then(|i| args.get(i + 1))
         .and_then(|n| n.parse().ok())
         .unwrap_or(1000);
-    overhead(tests);
+    let rounds = args
+        .iter()
+        .position(|a| a == "--rounds")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(3);
+    overhead(tests, rounds.max(1));
     planning();
 }

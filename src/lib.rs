@@ -23,6 +23,7 @@ pub mod logpro;
 pub mod logpro_dat;
 pub mod model;
 pub mod plan;
+pub mod recorder;
 pub mod removal;
 pub mod repl;
 pub mod report;

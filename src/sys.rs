@@ -111,6 +111,29 @@ pub fn uname_text() -> String {
         .unwrap_or_else(|| "n/a".into())
 }
 
+/// The user id of the process at the other end of a Unix socket.
+pub fn peer_uid(socket: &impl std::os::fd::AsRawFd) -> Option<u32> {
+    // SAFETY: getsockopt fills the zeroed struct we own, of the size we pass.
+    let mut cred: libc::ucred = unsafe { std::mem::zeroed() };
+    let mut len = std::mem::size_of::<libc::ucred>() as libc::socklen_t;
+    let ok = unsafe {
+        libc::getsockopt(
+            socket.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_PEERCRED,
+            (&mut cred as *mut libc::ucred).cast(),
+            &mut len,
+        )
+    } == 0;
+    ok.then_some(cred.uid)
+}
+
+/// This process's real user id.
+pub fn user_id() -> u32 {
+    // SAFETY: plain system call without arguments.
+    unsafe { libc::getuid() }
+}
+
 /// CPU time (user + system) used by the waited-for children of this process so far.
 pub fn children_cpu_time() -> std::time::Duration {
     // SAFETY: getrusage fills the zeroed struct we own.

@@ -58,6 +58,11 @@ pub fn matching(triggers: &[(String, String)], state: &str, status: &str) -> Vec
 
 /// Fires the triggers of every write in `changes`.
 pub fn fire(store: &Store, changes: &[StatusChange]) {
+    fire_with(|| Some(store), changes);
+}
+
+/// [`fire`] with the database opened only when a trigger matches (to read the record).
+pub fn fire_with<'s>(store: impl Fn() -> Option<&'s Store>, changes: &[StatusChange]) {
     for change in changes {
         let commands = {
             let guard = TABLE.lock().unwrap_or_else(|p| p.into_inner());
@@ -69,7 +74,7 @@ pub fn fire(store: &Store, changes: &[StatusChange]) {
         if commands.is_empty() {
             continue;
         }
-        let Ok(Some(record)) = store.test(change.test_id) else {
+        let Some(Ok(Some(record))) = store().map(|s| s.test(change.test_id)) else {
             continue;
         };
         let rundir = record.rundir();

@@ -53,6 +53,23 @@ fn here_or_root(dir: &Path) -> &Path {
     if dir.is_dir() { dir } else { Path::new("/") }
 }
 
+/// The status and comment to write: FAIL becomes WAIVED when a waiver carries over. The
+/// database is opened (by `store`) only for a FAIL of a test with waivers.
+pub fn waived_status<'a, 's>(
+    store: impl FnOnce() -> Result<&'s Store>,
+    job: &Job,
+    status: Option<&'a str>,
+    comment: Option<&str>,
+) -> Result<(Option<&'a str>, Option<String>)> {
+    if status == Some("FAIL")
+        && !job.waivers.is_empty()
+        && let Some(waived_comment) = carried_waiver(store()?, job, comment)?
+    {
+        return Ok((Some("WAIVED"), Some(waived_comment)));
+    }
+    Ok((status, comment.map(str::to_string)))
+}
+
 /// Sets state and status like [`Store::set_state_status`], turning FAIL into WAIVED when a
 /// waiver carries over, and fires the triggers.
 pub fn set_test_status(
@@ -62,13 +79,7 @@ pub fn set_test_status(
     status: Option<&str>,
     comment: Option<&str>,
 ) -> Result<Vec<StatusChange>> {
-    let (status, comment) = match status {
-        Some("FAIL") => match carried_waiver(store, job, comment)? {
-            Some(waived_comment) => (Some("WAIVED"), Some(waived_comment)),
-            None => (status, comment.map(str::to_string)),
-        },
-        _ => (status, comment.map(str::to_string)),
-    };
+    let (status, comment) = waived_status(|| Ok(store), job, status, comment)?;
     let changes = store.set_state_status(job.test_id, state, status, comment.as_deref())?;
     crate::triggers::fire(store, &changes);
     Ok(changes)

@@ -197,7 +197,7 @@ impl Store {
 }
 
 /// What [`Store::start_test`] found and did.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum TestStart {
     /// No such record.
     Missing,

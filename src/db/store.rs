@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use crate::select::TestPatterns;
 use rusqlite::config::DbConfig;
 use rusqlite::functions::FunctionFlags;
-use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -161,6 +161,8 @@ impl Store {
         conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)
             .map_err(fail)?;
         register_functions(&conn).map_err(fail)?;
+        // The runner and its recorder use a few dozen statements; rusqlite keeps 16.
+        conn.set_prepared_statement_cache_capacity(64);
         Ok(conn)
     }
 
@@ -258,12 +260,46 @@ impl Store {
     }
 
     /// Runs `f` in one immediate (write-locking) transaction, committed on success.
+    /// Inside [`Store::batch`] the write is a savepoint of the batch's transaction, so that
+    /// a failing write leaves nothing behind and the others still commit.
     pub(crate) fn write<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T> {
-        let tx = rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
-            .map_err(|e| self.error(e))?;
-        let value = f(&tx).map_err(|e| self.error(e))?;
-        tx.commit().map_err(|e| self.error(e))?;
+        let (begin, commit, rollback) = if self.conn.is_autocommit() {
+            ("BEGIN IMMEDIATE", "COMMIT", "ROLLBACK")
+        } else {
+            (
+                "SAVEPOINT write",
+                "RELEASE write",
+                "ROLLBACK TO write; RELEASE write",
+            )
+        };
+        self.control(begin).map_err(|e| self.error(e))?;
+        let value = f(&self.conn).and_then(|v| self.control(commit).map(|()| v));
+        value.map_err(|e| {
+            if !self.conn.is_autocommit() {
+                let _ = self.conn.execute_batch(rollback);
+            }
+            self.error(e)
+        })
+    }
+
+    /// Runs `f` (whose writes become savepoints) in one transaction: one commit for many
+    /// small writes.
+    pub fn batch<T>(&self, f: impl FnOnce() -> T) -> Result<T> {
+        if !self.conn.is_autocommit() {
+            return Ok(f());
+        }
+        self.control("BEGIN IMMEDIATE").map_err(|e| self.error(e))?;
+        let value = f();
+        if let Err(e) = self.control("COMMIT") {
+            let _ = self.conn.execute_batch("ROLLBACK");
+            return Err(self.error(e));
+        }
         Ok(value)
+    }
+
+    /// A transaction control statement, compiled once.
+    fn control(&self, sql: &str) -> rusqlite::Result<()> {
+        self.conn.prepare_cached(sql)?.execute([]).map(|_| ())
     }
 
     /// Runs `f` for reads, mapping errors.

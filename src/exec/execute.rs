@@ -6,10 +6,10 @@ use super::monitor::{KillReason, Monitor, Watch};
 use super::steps::run_job;
 use super::supervisor::Supervisor;
 use super::verdict::final_status;
-use crate::db::{Store, TestStart};
+use crate::db::TestStart;
 use crate::error::{Error, Result};
 use crate::launch::JobFile;
-use crate::waivers::set_test_status;
+use crate::recorder::Recorder;
 use crate::{sys, triggers};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -22,10 +22,10 @@ pub fn execute(job_path: &Path) -> Result<i32> {
     let file = JobFile::read(job_path)?;
     sys::catch_interrupts();
     let job = &file.job;
-    let store = Store::open_for_test(&file.db_path, &file.keys)?;
+    let recorder = Recorder::open(&file)?;
     crate::api::install_at(&job.toppath, &file.db_path, file.keys.clone());
     triggers::register(&job.test_name, job.triggers.clone());
-    let running = match store.start_test(
+    let running = match recorder.start_test(
         job.test_id,
         &sys::host_name(),
         &sys::uname_text(),
@@ -40,8 +40,7 @@ pub fn execute(job_path: &Path) -> Result<i32> {
             )));
         }
         TestStart::Refused(state) if state == "KILLREQ" => {
-            set_test_status(
-                &store,
+            recorder.set_test_status(
                 job,
                 Some("KILLED"),
                 Some("KILLED"),
@@ -56,7 +55,7 @@ pub fn execute(job_path: &Path) -> Result<i32> {
             )));
         }
         TestStart::Started { started, running } => {
-            triggers::fire(&store, &started);
+            recorder.fire(&started);
             running
         }
     };
@@ -83,12 +82,11 @@ pub fn execute(job_path: &Path) -> Result<i32> {
         },
         supervisor.clone(),
     );
-    let outcome = run_job(&store, &file, &supervisor, &running);
+    let outcome = run_job(&recorder, &file, &supervisor, &running);
     let (killed, clean) = monitor.finish();
     let exit = match killed {
         Some(KillReason::Signal(signal)) => {
-            set_test_status(
-                &store,
+            recorder.set_test_status(
                 job,
                 Some("INCOMPLETE"),
                 Some("KILLED"),
@@ -104,14 +102,14 @@ pub fn execute(job_path: &Path) -> Result<i32> {
                 _ => "Killed on request (KILLREQ)".to_string(),
             };
             let status = if clean { "KILLED" } else { "FAILED TO KILL" };
-            set_test_status(&store, job, Some("KILLED"), Some(status), Some(&comment))?;
+            recorder.set_test_status(job, Some("KILLED"), Some(status), Some(&comment))?;
             0
         }
         None => {
             let outcome = outcome?;
             // A job whose last step set COMPLETED needs no second look.
             if !outcome.completed
-                && let Some((state, status)) = store.state_of(job.test_id)?
+                && let Some((state, status)) = recorder.state_of(job.test_id)?
                 && (state == "REMOTEHOSTSTART" || state == "RUNNING")
             {
                 let new_status = if outcome.abnormal {
@@ -119,12 +117,12 @@ pub fn execute(job_path: &Path) -> Result<i32> {
                 } else {
                     final_status(outcome.code, &status)
                 };
-                set_test_status(&store, job, Some("COMPLETED"), Some(new_status), None)?;
+                recorder.set_test_status(job, Some("COMPLETED"), Some(new_status), None)?;
             }
             if outcome.abnormal { ABNORMAL } else { 0 }
         }
     };
-    if let Err(e) = crate::report::write_test_summary(&store, job.test_id, work) {
+    if let Err(e) = recorder.write_test_summary(job.test_id, work) {
         crate::warn!("{}", e.message);
     }
     Ok(exit)

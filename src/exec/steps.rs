@@ -4,12 +4,12 @@
 
 use super::supervisor::{Ended, Supervisor};
 use super::verdict::StepVerdict;
-use crate::db::{StatusChange, Store};
+use crate::db::StatusChange;
 use crate::environ;
 use crate::error::{Error, Result};
 use crate::launch::JobFile;
+use crate::recorder::Recorder;
 use crate::testdef::Step;
-use crate::waivers::set_test_status;
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -39,14 +39,14 @@ fn shell_command(program: &str, script: &str, work: &Path) -> Command {
 /// Runs the runscript and the steps; `running` are the writes of RUNNING, made when the
 /// executor started, whose triggers fire now.
 pub fn run_job(
-    store: &Store,
+    recorder: &Recorder,
     file: &JobFile,
     supervisor: &Supervisor,
     running: &[StatusChange],
 ) -> Result<JobOutcome> {
     let job = &file.job;
     let work = &job.work_area;
-    crate::triggers::fire(store, running);
+    recorder.fire(running);
     let mut verdict = StepVerdict::Pass;
     let mut outcome = JobOutcome {
         code: 0,
@@ -80,7 +80,7 @@ pub fn run_job(
         if supervisor.was_killed() {
             break;
         }
-        let Some(ran) = run_step(store, file, step, supervisor)? else {
+        let Some(ran) = run_step(recorder, file, step, supervisor)? else {
             break;
         };
         if ran.abnormal {
@@ -94,7 +94,7 @@ pub fn run_job(
         }
         if verdict == StepVerdict::Fail {
             let comment = format!("Failed at step {}", step.name);
-            set_test_status(store, job, Some("COMPLETED"), Some("FAIL"), Some(&comment))?;
+            recorder.set_test_status(job, Some("COMPLETED"), Some("FAIL"), Some(&comment))?;
             outcome.completed = true;
             break;
         }
@@ -103,8 +103,7 @@ pub fn run_job(
         } else {
             "RUNNING"
         };
-        set_test_status(
-            store,
+        recorder.set_test_status(
             job,
             Some(state),
             Some(verdict.status()),
@@ -127,7 +126,7 @@ struct StepRun {
 }
 
 fn run_step(
-    store: &Store,
+    recorder: &Recorder,
     file: &JobFile,
     step: &Step,
     supervisor: &Supervisor,
@@ -136,7 +135,7 @@ fn run_step(
     let work = &job.work_area;
     let name = &step.name;
     let io = |what: &str, e: std::io::Error| Error::new(format!("step {name}: cannot {what}: {e}"));
-    store.set_step(job.test_id, name, "start", "-", "", "")?;
+    recorder.set_step(job.test_id, name, "start", "-", "", "")?;
     let rules = work.join(format!("{name}.logpro"));
     let logpro = if rules.exists() {
         true
@@ -169,15 +168,16 @@ fn run_step(
     if logpro && !supervisor.was_killed() {
         let html = format!("{name}.html");
         code = judge_with_logpro(work, name, &rules, &html)?;
-        if let Some(c) =
-            crate::logpro_dat::import(store, job.test_id, name, &work.join(format!("{name}.dat")))?
+        let dat = work.join(format!("{name}.dat"));
+        if dat.exists()
+            && let Some(c) = crate::logpro_dat::import(recorder.store()?, job.test_id, name, &dat)?
         {
             comment = c;
         }
-        store.set_test_log(job.test_id, &html)?;
+        recorder.set_test_log(job.test_id, &html)?;
         logfile = html;
     }
-    store.set_step(
+    recorder.set_step(
         job.test_id,
         name,
         "end",

@@ -46,6 +46,9 @@ pub struct JobFile {
     pub signature: String,
     /// `-debug` to pass on.
     pub debug: Option<String>,
+    /// The runner's recorder (an abstract Unix socket name) that takes the executor's
+    /// database writes, when the runner offers one.
+    pub recorder: Option<String>,
 }
 
 impl JobFile {

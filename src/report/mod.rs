@@ -7,4 +7,4 @@ mod test_summary;
 
 pub use config_dump::{DumpMode, dump_config, scheme_string};
 pub use item_rollup::write_rollup;
-pub use test_summary::write_test_summary;
+pub use test_summary::{test_summary_page, write_summary_page, write_test_summary};

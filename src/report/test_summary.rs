@@ -28,8 +28,23 @@ fn field_text(field: Option<&Field>) -> String {
 
 /// Writes `dir/test-summary.html` for the test `test_id`.
 pub fn write_test_summary(store: &Store, test_id: i64, dir: &Path) -> Result<()> {
+    match test_summary_page(store, test_id)? {
+        Some(page) => write_summary_page(&page, dir),
+        None => Ok(()),
+    }
+}
+
+/// Writes a page made by [`test_summary_page`] into `dir`.
+pub fn write_summary_page(page: &str, dir: &Path) -> Result<()> {
+    let path = dir.join("test-summary.html");
+    std::fs::write(&path, page)
+        .map_err(|err| Error::new(format!("cannot write `{}`: {err}", path.display())))
+}
+
+/// The text of `test-summary.html` for the test `test_id`; `None` without such a record.
+pub fn test_summary_page(store: &Store, test_id: i64) -> Result<Option<String>> {
     let Some(test) = store.test(test_id)? else {
-        return Ok(());
+        return Ok(None);
     };
     let start: i64 = field_text(test.field("event_time")).parse().unwrap_or(0);
     let duration = field_text(test.field("run_duration"));
@@ -64,7 +79,5 @@ pub fn write_test_summary(store: &Store, test_id: i64, dir: &Path) -> Result<()>
         );
     }
     page.push_str("</table>\n</body></html>\n");
-    let path = dir.join("test-summary.html");
-    std::fs::write(&path, page)
-        .map_err(|err| Error::new(format!("cannot write `{}`: {err}", path.display())))
+    Ok(Some(page))
 }

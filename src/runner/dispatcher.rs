@@ -12,6 +12,7 @@ use super::launching::{LaunchItem, launch};
 use super::nodes::{ItemNode, Phase, Records, Stage, TestNode, View, completed_ok, is_active};
 use super::options::{Decision, PassRules};
 use super::progress::Progress;
+use super::recording::Recording;
 use super::skip::skip_reason;
 use crate::db::{RecordState, StatusChange};
 use crate::environ;
@@ -96,6 +97,7 @@ pub struct Dispatcher<'c, 'a> {
     sender: Sender<Event>,
     unwaited: Vec<(usize, usize, Child, bool)>,
     forks: Forks,
+    recording: Recording,
     polled: BTreeSet<(usize, usize)>,
     waiting_tests: usize,
     pending_items: usize,
@@ -181,6 +183,7 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
             sender,
             unwaited: Vec::new(),
             forks: Forks::new(ctx.settings.fork_launch),
+            recording: Recording::new(ctx.settings.record_via_runner),
             polled: BTreeSet::new(),
             waiting_tests: count,
             pending_items: 0,
@@ -900,7 +903,8 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
         } else {
             None
         };
-        let launched = launch(self.ctx, &item, &self.rules, fork)?;
+        let recorder = self.recording.name(self.ctx.store.path(), &self.ctx.keys);
+        let launched = launch(self.ctx, &item, &self.rules, fork, recorder)?;
         if !path.is_empty() {
             self.tests[t].dirs_set = true;
         }

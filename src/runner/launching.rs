@@ -39,12 +39,13 @@ pub struct Launched {
 }
 
 /// Launches one test or item; a local launch goes through `fork` when given (the helper and
-/// the token of its answers).
+/// the token of its answers); `recorder` names the runner's recorder for the job file.
 pub fn launch(
     ctx: &RunContext<'_>,
     item: &LaunchItem<'_>,
     rules: &PassRules,
     fork: Option<(&mut ForkLauncher, u64)>,
+    recorder: Option<&str>,
 ) -> Result<Launched> {
     let def = item.def;
     let settings = &ctx.settings;
@@ -111,6 +112,7 @@ pub fn launch(
         runtimelim,
         signature: signature.clone(),
         debug: ctx.debug.clone(),
+        recorder: recorder.map(str::to_string),
     };
     file.write(&work.link)?;
     let launcher = choose_launcher(&ctx.area.config, &def.name, item.path)?;

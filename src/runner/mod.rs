@@ -8,6 +8,7 @@ mod launching;
 mod nodes;
 mod options;
 mod progress;
+mod recording;
 mod resets;
 mod run;
 mod settings;

@@ -52,6 +52,9 @@ pub struct Settings {
     /// Local launches fork executors from a helper (`[setup] fork-launch`, default yes, and
     /// only when the tests' megatest is this very program).
     pub fork_launch: bool,
+    /// Executors hand their database writes to the runner (`[setup] record-via-runner`,
+    /// default yes).
+    pub record_via_runner: bool,
 }
 
 /// Whether `exe` is the running program (a forked executor runs this program's code).
@@ -139,6 +142,7 @@ impl Settings {
                     .unwrap_or("FAIL,INCOMPLETE,ABORT,CHECK"),
             ),
             fork_launch,
+            record_via_runner: setup("record-via-runner").map(str::trim) != Some("no"),
             area_name: setup("area-name")
                 .or_else(|| setup("testsuite"))
                 .map(str::to_string)

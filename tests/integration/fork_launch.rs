@@ -4,7 +4,7 @@
 use crate::harness::Area;
 use rusqlite::Connection;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// Six items, two at a time; each records its executor's command line and session, the
@@ -93,14 +93,9 @@ fn assert_own_session(area: &Area, n: u32) {
 #[test]
 fn executors_are_forked_and_a_killed_helper_leaves_the_run_whole() {
     let area = area("");
-    let mut runner = Command::new(env!("CARGO_BIN_EXE_megatest"))
-        .args(["-run", "-target", "x", "-runname", "r", "-run-wait"])
-        .current_dir(area.path())
-        .env_remove("MT_RUN_AREA_HOME")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut runner = area
+        .megatest(&["-run", "-target", "x", "-runname", "r", "-run-wait"])
+        .spawn();
     wait_for("the first two items start", || {
         !read(&area, "sid.1").is_empty() && !read(&area, "sid.2").is_empty()
     });

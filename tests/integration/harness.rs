@@ -73,6 +73,15 @@ impl Run {
         self
     }
 
+    /// Starts it in the background, its output thrown away.
+    pub fn spawn(mut self) -> std::process::Child {
+        self.command
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("megatest starts")
+    }
+
     /// Runs it.
     pub fn run(mut self) -> Output {
         let out = self.command.output().expect("megatest runs");

@@ -7,6 +7,7 @@ mod harness;
 mod logpro_cli;
 mod logpro_conformance;
 mod pty;
+mod recorder;
 mod repl;
 mod run_engine;
 mod scheme_api;

@@ -1,0 +1,322 @@
+//! The executor's end of the recorder. With a runner that answers, the test's writes go to
+//! it; without one (no recorder in the job file, another host, the runner gone) they go to
+//! `megatest.db` directly. Requests whose answer the executor does not need at once are
+//! posted without waiting and their replies read with the next call's. A link that breaks
+//! is given up for good and the requests it left unanswered are made again on the database:
+//! every request sets absolute values, so doing one twice leaves the same records.
+
+use super::protocol::{Reply, Request, answer};
+use crate::db::{StatusChange, Store, TestStart};
+use crate::error::{Error, Result};
+use crate::job::Job;
+use crate::launch::JobFile;
+use std::cell::{OnceCell, RefCell};
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader, Write};
+use std::os::linux::net::SocketAddrExt;
+use std::os::unix::net::{SocketAddr, UnixStream};
+use std::path::{Path, PathBuf};
+
+/// Where an executor's writes go.
+pub struct Recorder {
+    link: RefCell<Option<Link>>,
+    local: OnceCell<Store>,
+    db_path: PathBuf,
+    keys: Vec<(String, String)>,
+}
+
+/// The connection to the runner, with the requests sent whose replies are not read yet.
+struct Link {
+    reader: BufReader<UnixStream>,
+    writer: UnixStream,
+    unanswered: VecDeque<Request>,
+}
+
+impl Link {
+    /// Connects and says hello (its reply is read with the first call's).
+    fn connect(name: &str, db: &Path) -> Option<Link> {
+        let stream = UnixStream::connect_addr(&SocketAddr::from_abstract_name(name).ok()?).ok()?;
+        let mut link = Link {
+            reader: BufReader::new(stream.try_clone().ok()?),
+            writer: stream,
+            unanswered: VecDeque::new(),
+        };
+        link.send(Request::Hello {
+            db: db.to_path_buf(),
+        })
+        .then_some(link)
+    }
+
+    fn send(&mut self, request: Request) -> bool {
+        let Ok(mut line) = serde_json::to_string(&request) else {
+            return false;
+        };
+        line.push('\n');
+        self.unanswered.push_back(request);
+        self.writer.write_all(line.as_bytes()).is_ok()
+    }
+
+    /// Reads the reply of the oldest unanswered request; `None` when the runner is gone.
+    fn receive(&mut self) -> Option<Reply> {
+        let mut line = String::new();
+        if self.reader.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        let reply = serde_json::from_str(&line).ok()?;
+        self.unanswered.pop_front();
+        Some(reply)
+    }
+}
+
+/// The reply, or its failure as an error.
+fn checked(reply: Reply) -> Result<Reply> {
+    match reply {
+        Reply::Failed(message) => Err(Error::new(message)),
+        reply => Ok(reply),
+    }
+}
+
+impl Recorder {
+    /// The recorder of the job in `file`: the runner's when it answers, else the database,
+    /// opened now so that a database that cannot be opened stops the test at its start.
+    pub fn open(file: &JobFile) -> Result<Recorder> {
+        let link = file
+            .recorder
+            .as_deref()
+            .and_then(|name| Link::connect(name, &file.db_path));
+        match (&link, &file.recorder) {
+            (Some(_), Some(name)) => crate::debug!(2, "writes go to the runner's recorder {name}"),
+            _ => crate::debug!(2, "writes go to the database {}", file.db_path.display()),
+        }
+        let recorder = Recorder {
+            link: RefCell::new(link),
+            local: OnceCell::new(),
+            db_path: file.db_path.clone(),
+            keys: file.keys.clone(),
+        };
+        if recorder.link.borrow().is_none() {
+            recorder.store()?;
+        }
+        Ok(recorder)
+    }
+
+    /// The database itself, opened at the first call; for what the runner does not take.
+    pub fn store(&self) -> Result<&Store> {
+        if let Some(store) = self.local.get() {
+            return Ok(store);
+        }
+        let store = Store::open_for_test(&self.db_path, &self.keys)?;
+        Ok(self.local.get_or_init(|| store))
+    }
+
+    /// Sends `request` without waiting; a failure shows at the next [`Recorder::call`].
+    fn post(&self, request: Request) -> Result<()> {
+        let sent = match self.link.borrow_mut().as_mut() {
+            Some(link) => link.send(request),
+            None => return checked(answer(self.store()?, request)).map(|_| ()),
+        };
+        if !sent {
+            self.fall_back()?;
+        }
+        Ok(())
+    }
+
+    /// The reply to `request` (after the replies of the posted ones).
+    fn call(&self, request: Request) -> Result<Reply> {
+        let mut first_failure = None;
+        {
+            let mut guard = self.link.borrow_mut();
+            let Some(link) = guard.as_mut() else {
+                drop(guard);
+                return checked(answer(self.store()?, request));
+            };
+            if link.send(request) {
+                loop {
+                    let hello = matches!(link.unanswered.front(), Some(Request::Hello { .. }));
+                    let Some(reply) = link.receive() else { break };
+                    if link.unanswered.is_empty() {
+                        return first_failure.map_or_else(|| checked(reply), Err);
+                    }
+                    match checked(reply) {
+                        // A runner on another database: write to ours instead.
+                        Err(_) if hello => break,
+                        Err(e) => {
+                            first_failure.get_or_insert(e);
+                        }
+                        Ok(_) => {}
+                    }
+                }
+            }
+        }
+        let last = self.fall_back()?;
+        match first_failure {
+            Some(e) => Err(e),
+            None => last.ok_or_else(|| Error::new("the runner's recorder lost a request")),
+        }
+    }
+
+    /// Gives the link up and makes its unanswered requests on the database, in order;
+    /// returns the reply to the last one.
+    fn fall_back(&self) -> Result<Option<Reply>> {
+        let unanswered = match self.link.borrow_mut().take() {
+            Some(link) => link.unanswered,
+            None => VecDeque::new(),
+        };
+        crate::debug!(1, "the runner's recorder is gone; writing to the database");
+        let store = self.store()?;
+        let mut last = None;
+        for request in unanswered {
+            last = Some(checked(answer(store, request))?);
+        }
+        Ok(last)
+    }
+
+    /// `request` answered (by the runner or the database) and read by `pick`, which gives
+    /// back a reply of the wrong kind.
+    fn via<T>(
+        &self,
+        request: Request,
+        pick: impl FnOnce(Reply) -> std::result::Result<T, Reply>,
+    ) -> Result<T> {
+        pick(self.call(request)?)
+            .map_err(|other| Error::new(format!("unexpected reply from the recorder: {other:?}")))
+    }
+
+    /// Reads the replies of everything posted (at the test's end).
+    pub fn flush(&self) -> Result<()> {
+        let posted = self
+            .link
+            .borrow()
+            .as_ref()
+            .is_some_and(|l| !l.unanswered.is_empty());
+        if posted {
+            self.call(Request::Flush)?;
+        }
+        Ok(())
+    }
+
+    /// [`Store::start_test`].
+    pub fn start_test(&self, test_id: i64, host: &str, uname: &str, pid: u32) -> Result<TestStart> {
+        let request = Request::Start {
+            test_id,
+            host: host.to_string(),
+            uname: uname.to_string(),
+            pid,
+        };
+        self.via(request, |r| match r {
+            Reply::Started(s) => Ok(s),
+            other => Err(other),
+        })
+    }
+
+    /// [`Store::set_step`], posted: a failure shows at the next call.
+    pub fn set_step(
+        &self,
+        test_id: i64,
+        name: &str,
+        state: &str,
+        status: &str,
+        comment: &str,
+        logfile: &str,
+    ) -> Result<()> {
+        let request = Request::Step {
+            test_id,
+            name: name.to_string(),
+            state: state.to_string(),
+            status: status.to_string(),
+            comment: comment.to_string(),
+            logfile: logfile.to_string(),
+        };
+        self.post(request)
+    }
+
+    /// [`Store::set_state_status`].
+    pub fn set_state_status(
+        &self,
+        test_id: i64,
+        state: Option<&str>,
+        status: Option<&str>,
+        comment: Option<&str>,
+    ) -> Result<Vec<StatusChange>> {
+        let request = Request::Status {
+            test_id,
+            state: state.map(str::to_string),
+            status: status.map(str::to_string),
+            comment: comment.map(str::to_string),
+        };
+        self.via(request, |r| match r {
+            Reply::Changes(c) => Ok(c),
+            other => Err(other),
+        })
+    }
+
+    /// Sets the job's state and status like [`crate::waivers::set_test_status`]: FAIL
+    /// becomes WAIVED when a waiver carries over, and the triggers fire.
+    pub fn set_test_status(
+        &self,
+        job: &Job,
+        state: Option<&str>,
+        status: Option<&str>,
+        comment: Option<&str>,
+    ) -> Result<Vec<StatusChange>> {
+        let (status, comment) =
+            crate::waivers::waived_status(|| self.store(), job, status, comment)?;
+        let changes = self.set_state_status(job.test_id, state, status, comment.as_deref())?;
+        self.fire(&changes);
+        Ok(changes)
+    }
+
+    /// Fires the triggers of `changes` (the database is opened when one matches).
+    pub fn fire(&self, changes: &[StatusChange]) {
+        crate::triggers::fire_with(|| self.store().ok(), changes);
+    }
+
+    /// [`Store::state_of`].
+    pub fn state_of(&self, test_id: i64) -> Result<Option<(String, String)>> {
+        self.via(Request::StateOf { test_id }, |r| match r {
+            Reply::State(s) => Ok(s),
+            other => Err(other),
+        })
+    }
+
+    /// [`Store::set_test_log`].
+    pub fn set_test_log(&self, test_id: i64, logfile: &str) -> Result<()> {
+        let request = Request::TestLog {
+            test_id,
+            logfile: logfile.to_string(),
+        };
+        self.via(request, done)
+    }
+
+    /// Writes `dir/test-summary.html` for the test.
+    pub fn write_test_summary(&self, test_id: i64, dir: &Path) -> Result<()> {
+        let page = self.via(Request::Summary { test_id }, |r| match r {
+            Reply::Page(p) => Ok(p),
+            other => Err(other),
+        })?;
+        match page {
+            Some(page) => crate::report::write_summary_page(&page, dir),
+            None => Ok(()),
+        }
+    }
+}
+
+fn done(reply: Reply) -> std::result::Result<(), Reply> {
+    match reply {
+        Reply::Done => Ok(()),
+        other => Err(other),
+    }
+}
+
+impl Drop for Recorder {
+    /// Posted writes are not left to chance when the executor ends on an early path.
+    fn drop(&mut self) {
+        if let Err(e) = self.flush() {
+            crate::warn!("{}", e.message);
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "client_tests.rs"]
+mod tests;

@@ -1,0 +1,147 @@
+//! The recorder end to end in one process: a real server on a real database, a client
+//! as the executor makes it, and the fallbacks.
+
+use super::*;
+use crate::area::Target;
+use crate::recorder::RecorderServer;
+
+const KEYS: &[(&str, &str)] = &[("platform", "TEXT")];
+
+fn keys() -> Vec<(String, String)> {
+    KEYS.iter()
+        .map(|(k, t)| (k.to_string(), t.to_string()))
+        .collect()
+}
+
+/// A database with one run and one test; the runner's store and the test's id.
+fn database(dir: &Path, name: &str) -> (Store, i64) {
+    let store = Store::open_at(&dir.join(name), &keys()).unwrap();
+    let target = Target::parse("linux", &["platform".to_string()], "-target").unwrap();
+    let run = store.register_run(&target, "r1", "me", "").unwrap();
+    let ids = store.register_tests(run, &[("t1", "")]).unwrap();
+    (store, ids[0])
+}
+
+fn job_file(db: &Path, recorder: Option<&str>) -> JobFile {
+    JobFile {
+        db_path: db.to_path_buf(),
+        keys: keys(),
+        recorder: recorder.map(str::to_string),
+        ..JobFile::default()
+    }
+}
+
+fn steps(store: &Store, id: i64) -> Vec<(String, String)> {
+    store
+        .steps(id)
+        .unwrap()
+        .into_iter()
+        .map(|s| (s.state, s.status))
+        .collect()
+}
+
+/// What the executor does for a one-step test that passes.
+fn record_a_passing_test(recorder: &Recorder, id: i64) {
+    match recorder.start_test(id, "host", "uname", 42).unwrap() {
+        TestStart::Started { started, running } => {
+            assert_eq!(started[0].state, "REMOTEHOSTSTART");
+            assert_eq!(running[0].state, "RUNNING");
+        }
+        other => panic!("not started: {other:?}"),
+    }
+    recorder.set_step(id, "ok", "start", "-", "", "").unwrap();
+    recorder.set_step(id, "ok", "end", "0", "", "").unwrap();
+    let changes = recorder
+        .set_state_status(id, Some("COMPLETED"), Some("PASS"), None)
+        .unwrap();
+    assert_eq!(changes[0].status, "PASS");
+}
+
+#[test]
+fn writes_go_through_the_runner() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, id) = database(dir.path(), "megatest.db");
+    let server = RecorderServer::start(store.path().to_path_buf(), keys()).unwrap();
+    let recorder = Recorder::open(&job_file(store.path(), Some(server.name()))).unwrap();
+    record_a_passing_test(&recorder, id);
+    recorder.write_test_summary(id, dir.path()).unwrap();
+    assert!(
+        recorder.local.get().is_none(),
+        "the executor never opened the database"
+    );
+    assert_eq!(
+        store.state_of(id).unwrap(),
+        Some(("COMPLETED".into(), "PASS".into()))
+    );
+    assert_eq!(
+        steps(&store, id),
+        [("start".into(), "-".into()), ("end".into(), "0".into())]
+    );
+    let page = std::fs::read_to_string(dir.path().join("test-summary.html")).unwrap();
+    assert!(page.contains(">PASS</a>"), "{page}");
+}
+
+#[test]
+fn a_runner_that_goes_away_leaves_the_writes_to_the_executor() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, id) = database(dir.path(), "megatest.db");
+    let server = RecorderServer::start(store.path().to_path_buf(), keys()).unwrap();
+    let recorder = Recorder::open(&job_file(store.path(), Some(server.name()))).unwrap();
+    recorder.start_test(id, "host", "uname", 42).unwrap();
+    assert!(recorder.local.get().is_none());
+    recorder.set_step(id, "ok", "start", "-", "", "").unwrap();
+    drop(server);
+    recorder.set_step(id, "ok", "end", "0", "", "").unwrap();
+    recorder
+        .set_state_status(id, Some("COMPLETED"), Some("PASS"), None)
+        .unwrap();
+    assert!(recorder.local.get().is_some(), "the executor took over");
+    assert_eq!(
+        store.state_of(id).unwrap(),
+        Some(("COMPLETED".into(), "PASS".into()))
+    );
+    assert_eq!(steps(&store, id).len(), 2, "no step lost or doubled");
+}
+
+#[test]
+fn a_runner_of_another_database_is_not_used() {
+    let dir = tempfile::tempdir().unwrap();
+    let (other, _) = database(dir.path(), "other.db");
+    let (store, id) = database(dir.path(), "megatest.db");
+    let server = RecorderServer::start(other.path().to_path_buf(), keys()).unwrap();
+    let recorder = Recorder::open(&job_file(store.path(), Some(server.name()))).unwrap();
+    record_a_passing_test(&recorder, id);
+    assert_eq!(
+        store.state_of(id).unwrap(),
+        Some(("COMPLETED".into(), "PASS".into()))
+    );
+    assert_eq!(other.state_of(id).unwrap().unwrap().0, "NOT_STARTED");
+}
+
+#[test]
+fn without_a_recorder_the_executor_writes_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, id) = database(dir.path(), "megatest.db");
+    let recorder = Recorder::open(&job_file(store.path(), None)).unwrap();
+    assert!(recorder.local.get().is_some());
+    record_a_passing_test(&recorder, id);
+    let gone = Recorder::open(&job_file(store.path(), Some("megatest-recorder-none"))).unwrap();
+    assert!(gone.local.get().is_some());
+    assert_eq!(store.state_of(id).unwrap().unwrap().1, "PASS");
+}
+
+#[test]
+fn a_failed_posted_write_shows_at_the_next_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, id) = database(dir.path(), "megatest.db");
+    let server = RecorderServer::start(store.path().to_path_buf(), keys()).unwrap();
+    let recorder = Recorder::open(&job_file(store.path(), Some(server.name()))).unwrap();
+    recorder.start_test(id, "host", "uname", 42).unwrap();
+    store
+        .connection()
+        .execute_batch("DROP TABLE test_steps")
+        .unwrap();
+    recorder.set_step(id, "ok", "start", "-", "", "").unwrap();
+    let error = recorder.state_of(id).unwrap_err();
+    assert!(error.message.contains("test_steps"), "{}", error.message);
+}

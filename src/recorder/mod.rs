@@ -1,0 +1,11 @@
+//! The runner's recorder: executors the runner launched hand their database writes to the
+//! runner, which already holds the open database and its compiled statements, instead of
+//! opening `megatest.db` in every test (README, "How an executor records its test").
+
+mod client;
+mod protocol;
+mod server;
+
+pub use client::Recorder;
+pub use protocol::{Reply, Request, answer};
+pub use server::RecorderServer;

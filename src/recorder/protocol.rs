@@ -1,0 +1,135 @@
+//! What an executor asks the runner's recorder (one JSON line per request and per reply),
+//! and how the runner answers from its own connection.
+
+use crate::db::{StatusChange, Store, TestStart};
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+/// One request of an executor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Request {
+    /// The first line: the database the executor writes to (answered by the server itself).
+    Hello {
+        /// The job file's database path.
+        db: PathBuf,
+    },
+    /// [`Store::start_test`].
+    Start {
+        /// The test record.
+        test_id: i64,
+        /// The executor's host.
+        host: String,
+        /// Its `uname`.
+        uname: String,
+        /// Its pid.
+        pid: u32,
+    },
+    /// [`Store::set_step`].
+    Step {
+        /// The test record.
+        test_id: i64,
+        /// The step.
+        name: String,
+        /// `start` or `end`.
+        state: String,
+        /// The step's status.
+        status: String,
+        /// Its comment.
+        comment: String,
+        /// Its log file.
+        logfile: String,
+    },
+    /// [`Store::set_state_status`].
+    Status {
+        /// The test record.
+        test_id: i64,
+        /// The new state, if it changes.
+        state: Option<String>,
+        /// The new status, if it changes.
+        status: Option<String>,
+        /// The new comment, if it changes.
+        comment: Option<String>,
+    },
+    /// [`Store::state_of`].
+    StateOf {
+        /// The test record.
+        test_id: i64,
+    },
+    /// [`Store::set_test_log`].
+    TestLog {
+        /// The test record.
+        test_id: i64,
+        /// The final log file.
+        logfile: String,
+    },
+    /// The text of `test-summary.html`.
+    Summary {
+        /// The test record.
+        test_id: i64,
+    },
+    /// Nothing: its reply tells that every request before it was answered.
+    Flush,
+}
+
+/// The recorder's answer to one request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Reply {
+    /// Written.
+    Done,
+    /// The request failed on the runner's side, with this message.
+    Failed(String),
+    /// What [`Request::Start`] found and did.
+    Started(TestStart),
+    /// The writes of [`Request::Status`], for the executor's triggers.
+    Changes(Vec<StatusChange>),
+    /// The state and status asked for.
+    State(Option<(String, String)>),
+    /// The summary page asked for.
+    Page(Option<String>),
+}
+
+/// Carries out `request` on `store`.
+pub fn answer(store: &Store, request: Request) -> Reply {
+    let reply = match request {
+        Request::Hello { .. } | Request::Flush => Ok(Reply::Done),
+        Request::Start {
+            test_id,
+            host,
+            uname,
+            pid,
+        } => store
+            .start_test(test_id, &host, &uname, pid)
+            .map(Reply::Started),
+        Request::Step {
+            test_id,
+            name,
+            state,
+            status,
+            comment,
+            logfile,
+        } => store
+            .set_step(test_id, &name, &state, &status, &comment, &logfile)
+            .map(|()| Reply::Done),
+        Request::Status {
+            test_id,
+            state,
+            status,
+            comment,
+        } => store
+            .set_state_status(
+                test_id,
+                state.as_deref(),
+                status.as_deref(),
+                comment.as_deref(),
+            )
+            .map(Reply::Changes),
+        Request::StateOf { test_id } => store.state_of(test_id).map(Reply::State),
+        Request::TestLog { test_id, logfile } => {
+            store.set_test_log(test_id, &logfile).map(|()| Reply::Done)
+        }
+        Request::Summary { test_id } => {
+            crate::report::test_summary_page(store, test_id).map(Reply::Page)
+        }
+    };
+    reply.unwrap_or_else(|e| Reply::Failed(e.message.clone()))
+}
