@@ -2,7 +2,7 @@
 //! runner, REMOTEHOSTSTART and the heartbeat by the executor, and dead tests (spec §8.2, §8.4,
 //! §9.7). Each is one transaction with its rollup, so a killed process leaves no half state.
 
-use super::rollup::{Extra, refresh_run_stats, set_and_roll_up};
+use super::rollup::{Extra, refresh_run_stats, set_and_roll_up, set_and_roll_up_through};
 use super::store::{Store, now};
 use super::test_records::StatusChange;
 use crate::error::Result;
@@ -153,8 +153,14 @@ impl Store {
                 uname: Some(uname),
                 ..Extra::default()
             };
-            let started = set_and_roll_up(c, test_id, Some("REMOTEHOSTSTART"), Some("n/a"), extra)?;
-            let running = set_and_roll_up(c, test_id, Some("RUNNING"), None, Extra::default())?;
+            let mut changes = set_and_roll_up_through(
+                c,
+                test_id,
+                &[(Some("REMOTEHOSTSTART"), Some("n/a")), (Some("RUNNING"), None)],
+                extra,
+            )?;
+            let running = changes.pop().unwrap_or_default();
+            let started = changes.pop().unwrap_or_default();
             Ok(TestStart::Started { started, running })
         })
     }

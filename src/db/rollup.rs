@@ -42,6 +42,19 @@ pub(crate) fn set_and_roll_up(
     status: Option<&str>,
     extra: Extra<'_>,
 ) -> rusqlite::Result<Vec<StatusChange>> {
+    let mut changes = set_and_roll_up_through(c, test_id, &[(state, status)], extra)?;
+    Ok(changes.pop().unwrap_or_default())
+}
+
+/// [`set_and_roll_up`] for several writes in a row in one transaction: only the last reaches
+/// the database (nobody can see the others), but the changes of each come back, in order, as
+/// if each had been written (their triggers fire). `extra` goes with the first.
+pub(crate) fn set_and_roll_up_through(
+    c: &Connection,
+    test_id: i64,
+    writes: &[(Option<&str>, Option<&str>)],
+    extra: Extra<'_>,
+) -> rusqlite::Result<Vec<Vec<StatusChange>>> {
     let before = c
         .prepare_cached(
             "SELECT run_id, testname, item_path, state, status, uname FROM tests WHERE id=?1",
@@ -56,12 +69,20 @@ pub(crate) fn set_and_roll_up(
                 uname: r.get(5)?,
             })
         })?;
+    let (mut new_state, mut new_status) = (before.state.clone(), before.status.clone());
+    let mut steps = Vec::with_capacity(writes.len());
+    for (state, status) in writes {
+        new_state = state.map(str::to_string).or(new_state);
+        new_status = status.map(str::to_string).or(new_status);
+        steps.push(ItemState::new(
+            new_state.as_deref().unwrap_or(""),
+            new_status.as_deref().unwrap_or(""),
+        ));
+    }
     c.prepare_cached(
         "UPDATE tests SET state=coalesce(?1,state), status=coalesce(?2,status), comment=coalesce(?3,comment), uname=coalesce(?4,uname) WHERE id=?5",
     )?
-    .execute((state, status, extra.comment, extra.uname, test_id))?;
-    let new_state = state.map(str::to_string).or(before.state.clone());
-    let new_status = status.map(str::to_string).or(before.status.clone());
+    .execute((&new_state, &new_status, extra.comment, extra.uname, test_id))?;
     let new_uname = extra.uname.map(str::to_string).or(before.uname.clone());
     count_move(
         c,
@@ -70,22 +91,36 @@ pub(crate) fn set_and_roll_up(
             .then(|| pair(&before.state, &before.status)),
         counted(new_uname.as_deref(), new_state.as_deref()).then(|| pair(&new_state, &new_status)),
     )?;
-    let changed = ItemState::new(
-        new_state.as_deref().unwrap_or(""),
-        new_status.as_deref().unwrap_or(""),
-    );
-    let mut changes = vec![StatusChange {
+    let change = |test_id: i64, item_path: &str, item: &ItemState| StatusChange {
         test_id,
         run_id: before.run_id,
         testname: before.testname.clone(),
-        item_path: before.item_path.clone(),
-        state: changed.state.clone(),
-        status: changed.status.clone(),
-    }];
-    if !before.item_path.is_empty() {
-        changes.push(roll_up(c, &before, test_id, &changed)?);
+        item_path: item_path.to_string(),
+        state: item.state.clone(),
+        status: item.status.clone(),
+    };
+    if before.item_path.is_empty() {
+        return Ok(steps
+            .iter()
+            .map(|item| vec![change(test_id, "", item)])
+            .collect());
     }
-    Ok(changes)
+    let others = other_item_states(c, before.run_id, &before.testname, test_id)?;
+    let tops: Vec<ItemState> = steps
+        .iter()
+        .map(|item| rollup_toplevel(item, &others))
+        .collect();
+    let top_id = write_toplevel(c, &before, tops.last())?;
+    Ok(steps
+        .iter()
+        .zip(&tops)
+        .map(|(item, top)| {
+            vec![
+                change(test_id, &before.item_path, item),
+                change(top_id, "", top),
+            ]
+        })
+        .collect())
 }
 
 fn pair(state: &Option<String>, status: &Option<String>) -> (String, String) {
@@ -95,15 +130,9 @@ fn pair(state: &Option<String>, status: &Option<String>) -> (String, String) {
     )
 }
 
-/// Writes the toplevel record from the items' distinct (state, status) pairs.
-fn roll_up(
-    c: &Connection,
-    item: &Before,
-    test_id: i64,
-    changed: &ItemState,
-) -> rusqlite::Result<StatusChange> {
-    let others = other_item_states(c, item.run_id, &item.testname, test_id)?;
-    let top = rollup_toplevel(changed, &others);
+/// Writes the toplevel record of `item`'s test (created when missing) with the rolled-up
+/// state and status `top`; returns its id.
+fn write_toplevel(c: &Connection, item: &Before, top: Option<&ItemState>) -> rusqlite::Result<i64> {
     c.prepare_cached(
         "INSERT OR IGNORE INTO tests (run_id, testname, item_path, state, status, event_time) VALUES (?1, ?2, '', 'NOT_STARTED', 'n/a', ?3)",
     )?
@@ -115,6 +144,9 @@ fn roll_up(
         .query_row((item.run_id, &item.testname), |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
         })?;
+    let Some(top) = top else {
+        return Ok(top_id);
+    };
     if top_state.as_deref() != Some(top.state.as_str())
         || top_status.as_deref() != Some(top.status.as_str())
     {
@@ -128,14 +160,7 @@ fn roll_up(
             counted(uname, Some(&top.state)).then(|| (top.state.clone(), top.status.clone())),
         )?;
     }
-    Ok(StatusChange {
-        test_id: top_id,
-        run_id: item.run_id,
-        testname: item.testname.clone(),
-        item_path: String::new(),
-        state: top.state,
-        status: top.status,
-    })
+    Ok(top_id)
 }
 
 /// The distinct (state, status) pairs of the items of a test other than `except`, DELETED
@@ -354,5 +379,50 @@ mod tests {
                 .unwrap();
             assert_eq!(stored, (expected.state, expected.status));
         }
+    }
+
+    /// Every record and count, to compare two databases.
+    fn snapshot(c: &Connection) -> Vec<(String, String, i64)> {
+        let mut all = rows(
+            c,
+            "SELECT testname || '/' || item_path, state || '/' || status || '/' || coalesce(uname,''), 0 FROM tests ORDER BY id",
+        );
+        all.extend(rows(
+            c,
+            "SELECT state, status, count FROM run_stats ORDER BY run_id, state, status",
+        ));
+        all
+    }
+
+    #[test]
+    fn writes_in_a_row_leave_what_one_at_a_time_leaves() {
+        let (one_by_one, through) = (database(), database());
+        for c in [&one_by_one, &through] {
+            set_and_roll_up(c, 3, Some("LAUNCHED"), Some("n/a"), Extra::default()).unwrap();
+            set_and_roll_up(c, 4, Some("COMPLETED"), Some("PASS"), Extra::default()).unwrap();
+        }
+        let extra = Extra {
+            uname: Some("Linux x"),
+            ..Extra::default()
+        };
+        let writes = [
+            (Some("REMOTEHOSTSTART"), Some("n/a")),
+            (Some("RUNNING"), None),
+        ];
+        let expected: Vec<Vec<StatusChange>> = writes
+            .iter()
+            .enumerate()
+            .map(|(i, (state, status))| {
+                let extra = if i == 0 { extra } else { Extra::default() };
+                set_and_roll_up(&one_by_one, 3, *state, *status, extra).unwrap()
+            })
+            .collect();
+        let got = set_and_roll_up_through(&through, 3, &writes, extra).unwrap();
+        assert_eq!(got, expected);
+        assert_eq!(
+            got[0][1].state, "REMOTEHOSTSTART",
+            "the toplevel passed by it"
+        );
+        assert_eq!(snapshot(&through), snapshot(&one_by_one));
     }
 }

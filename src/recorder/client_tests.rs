@@ -61,7 +61,8 @@ fn record_a_passing_test(recorder: &Recorder, id: i64) {
 fn writes_go_through_the_runner() {
     let dir = tempfile::tempdir().unwrap();
     let (store, id) = database(dir.path(), "megatest.db");
-    let server = RecorderServer::start(store.path().to_path_buf(), keys()).unwrap();
+    let server =
+        RecorderServer::start(store.path().to_path_buf(), keys(), Box::new(|| {})).unwrap();
     let recorder = Recorder::open(&job_file(store.path(), Some(server.name()))).unwrap();
     record_a_passing_test(&recorder, id);
     recorder.write_test_summary(id, dir.path()).unwrap();
@@ -85,7 +86,8 @@ fn writes_go_through_the_runner() {
 fn a_runner_that_goes_away_leaves_the_writes_to_the_executor() {
     let dir = tempfile::tempdir().unwrap();
     let (store, id) = database(dir.path(), "megatest.db");
-    let server = RecorderServer::start(store.path().to_path_buf(), keys()).unwrap();
+    let server =
+        RecorderServer::start(store.path().to_path_buf(), keys(), Box::new(|| {})).unwrap();
     let recorder = Recorder::open(&job_file(store.path(), Some(server.name()))).unwrap();
     recorder.start_test(id, "host", "uname", 42).unwrap();
     assert!(recorder.local.get().is_none());
@@ -108,7 +110,8 @@ fn a_runner_of_another_database_is_not_used() {
     let dir = tempfile::tempdir().unwrap();
     let (other, _) = database(dir.path(), "other.db");
     let (store, id) = database(dir.path(), "megatest.db");
-    let server = RecorderServer::start(other.path().to_path_buf(), keys()).unwrap();
+    let server =
+        RecorderServer::start(other.path().to_path_buf(), keys(), Box::new(|| {})).unwrap();
     let recorder = Recorder::open(&job_file(store.path(), Some(server.name()))).unwrap();
     record_a_passing_test(&recorder, id);
     assert_eq!(
@@ -134,7 +137,8 @@ fn without_a_recorder_the_executor_writes_itself() {
 fn a_failed_posted_write_shows_at_the_next_call() {
     let dir = tempfile::tempdir().unwrap();
     let (store, id) = database(dir.path(), "megatest.db");
-    let server = RecorderServer::start(store.path().to_path_buf(), keys()).unwrap();
+    let server =
+        RecorderServer::start(store.path().to_path_buf(), keys(), Box::new(|| {})).unwrap();
     let recorder = Recorder::open(&job_file(store.path(), Some(server.name()))).unwrap();
     recorder.start_test(id, "host", "uname", 42).unwrap();
     store

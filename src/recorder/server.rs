@@ -12,6 +12,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+/// The states that hold a job slot (`max_concurrent_jobs` counts them).
+const RUNNING: [&str; 3] = ["LAUNCHED", "REMOTEHOSTSTART", "RUNNING"];
+
 /// How often the loop looks at its stop flag when nothing happens.
 const STOP_CHECK_MS: i32 = 200;
 
@@ -23,8 +26,14 @@ pub struct RecorderServer {
 }
 
 impl RecorderServer {
-    /// Listens for the executors that write to `db` (with the area's `keys`).
-    pub fn start(db: PathBuf, keys: Vec<(String, String)>) -> std::io::Result<RecorderServer> {
+    /// Listens for the executors that write to `db` (with the area's `keys`); `freed` is
+    /// called after a test leaves the running states (its job slot is free, although its
+    /// executor has not ended yet).
+    pub fn start(
+        db: PathBuf,
+        keys: Vec<(String, String)>,
+        freed: Box<dyn Fn() + Send>,
+    ) -> std::io::Result<RecorderServer> {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos());
@@ -36,7 +45,7 @@ impl RecorderServer {
             .name("recorder".into())
             .stack_size(1024 * 1024)
             .spawn(move || match Store::open_for_test(&db, &keys) {
-                Ok(store) => serve(&listener, &store, &stopped),
+                Ok(store) => serve(&listener, &store, &stopped, &*freed),
                 Err(e) => crate::debug!(1, "recorder: {}", e.message),
             })?;
         Ok(RecorderServer {
@@ -72,7 +81,7 @@ struct Connection {
     greeted: bool,
 }
 
-fn serve(listener: &UnixListener, store: &Store, stop: &AtomicBool) {
+fn serve(listener: &UnixListener, store: &Store, stop: &AtomicBool, freed: &dyn Fn()) {
     let mut connections: Vec<Connection> = Vec::new();
     let mut chunk = vec![0u8; 16 * 1024];
     while !stop.load(Ordering::SeqCst) {
@@ -93,23 +102,31 @@ fn serve(listener: &UnixListener, store: &Store, stop: &AtomicBool) {
             }
         }
         if !lines.is_empty() {
-            let mut answer_all = || {
-                lines
-                    .iter()
-                    .map(|(index, line)| reply_to(line, &mut connections[*index].greeted, store))
+            let requests: Vec<(usize, serde_json::Result<Request>)> = lines
+                .into_iter()
+                .map(|(index, line)| (index, serde_json::from_slice(&line)))
+                .collect();
+            let frees = requests.iter().any(|(_, request)| frees_a_slot(request));
+            let indexes: Vec<usize> = requests.iter().map(|(index, _)| *index).collect();
+            let answer_all = || {
+                requests
+                    .into_iter()
+                    .map(|(index, request)| {
+                        reply_to(request, &mut connections[index].greeted, store)
+                    })
                     .collect::<Vec<_>>()
             };
-            let replies = if lines.len() > 1 {
+            let replies = if indexes.len() > 1 {
                 store
                     .batch(answer_all)
-                    .unwrap_or_else(|e| vec![Reply::Failed(e.message.clone()); lines.len()])
+                    .unwrap_or_else(|e| vec![Reply::Failed(e.message.clone()); indexes.len()])
             } else {
                 answer_all()
             };
             let mut out: Vec<String> = vec![String::new(); connections.len()];
-            for ((index, _), reply) in lines.iter().zip(replies) {
-                out[*index].push_str(&serde_json::to_string(&reply).unwrap_or_default());
-                out[*index].push('\n');
+            for (index, reply) in indexes.into_iter().zip(replies) {
+                out[index].push_str(&serde_json::to_string(&reply).unwrap_or_default());
+                out[index].push('\n');
             }
             for (index, text) in out.iter().enumerate() {
                 if !text.is_empty()
@@ -120,6 +137,9 @@ fn serve(listener: &UnixListener, store: &Store, stop: &AtomicBool) {
                 {
                     open[index] = false;
                 }
+            }
+            if frees {
+                freed();
             }
         }
         for index in (0..connections.len()).rev() {
@@ -159,8 +179,16 @@ fn receive(
     true
 }
 
-fn reply_to(line: &[u8], greeted: &mut bool, store: &Store) -> Reply {
-    match serde_json::from_slice::<Request>(line) {
+/// Whether the request sets a state that does not hold a job slot.
+fn frees_a_slot(request: &serde_json::Result<Request>) -> bool {
+    matches!(
+        request,
+        Ok(Request::Status { state: Some(state), .. }) if !RUNNING.contains(&state.as_str())
+    )
+}
+
+fn reply_to(request: serde_json::Result<Request>, greeted: &mut bool, store: &Store) -> Reply {
+    match request {
         Err(e) => Reply::Failed(format!("not a recorder request: {e}")),
         Ok(Request::Hello { db }) => {
             *greeted = same_file(&db, store.path());

@@ -59,6 +59,8 @@ enum Event {
         local: bool,
     },
     Fork(Answer),
+    /// A test's write through the recorder freed its job slot: time to launch.
+    SlotFreed,
 }
 
 #[derive(PartialEq, Eq)]
@@ -281,6 +283,7 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
                     local,
                 } => self.on_exit(test, item, code, local)?,
                 Event::Fork(answer) => self.on_fork_answer(answer)?,
+                Event::SlotFreed => {}
             }
         }
         let mut exited = Vec::new();
@@ -903,7 +906,12 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
         } else {
             None
         };
-        let recorder = self.recording.name(self.ctx.store.path(), &self.ctx.keys);
+        let sender = self.sender.clone();
+        let recorder = self
+            .recording
+            .name(self.ctx.store.path(), &self.ctx.keys, move || {
+                let _ = sender.send(Event::SlotFreed);
+            });
         let launched = launch(self.ctx, &item, &self.rules, fork, recorder)?;
         if !path.is_empty() {
             self.tests[t].dirs_set = true;

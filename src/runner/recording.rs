@@ -21,12 +21,18 @@ impl Recording {
 
     /// The name to put in the next job file (the recorder starts now when needed); `None`
     /// when executors write to the database themselves.
-    pub fn name(&mut self, db: &Path, keys: &[(String, String)]) -> Option<&str> {
+    /// `freed` is called when a test's write frees its job slot.
+    pub fn name(
+        &mut self,
+        db: &Path,
+        keys: &[(String, String)],
+        freed: impl Fn() + Send + 'static,
+    ) -> Option<&str> {
         if !self.usable {
             return None;
         }
         if self.server.is_none() {
-            match RecorderServer::start(db.to_path_buf(), keys.to_vec()) {
+            match RecorderServer::start(db.to_path_buf(), keys.to_vec(), Box::new(freed)) {
                 Ok(server) => self.server = Some(server),
                 Err(e) => {
                     crate::debug!(

@@ -8,7 +8,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// Six items, two at a time; each records its executor's command line and session, the
-/// first two wait for `go` so that the test can act while they run.
+/// first two wait for `go` (at most a minute) so that the test can act while they run.
 fn area(setup_extra: &str) -> Area {
     Area::new()
         .file(
@@ -20,7 +20,7 @@ fn area(setup_extra: &str) -> Area {
         .file("runconfigs.config", "[default]\nX 1\n")
         .file(
             "tests/t/testconfig",
-            "[items]\nN 1 2 3 4 5 6\n\n[ezsteps]\nlook tr '\\0' ' ' < /proc/$PPID/cmdline > \"$MT_RUN_AREA_HOME/cmd.$N\" && awk '{print $1, $6}' /proc/$PPID/stat > \"$MT_RUN_AREA_HOME/sid.$N\" && if [ $N -le 2 ]; then while [ ! -e \"$MT_RUN_AREA_HOME/go\" ]; do sleep 0.05; done; fi\n",
+            "[items]\nN 1 2 3 4 5 6\n\n[ezsteps]\nlook tr '\\0' ' ' < /proc/$PPID/cmdline > \"$MT_RUN_AREA_HOME/cmd.$N\" && awk '{print $1, $6}' /proc/$PPID/stat > \"$MT_RUN_AREA_HOME/sid.$N\" && if [ $N -le 2 ]; then i=0; while [ ! -e \"$MT_RUN_AREA_HOME/go\" ] && [ $i -lt 1200 ]; do sleep 0.05; i=$((i+1)); done; fi\n",
         )
 }
 

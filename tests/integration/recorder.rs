@@ -7,7 +7,7 @@ use rusqlite::Connection;
 use std::time::{Duration, Instant};
 
 /// Four items, two at a time, each with a step judged by logpro and a plain one;
-/// items 1 and 2 wait for the file `go` in their second step.
+/// items 1 and 2 wait for the file `go` (at most a minute) in their second step.
 fn area(setup_extra: &str) -> Area {
     Area::new()
         .file(
@@ -19,7 +19,7 @@ fn area(setup_extra: &str) -> Area {
         .file("runconfigs.config", "[default]\nX 1\n")
         .file(
             "tests/t/testconfig",
-            "[items]\nN 1 2 3 4\n\n[ezsteps]\nsay echo hello $N\nhold if [ $N -le 2 ]; then while [ ! -e \"$MT_RUN_AREA_HOME/go\" ]; do sleep 0.05; done; fi\n\n[logpro]\nsay (expect:required in \"LogFileBody\" > 0 \"Greeting\" #/hello/)\n",
+            "[items]\nN 1 2 3 4\n\n[ezsteps]\nsay echo hello $N\nhold i=0; if [ $N -le 2 ]; then while [ ! -e \"$MT_RUN_AREA_HOME/go\" ] && [ $i -lt 1200 ]; do sleep 0.05; i=$((i+1)); done; fi\n\n[logpro]\nsay (expect:required in \"LogFileBody\" > 0 \"Greeting\" #/hello/)\n",
         )
 }
 
