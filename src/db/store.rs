@@ -47,6 +47,8 @@ pub struct Store {
     conn: Connection,
     keys: Vec<String>,
     path: PathBuf,
+    /// Inside [`Store::batch`]: writes are savepoints of its transaction.
+    in_batch: std::cell::Cell<bool>,
 }
 
 /// Where an area's database is: `[setup] dbdir` (relative to the area) or the area itself.
@@ -138,6 +140,7 @@ impl Store {
             conn,
             keys: keys.iter().map(|(k, _)| k.clone()).collect(),
             path: path.to_path_buf(),
+            in_batch: Default::default(),
         })
     }
 
@@ -201,6 +204,7 @@ impl Store {
             conn,
             keys: keys.iter().map(|(k, _)| k.clone()).collect(),
             path: path.to_path_buf(),
+            in_batch: Default::default(),
         };
         let version: i64 = store
             .conn
@@ -263,8 +267,14 @@ impl Store {
     /// Inside [`Store::batch`] the write is a savepoint of the batch's transaction, so that
     /// a failing write leaves nothing behind and the others still commit.
     pub(crate) fn write<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T> {
-        let (begin, commit, rollback) = if self.conn.is_autocommit() {
+        let (begin, commit, rollback) = if !self.in_batch.get() {
             ("BEGIN IMMEDIATE", "COMMIT", "ROLLBACK")
+        } else if self.conn.is_autocommit() {
+            // SQLite rolled the batch back by itself (a full disk, say): nothing more of it.
+            return Err(Error::new(format!(
+                "a write to `{}` failed and took its batch with it",
+                self.path.display()
+            )));
         } else {
             (
                 "SAVEPOINT write",
@@ -285,13 +295,17 @@ impl Store {
     /// Runs `f` (whose writes become savepoints) in one transaction: one commit for many
     /// small writes.
     pub fn batch<T>(&self, f: impl FnOnce() -> T) -> Result<T> {
-        if !self.conn.is_autocommit() {
+        if self.in_batch.get() {
             return Ok(f());
         }
         self.control("BEGIN IMMEDIATE").map_err(|e| self.error(e))?;
+        self.in_batch.set(true);
         let value = f();
+        self.in_batch.set(false);
         if let Err(e) = self.control("COMMIT") {
-            let _ = self.conn.execute_batch("ROLLBACK");
+            if !self.conn.is_autocommit() {
+                let _ = self.conn.execute_batch("ROLLBACK");
+            }
             return Err(self.error(e));
         }
         Ok(value)

@@ -17,6 +17,10 @@ use std::os::linux::net::SocketAddrExt;
 use std::os::unix::net::{SocketAddr, UnixStream};
 use std::path::{Path, PathBuf};
 
+/// How long an executor waits for the runner's reply (as long as for a database lock)
+/// before it gives the link up and writes to the database itself.
+const REPLY_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
+
 /// Where an executor's writes go.
 pub struct Recorder {
     link: RefCell<Option<Link>>,
@@ -36,6 +40,15 @@ impl Link {
     /// Connects and says hello (its reply is read with the first call's).
     fn connect(name: &str, db: &Path) -> Option<Link> {
         let stream = UnixStream::connect_addr(&SocketAddr::from_abstract_name(name).ok()?).ok()?;
+        // Abstract names carry no permissions: only a runner of this user may take the writes.
+        if crate::sys::peer_uid(&stream) != Some(crate::sys::user_id()) {
+            crate::debug!(
+                1,
+                "the recorder {name} belongs to another user; not using it"
+            );
+            return None;
+        }
+        stream.set_read_timeout(Some(REPLY_WAIT)).ok()?;
         let mut link = Link {
             reader: BufReader::new(stream.try_clone().ok()?),
             writer: stream,
@@ -65,6 +78,16 @@ impl Link {
         let reply = serde_json::from_str(&line).ok()?;
         self.unanswered.pop_front();
         Some(reply)
+    }
+}
+
+/// A posted request (a step record) that failed: the test goes on.
+fn warn_posted(request: &Request, message: &str) {
+    match request {
+        Request::Step { name, state, .. } => {
+            crate::warn!("recording step {name} {state}: {message}")
+        }
+        other => crate::warn!("recording {other:?}: {message}"),
     }
 }
 
@@ -121,9 +144,9 @@ impl Recorder {
         Ok(())
     }
 
-    /// The reply to `request` (after the replies of the posted ones).
+    /// The reply to `request` (after the replies of the posted ones, whose failures are
+    /// warned about: they do not undo this request).
     fn call(&self, request: Request) -> Result<Reply> {
-        let mut first_failure = None;
         {
             let mut guard = self.link.borrow_mut();
             let Some(link) = guard.as_mut() else {
@@ -131,42 +154,46 @@ impl Recorder {
                 return checked(answer(self.store()?, request));
             };
             if link.send(request) {
-                loop {
-                    let hello = matches!(link.unanswered.front(), Some(Request::Hello { .. }));
+                while let Some(posted) = link.unanswered.front().cloned() {
                     let Some(reply) = link.receive() else { break };
                     if link.unanswered.is_empty() {
-                        return first_failure.map_or_else(|| checked(reply), Err);
+                        return checked(reply);
                     }
-                    match checked(reply) {
-                        // A runner on another database: write to ours instead.
-                        Err(_) if hello => break,
-                        Err(e) => {
-                            first_failure.get_or_insert(e);
+                    if let Reply::Failed(message) = reply {
+                        if let Request::Hello { .. } = posted {
+                            // A runner on another database: write to ours instead.
+                            crate::debug!(1, "the runner's recorder refused: {message}");
+                            break;
                         }
-                        Ok(_) => {}
+                        warn_posted(&posted, &message);
                     }
                 }
             }
         }
-        let last = self.fall_back()?;
-        match first_failure {
-            Some(e) => Err(e),
-            None => last.ok_or_else(|| Error::new("the runner's recorder lost a request")),
-        }
+        self.fall_back()?
+            .ok_or_else(|| Error::new("the runner's recorder lost a request"))
     }
 
     /// Gives the link up and makes its unanswered requests on the database, in order;
-    /// returns the reply to the last one.
+    /// returns the reply to the last one (the earlier ones' failures are warned about).
     fn fall_back(&self) -> Result<Option<Reply>> {
         let unanswered = match self.link.borrow_mut().take() {
             Some(link) => link.unanswered,
             None => VecDeque::new(),
         };
-        crate::debug!(1, "the runner's recorder is gone; writing to the database");
+        crate::debug!(
+            1,
+            "writing to the database instead of the runner's recorder"
+        );
         let store = self.store()?;
+        let count = unanswered.len();
         let mut last = None;
-        for request in unanswered {
-            last = Some(checked(answer(store, request))?);
+        for (index, request) in unanswered.into_iter().enumerate() {
+            if index + 1 == count {
+                last = Some(checked(answer(store, request))?);
+            } else if let Reply::Failed(message) = answer(store, request.clone()) {
+                warn_posted(&request, &message);
+            }
         }
         Ok(last)
     }

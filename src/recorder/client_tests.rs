@@ -134,7 +134,7 @@ fn without_a_recorder_the_executor_writes_itself() {
 }
 
 #[test]
-fn a_failed_posted_write_shows_at_the_next_call() {
+fn a_failed_posted_write_does_not_undo_the_next_call() {
     let dir = tempfile::tempdir().unwrap();
     let (store, id) = database(dir.path(), "megatest.db");
     let server =
@@ -145,7 +145,57 @@ fn a_failed_posted_write_shows_at_the_next_call() {
         .connection()
         .execute_batch("DROP TABLE test_steps")
         .unwrap();
-    recorder.set_step(id, "ok", "start", "-", "", "").unwrap();
-    let error = recorder.state_of(id).unwrap_err();
-    assert!(error.message.contains("test_steps"), "{}", error.message);
+    recorder.set_step(id, "ok", "end", "0", "", "").unwrap();
+    let changes = recorder
+        .set_state_status(id, Some("COMPLETED"), Some("PASS"), None)
+        .unwrap();
+    assert_eq!(changes[0].state, "COMPLETED", "the status write stands");
+    assert_eq!(
+        store.state_of(id).unwrap(),
+        Some(("COMPLETED".into(), "PASS".into()))
+    );
+}
+
+#[test]
+fn a_request_that_fails_in_a_batch_leaves_the_others_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, id) = database(dir.path(), "megatest.db");
+    let answers: Vec<Reply> = store
+        .batch(|| {
+            vec![
+                answer(
+                    &store,
+                    Request::Step {
+                        test_id: id,
+                        name: "a".into(),
+                        state: "start".into(),
+                        status: "-".into(),
+                        comment: String::new(),
+                        logfile: String::new(),
+                    },
+                ),
+                answer(
+                    &store,
+                    Request::Status {
+                        test_id: id + 1000,
+                        state: Some("RUNNING".into()),
+                        status: None,
+                        comment: None,
+                    },
+                ),
+                answer(
+                    &store,
+                    Request::Status {
+                        test_id: id,
+                        state: Some("RUNNING".into()),
+                        status: None,
+                        comment: None,
+                    },
+                ),
+            ]
+        })
+        .unwrap();
+    assert!(matches!(answers[1], Reply::Failed(_)), "{answers:?}");
+    assert_eq!(store.state_of(id).unwrap().unwrap().0, "RUNNING");
+    assert_eq!(steps(&store, id).len(), 1);
 }

@@ -131,5 +131,12 @@ pub fn answer(store: &Store, request: Request) -> Reply {
             crate::report::test_summary_page(store, test_id).map(Reply::Page)
         }
     };
-    reply.unwrap_or_else(|e| Reply::Failed(e.message.clone()))
+    reply.unwrap_or_else(|e| {
+        let mut text = e.message.clone();
+        for note in &e.notes {
+            text.push_str("; ");
+            text.push_str(note);
+        }
+        Reply::Failed(text)
+    })
 }

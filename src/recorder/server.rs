@@ -15,6 +15,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 /// The states that hold a job slot (`max_concurrent_jobs` counts them).
 const RUNNING: [&str; 3] = ["LAUNCHED", "REMOTEHOSTSTART", "RUNNING"];
 
+/// How long a reply may wait for its executor to read it.
+const WRITE_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The longest request line accepted.
+const LONGEST_LINE: usize = 1 << 20;
+
 /// How often the loop looks at its stop flag when nothing happens.
 const STOP_CHECK_MS: i32 = 200;
 
@@ -108,20 +114,25 @@ fn serve(listener: &UnixListener, store: &Store, stop: &AtomicBool, freed: &dyn 
                 .collect();
             let frees = requests.iter().any(|(_, request)| frees_a_slot(request));
             let indexes: Vec<usize> = requests.iter().map(|(index, _)| *index).collect();
-            let answer_all = || {
+            let mut answer_all = || {
                 requests
-                    .into_iter()
+                    .iter()
                     .map(|(index, request)| {
-                        reply_to(request, &mut connections[index].greeted, store)
+                        reply_to(request, &mut connections[*index].greeted, store)
                     })
                     .collect::<Vec<_>>()
             };
-            let replies = if indexes.len() > 1 {
-                store
-                    .batch(answer_all)
-                    .unwrap_or_else(|e| vec![Reply::Failed(e.message.clone()); indexes.len()])
-            } else {
-                answer_all()
+            // One commit for the round; if it fails, nothing of it was written: each
+            // request again on its own, for its true reply.
+            let replies = match indexes.len() {
+                1 => answer_all(),
+                _ => match store.batch(&mut answer_all) {
+                    Ok(replies) => replies,
+                    Err(e) => {
+                        crate::debug!(1, "recorder: {}; answering one by one", e.message);
+                        answer_all()
+                    }
+                },
             };
             let mut out: Vec<String> = vec![String::new(); connections.len()];
             for (index, reply) in indexes.into_iter().zip(replies) {
@@ -150,6 +161,8 @@ fn serve(listener: &UnixListener, store: &Store, stop: &AtomicBool, freed: &dyn 
         if ready[0]
             && let Ok((stream, _)) = listener.accept()
             && crate::sys::peer_uid(&stream) == Some(crate::sys::user_id())
+            // An executor reads every reply; one that does not is dropped, not waited for.
+            && stream.set_write_timeout(Some(WRITE_WAIT)).is_ok()
         {
             connections.push(Connection {
                 stream,
@@ -176,7 +189,7 @@ fn receive(
     while let Some(end) = connection.pending.iter().position(|&b| b == b'\n') {
         lines.push((index, connection.pending.drain(..=end).collect()));
     }
-    true
+    connection.pending.len() <= LONGEST_LINE
 }
 
 /// Whether the request sets a state that does not hold a job slot.
@@ -187,11 +200,11 @@ fn frees_a_slot(request: &serde_json::Result<Request>) -> bool {
     )
 }
 
-fn reply_to(request: serde_json::Result<Request>, greeted: &mut bool, store: &Store) -> Reply {
+fn reply_to(request: &serde_json::Result<Request>, greeted: &mut bool, store: &Store) -> Reply {
     match request {
         Err(e) => Reply::Failed(format!("not a recorder request: {e}")),
         Ok(Request::Hello { db }) => {
-            *greeted = same_file(&db, store.path());
+            *greeted = same_file(db, store.path());
             if *greeted {
                 Reply::Done
             } else {
@@ -202,7 +215,7 @@ fn reply_to(request: serde_json::Result<Request>, greeted: &mut bool, store: &St
             }
         }
         Ok(_) if !*greeted => Reply::Failed("the first request must be Hello".into()),
-        Ok(request) => answer(store, request),
+        Ok(request) => answer(store, request.clone()),
     }
 }
 
