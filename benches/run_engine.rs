@@ -11,6 +11,8 @@
 //!    (itemwait); the time from starting `-run` to the first launch (a launcher that only
 //!    writes a timestamp), and until both tests' items are registered.
 //!
+//! Every row runs without the `LD_LIBRARY_PATH` that cargo sets (see [`measure`]).
+//!
 //! Run: `cargo bench --bench run_engine` (`-- --tests N` changes the 1,000, `-- --rounds N`
 //! the 3). The areas live
 //! under `$TMPDIR` (default `/tmp`); `TMPDIR=/dev/shm` measures without the disk, whose cost
@@ -24,7 +26,11 @@ use std::time::{Duration, Instant};
 const PLAN_ITEMS: usize = 10_000;
 
 /// Wall and CPU time of a command, CPU counted over the process tree it waited for.
+/// `cargo bench` points `LD_LIBRARY_PATH` at the build directories, which would make every
+/// program the rows exec (sh, bash, xargs) search them for its libraries first; no user
+/// runs with that, so it is removed for every row alike.
 fn measure(cmd: &mut Command) -> (Duration, Duration) {
+    cmd.env_remove("LD_LIBRARY_PATH");
     let cpu_before = children_cpu_time();
     let start = Instant::now();
     let status = cmd.status().expect("the command starts");

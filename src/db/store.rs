@@ -42,6 +42,15 @@ fn wait_for_lock(attempt: i32) -> bool {
     true
 }
 
+/// Write transactions of this process take turns here: two connections of one process (the
+/// runner's dispatcher and its recorder) then wait for each other on a mutex, woken the
+/// moment the other commits, instead of polling SQLite's lock with sleeps.
+static WRITE_TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn take_write_turn() -> std::sync::MutexGuard<'static, ()> {
+    WRITE_TURN.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 /// The area's database.
 pub struct Store {
     conn: Connection,
@@ -282,6 +291,7 @@ impl Store {
                 "ROLLBACK TO write; RELEASE write",
             )
         };
+        let _turn = (!self.in_batch.get()).then(take_write_turn);
         self.control(begin).map_err(|e| self.error(e))?;
         let value = f(&self.conn).and_then(|v| self.control(commit).map(|()| v));
         value.map_err(|e| {
@@ -298,6 +308,7 @@ impl Store {
         if self.in_batch.get() {
             return Ok(f());
         }
+        let _turn = take_write_turn();
         self.control("BEGIN IMMEDIATE").map_err(|e| self.error(e))?;
         self.in_batch.set(true);
         let value = f();
