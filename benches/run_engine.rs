@@ -59,8 +59,14 @@ fn ms_per(d: Duration, n: usize) -> f64 {
     d.as_secs_f64() * 1000.0 / n as f64
 }
 
-/// Runs `tests` trivial items through megatest in a fresh area; wall and CPU time.
-fn megatest_run(tests: usize, setup_extra: &str) -> (Duration, Duration) {
+/// Runs `tests` trivial items through megatest in a fresh area, which is handed back so that
+/// its removal waits until every row is measured (on some file systems creating files right
+/// after a mass removal is much slower).
+fn megatest_run(
+    tests: usize,
+    setup_extra: &str,
+    areas: &mut Vec<tempfile::TempDir>,
+) -> (Duration, Duration) {
     let dir = tempfile::tempdir().unwrap();
     area_config(dir.path(), setup_extra);
     let values: Vec<String> = (1..=tests).map(|i| i.to_string()).collect();
@@ -80,6 +86,8 @@ fn megatest_run(tests: usize, setup_extra: &str) -> (Duration, Duration) {
         .query_row("SELECT count(*) FROM tests WHERE item_path != '' AND state='COMPLETED' AND status='PASS'", [], |r| r.get(0))
         .unwrap();
     assert_eq!(passed as usize, tests, "every test passed");
+    drop(db);
+    areas.push(dir);
     measured
 }
 
@@ -101,6 +109,7 @@ fn overhead(tests: usize, rounds: usize) {
     ];
     // Rounds interleave the rows, so that a slow spell of the machine hits all of them.
     let mut samples: Vec<(Vec<Duration>, Vec<Duration>)> = vec![(vec![], vec![]); rows.len()];
+    let mut areas = Vec::new();
     for _ in 0..rounds {
         for ((_, setup), (walls, cpus)) in rows.iter().zip(samples.iter_mut()) {
             let (wall, cpu) = match setup {
@@ -110,7 +119,7 @@ fn overhead(tests: usize, rounds: usize) {
                         .arg(format!("seq {tests} | xargs -P2 -n1 sh -c 'exit 0'"))
                         .stdout(Stdio::null()),
                 ),
-                Some(extra) => megatest_run(tests, extra),
+                Some(extra) => megatest_run(tests, extra, &mut areas),
             };
             walls.push(wall);
             cpus.push(cpu);
