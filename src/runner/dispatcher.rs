@@ -114,6 +114,8 @@ pub struct Dispatcher<'c, 'a> {
     item_env: Vec<String>,
     interrupted: Option<Instant>,
     interrupts_seen: usize,
+    /// When the job slots were last found all taken (none freed since, as far as known).
+    full_since: Option<Instant>,
 }
 
 impl<'c, 'a> Dispatcher<'c, 'a> {
@@ -199,6 +201,7 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
             item_env: Vec::new(),
             interrupted: None,
             interrupts_seen: sys::interrupts(),
+            full_since: None,
         })
     }
 
@@ -275,6 +278,10 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
             self.events.recv_timeout(timeout).ok()
         };
         while let Some(event) = first.take().or_else(|| self.events.try_recv().ok()) {
+            if !matches!(event, Event::Fork(Answer::Started { .. })) {
+                // Anything else may have freed a job slot.
+                self.full_since = None;
+            }
             match event {
                 Event::Exited {
                     test,
@@ -308,12 +315,8 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
     /// What the fork helper reports about the executors it forked.
     fn on_fork_answer(&mut self, answer: Answer) -> Result<()> {
         match answer {
-            Answer::Started { token, pid } => {
-                let (t, i) = item_of(token);
-                self.ctx
-                    .store
-                    .set_launch_pid(self.tests[t].items[i].id, pid)?;
-            }
+            // A forked executor records its own pid when it starts, a moment later.
+            Answer::Started { .. } => {}
             Answer::Exited { token, code } => {
                 let (t, i) = item_of(token);
                 self.forks.ended(t, i);
@@ -806,8 +809,14 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
             }
             self.next_launch = None;
         }
+        // Counting the area's running tests is a query: not again while nothing happened
+        // that could free a slot, except now and then for other runners' tests.
+        if self.full_since.is_some_and(|at| at.elapsed() < POLL_EVERY) {
+            return Ok(());
+        }
         let settings = &self.ctx.settings;
         let mut slots = settings.max_jobs - self.ctx.store.count_running()?;
+        self.full_since = (slots <= 0).then(Instant::now);
         let mut aside = Vec::new();
         while slots > 0 {
             let Some(entry) = self.ready.pop() else { break };
