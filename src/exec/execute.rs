@@ -25,11 +25,17 @@ pub fn execute(job_path: &Path) -> Result<i32> {
     let recorder = Recorder::open(&file)?;
     crate::api::install_at(&job.toppath, &file.db_path, file.keys.clone());
     triggers::register(&job.test_name, job.triggers.clone());
+    // Without a runscript the first step begins the job: its start record goes with ours.
+    let first_step = match &file.runscript {
+        None => file.steps.first().map(|s| s.name.as_str()),
+        Some(_) => None,
+    };
     let running = match recorder.start_test(
         job.test_id,
         &sys::host_name(),
         &sys::uname_text(),
         std::process::id(),
+        first_step,
     )? {
         TestStart::Missing => {
             return Err(Error::new(format!(
@@ -82,7 +88,13 @@ pub fn execute(job_path: &Path) -> Result<i32> {
         },
         supervisor.clone(),
     );
-    let outcome = run_job(&recorder, &file, &supervisor, &running);
+    let outcome = run_job(
+        &recorder,
+        &file,
+        &supervisor,
+        &running,
+        first_step.is_some(),
+    );
     let (killed, clean) = monitor.finish();
     let exit = match killed {
         Some(KillReason::Signal(signal)) => {

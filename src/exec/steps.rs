@@ -37,12 +37,14 @@ fn shell_command(program: &str, script: &str, work: &Path) -> Command {
 }
 
 /// Runs the runscript and the steps; `running` are the writes of RUNNING, made when the
-/// executor started, whose triggers fire now.
+/// executor started, whose triggers fire now; `first_started` tells that the first step's
+/// `start` record was written with them.
 pub fn run_job(
     recorder: &Recorder,
     file: &JobFile,
     supervisor: &Supervisor,
     running: &[StatusChange],
+    first_started: bool,
 ) -> Result<JobOutcome> {
     let job = &file.job;
     let work = &job.work_area;
@@ -80,7 +82,8 @@ pub fn run_job(
         if supervisor.was_killed() {
             break;
         }
-        let Some(ran) = run_step(recorder, file, step, supervisor)? else {
+        let recorded = first_started && index == 0;
+        let Some(ran) = run_step(recorder, file, step, supervisor, recorded)? else {
             break;
         };
         if ran.abnormal {
@@ -130,12 +133,15 @@ fn run_step(
     file: &JobFile,
     step: &Step,
     supervisor: &Supervisor,
+    start_recorded: bool,
 ) -> Result<Option<StepRun>> {
     let job = &file.job;
     let work = &job.work_area;
     let name = &step.name;
     let io = |what: &str, e: std::io::Error| Error::new(format!("step {name}: cannot {what}: {e}"));
-    recorder.set_step(job.test_id, name, "start", "-", "", "")?;
+    if !start_recorded {
+        recorder.set_step(job.test_id, name, "start", "-", "", "")?;
+    }
     let rules = work.join(format!("{name}.logpro"));
     let logpro = if rules.exists() {
         true

@@ -222,13 +222,22 @@ impl Recorder {
         Ok(())
     }
 
-    /// [`Store::start_test`].
-    pub fn start_test(&self, test_id: i64, host: &str, uname: &str, pid: u32) -> Result<TestStart> {
+    /// [`Store::start_test`]; when the test starts, `first_step` (if any) gets its `start`
+    /// step record in the same write.
+    pub fn start_test(
+        &self,
+        test_id: i64,
+        host: &str,
+        uname: &str,
+        pid: u32,
+        first_step: Option<&str>,
+    ) -> Result<TestStart> {
         let request = Request::Start {
             test_id,
             host: host.to_string(),
             uname: uname.to_string(),
             pid,
+            first_step: first_step.map(str::to_string),
         };
         self.via(request, |r| match r {
             Reply::Started(s) => Ok(s),

@@ -42,7 +42,7 @@ fn steps(store: &Store, id: i64) -> Vec<(String, String)> {
 
 /// What the executor does for a one-step test that passes.
 fn record_a_passing_test(recorder: &Recorder, id: i64) {
-    match recorder.start_test(id, "host", "uname", 42).unwrap() {
+    match recorder.start_test(id, "host", "uname", 42, None).unwrap() {
         TestStart::Started { started, running } => {
             assert_eq!(started[0].state, "REMOTEHOSTSTART");
             assert_eq!(running[0].state, "RUNNING");
@@ -89,7 +89,7 @@ fn a_runner_that_goes_away_leaves_the_writes_to_the_executor() {
     let server =
         RecorderServer::start(store.path().to_path_buf(), keys(), Box::new(|| {})).unwrap();
     let recorder = Recorder::open(&job_file(store.path(), Some(server.name()))).unwrap();
-    recorder.start_test(id, "host", "uname", 42).unwrap();
+    recorder.start_test(id, "host", "uname", 42, None).unwrap();
     assert!(recorder.local.get().is_none());
     recorder.set_step(id, "ok", "start", "-", "", "").unwrap();
     drop(server);
@@ -140,7 +140,7 @@ fn a_failed_posted_write_does_not_undo_the_next_call() {
     let server =
         RecorderServer::start(store.path().to_path_buf(), keys(), Box::new(|| {})).unwrap();
     let recorder = Recorder::open(&job_file(store.path(), Some(server.name()))).unwrap();
-    recorder.start_test(id, "host", "uname", 42).unwrap();
+    recorder.start_test(id, "host", "uname", 42, None).unwrap();
     store
         .connection()
         .execute_batch("DROP TABLE test_steps")
@@ -198,4 +198,30 @@ fn a_request_that_fails_in_a_batch_leaves_the_others_written() {
     assert!(matches!(answers[1], Reply::Failed(_)), "{answers:?}");
     assert_eq!(store.state_of(id).unwrap().unwrap().0, "RUNNING");
     assert_eq!(steps(&store, id).len(), 1);
+}
+
+#[test]
+fn the_first_step_starts_with_the_test_and_not_without_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, id) = database(dir.path(), "megatest.db");
+    let server =
+        RecorderServer::start(store.path().to_path_buf(), keys(), Box::new(|| {})).unwrap();
+    let recorder = Recorder::open(&job_file(store.path(), Some(server.name()))).unwrap();
+    let started = recorder
+        .start_test(id, "host", "uname", 42, Some("ok"))
+        .unwrap();
+    assert!(matches!(started, TestStart::Started { .. }));
+    assert_eq!(steps(&store, id), [("start".into(), "-".into())]);
+    store
+        .set_state_status(id, Some("KILLREQ"), None, None)
+        .unwrap();
+    store
+        .connection()
+        .execute_batch("DELETE FROM test_steps")
+        .unwrap();
+    let refused = recorder
+        .start_test(id, "host", "uname", 42, Some("ok"))
+        .unwrap();
+    assert_eq!(refused, TestStart::Refused("KILLREQ".into()));
+    assert!(steps(&store, id).is_empty(), "no step of a refused test");
 }

@@ -23,6 +23,10 @@ pub enum Request {
         uname: String,
         /// Its pid.
         pid: u32,
+        /// The step whose `start` record goes with a start (a job without a runscript
+        /// begins with it), saving a write of its own.
+        #[serde(default)]
+        first_step: Option<String>,
     },
     /// [`Store::set_step`].
     Step {
@@ -97,9 +101,8 @@ pub fn answer(store: &Store, request: Request) -> Reply {
             host,
             uname,
             pid,
-        } => store
-            .start_test(test_id, &host, &uname, pid)
-            .map(Reply::Started),
+            first_step,
+        } => start(store, test_id, &host, &uname, pid, first_step.as_deref()),
         Request::Step {
             test_id,
             name,
@@ -139,4 +142,20 @@ pub fn answer(store: &Store, request: Request) -> Reply {
         }
         Reply::Failed(text)
     })
+}
+
+/// The executor's start, with the `start` record of its first step when the test starts.
+fn start(
+    store: &Store,
+    test_id: i64,
+    host: &str,
+    uname: &str,
+    pid: u32,
+    first_step: Option<&str>,
+) -> crate::error::Result<Reply> {
+    let started = store.start_test(test_id, host, uname, pid)?;
+    if let (TestStart::Started { .. }, Some(step)) = (&started, first_step) {
+        store.set_step(test_id, step, "start", "-", "", "")?;
+    }
+    Ok(Reply::Started(started))
 }
