@@ -40,6 +40,14 @@ fn steps(store: &Store, id: i64) -> Vec<(String, String)> {
         .collect()
 }
 
+/// A recorder serving `store`, and an executor's recorder linked to it.
+fn linked(store: &Store) -> (RecorderServer, Recorder) {
+    let server =
+        RecorderServer::start(store.path().to_path_buf(), keys(), Box::new(|| {})).unwrap();
+    let recorder = Recorder::open(&job_file(store.path(), Some(server.name()))).unwrap();
+    (server, recorder)
+}
+
 /// What the executor does for a one-step test that passes.
 fn record_a_passing_test(recorder: &Recorder, id: i64) {
     match recorder.start_test(id, "host", "uname", 42, None).unwrap() {
@@ -61,9 +69,7 @@ fn record_a_passing_test(recorder: &Recorder, id: i64) {
 fn writes_go_through_the_runner() {
     let dir = tempfile::tempdir().unwrap();
     let (store, id) = database(dir.path(), "megatest.db");
-    let server =
-        RecorderServer::start(store.path().to_path_buf(), keys(), Box::new(|| {})).unwrap();
-    let recorder = Recorder::open(&job_file(store.path(), Some(server.name()))).unwrap();
+    let (_server, recorder) = linked(&store);
     record_a_passing_test(&recorder, id);
     recorder.write_test_summary(id, dir.path()).unwrap();
     assert!(
@@ -86,9 +92,7 @@ fn writes_go_through_the_runner() {
 fn a_runner_that_goes_away_leaves_the_writes_to_the_executor() {
     let dir = tempfile::tempdir().unwrap();
     let (store, id) = database(dir.path(), "megatest.db");
-    let server =
-        RecorderServer::start(store.path().to_path_buf(), keys(), Box::new(|| {})).unwrap();
-    let recorder = Recorder::open(&job_file(store.path(), Some(server.name()))).unwrap();
+    let (server, recorder) = linked(&store);
     recorder.start_test(id, "host", "uname", 42, None).unwrap();
     assert!(recorder.local.get().is_none());
     recorder.set_step(id, "ok", "start", "-", "", "").unwrap();
@@ -137,9 +141,7 @@ fn without_a_recorder_the_executor_writes_itself() {
 fn a_failed_posted_write_does_not_undo_the_next_call() {
     let dir = tempfile::tempdir().unwrap();
     let (store, id) = database(dir.path(), "megatest.db");
-    let server =
-        RecorderServer::start(store.path().to_path_buf(), keys(), Box::new(|| {})).unwrap();
-    let recorder = Recorder::open(&job_file(store.path(), Some(server.name()))).unwrap();
+    let (_server, recorder) = linked(&store);
     recorder.start_test(id, "host", "uname", 42, None).unwrap();
     store
         .connection()
@@ -204,9 +206,7 @@ fn a_request_that_fails_in_a_batch_leaves_the_others_written() {
 fn the_first_step_starts_with_the_test_and_not_without_it() {
     let dir = tempfile::tempdir().unwrap();
     let (store, id) = database(dir.path(), "megatest.db");
-    let server =
-        RecorderServer::start(store.path().to_path_buf(), keys(), Box::new(|| {})).unwrap();
-    let recorder = Recorder::open(&job_file(store.path(), Some(server.name()))).unwrap();
+    let (_server, recorder) = linked(&store);
     let started = recorder
         .start_test(id, "host", "uname", 42, Some("ok"))
         .unwrap();
