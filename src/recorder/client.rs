@@ -132,7 +132,8 @@ impl Recorder {
         Ok(self.local.get_or_init(|| store))
     }
 
-    /// Sends `request` without waiting; a failure shows at the next [`Recorder::call`].
+    /// Sends `request` without waiting; its reply is read with the next [`Recorder::call`]
+    /// (a failure is warned about then).
     fn post(&self, request: Request) -> Result<()> {
         let sent = match self.link.borrow_mut().as_mut() {
             Some(link) => link.send(request),
@@ -245,7 +246,7 @@ impl Recorder {
         })
     }
 
-    /// [`Store::set_step`], posted: a failure shows at the next call.
+    /// [`Store::set_step`], posted: a failure is warned about at the next call.
     pub fn set_step(
         &self,
         test_id: i64,
