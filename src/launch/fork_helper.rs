@@ -6,9 +6,9 @@
 //! environment with its exports.
 //!
 //! Protocol, one line each way: the helper first says `R` (ready); then the runner writes a
-//! [`Request`] as JSON on the helper's stdin per launch, and the helper answers `S TOKEN PID`
-//! when the child started, `F TOKEN MESSAGE` when it could not fork, and `E TOKEN CODE` when
-//! the child ended. It leaves when its stdin closes; children still running then carry on
+//! [`Request`] as JSON on the helper's stdin per launch, and the helper answers
+//! `F TOKEN MESSAGE` when it could not fork and `E TOKEN CODE` when the child ended (the
+//! executor records its own pid when it starts). It leaves when its stdin closes; children still running then carry on
 //! alone, as tests do when their runner goes.
 
 use crate::sys_process::{close_from, duplicate, fork, pidfd_open, poll_readable, put_at, reap};
@@ -122,7 +122,6 @@ pub fn serve() -> i32 {
             };
             match start(&request) {
                 Ok((pid, pidfd)) => {
-                    let _ = writeln!(answers, "S {} {pid}", request.token);
                     running.insert(
                         pid,
                         Running {

@@ -9,13 +9,6 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 /// What the helper reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Answer {
-    /// The launch `token` runs as process `pid`.
-    Started {
-        /// The request's token.
-        token: u64,
-        /// The executor's process id.
-        pid: u32,
-    },
     /// The launch could not start.
     Failed {
         /// The request's token.
@@ -105,10 +98,6 @@ fn parse(line: &str) -> Option<Answer> {
     let token: u64 = words.next()?.parse().ok()?;
     let rest = words.next().unwrap_or("");
     match kind {
-        "S" => Some(Answer::Started {
-            token,
-            pid: rest.parse().ok()?,
-        }),
         "E" => Some(Answer::Exited {
             token,
             code: rest.parse().ok()?,

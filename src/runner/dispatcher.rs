@@ -278,10 +278,8 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
             self.events.recv_timeout(timeout).ok()
         };
         while let Some(event) = first.take().or_else(|| self.events.try_recv().ok()) {
-            if !matches!(event, Event::Fork(Answer::Started { .. })) {
-                // Anything else may have freed a job slot.
-                self.full_since = None;
-            }
+            // Every event may have freed a job slot.
+            self.full_since = None;
             match event {
                 Event::Exited {
                     test,
@@ -315,8 +313,6 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
     /// What the fork helper reports about the executors it forked.
     fn on_fork_answer(&mut self, answer: Answer) -> Result<()> {
         match answer {
-            // A forked executor records its own pid when it starts, a moment later.
-            Answer::Started { .. } => {}
             Answer::Exited { token, code } => {
                 let (t, i) = item_of(token);
                 self.forks.ended(t, i);
