@@ -19,9 +19,9 @@ impl Recording {
         }
     }
 
-    /// The name to put in the next job file (the recorder starts now when needed); `None`
-    /// when executors write to the database themselves.
-    /// `freed` is called when a test's write frees its job slot.
+    /// The name to put in the next job file (the recorder starts now when needed, calling
+    /// `freed` whenever a test's write frees its job slot); `None` when executors write to
+    /// the database themselves.
     pub fn name(
         &mut self,
         db: &Path,
