@@ -3,7 +3,8 @@
 //! 1. Harness overhead: 1,000 trivial tests (items with one `exit 0` ezstep each), 2 at a
 //!    time, through `megatest -run -run-wait`, side by side with the spawn floor
 //!    `xargs -P2 -n1 sh -c 'exit 0'` in the same run; wall and CPU milliseconds per test.
-//!    Two more rows run the same area with `[setup] fork-launch no` (every executor spawned
+//!    A row with `bash` in place of `sh` shows what the step shell alone adds (ezsteps run
+//!    under `/bin/bash`, as in Megatest; `sh` is often the lighter dash). Two more rows run the same area with `[setup] fork-launch no` (every executor spawned
 //!    as a new `megatest -execute` process instead of forked by the helper) and with
 //!    `[setup] record-via-runner no` (every executor opening the database itself). Each row
 //!    runs `--rounds` times (default 3), interleaved, and its median is reported.
@@ -98,8 +99,9 @@ fn median(mut values: Vec<Duration>) -> Duration {
 }
 
 fn overhead(tests: usize, rounds: usize) {
-    let rows: [(&str, Option<&str>); 4] = [
+    let rows: [(&str, Option<&str>); 5] = [
         ("xargs -P2 -n1 sh -c 'exit 0'", None),
+        ("xargs -P2 -n1 bash -c 'exit 0'", None),
         ("megatest -run -run-wait", Some("")),
         ("  same, [setup] fork-launch no", Some("fork-launch no\n")),
         (
@@ -111,12 +113,12 @@ fn overhead(tests: usize, rounds: usize) {
     let mut samples: Vec<(Vec<Duration>, Vec<Duration>)> = vec![(vec![], vec![]); rows.len()];
     let mut areas = Vec::new();
     for _ in 0..rounds {
-        for ((_, setup), (walls, cpus)) in rows.iter().zip(samples.iter_mut()) {
+        for ((name, setup), (walls, cpus)) in rows.iter().zip(samples.iter_mut()) {
             let (wall, cpu) = match setup {
                 None => measure(
                     Command::new("sh")
                         .arg("-c")
-                        .arg(format!("seq {tests} | xargs -P2 -n1 sh -c 'exit 0'"))
+                        .arg(format!("seq {tests} | {name}"))
                         .stdout(Stdio::null()),
                 ),
                 Some(extra) => megatest_run(tests, extra, &mut areas),
@@ -146,11 +148,17 @@ fn overhead(tests: usize, rounds: usize) {
             ms_per(*cpu, tests)
         );
     }
-    let ((floor_wall, floor_cpu), (mt_wall, mt_cpu)) = (medians[0], medians[1]);
+    let ((floor_wall, floor_cpu), (mt_wall, mt_cpu)) = (medians[0], medians[2]);
     println!(
         "  above the floor: wall {:.2} ms/test, cpu {:.2} ms/test (target: under 2 ms/test)",
         ms_per(mt_wall.saturating_sub(floor_wall), tests),
         ms_per(mt_cpu.saturating_sub(floor_cpu), tests)
+    );
+    let (bash_wall, bash_cpu) = medians[1];
+    println!(
+        "  of which the step shell (bash over sh): wall {:.2} ms/test, cpu {:.2} ms/test",
+        ms_per(bash_wall.saturating_sub(floor_wall), tests),
+        ms_per(bash_cpu.saturating_sub(floor_cpu), tests)
     );
 }
 

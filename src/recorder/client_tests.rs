@@ -40,10 +40,14 @@ fn steps(store: &Store, id: i64) -> Vec<(String, String)> {
         .collect()
 }
 
+/// A recorder serving `store`.
+fn serving(store: &Store) -> RecorderServer {
+    RecorderServer::start(store.path().to_path_buf(), keys(), Box::new(|| {})).unwrap()
+}
+
 /// A recorder serving `store`, and an executor's recorder linked to it.
 fn linked(store: &Store) -> (RecorderServer, Recorder) {
-    let server =
-        RecorderServer::start(store.path().to_path_buf(), keys(), Box::new(|| {})).unwrap();
+    let server = serving(store);
     let recorder = Recorder::open(&job_file(store.path(), Some(server.name()))).unwrap();
     (server, recorder)
 }
@@ -224,4 +228,57 @@ fn the_first_step_starts_with_the_test_and_not_without_it() {
         .unwrap();
     assert_eq!(refused, TestStart::Refused("KILLREQ".into()));
     assert!(steps(&store, id).is_empty(), "no step of a refused test");
+}
+
+fn launched(id: i64) -> Request {
+    Request::Launched {
+        test_id: id,
+        rundir: "/links/t1".into(),
+        shortdir: "/runs/t1".into(),
+        host: "here".into(),
+    }
+}
+
+#[test]
+fn a_posted_launch_is_written_before_the_executor_starts() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, id) = database(dir.path(), "megatest.db");
+    let (server, recorder) = linked(&store);
+    assert!(server.post(launched(id)).is_some());
+    record_a_passing_test(&recorder, id);
+    assert_eq!(
+        store.state_of(id).unwrap(),
+        Some(("COMPLETED".to_string(), "PASS".to_string()))
+    );
+    assert_eq!(store.test(id).unwrap().unwrap().rundir(), "/links/t1");
+    let record = store.records(&[id]).unwrap().pop().unwrap();
+    assert_eq!(record.host, "host", "the executor's start came after");
+}
+
+#[test]
+fn a_post_is_in_the_database_after_settling_and_after_the_recorder_stops() {
+    for stop in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, id) = database(dir.path(), "megatest.db");
+        let server = serving(&store);
+        assert!(server.post(launched(id)).is_some());
+        if stop {
+            drop(server);
+        } else {
+            server.settle();
+        }
+        assert_eq!(
+            store.state_of(id).unwrap(),
+            Some(("LAUNCHED".to_string(), "n/a".to_string())),
+            "stopped: {stop}"
+        );
+    }
+}
+
+#[test]
+fn a_recorder_that_cannot_open_its_database_does_not_start() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("no"), "a file, not a directory").unwrap();
+    let missing = dir.path().join("no/megatest.db");
+    assert!(RecorderServer::start(missing, keys(), Box::new(|| {})).is_err());
 }

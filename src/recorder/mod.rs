@@ -3,6 +3,7 @@
 //! opening `megatest.db` in every test (README, "How an executor records its test").
 
 mod client;
+mod posts;
 mod protocol;
 mod server;
 

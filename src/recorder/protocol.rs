@@ -66,6 +66,17 @@ pub enum Request {
         /// The final log file.
         logfile: String,
     },
+    /// [`Store::mark_launched`], posted by the runner itself (see `posts.rs`).
+    Launched {
+        /// The test record.
+        test_id: i64,
+        /// The run directory (the link).
+        rundir: String,
+        /// The physical run directory.
+        shortdir: String,
+        /// The launching host.
+        host: String,
+    },
     /// The text of `test-summary.html`.
     Summary {
         /// The test record.
@@ -130,6 +141,14 @@ pub fn answer(store: &Store, request: Request) -> Reply {
         Request::TestLog { test_id, logfile } => {
             store.set_test_log(test_id, &logfile).map(|()| Reply::Done)
         }
+        Request::Launched {
+            test_id,
+            rundir,
+            shortdir,
+            host,
+        } => store
+            .mark_launched(test_id, &rundir, &shortdir, &host)
+            .map(Reply::Changes),
         Request::Summary { test_id } => {
             crate::report::test_summary_page(store, test_id).map(Reply::Page)
         }

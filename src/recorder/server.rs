@@ -2,6 +2,7 @@
 //! listening on a Unix socket with an abstract name (nothing is left on disk) and answering
 //! every executor from a single poll loop. Only processes of the same user are served.
 
+use super::posts::Posts;
 use super::protocol::{Reply, Request, answer};
 use crate::db::Store;
 use std::io::{Read, Write};
@@ -29,6 +30,9 @@ pub struct RecorderServer {
     name: String,
     stop: Arc<AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
+    posts: Arc<Posts>,
+    /// Written to when a settling thread needs the recorder to look at its posts now.
+    wake: UnixStream,
 }
 
 impl RecorderServer {
@@ -47,23 +51,81 @@ impl RecorderServer {
         let listener = UnixListener::bind_addr(&SocketAddr::from_abstract_name(&name)?)?;
         let stop = Arc::new(AtomicBool::new(false));
         let stopped = stop.clone();
+        let posts = Arc::new(Posts::default());
+        let taken = posts.clone();
+        let (wake, woken) = UnixStream::pair()?;
+        wake.set_nonblocking(true)?;
+        woken.set_nonblocking(true)?;
+        // Opened here, so that a recorder that runs can write: posts never wait for a
+        // recorder that could not.
+        let store = Store::open_for_test(&db, &keys)
+            .map_err(|e| std::io::Error::other(e.message.clone()))?;
         let thread = std::thread::Builder::new()
             .name("recorder".into())
             .stack_size(1024 * 1024)
-            .spawn(move || match Store::open_for_test(&db, &keys) {
-                Ok(store) => serve(&listener, &store, &stopped, &*freed),
-                Err(e) => crate::debug!(1, "recorder: {}", e.message),
+            .spawn(move || {
+                let serving = Serving {
+                    listener: &listener,
+                    woken: &woken,
+                    posts: &taken,
+                    stop: &stopped,
+                    freed: &*freed,
+                };
+                let served = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    serving.serve(&store)
+                }));
+                let left = taken.close();
+                if served.is_err() {
+                    // Its executors write for themselves now; a LAUNCHED written after them
+                    // would undo their writes.
+                    crate::warn!(
+                        "the recorder failed; {} launch records not written",
+                        left.len()
+                    );
+                    taken.applied(left.len());
+                    return;
+                }
+                let n = left.len();
+                for request in left {
+                    apply_post(&store, request);
+                }
+                taken.applied(n);
             })?;
         Ok(RecorderServer {
             name,
             stop,
             thread: Some(thread),
+            posts,
+            wake,
         })
+    }
+
+    /// Hands `request` to the recorder without waiting for it; returns its number, or
+    /// `None` when the recorder is gone (the caller writes it then).
+    pub fn post(&self, request: Request) -> Option<u64> {
+        if !self.alive() {
+            return None;
+        }
+        self.posts.post(request)
+    }
+
+    /// Whether post number `seq` is in the database (or will never be).
+    pub fn is_applied(&self, seq: u64) -> bool {
+        self.posts.is_applied(seq)
+    }
+
+    /// Waits until everything posted is in the database (or given up with the recorder).
+    pub fn settle(&self) {
+        self.posts.settle(&self.wake, || self.alive());
     }
 
     /// The abstract socket name executors connect to.
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    fn alive(&self) -> bool {
+        self.thread.as_ref().is_some_and(|t| !t.is_finished())
     }
 }
 
@@ -71,9 +133,7 @@ impl Drop for RecorderServer {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
         // Wakes the loop so that it closes the socket now rather than at its next check.
-        if let Ok(addr) = SocketAddr::from_abstract_name(&self.name) {
-            let _ = UnixStream::connect_addr(&addr);
-        }
+        let _ = (&self.wake).write(b"s");
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
@@ -87,89 +147,126 @@ struct Connection {
     greeted: bool,
 }
 
-fn serve(listener: &UnixListener, store: &Store, stop: &AtomicBool, freed: &dyn Fn()) {
-    let mut connections: Vec<Connection> = Vec::new();
-    let mut chunk = vec![0u8; 16 * 1024];
-    while !stop.load(Ordering::SeqCst) {
-        let mut fds: Vec<RawFd> = vec![listener.as_raw_fd()];
-        fds.extend(connections.iter().map(|c| c.stream.as_raw_fd()));
-        let Ok(ready) = crate::sys_process::poll_readable(&fds, STOP_CHECK_MS) else {
-            return;
-        };
-        if stop.load(Ordering::SeqCst) {
-            return;
-        }
-        // Every whole line that arrived, answered in one transaction, then the replies.
-        let mut open = vec![true; connections.len()];
-        let mut lines: Vec<(usize, Vec<u8>)> = Vec::new();
-        for (index, connection) in connections.iter_mut().enumerate() {
-            if ready[index + 1] {
-                open[index] = receive(connection, &mut chunk, index, &mut lines);
-            }
-        }
-        if !lines.is_empty() {
-            let requests: Vec<(usize, serde_json::Result<Request>)> = lines
-                .into_iter()
-                .map(|(index, line)| (index, serde_json::from_slice(&line)))
-                .collect();
-            let frees = requests.iter().any(|(_, request)| frees_a_slot(request));
-            let indexes: Vec<usize> = requests.iter().map(|(index, _)| *index).collect();
-            let mut answer_all = || {
-                requests
-                    .iter()
-                    .map(|(index, request)| {
-                        reply_to(request, &mut connections[*index].greeted, store)
-                    })
-                    .collect::<Vec<_>>()
+/// What the recorder thread works with.
+struct Serving<'a> {
+    listener: &'a UnixListener,
+    /// Readable when a settling thread wants the posts looked at now.
+    woken: &'a UnixStream,
+    posts: &'a Posts,
+    stop: &'a AtomicBool,
+    freed: &'a dyn Fn(),
+}
+
+impl Serving<'_> {
+    fn serve(&self, store: &Store) {
+        let mut connections: Vec<Connection> = Vec::new();
+        let mut chunk = vec![0u8; 16 * 1024];
+        while !self.stop.load(Ordering::SeqCst) {
+            let mut fds: Vec<RawFd> = vec![self.listener.as_raw_fd(), self.woken.as_raw_fd()];
+            fds.extend(connections.iter().map(|c| c.stream.as_raw_fd()));
+            let Ok(ready) = crate::sys_process::poll_readable(&fds, STOP_CHECK_MS) else {
+                return;
             };
-            // One commit for the round; if it fails, nothing of it was written: each
-            // request again on its own, for its true reply.
-            let replies = match indexes.len() {
-                1 => answer_all(),
-                _ => match store.batch(&mut answer_all) {
-                    Ok(replies) => replies,
-                    Err(e) => {
-                        crate::debug!(1, "recorder: {}; answering one by one", e.message);
-                        answer_all()
-                    }
-                },
-            };
-            let mut out: Vec<String> = vec![String::new(); connections.len()];
-            for (index, reply) in indexes.into_iter().zip(replies) {
-                out[index].push_str(&serde_json::to_string(&reply).unwrap_or_default());
-                out[index].push('\n');
+            if self.stop.load(Ordering::SeqCst) {
+                return;
             }
-            for (index, text) in out.iter().enumerate() {
-                if !text.is_empty()
-                    && connections[index]
-                        .stream
-                        .write_all(text.as_bytes())
-                        .is_err()
-                {
-                    open[index] = false;
+            if ready[1] {
+                while matches!((&*self.woken).read(&mut chunk), Ok(n) if n > 0) {}
+            }
+            let mut open = vec![true; connections.len()];
+            let mut lines: Vec<(usize, Vec<u8>)> = Vec::new();
+            for (index, connection) in connections.iter_mut().enumerate() {
+                if ready[index + 2] {
+                    open[index] = receive(connection, &mut chunk, index, &mut lines);
                 }
             }
-            if frees {
-                freed();
+            // Taken after the lines: a launch posted before its executor started is here.
+            let posted = self.posts.take();
+            if !lines.is_empty() || !posted.is_empty() {
+                self.answer_round(store, &mut connections, &mut open, lines, posted);
+            }
+            for index in (0..connections.len()).rev() {
+                if !open[index] {
+                    connections.swap_remove(index);
+                }
+            }
+            if ready[0]
+                && let Ok((stream, _)) = self.listener.accept()
+                && crate::sys::peer_uid(&stream) == Some(crate::sys::user_id())
+                // An executor reads every reply; one that does not is dropped, not waited for.
+                && stream.set_write_timeout(Some(WRITE_WAIT)).is_ok()
+            {
+                connections.push(Connection {
+                    stream,
+                    pending: Vec::new(),
+                    greeted: false,
+                });
             }
         }
-        for index in (0..connections.len()).rev() {
-            if !open[index] {
-                connections.swap_remove(index);
+    }
+
+    /// The posts, then every whole line that arrived, in one transaction; then the replies.
+    fn answer_round(
+        &self,
+        store: &Store,
+        connections: &mut [Connection],
+        open: &mut [bool],
+        lines: Vec<(usize, Vec<u8>)>,
+        posted: Vec<Request>,
+    ) {
+        let requests: Vec<(usize, serde_json::Result<Request>)> = lines
+            .into_iter()
+            .map(|(index, line)| (index, serde_json::from_slice(&line)))
+            .collect();
+        let frees = requests.iter().any(|(_, request)| frees_a_slot(request));
+        let posts = posted.len();
+        let mut answer_all = || {
+            for request in &posted {
+                apply_post(store, request.clone());
+            }
+            requests
+                .iter()
+                .map(|(index, request)| reply_to(request, &mut connections[*index].greeted, store))
+                .collect::<Vec<_>>()
+        };
+        // One commit for the round; if it fails, nothing of it was written: each request
+        // again on its own, for its true reply.
+        let replies = match posts + requests.len() {
+            1 => answer_all(),
+            _ => match store.batch(&mut answer_all) {
+                Ok(replies) => replies,
+                Err(e) => {
+                    crate::debug!(1, "recorder: {}; answering one by one", e.message);
+                    answer_all()
+                }
+            },
+        };
+        self.posts.applied(posts);
+        let mut out: Vec<String> = vec![String::new(); connections.len()];
+        for ((index, _), reply) in requests.iter().zip(replies) {
+            out[*index].push_str(&serde_json::to_string(&reply).unwrap_or_default());
+            out[*index].push('\n');
+        }
+        for (index, text) in out.iter().enumerate() {
+            if !text.is_empty()
+                && connections[index]
+                    .stream
+                    .write_all(text.as_bytes())
+                    .is_err()
+            {
+                open[index] = false;
             }
         }
-        if ready[0]
-            && let Ok((stream, _)) = listener.accept()
-            && crate::sys::peer_uid(&stream) == Some(crate::sys::user_id())
-            // An executor reads every reply; one that does not is dropped, not waited for.
-            && stream.set_write_timeout(Some(WRITE_WAIT)).is_ok()
-        {
-            connections.push(Connection {
-                stream,
-                pending: Vec::new(),
-                greeted: false,
-            });
+        if frees {
+            (self.freed)();
         }
+    }
+}
+
+/// Writes a post of the runner; a failure can only be reported.
+fn apply_post(store: &Store, request: Request) {
+    if let Reply::Failed(message) = answer(store, request) {
+        crate::warn!("the recorder could not write a launch: {message}");
     }
 }
 

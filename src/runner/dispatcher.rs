@@ -14,7 +14,7 @@ use super::options::{Decision, PassRules};
 use super::progress::Progress;
 use super::recording::Recording;
 use super::skip::skip_reason;
-use crate::db::{RecordState, StatusChange};
+use crate::db::{RecordState, StatusChange, Store};
 use crate::environ;
 use crate::error::Result;
 use crate::launch::{Answer, Process, choose_launcher};
@@ -366,7 +366,7 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
         if now >= self.next_refresh {
             self.next_refresh = now + REFRESH_EVERY;
             self.next_poll = now + POLL_EVERY;
-            for record in self.ctx.store.run_records(self.ctx.run_id)? {
+            for record in self.store().run_records(self.ctx.run_id)? {
                 self.absorb(record);
             }
         } else if now >= self.next_poll && !self.polled.is_empty() {
@@ -425,8 +425,17 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
         Ok(())
     }
 
-    /// Reads these records again.
+    /// The database with every write posted to the recorder in it, for what must come after
+    /// the launches' records: writes to a record, and the counts that decide a launch. (Other
+    /// reads may see a launch a moment late, as they would another runner's.)
+    fn store(&self) -> &'c Store {
+        self.recording.settle();
+        self.ctx.store
+    }
+
+    /// Reads these records again (with their posted writes).
     fn refresh(&mut self, ids: &[i64]) -> Result<()> {
+        self.recording.settle_for(ids);
         for record in self.ctx.store.records(ids)? {
             self.absorb(record);
         }
@@ -441,10 +450,8 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
         status: Option<&str>,
         comment: Option<&str>,
     ) -> Result<()> {
-        let changes: Vec<StatusChange> = self
-            .ctx
-            .store
-            .set_state_status(id, state, status, comment)?;
+        let changes: Vec<StatusChange> =
+            self.store().set_state_status(id, state, status, comment)?;
         triggers::fire(self.ctx.store, &changes);
         let ids: Vec<i64> = changes.iter().map(|c| c.test_id).collect();
         self.refresh(&ids)
@@ -811,7 +818,7 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
             return Ok(());
         }
         let settings = &self.ctx.settings;
-        let mut slots = settings.max_jobs - self.ctx.store.count_running()?;
+        let mut slots = settings.max_jobs - self.store().count_running()?;
         self.full_since = (slots <= 0).then(Instant::now);
         let mut aside = Vec::new();
         while slots > 0 {
@@ -844,6 +851,10 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
                 }
             }
         }
+        if slots <= 0 {
+            // Filled by these launches: the same as having counted them.
+            self.full_since.get_or_insert_with(Instant::now);
+        }
         self.ready.extend(aside);
         Ok(())
     }
@@ -853,15 +864,14 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
         let node = &self.tests[t];
         if let Some(group) = &node.jobgroup
             && let Some(&limit) = self.ctx.settings.jobgroups.get(group)
-            && self.ctx.store.count_running_in_jobgroup(group)? >= limit
+            && self.store().count_running_in_jobgroup(group)? >= limit
         {
             return Ok(false);
         }
         let item = &node.items[i];
         if node.modes.exclusive
             && self
-                .ctx
-                .store
+                .store()
                 .instance_running(&node.name, &item.path, item.id)?
         {
             return Ok(false);
@@ -887,7 +897,13 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
         } else {
             &self.tests[t].def
         };
-        if let Some(reason) = skip_reason(def, self.ctx.store, &self.ctx.area.top, &path, id)? {
+        // Only `[skip]` rules look at the database (running instances).
+        let store = if def.skip().is_some() {
+            self.store()
+        } else {
+            self.ctx.store
+        };
+        if let Some(reason) = skip_reason(def, store, &self.ctx.area.top, &path, id)? {
             self.write(id, Some("COMPLETED"), Some("SKIP"), Some(&reason))?;
             self.set_phase(t, i, Phase::Done);
             return Ok(false);
@@ -912,12 +928,11 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
             None
         };
         let sender = self.sender.clone();
-        let recorder = self
-            .recording
-            .name(self.ctx.store.path(), &self.ctx.keys, move || {
+        self.recording
+            .server(self.ctx.store.path(), &self.ctx.keys, move || {
                 let _ = sender.send(Event::SlotFreed);
             });
-        let launched = launch(self.ctx, &item, &self.rules, fork, recorder)?;
+        let launched = launch(self.ctx, &item, &self.rules, fork, &self.recording)?;
         if !path.is_empty() {
             self.tests[t].dirs_set = true;
         }
@@ -936,7 +951,21 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
             // Launcher launches are followed through the database as well.
             self.polled.insert((t, i));
         }
-        self.refresh(&[id, self.tests[t].toplevel_id])?;
+        if let Some(seq) = launched.posted {
+            // Taken in as written rather than read back, which would wait for the commit.
+            self.recording.posted(id, seq);
+            if let Some(mut record) = self.records.by_id.get(&id).cloned() {
+                record.state = "LAUNCHED".into();
+                record.status = "n/a".into();
+                record.host = self.ctx.host.clone();
+                record.pid = 0;
+                record.event_time = crate::db::now();
+                record.run_duration = 0;
+                self.absorb(record);
+            }
+        } else {
+            self.refresh(&[id, self.tests[t].toplevel_id])?;
+        }
         Ok(true)
     }
 
@@ -1014,6 +1043,8 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
             .filter(|item| matches!(item.phase, Phase::Launched { .. }))
             .map(|item| item.id)
             .collect();
+        self.recording.settle();
+        self.refresh(&running)?;
         for id in running {
             if self
                 .records

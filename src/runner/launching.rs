@@ -3,6 +3,7 @@
 
 use super::context::RunContext;
 use super::options::PassRules;
+use super::recording::Recording;
 use crate::environ;
 use crate::error::{Error, Result};
 use crate::job::Job;
@@ -10,6 +11,7 @@ use crate::launch::{
     DiskChoice, ForkLauncher, JOB_FILE_NAME, JobFile, Process, choose_launcher, copy_test_source,
     plan_work_area, start,
 };
+use crate::recorder::Request;
 use crate::testdef::TestDef;
 use crate::triggers;
 use std::path::Path;
@@ -36,17 +38,20 @@ pub struct Launched {
     pub process: Process,
     /// Whether `process` is the executor.
     pub local: bool,
+    /// The number of the recorder post that took LAUNCHED, when it was not written here.
+    pub posted: Option<u64>,
 }
 
 /// Launches one test or item; a local launch goes through `fork` when given (the helper and
-/// the token of its answers); `recorder` names the runner's recorder for the job file.
+/// the token of its answers); the job file names the runner's recorder when it runs.
 pub fn launch(
     ctx: &RunContext<'_>,
     item: &LaunchItem<'_>,
     rules: &PassRules,
     fork: Option<(&mut ForkLauncher, u64)>,
-    recorder: Option<&str>,
+    recording: &Recording,
 ) -> Result<Launched> {
+    let recorder = recording.running();
     let def = item.def;
     let settings = &ctx.settings;
     let test_disks = def.disks();
@@ -112,16 +117,34 @@ pub fn launch(
         runtimelim,
         signature: signature.clone(),
         debug: ctx.debug.clone(),
-        recorder: recorder.map(str::to_string),
+        recorder: recorder.map(|r| r.name().to_string()),
     };
     file.write(&work.link)?;
     let launcher = choose_launcher(&ctx.area.config, &def.name, item.path)?;
     let local = launcher.is_local();
     let host = if local { ctx.host.as_str() } else { "n/a" };
     let rundir = work.link.display().to_string();
-    let changes =
-        ctx.store
-            .mark_launched(item.id, &rundir, &work.physical.display().to_string(), host)?;
+    let shortdir = work.physical.display().to_string();
+    // A forked executor records through the recorder, after this write (see
+    // recorder/posts.rs); a test with triggers has them fired here, at its launch.
+    let posting = recorder.filter(|_| {
+        local && fork.is_some() && def.triggers().is_empty() && !triggers::has_triggers(&def.name)
+    });
+    let posted = posting.and_then(|r| {
+        r.post(Request::Launched {
+            test_id: item.id,
+            rundir: rundir.clone(),
+            shortdir: shortdir.clone(),
+            host: host.to_string(),
+        })
+    });
+    // Nothing of this record is posted (its last launch's post went in before its
+    // executor wrote), so it needs no settling.
+    let changes = if posted.is_some() {
+        Vec::new()
+    } else {
+        ctx.store.mark_launched(item.id, &rundir, &shortdir, host)?
+    };
     if item.set_toplevel_dirs {
         ctx.store.set_toplevel_dirs(
             item.toplevel_id,
@@ -151,6 +174,7 @@ pub fn launch(
     let started = match started {
         Ok(s) => s,
         Err(e) => {
+            recording.settle();
             let comment = format!("Launch failed: {}", e.message);
             let changes = ctx.store.set_state_status(
                 item.id,
@@ -163,11 +187,13 @@ pub fn launch(
         }
     };
     if let (true, Process::Spawned(child)) = (local, &started.process) {
+        recording.settle();
         ctx.store.set_launch_pid(item.id, child.id())?;
     }
     Ok(Launched {
         process: started.process,
         local,
+        posted,
     })
 }
 

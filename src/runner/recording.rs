@@ -2,12 +2,15 @@
 //! can hand their database writes to the runner; given up when it cannot start.
 
 use crate::recorder::RecorderServer;
+use std::collections::HashMap;
 use std::path::Path;
 
 /// The recorder of one pass.
 pub struct Recording {
     server: Option<RecorderServer>,
     usable: bool,
+    /// Records with a posted write not known to be in the database: id → post number.
+    pending: HashMap<i64, u64>,
 }
 
 impl Recording {
@@ -16,18 +19,19 @@ impl Recording {
         Recording {
             server: None,
             usable: enabled,
+            pending: HashMap::new(),
         }
     }
 
-    /// The name to put in the next job file (the recorder starts now when needed, calling
-    /// `freed` whenever a test's write frees its job slot); `None` when executors write to
-    /// the database themselves.
-    pub fn name(
+    /// The recorder for the next launch (it starts now when needed, calling `freed`
+    /// whenever a test's write frees its job slot); `None` when executors write to the
+    /// database themselves.
+    pub fn server(
         &mut self,
         db: &Path,
         keys: &[(String, String)],
         freed: impl Fn() + Send + 'static,
-    ) -> Option<&str> {
+    ) -> Option<&RecorderServer> {
         if !self.usable {
             return None;
         }
@@ -44,6 +48,35 @@ impl Recording {
                 }
             }
         }
-        self.server.as_ref().map(RecorderServer::name)
+        self.server.as_ref()
+    }
+
+    /// The recorder, if it was started and executors use it.
+    pub fn running(&self) -> Option<&RecorderServer> {
+        self.server.as_ref().filter(|_| self.usable)
+    }
+
+    /// Notes that the write of record `id` was posted as number `seq`.
+    pub fn posted(&mut self, id: i64, seq: u64) {
+        self.pending.insert(id, seq);
+    }
+
+    /// Makes sure every write posted to the recorder is in the database, before the runner
+    /// writes or counts itself.
+    pub fn settle(&self) {
+        if let Some(server) = &self.server {
+            server.settle();
+        }
+    }
+
+    /// [`Recording::settle`] when one of these records has a posted write pending, so
+    /// that reading them shows it.
+    pub fn settle_for(&mut self, ids: &[i64]) {
+        let Some(server) = &self.server else { return };
+        self.pending.retain(|_, seq| !server.is_applied(*seq));
+        if ids.iter().any(|id| self.pending.contains_key(id)) {
+            server.settle();
+            self.pending.clear();
+        }
     }
 }

@@ -65,6 +65,16 @@ fn assert_all_passed(area: &Area) {
         4 * 2 * 2,
         "a start and an end row per step"
     );
+    // The launch's own write (the run directories) went in too, whichever way.
+    let db = Connection::open(area.path().join("megatest.db")).unwrap();
+    let without_dirs: i64 = db
+        .query_row(
+            "SELECT count(*) FROM tests WHERE item_path != '' AND (rundir NOT LIKE '%/links/x/r/t/' || item_path OR coalesce(shortdir,'') = '' OR coalesce(host,'n/a') = 'n/a')",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(without_dirs, 0, "every item has its run directories");
 }
 
 #[test]
