@@ -86,6 +86,15 @@ pub fn duplicate(fd: RawFd) -> io::Result<File> {
     Ok(unsafe { File::from_raw_fd(new) })
 }
 
+/// Restores the default action of SIGCHLD: one inherited as "ignored" would have the kernel
+/// reap children before they can be waited for.
+pub fn default_child_signal() {
+    // SAFETY: setting a signal's disposition to SIG_DFL touches no memory.
+    unsafe {
+        libc::signal(libc::SIGCHLD, libc::SIG_DFL);
+    }
+}
+
 /// Closes every descriptor from `first` up, so a forked child keeps none of its parent's.
 pub fn close_from(first: RawFd) {
     // SAFETY: plain system call with integer arguments.

@@ -42,19 +42,19 @@ procedures![
     (
         "rmt:get-key-val-pairs",
         "run-id",
-        "The run's target as ((key value) ...), or #f when there is no such run.",
+        "The run's target as ((key value) ...); '() when there is no such run.",
         runs::get_key_val_pairs
     ),
     (
         "rmt:get-key-vals",
         "run-id",
-        "The run's key values, in key order, or #f.",
+        "The run's key values, in key order; '() when there is no such run.",
         runs::get_key_vals
     ),
     (
         "rmt:get-target",
         "run-id",
-        "The run's target, \"a/b\" (-na- for a missing value), or #f.",
+        "The run's target, \"a/b\" (-na- for a missing value); \"\" when there is no such run.",
         runs::get_target
     ),
     (
@@ -72,7 +72,7 @@ procedures![
     (
         "rmt:get-runs-by-patt",
         "keys runnamepatt targpatt offset limit fields last-update",
-        "Header/rows of runs matching a run name pattern and a target pattern (\"a/%\"); fields #f = id runname state status owner event_time; last-update (epoch or #f) keeps newer runs; oldest first.",
+        "Header/rows of runs matching a run name pattern and a target pattern (\"a/%\"); the keys, then fields (#f = id runname state status owner event_time); last-update (epoch or #f) keeps newer runs; oldest first.",
         runs::get_runs_by_patt
     ),
     (
@@ -114,7 +114,7 @@ procedures![
     (
         "rmt:get-run-status",
         "run-id",
-        "The run's status, or #f.",
+        "The run's status; \"n/a\" when there is no such run.",
         runs::get_run_status
     ),
     (
@@ -138,13 +138,13 @@ procedures![
     (
         "rmt:get-tests-for-run",
         "run-id testpatt states statuses offset limit not-in sort-by sort-order qryvals last-update mode",
-        "Test records of a run: testpatt as -testpatt; states/statuses lists ('() = any), not-in #t inverts them; sort-by 'testname 'event_time 'statestatus 'rundir or SQL; sort-order \"ASC\"/\"DESC\"; DELETED tests only when last-update is given.",
+        "Test records of a run: testpatt as -testpatt; states/statuses lists ('() = any), not-in #t inverts them; sort-by 'testname 'event_time 'statestatus 'rundir (by its length) or SQL; sort-order \"ASC\"/\"DESC\"; DELETED tests only when last-update is given.",
         tests::get_tests_for_run
     ),
     (
         "mt:get-tests-for-run",
-        "run-id testpatt states statuses [not-in: #t] [sort-by: 'event_time]",
-        "Like rmt:get-tests-for-run with keywords; not-in defaults to #t.",
+        "run-id testpatt states statuses [not-in: #t] [sort-by: 'event_time] [sort-order: \"ASC\"] [last-update: #f]",
+        "Like rmt:get-tests-for-run with keywords; not-in defaults to #t, sort-by to 'event_time.",
         tests::mt_get_tests_for_run
     ),
     (
@@ -210,7 +210,7 @@ procedures![
     (
         "rmt:delete-test-records",
         "run-id test-id",
-        "Marks the test DELETED/n/a and removes its steps and data.",
+        "Marks the test DELETED/n/a, and its steps and data DELETED.",
         tests::delete_test_records
     ),
     (

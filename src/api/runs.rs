@@ -29,9 +29,10 @@ pub fn get_keys(_: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
     Ok(Value::strs(store.keys().iter().cloned()))
 }
 
+// A run that is not there has no keys: '() (and target ""), as Megatest's loops give.
 pub fn get_key_val_pairs(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
     let Some(values) = key_values(store, a.int(0, "run-id")?)? else {
-        return Ok(Value::FALSE);
+        return Ok(Value::List(Vec::new()));
     };
     Ok(Value::List(
         store
@@ -44,14 +45,14 @@ pub fn get_key_val_pairs(a: &Args, store: &Store, _: &ApiContext) -> Result<Valu
 }
 
 pub fn get_key_vals(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
-    Ok(Value::or_false(
-        key_values(store, a.int(0, "run-id")?)?.map(Value::List),
+    Ok(Value::List(
+        key_values(store, a.int(0, "run-id")?)?.unwrap_or_default(),
     ))
 }
 
 pub fn get_target(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
     let Some(values) = key_values(store, a.int(0, "run-id")?)? else {
-        return Ok(Value::FALSE);
+        return Ok(Value::str(String::new()));
     };
     let parts: Vec<String> = values
         .iter()
@@ -171,12 +172,13 @@ fn by_patt(a: &Args, store: &Store, paged: bool) -> Result<Value> {
             params.push(value);
         }
     }
+    // As Megatest's standard run fields: the keys, then the fields asked for (or all).
     let mut columns = store.keys().to_vec();
     let fields = if paged { a.strs(5) } else { Vec::new() };
     if fields.is_empty() {
         columns.extend(RUN_COLUMNS.iter().map(|c| c.to_string()));
     } else {
-        columns = fields;
+        columns.extend(fields);
     }
     let (offset, limit) = if paged {
         if let Some(since) = a.opt_int(6, "last-update")? {
@@ -274,12 +276,14 @@ pub fn register_run(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
     Ok(Value::Int(id))
 }
 
+/// `"n/a"` for a run that is not there, as in Megatest.
 pub fn get_run_status(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
-    Ok(Value::or_false(scalar(
+    Ok(scalar(
         store,
         "SELECT status FROM runs WHERE id=?1",
         &[a.int(0, "run-id")?.into()],
-    )?))
+    )?
+    .unwrap_or_else(|| Value::str("n/a".to_string())))
 }
 
 pub fn set_run_status(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {

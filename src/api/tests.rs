@@ -99,7 +99,7 @@ fn order_by(sort_by: Option<String>, sort_order: Option<String>) -> String {
         Some("statestatus") => {
             format!("ORDER BY state {order}, status {order}, testname, item_path")
         }
-        Some("rundir") => format!("ORDER BY rundir {order}"),
+        Some("rundir") => "ORDER BY length(rundir)".into(),
         Some(sql) => format!("ORDER BY {sql} {order}"),
     }
 }
@@ -136,18 +136,31 @@ pub fn get_tests_for_run(a: &Args, store: &Store, _: &ApiContext) -> Result<Valu
 }
 
 pub fn mt_get_tests_for_run(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
+    // Megatest's keywords and their defaults: not-in: #t, sort-by: 'event_time,
+    // sort-order: "ASC", last-update: #f.
     let not_in = a.keyword("not-in:").is_none_or(Value::truthy);
-    let sort_by = a.keyword("sort-by:").map(Value::text);
+    let sort_by = a
+        .keyword("sort-by:")
+        .filter(|v| v.truthy())
+        .map_or_else(|| "event_time".to_string(), Value::text);
+    let sort_order = a
+        .keyword("sort-order:")
+        .filter(|v| v.truthy())
+        .map(Value::text);
+    let since = match a.keyword("last-update:") {
+        Some(Value::Int(t)) => Some(*t),
+        _ => None,
+    };
     let query = TestQuery {
         run_ids: Some(vec![a.int(0, "run-id")?]),
         testpatt: a.opt_str(1),
         states: a.strs(2),
         statuses: a.strs(3),
         not_in,
-        order: order_by(sort_by, None),
+        order: order_by(Some(sort_by), sort_order),
         limit: None,
         offset: None,
-        since: None,
+        since,
     };
     Ok(vectors(query.run(store, &record_columns(false))?))
 }

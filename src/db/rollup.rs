@@ -182,23 +182,28 @@ fn other_item_states(
         "SELECT 1 FROM tests WHERE run_id=?1 AND testname=?2 AND state=?3 AND status=?4 AND item_path != '' AND id != ?5 LIMIT 1",
     )?;
     let mut found = Vec::new();
-    // NULL states sort first and are skipped, like the NULL and '' statuses below them.
+    // NULL states sort first and are skipped, like the NULL and '' statuses below them (a
+    // NULL status is read as '').
+    let pair = |r: &rusqlite::Row<'_>| -> rusqlite::Result<(String, String)> {
+        Ok((
+            r.get(0)?,
+            r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+        ))
+    };
     let mut at: Option<(String, String)> = None;
     loop {
         let next: Option<(String, String)> = match &at {
             None => next_state
-                .query_row((run_id, testname, ""), |r| Ok((r.get(0)?, r.get(1)?)))
+                .query_row((run_id, testname, ""), pair)
                 .optional()?,
             Some((state, status)) => {
                 match same_state
-                    .query_row((run_id, testname, state, status), |r| {
-                        Ok((r.get(0)?, r.get(1)?))
-                    })
+                    .query_row((run_id, testname, state, status), pair)
                     .optional()?
                 {
                     Some(p) => Some(p),
                     None => next_state
-                        .query_row((run_id, testname, state), |r| Ok((r.get(0)?, r.get(1)?)))
+                        .query_row((run_id, testname, state), pair)
                         .optional()?,
                 }
             }
@@ -379,6 +384,16 @@ mod tests {
                 .unwrap();
             assert_eq!(stored, (expected.state, expected.status));
         }
+    }
+
+    #[test]
+    fn an_item_with_no_status_does_not_stop_its_siblings_writes() {
+        let c = database();
+        c.execute("UPDATE tests SET status=NULL WHERE id=4", [])
+            .unwrap();
+        let changes =
+            set_and_roll_up(&c, 3, Some("COMPLETED"), Some("PASS"), Extra::default()).unwrap();
+        assert_eq!(changes[0].status, "PASS");
     }
 
     /// Every record and count, to compare two databases.

@@ -259,6 +259,29 @@ impl Store {
         })
     }
 
+    /// Runs one of the rmt general-call statements; when it can change the status of the
+    /// test `status_of`, that test's run is re-counted in `run_stats` with it.
+    pub fn general_statement(
+        &self,
+        sql: &str,
+        params: &[rusqlite::types::Value],
+        status_of: Option<i64>,
+    ) -> Result<()> {
+        self.write(|c| {
+            c.execute(sql, rusqlite::params_from_iter(params.iter()))?;
+            if let Some(test_id) = status_of {
+                let run_id: Option<i64> = c
+                    .prepare_cached("SELECT run_id FROM tests WHERE id=?1")?
+                    .query_row([test_id], |r| r.get(0))
+                    .optional()?;
+                if let Some(run_id) = run_id {
+                    refresh_run_stats(c, run_id)?;
+                }
+            }
+            Ok(())
+        })
+    }
+
     /// Tests in a running state across all runs of the area (for `max_concurrent_jobs`); the
     /// toplevel records of itemized tests, which never run themselves, do not count.
     pub fn count_running(&self) -> Result<i64> {

@@ -17,6 +17,21 @@ use std::sync::Arc;
 /// Exit code when the job did not end normally (spec §9.2 step 16).
 const ABNORMAL: i32 = 4;
 
+/// Enters the run directory (made if missing) and sets up the test's environment and its
+/// `megatest.sh`/`megatest.csh` there.
+fn enter_and_prepare(file: &JobFile, work: &Path, megatest: &Path) -> Result<()> {
+    std::fs::create_dir_all(work)
+        .and_then(|()| std::env::set_current_dir(work))
+        .map_err(|e| {
+            Error::new(format!(
+                "cannot enter the run directory `{}`: {e}",
+                work.display()
+            ))
+        })?;
+    environment::prepare(file, megatest)?;
+    environment::write_env_files(work)
+}
+
 /// Runs the test described by the job file; returns the executor's exit code.
 pub fn execute(job_path: &Path) -> Result<i32> {
     let file = JobFile::read(job_path)?;
@@ -30,13 +45,23 @@ pub fn execute(job_path: &Path) -> Result<i32> {
         None => file.steps.first().map(|s| s.name.as_str()),
         Some(_) => None,
     };
-    let running = match recorder.start_test(
+    recorder.send_start(
         job.test_id,
         &sys::host_name(),
         &sys::uname_text(),
         std::process::id(),
         first_step,
-    )? {
+    );
+    // While the runner writes the start, the run directory (made by the launch) gets the
+    // test's environment; a directory that is not there waits for the answer, so that a
+    // test being removed is not given one again.
+    let work = &job.work_area;
+    let megatest = executable(&job.megatest);
+    let early = work.is_dir();
+    if early {
+        enter_and_prepare(&file, work, &megatest)?;
+    }
+    let running = match recorder.started()? {
         TestStart::Missing => {
             return Err(Error::new(format!(
                 "test {} (id {}) is not in `{}`",
@@ -65,18 +90,9 @@ pub fn execute(job_path: &Path) -> Result<i32> {
             running
         }
     };
-    let work = &job.work_area;
-    std::fs::create_dir_all(work)
-        .and_then(|()| std::env::set_current_dir(work))
-        .map_err(|e| {
-            Error::new(format!(
-                "cannot enter the run directory `{}`: {e}",
-                work.display()
-            ))
-        })?;
-    let megatest = executable(&job.megatest);
-    environment::prepare(&file, &megatest)?;
-    environment::write_env_files(work)?;
+    if !early {
+        enter_and_prepare(&file, work, &megatest)?;
+    }
 
     let supervisor = Arc::new(Supervisor::default());
     let monitor = Monitor::start(

@@ -11,7 +11,9 @@
 //! executor records its own pid when it starts). It leaves when its stdin closes; children still running then carry on
 //! alone, as tests do when their runner goes.
 
-use crate::sys_process::{close_from, duplicate, fork, pidfd_open, poll_readable, put_at, reap};
+use crate::sys_process::{
+    close_from, default_child_signal, duplicate, fork, pidfd_open, poll_readable, put_at, reap,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
@@ -50,6 +52,7 @@ const NO_PIDFD_POLL_MS: i32 = 20;
 /// Runs the helper until its stdin closes; returns its exit code.
 pub fn serve() -> i32 {
     crate::sys::leave_session();
+    default_child_signal();
     let (Ok(mut requests), Ok(mut answers)) = (duplicate(0), duplicate(1)) else {
         eprintln!("megatest -fork-helper: cannot take over stdin and stdout");
         return crate::exit_code::INTERNAL;
@@ -149,7 +152,9 @@ fn start(request: &Request) -> std::io::Result<(u32, Option<OwnedFd>)> {
     match fork()? {
         Some(pid) => Ok((pid, pidfd_open(pid).ok())),
         None => {
-            let code = run_child(request, &null, &log);
+            // A panic must not end the child's only thread quietly, which exits with 0.
+            let code = std::panic::catch_unwind(|| run_child(request, &null, &log))
+                .unwrap_or(crate::exit_code::INTERNAL);
             std::process::exit(code)
         }
     }

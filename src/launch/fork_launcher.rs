@@ -71,16 +71,19 @@ impl ForkLauncher {
         })
     }
 
-    /// Asks for one launch; its answers come later.
+    /// Asks for one launch; its answers come later. After a failure the helper is given up.
     pub fn launch(&mut self, request: &Request) -> std::io::Result<()> {
         let mut line = serde_json::to_vec(request).map_err(std::io::Error::other)?;
         line.push(b'\n');
         let requests = self
             .requests
             .as_mut()
-            .ok_or_else(|| std::io::Error::other("the fork helper was closed"))?;
-        requests.write_all(&line)?;
-        requests.flush()
+            .ok_or_else(|| std::io::Error::other("the fork helper is gone"))?;
+        let sent = requests.write_all(&line).and_then(|()| requests.flush());
+        if sent.is_err() {
+            self.requests = None;
+        }
+        sent
     }
 }
 

@@ -154,12 +154,17 @@ pub fn start(
             words: args.to_vec(),
             env,
         };
-        forker
-            .launch(&request)
-            .map_err(|e| Error::new(format!("cannot hand `{shown}` to the fork helper: {e}")))?;
-        return Ok(Started {
-            process: Process::Forked,
-        });
+        match forker.launch(&request) {
+            Ok(()) => {
+                return Ok(Started {
+                    process: Process::Forked,
+                });
+            }
+            // A helper that died: this executor and the next start as new processes.
+            Err(e) => crate::warn!(
+                "the fork helper did not take `{shown}` ({e}); starting it as a new process"
+            ),
+        }
     }
     let err_log = log
         .try_clone()

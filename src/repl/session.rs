@@ -13,9 +13,11 @@ use std::path::{Path, PathBuf};
 const PROMPT: &str = "megatest> ";
 
 fn scheme_setup(area: Option<&Area>) -> Result<()> {
-    if let Some(area) = area {
-        scheme::enter_area(area).map_err(|e| Error::new(e.message))?;
+    match area {
+        Some(area) => scheme::enter_area(area),
+        None => scheme::make_interactive(),
     }
+    .map_err(|e| Error::new(e.message))?;
     scheme::load_megatestrc();
     Ok(())
 }

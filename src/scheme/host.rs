@@ -44,6 +44,20 @@ thread_local! {
     // Never dropped: steel's own thread-locals may be gone when this one is destroyed.
     static HOST: RefCell<Option<ManuallyDrop<Host>>> = const { RefCell::new(None) };
     static EXPECTING_PANIC: Cell<bool> = const { Cell::new(false) };
+    /// Engines for evaluations asked for while the thread's engine is busy evaluating.
+    static SPARE: RefCell<Vec<ManuallyDrop<Host>>> = const { RefCell::new(Vec::new()) };
+    /// Work put off until the thread's engine is free again.
+    static AFTERWARDS: RefCell<Vec<Box<dyn FnOnce()>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Whether this thread's engine is evaluating now (a write made from Scheme calls back).
+pub fn host_busy() -> bool {
+    HOST.with(|cell| cell.try_borrow_mut().is_err())
+}
+
+/// Runs `job` once the evaluation under way on this thread has ended.
+pub fn after_evaluation(job: Box<dyn FnOnce()>) {
+    AFTERWARDS.with(|a| a.borrow_mut().push(job));
 }
 
 /// Whether a panic now comes from user Scheme under evaluation (and is handled there).
@@ -88,21 +102,55 @@ pub struct Host {
     capture: Option<SteelVal>,
 }
 
-/// Runs `f` with this thread's host, creating it first if needed.
+/// Runs `f` with this thread's host, creating it first if needed. Called again from inside
+/// an evaluation (a `#{scheme}` in a testconfig read by a write the evaluation made), `f`
+/// gets a second engine, without the first one's definitions.
 pub fn with_host<R>(f: impl FnOnce(&mut Host) -> Result<R, SchemeError>) -> Result<R, SchemeError> {
-    HOST.with(|cell| {
-        let mut slot = cell.borrow_mut();
+    let result = HOST.with(|cell| {
+        let Ok(mut slot) = cell.try_borrow_mut() else {
+            return with_spare_host(f);
+        };
         if slot.is_none() {
             *slot = Some(ManuallyDrop::new(Host::create()?));
         }
         let host = slot.as_mut().expect("created above");
         let result = f(host);
-        if matches!(&result, Err(e) if e.message.starts_with(PANIC_PREFIX)) {
+        if panicked(&result) {
             // Steel's state after a panic is unknown: start afresh next time.
             *slot = None;
         }
         result
-    })
+    });
+    if !host_busy() {
+        loop {
+            let jobs = AFTERWARDS.with(|a| std::mem::take(&mut *a.borrow_mut()));
+            if jobs.is_empty() {
+                break;
+            }
+            for job in jobs {
+                job();
+            }
+        }
+    }
+    result
+}
+
+fn panicked<R>(result: &Result<R, SchemeError>) -> bool {
+    matches!(result, Err(e) if e.message.starts_with(PANIC_PREFIX))
+}
+
+fn with_spare_host<R>(
+    f: impl FnOnce(&mut Host) -> Result<R, SchemeError>,
+) -> Result<R, SchemeError> {
+    let mut host = match SPARE.with(|s| s.borrow_mut().pop()) {
+        Some(host) => host,
+        None => ManuallyDrop::new(Host::create()?),
+    };
+    let result = f(&mut host);
+    if !panicked(&result) {
+        SPARE.with(|s| s.borrow_mut().push(host));
+    }
+    result
 }
 
 const PANIC_PREFIX: &str = "internal error in the Scheme engine";
@@ -217,10 +265,10 @@ impl Host {
         let controller = self.engine.get_thread_state_controller();
         controller.resume();
         let armed = self.watchdog.arm(self.timeout, self.interactive);
-        EXPECTING_PANIC.with(|c| c.set(true));
+        let expected_before = EXPECTING_PANIC.with(|c| c.replace(true));
         let text = prepared.text.clone();
         let outcome = panic::catch_unwind(AssertUnwindSafe(|| self.engine.run(text)));
-        EXPECTING_PANIC.with(|c| c.set(false));
+        EXPECTING_PANIC.with(|c| c.set(expected_before));
         let stopped = self.watchdog.disarm(armed);
         controller.resume();
         match outcome {
@@ -271,11 +319,11 @@ impl Host {
 
     /// Calls a procedure by name.
     pub fn call(&mut self, name: &str, args: Vec<SteelVal>) -> Result<SteelVal, SchemeError> {
-        EXPECTING_PANIC.with(|c| c.set(true));
+        let expected_before = EXPECTING_PANIC.with(|c| c.replace(true));
         let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
             self.engine.call_function_by_name_with_args(name, args)
         }));
-        EXPECTING_PANIC.with(|c| c.set(false));
+        EXPECTING_PANIC.with(|c| c.set(expected_before));
         match outcome {
             Ok(Ok(v)) => Ok(v),
             Ok(Err(e)) => Err(SchemeError::plain(message_of(&e))),

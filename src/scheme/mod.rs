@@ -20,5 +20,5 @@ pub use logpro_bridge::{logpro_begin, logpro_end, logpro_eval};
 pub use prepass::{MAX_NESTING, Prepared, PrepassError, prepare, prepare_with};
 pub use toplevel::{
     completion_names, enter_area, eval_toplevel, eval_trigger, input_is_incomplete,
-    load_megatestrc, located_error,
+    load_megatestrc, located_error, make_interactive,
 };

@@ -2,7 +2,7 @@
 //! whole programs evaluated with CHICKEN's suffix keywords, values written as a REPL shows
 //! them, and errors located in the text given.
 
-use super::host::{SchemeError, config_as_lists, with_host};
+use super::host::{SchemeError, after_evaluation, config_as_lists, host_busy, with_host};
 use super::{api_bridge, prepass};
 use crate::area::Area;
 use crate::error::{Error, Location};
@@ -54,6 +54,15 @@ pub fn enter_area(area: &Area) -> Result<(), SchemeError> {
     })
 }
 
+/// For the REPL and `-load` outside an area: Ctrl-C interrupts evaluations (see
+/// [`enter_area`] for inside one).
+pub fn make_interactive() -> Result<(), SchemeError> {
+    with_host(|host| {
+        host.set_interactive();
+        Ok(())
+    })
+}
+
 /// Evaluates a program; returns each top-level value worth showing, written as Scheme reads
 /// it back (strings quoted).
 pub fn eval_toplevel(source: &str) -> Result<Vec<String>, SchemeError> {
@@ -68,13 +77,24 @@ pub fn eval_toplevel(source: &str) -> Result<Vec<String>, SchemeError> {
 }
 
 /// Calls a Scheme trigger, `(PROC test-id rundir key)`, where `procedure` is its source
-/// (a lambda or a procedure's name).
+/// (a lambda or a procedure's name). Fired by a write that Scheme made, it runs when that
+/// evaluation has ended (triggers run in the background in Megatest too), in the same
+/// engine, so that procedures defined at the REPL are there.
 pub fn eval_trigger(
     procedure: &str,
     test_id: i64,
     rundir: &str,
     key: &str,
 ) -> Result<(), SchemeError> {
+    if host_busy() {
+        let (procedure, rundir, key) = (procedure.to_string(), rundir.to_string(), key.to_string());
+        after_evaluation(Box::new(move || {
+            if let Err(e) = eval_trigger(&procedure, test_id, &rundir, &key) {
+                crate::warn!("trigger {key} of test {test_id}: {}", e.message);
+            }
+        }));
+        return Ok(());
+    }
     with_host(|host| {
         host.define(
             "%mt:trigger-args",

@@ -187,7 +187,7 @@ fn every_rmt_procedure_through_load() {
     expect.insert("keys", r#"("platform")"#.into());
     expect.insert("key-val-pairs", r#"(("platform" "linux"))"#.into());
     expect.insert("key-vals", r#"("linux")"#.into());
-    expect.insert("key-vals-missing", "#f".into());
+    expect.insert("key-vals-missing", "()".into());
     expect.insert("target", r#""linux""#.into());
     expect.insert("targets", r#"#(("platform") (#("linux")))"#.into());
     expect.insert(
@@ -197,7 +197,10 @@ fn every_rmt_procedure_through_load() {
     expect.insert("runs-names", r#"("r1" "r2")"#.into());
     expect.insert("runs-newest", r#"("r2")"#.into());
     expect.insert("runs-by-patt", r#"("r1" "r2")"#.into());
-    expect.insert("runs-by-patt-fields", r#"("runname" "owner")"#.into());
+    expect.insert(
+        "runs-by-patt-fields",
+        r#"("platform" "runname" "owner")"#.into(),
+    );
     expect.insert("mt-runs-by-patt", "1".into());
     expect.insert("run-info", format!(r#"("linux" "r1" {r1})"#));
     expect.insert("run-name", r#""r2""#.into());
@@ -421,6 +424,41 @@ fn a_scheme_trigger_fires_in_a_real_run() {
         "SELECT count(*) FROM metadat WHERE var LIKE 'trigger-%'",
     );
     assert_eq!(fired, 2);
+}
+
+#[test]
+fn a_write_from_scheme_fires_its_scheme_trigger_once_the_evaluation_ends() {
+    let area = api_area();
+    let c = db(&area);
+    let (gamma, rundir): (i64, String) = c
+        .query_row(
+            "SELECT t.id, t.rundir FROM tests t JOIN runs r ON r.id=t.run_id WHERE r.runname='r1' AND t.testname='gamma'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let run: i64 = one(&c, "SELECT id FROM runs WHERE runname='r1'");
+    let marker = std::path::Path::new(&rundir).join("scheme-trigger.txt");
+    std::fs::remove_file(&marker).unwrap();
+    c.execute("DELETE FROM metadat WHERE var LIKE 'trigger-%'", [])
+        .unwrap();
+    let script = format!(
+        "(define before \"defined first\")\n(rmt:test-set-state-status {run} {gamma} \"COMPLETED\" \"FAIL\" \"again\")\n(display (list before (if (rmt:get-var \"trigger-{gamma}\") \"fired\" \"not yet\")))\n(newline)\n"
+    );
+    std::fs::write(area.path().join("write.scm"), script).unwrap();
+    let out = area.megatest(&["-load", "write.scm"]).run();
+    assert!(!out.stderr.contains("internal error"), "{}", out.stderr);
+    // Not yet during the evaluation that made the write, and then once.
+    assert_eq!(out.success().trim(), "(defined first not yet)");
+    let seen: String = one(
+        &c,
+        &format!("SELECT val FROM metadat WHERE var='trigger-{gamma}'"),
+    );
+    assert_eq!(seen, "COMPLETED/FAIL");
+    assert_eq!(
+        std::fs::read_to_string(&marker).unwrap().trim(),
+        "COMPLETED/FAIL"
+    );
 }
 
 #[test]

@@ -62,3 +62,37 @@ fn scheme_sees_arguments_and_environment() {
         out.stderr
     );
 }
+
+#[test]
+fn ctrl_c_stops_load_outside_an_area_too() {
+    let dir = Area::new().file(
+        "loop.scm",
+        "(system \"touch looping\")\n(let loop () (loop))\n",
+    );
+    let mut child = dir.megatest(&["-load", "loop.scm"]).spawn();
+    let waiting = std::time::Instant::now();
+    while !dir.path().join("looping").exists() {
+        assert!(
+            waiting.elapsed() < std::time::Duration::from_secs(60),
+            "never looped"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if start.elapsed() > std::time::Duration::from_secs(10) {
+            let _ = child.kill();
+            panic!("Ctrl-C did not stop the evaluation");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(1), "an interrupted -load fails");
+}
