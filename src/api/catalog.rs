@@ -72,7 +72,7 @@ procedures![
     (
         "rmt:get-runs-by-patt",
         "keys runnamepatt targpatt offset limit fields last-update",
-        "Header/rows of runs matching a run name pattern and a target pattern (\"a/%\"); the keys, then fields (#f = id runname state status owner event_time); last-update (epoch or #f) keeps newer runs; oldest first.",
+        "Header/rows of runs matching a run name pattern and a target pattern (\"a/%\"); the keys, then fields (#f = id runname state status owner event_time); last-update (epoch or #f) keeps newer runs; oldest first, offset and limit counted from the oldest.",
         runs::get_runs_by_patt
     ),
     (
@@ -84,7 +84,7 @@ procedures![
     (
         "rmt:get-run-info",
         "run-id",
-        "#(header row): row is a vector of keys + id runname state status owner event_time comment fail_count pass_count contour (#f when there is no such run).",
+        "#(header row): row is a vector of keys + id runname state status owner event_time comment fail_count pass_count contour (#f when there is no such run, or it is deleted).",
         runs::get_run_info
     ),
     (
@@ -126,7 +126,7 @@ procedures![
     (
         "rmt:lock/unlock-run",
         "run-id lock unlock user",
-        "Locks (lock #t) or unlocks (unlock #t) the run against removal.",
+        "Locks the run against removal, or unlocks it when only unlock is #t.",
         runs::lock_unlock_run
     ),
     (

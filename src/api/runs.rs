@@ -100,24 +100,26 @@ fn runname_condition(patterns: &str, params: &mut Vec<SqlValue>) -> String {
     }
 }
 
-/// Runs listed newest first by the SQL, then turned oldest first, as Megatest returns them.
+/// Runs, oldest first as Megatest returns them; with `newest_paged` the limit and offset
+/// count from the newest run (`rmt:get-runs`), else from the oldest (`get-runs-by-patt`).
 fn run_listing(
     store: &Store,
     columns: &[String],
     conditions: Vec<String>,
     mut params: Vec<SqlValue>,
-    limit: Option<i64>,
-    offset: Option<i64>,
+    (limit, offset): (Option<i64>, Option<i64>),
+    newest_paged: bool,
 ) -> Result<Value> {
     let select: Vec<String> = columns.iter().map(|c| ident(c)).collect();
     let mut sql = format!(
-        "SELECT {} FROM runs WHERE coalesce(state,'') != 'deleted' AND {} ORDER BY event_time DESC, id DESC",
+        "SELECT {} FROM runs WHERE coalesce(state,'') != 'deleted' AND {} ORDER BY event_time {order}, id {order}",
         select.join(","),
         if conditions.is_empty() {
             "1".to_string()
         } else {
             conditions.join(" AND ")
-        }
+        },
+        order = if newest_paged { "DESC" } else { "ASC" }
     );
     if limit.is_some() || offset.is_some() {
         sql.push_str(" LIMIT ? OFFSET ?");
@@ -125,7 +127,9 @@ fn run_listing(
         params.push(offset.unwrap_or(0).into());
     }
     let mut found = rows(store, &sql, &params)?;
-    found.reverse();
+    if newest_paged {
+        found.reverse();
+    }
     Ok(header_rows(columns.to_vec(), found))
 }
 
@@ -156,8 +160,8 @@ pub fn get_runs(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
         &columns,
         conditions,
         params,
-        a.opt_int(1, "count")?,
-        a.opt_int(2, "offset")?,
+        (a.opt_int(1, "count")?, a.opt_int(2, "offset")?),
+        true,
     )
 }
 
@@ -189,7 +193,7 @@ fn by_patt(a: &Args, store: &Store, paged: bool) -> Result<Value> {
     } else {
         (None, None)
     };
-    run_listing(store, &columns, conditions, params, limit, offset)
+    run_listing(store, &columns, conditions, params, (limit, offset), false)
 }
 
 pub fn get_runs_by_patt(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
@@ -206,7 +210,10 @@ pub fn get_run_info(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
     let select: Vec<String> = columns.iter().map(|c| ident(c)).collect();
     let row = rows(
         store,
-        &format!("SELECT {} FROM runs WHERE id=?1", select.join(",")),
+        &format!(
+            "SELECT {} FROM runs WHERE id=?1 AND coalesce(state,'') != 'deleted'",
+            select.join(",")
+        ),
         &[a.int(0, "run-id")?.into()],
     )?
     .into_iter()
@@ -302,11 +309,9 @@ pub fn set_run_status(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> 
 pub fn lock_unlock_run(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
     let id = a.int(0, "run-id")?;
     let user = a.opt_str(3).unwrap_or_else(crate::cli::user_name);
-    if a.flag(1) {
-        store.set_run_lock(id, true, &user)?;
-    } else if a.flag(2) {
-        store.set_run_lock(id, false, &user)?;
-    }
+    // Megatest locks unless only `unlock` is given.
+    let lock = a.flag(1) || !a.flag(2);
+    store.set_run_lock(id, lock, &user)?;
     Ok(Value::Void)
 }
 

@@ -38,7 +38,22 @@ fn write_string(s: &str, out: &mut String) {
     out.push('"');
 }
 
+/// Deeper nesting, or a longer text, is cut with `...`: a vector that contains itself
+/// would otherwise never end (or end the process with its stack).
+const DEEPEST: usize = 1000;
+const LONGEST: usize = 16 << 20;
+
 fn write_value(value: &SteelVal, out: &mut String, quoted: bool) {
+    write_nested(value, out, quoted, 0);
+}
+
+fn write_nested(value: &SteelVal, out: &mut String, quoted: bool, depth: usize) {
+    if depth > DEEPEST || out.len() > LONGEST {
+        if !out.ends_with("...") {
+            out.push_str("...");
+        }
+        return;
+    }
     match value {
         SteelVal::StringV(s) if quoted => write_string(s.as_str(), out),
         SteelVal::CharV(c) if quoted => match c {
@@ -57,11 +72,11 @@ fn write_value(value: &SteelVal, out: &mut String, quoted: bool) {
         SteelVal::IntV(n) => out.push_str(&n.to_string()),
         SteelVal::NumV(f) => out.push_str(&format_flonum(*f)),
         SteelVal::Void => out.push_str("#<unspecified>"),
-        SteelVal::ListV(items) => write_sequence("(", items.iter(), out, quoted),
-        SteelVal::VectorV(items) => write_sequence("#(", items.iter(), out, quoted),
+        SteelVal::ListV(items) => write_sequence("(", items.iter(), out, quoted, depth),
+        SteelVal::VectorV(items) => write_sequence("#(", items.iter(), out, quoted, depth),
         SteelVal::MutableVector(_) => {
             match <Vec<SteelVal> as steel::rvals::FromSteelVal>::from_steelval(value) {
-                Ok(items) => write_sequence("#(", items.iter(), out, quoted),
+                Ok(items) => write_sequence("#(", items.iter(), out, quoted, depth),
                 Err(_) => out.push_str(&value.to_string()),
             }
         }
@@ -74,13 +89,17 @@ fn write_sequence<'a>(
     items: impl Iterator<Item = &'a SteelVal>,
     out: &mut String,
     quoted: bool,
+    depth: usize,
 ) {
     out.push_str(open);
     for (i, item) in items.enumerate() {
+        if out.len() > LONGEST {
+            break;
+        }
         if i > 0 {
             out.push(' ');
         }
-        write_value(item, out, quoted);
+        write_nested(item, out, quoted, depth + 1);
     }
     out.push(')');
 }
@@ -96,6 +115,17 @@ mod tests {
         assert_eq!(display(&SteelVal::BoolV(false)), "#f");
         assert_eq!(display(&SteelVal::IntV(18)), "18");
         assert_eq!(display(&SteelVal::Void), "#<unspecified>");
+    }
+
+    #[test]
+    fn very_deep_nesting_is_cut() {
+        let mut value = SteelVal::IntV(1);
+        for _ in 0..5000 {
+            value = SteelVal::ListV(vec![value].into());
+        }
+        let text = written(&value);
+        assert!(text.contains("..."));
+        assert!(text.len() < 10_000, "{}", text.len());
     }
 
     #[test]

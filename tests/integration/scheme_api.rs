@@ -73,6 +73,7 @@ const SCRIPT: &str = r#"
 (show "runs-names" (map (lambda (row) (run-field row "runname")) (db:get-rows runs)))
 (show "runs-newest" (map (lambda (r) (vector-ref r 2)) (db:get-rows (rmt:get-runs "r%" 1 #f '(("platform" "lin%"))))))
 (show "runs-by-patt" (map (lambda (r) (vector-ref r 2)) (db:get-rows (rmt:get-runs-by-patt (rmt:get-keys) "%" "linux" #f #f #f #f))))
+(show "runs-by-patt-oldest" (map (lambda (r) (vector-ref r 2)) (db:get-rows (rmt:get-runs-by-patt (rmt:get-keys) "%" "linux" #f 1 #f #f))))
 (show "runs-by-patt-fields" (db:get-header (rmt:get-runs-by-patt (rmt:get-keys) "r1" "%" #f #f '("runname" "owner") #f)))
 (show "mt-runs-by-patt" (length (db:get-rows (mt:get-runs-by-patt (rmt:get-keys) "r2" "%"))))
 (define info (rmt:get-run-info r1))
@@ -197,6 +198,7 @@ fn every_rmt_procedure_through_load() {
     expect.insert("runs-names", r#"("r1" "r2")"#.into());
     expect.insert("runs-newest", r#"("r2")"#.into());
     expect.insert("runs-by-patt", r#"("r1" "r2")"#.into());
+    expect.insert("runs-by-patt-oldest", r#"("r1")"#.into());
     expect.insert(
         "runs-by-patt-fields",
         r#"("platform" "runname" "owner")"#.into(),
