@@ -121,6 +121,7 @@ pub fn general_call(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
     // This one sets a status behind the rollup's back: the run's counts are redone.
     let status_of = match (name.as_str(), params.first()) {
         ("test_data-pf-rollup", Some(rusqlite::types::Value::Integer(id))) => Some(*id),
+        ("test_data-pf-rollup", Some(rusqlite::types::Value::Text(id))) => id.trim().parse().ok(),
         _ => None,
     };
     store.general_statement(sql, &params, status_of)?;

@@ -99,7 +99,7 @@ fn order_by(sort_by: Option<String>, sort_order: Option<String>) -> String {
         Some("statestatus") => {
             format!("ORDER BY state {order}, status {order}, testname, item_path")
         }
-        Some("rundir") => "ORDER BY length(rundir)".into(),
+        Some("rundir") => format!("ORDER BY length(rundir) {order}"),
         Some(sql) => format!("ORDER BY {sql} {order}"),
     }
 }
@@ -365,4 +365,22 @@ pub fn toplevel_num_items(a: &Args, store: &Store, _: &ApiContext) -> Result<Val
         "SELECT count(*) FROM tests WHERE run_id=?1 AND testname=?2 AND item_path != '' AND coalesce(state,'') != 'DELETED'",
         &[a.int(0, "run-id")?.into(), a.str(1, "testname")?.into()],
     )?))
+}
+
+#[cfg(test)]
+mod order_tests {
+    use super::order_by;
+
+    #[test]
+    fn sort_by_names_megatest_knows() {
+        assert_eq!(order_by(None, None), "ORDER BY id ASC");
+        assert_eq!(
+            order_by(Some("rundir".into()), Some("desc".into())),
+            "ORDER BY length(rundir) DESC"
+        );
+        assert_eq!(
+            order_by(Some("event_time".into()), None),
+            "ORDER BY event_time ASC, id ASC"
+        );
+    }
 }

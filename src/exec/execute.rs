@@ -52,15 +52,6 @@ pub fn execute(job_path: &Path) -> Result<i32> {
         std::process::id(),
         first_step,
     );
-    // While the runner writes the start, the run directory (made by the launch) gets the
-    // test's environment; a directory that is not there waits for the answer, so that a
-    // test being removed is not given one again.
-    let work = &job.work_area;
-    let megatest = executable(&job.megatest);
-    let early = work.is_dir();
-    if early {
-        enter_and_prepare(&file, work, &megatest)?;
-    }
     let running = match recorder.started()? {
         TestStart::Missing => {
             return Err(Error::new(format!(
@@ -90,9 +81,11 @@ pub fn execute(job_path: &Path) -> Result<i32> {
             running
         }
     };
-    if !early {
-        enter_and_prepare(&file, work, &megatest)?;
-    }
+    // Only now: a test refused its start (killed, being removed) runs nothing of its
+    // runconfig and writes nothing into its directory.
+    let work = &job.work_area;
+    let megatest = executable(&job.megatest);
+    enter_and_prepare(&file, work, &megatest)?;
 
     let supervisor = Arc::new(Supervisor::default());
     let monitor = Monitor::start(

@@ -48,6 +48,9 @@ thread_local! {
     static SPARE: RefCell<Vec<ManuallyDrop<Host>>> = const { RefCell::new(Vec::new()) };
     /// Work put off until the thread's engine is free again.
     static AFTERWARDS: RefCell<Vec<Box<dyn FnOnce()>>> = const { RefCell::new(Vec::new()) };
+    /// Whether that work is being done now (the jobs it adds are done by the same loop,
+    /// not by nested ones, however long a chain of triggers gets).
+    static DRAINING: Cell<bool> = const { Cell::new(false) };
 }
 
 /// Whether this thread's engine is evaluating now (a write made from Scheme calls back).
@@ -121,7 +124,15 @@ pub fn with_host<R>(f: impl FnOnce(&mut Host) -> Result<R, SchemeError>) -> Resu
         }
         result
     });
-    if !host_busy() {
+    if !host_busy() && !DRAINING.with(Cell::get) {
+        struct Draining;
+        impl Drop for Draining {
+            fn drop(&mut self) {
+                DRAINING.with(|d| d.set(false));
+            }
+        }
+        DRAINING.with(|d| d.set(true));
+        let _draining = Draining;
         loop {
             let jobs = AFTERWARDS.with(|a| std::mem::take(&mut *a.borrow_mut()));
             if jobs.is_empty() {
