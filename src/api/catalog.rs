@@ -168,7 +168,7 @@ procedures![
     (
         "rmt:get-testinfo-state-status",
         "run-id test-id",
-        "A test record with only id, run_id, testname, state, status and item_path filled in, or #f.",
+        "A test record with only id, run_id, testname, state, status and item_path read (the other fields hold -1, \"\" or \"-\" as in Megatest), or #f.",
         tests::get_testinfo_state_status
     ),
     (

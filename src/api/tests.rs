@@ -104,16 +104,23 @@ fn order_by(sort_by: Option<String>, sort_order: Option<String>) -> String {
     }
 }
 
+/// The record's columns; a short list reads six and fills the others with Megatest's
+/// placeholders (-1 for numbers, "" for host and uname, "-" for rundir, log and comment).
 fn record_columns(shortlist: bool) -> String {
     const SHORT: [&str; 6] = ["id", "run_id", "testname", "state", "status", "item_path"];
     TEST_FIELDS
         .iter()
         .map(|f| {
             if !shortlist || SHORT.contains(f) {
-                f.to_string()
-            } else {
-                "NULL".to_string()
+                return f.to_string();
             }
+            match *f {
+                "event_time" | "cpuload" | "diskfree" | "run_duration" => "-1",
+                "host" | "uname" => "''",
+                "rundir" | "final_logf" | "comment" => "'-'",
+                _ => "NULL",
+            }
+            .to_string()
         })
         .collect::<Vec<_>>()
         .join(",")

@@ -258,7 +258,7 @@ fn every_rmt_procedure_through_load() {
     expect.insert("test-id-missing", "#f".into());
     expect.insert("info-by-id", r#"("alpha" "COMPLETED" "PASS")"#.into());
     expect.insert("info-missing", "#f".into());
-    expect.insert("state-status", r#"("COMPLETED" "PASS" #f)"#.into());
+    expect.insert("state-status", r#"("COMPLETED" "PASS" "")"#.into());
     let rundir: String = one(&c, &format!("SELECT rundir FROM tests WHERE id={alpha}"));
     expect.insert("rundir", format!("{rundir:?}"));
     expect.insert("register-test", "#t".into());
