@@ -1,14 +1,14 @@
 //! The executor's watch over a running test (spec §9.7): the run-time limit, KILLREQ from
 //! other processes, signals to the executor, and a heartbeat (run duration, load, free disk)
-//! that dead-test detection reads. A test that ends within a second never touches the
-//! database from here.
+//! that dead-test detection reads. A test whose commands end within a second never starts
+//! the monitor's thread, nor touches the database from here.
 
 use super::supervisor::Supervisor;
 use crate::db::Store;
 use crate::sys;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -42,8 +42,19 @@ pub struct Watch {
     pub work_area: PathBuf,
 }
 
-/// A running monitor.
+/// How long a command runs before the monitor thread starts: most steps end sooner, and
+/// their test then never pays for a thread (nor, as before, for the database).
+const QUIET: Duration = Duration::from_secs(1);
+
+/// The monitor of a test: its thread starts once a command has run for [`QUIET`] (or at the
+/// run-time limit, if sooner), or at once on a signal.
 pub struct Monitor {
+    running: Arc<Mutex<Option<Running>>>,
+    supervisor: Arc<Supervisor>,
+    interrupts_at_start: usize,
+}
+
+struct Running {
     stop: mpsc::Sender<()>,
     handle: JoinHandle<(Option<KillReason>, bool)>,
 }
@@ -51,19 +62,55 @@ pub struct Monitor {
 impl Monitor {
     /// Starts watching; kills go through `supervisor`.
     pub fn start(watch: Watch, supervisor: Arc<Supervisor>) -> Monitor {
-        let (stop, stopped) = mpsc::channel();
-        let handle = std::thread::Builder::new()
-            .name("monitor".into())
-            .spawn(move || watch_loop(&watch, &supervisor, &stopped))
-            .expect("the monitor thread starts");
-        Monitor { stop, handle }
+        let started = Instant::now();
+        let interrupts_at_start = sys::interrupts();
+        let quiet = watch
+            .runtimelim
+            .map_or(QUIET, |s| QUIET.min(Duration::from_secs(s)));
+        let running = Arc::new(Mutex::new(None));
+        let slot = running.clone();
+        let killer = supervisor.clone();
+        supervisor.watch_from(
+            started + quiet,
+            interrupts_at_start,
+            Box::new(move || {
+                let (stop, stopped) = mpsc::channel();
+                let handle = std::thread::Builder::new()
+                    .name("monitor".into())
+                    .spawn(move || {
+                        watch_loop(&watch, &killer, &stopped, started, interrupts_at_start)
+                    })
+                    .expect("the monitor thread starts");
+                *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(Running { stop, handle });
+            }),
+        );
+        Monitor {
+            running,
+            supervisor,
+            interrupts_at_start,
+        }
     }
 
     /// Stops the monitor; returns why it killed the test (if it did) and whether the kill
     /// left no process behind.
     pub fn finish(self) -> (Option<KillReason>, bool) {
-        let _ = self.stop.send(());
-        self.handle.join().unwrap_or((None, true))
+        self.supervisor.stop_watching();
+        let running = self
+            .running
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        match running {
+            Some(running) => {
+                let _ = running.stop.send(());
+                running.handle.join().unwrap_or((None, true))
+            }
+            // A signal between commands, with nothing to kill.
+            None if sys::interrupts() > self.interrupts_at_start => {
+                (Some(KillReason::Signal(sys::last_signal())), true)
+            }
+            None => (None, true),
+        }
     }
 }
 
@@ -71,13 +118,13 @@ fn watch_loop(
     watch: &Watch,
     supervisor: &Supervisor,
     stopped: &mpsc::Receiver<()>,
+    start: Instant,
+    interrupts_at_start: usize,
 ) -> (Option<KillReason>, bool) {
-    let start = Instant::now();
     let deadline = watch.runtimelim.map(|s| start + Duration::from_secs(s));
     let mut next_state = start + STATE_EVERY;
     let mut next_beat = start + HEARTBEAT_EVERY;
     let mut store: Option<Store> = None;
-    let interrupts_at_start = sys::interrupts();
     loop {
         let now = Instant::now();
         let mut wake = (now + TICK).min(next_state);

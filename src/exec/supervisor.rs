@@ -2,8 +2,9 @@
 //! group, and a kill (run-time limit, KILLREQ, a signal to the executor) sends TERM to the
 //! whole group, waits for a grace period, then sends KILL (spec §9.7).
 
-use crate::sys;
+use crate::{sys, sys_process};
 use std::io;
+use std::os::fd::AsRawFd;
 use std::os::unix::process::CommandExt;
 use std::process::{Command, ExitStatus};
 use std::sync::Mutex;
@@ -22,7 +23,18 @@ pub struct Supervisor {
 struct Inner {
     group: Option<u32>,
     killed: bool,
+    watch: Option<Watch>,
 }
+
+/// A watch to start once a command has run long enough (see [`Supervisor::watch_from`]).
+struct Watch {
+    at: Instant,
+    interrupts: usize,
+    start: Box<dyn FnOnce() + Send>,
+}
+
+/// How often a command's first moments look for a signal to the executor.
+const SIGNAL_TICK: Duration = Duration::from_millis(200);
 
 /// How a supervised command ended.
 pub enum Ended {
@@ -45,14 +57,61 @@ impl Supervisor {
             inner.group = Some(child.id());
             child
         };
+        self.wait_quietly(&child);
         let status = child.wait();
         self.state.lock().unwrap_or_else(|p| p.into_inner()).group = None;
         status.map(Ended::Exited)
     }
 
+    /// Calls `start` once a command is still running at `at`, or a signal arrived (the
+    /// interrupt count went past `interrupts`); until then waits without a watcher.
+    pub fn watch_from(&self, at: Instant, interrupts: usize, start: Box<dyn FnOnce() + Send>) {
+        self.lock().watch = Some(Watch {
+            at,
+            interrupts,
+            start,
+        });
+    }
+
+    /// The watch is no longer wanted (the job is over).
+    pub fn stop_watching(&self) {
+        self.lock().watch = None;
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Returns when `child` ended, or when the watch had to start.
+    fn wait_quietly(&self, child: &std::process::Child) {
+        let Some((at, interrupts)) = self.lock().watch.as_ref().map(|w| (w.at, w.interrupts))
+        else {
+            return;
+        };
+        if let Ok(pidfd) = sys_process::pidfd_open(child.id()) {
+            loop {
+                let now = Instant::now();
+                if now >= at || sys::interrupts() > interrupts {
+                    break;
+                }
+                let wait = (at - now).min(SIGNAL_TICK);
+                match sys_process::poll_readable(&[pidfd.as_raw_fd()], wait.as_millis() as i32 + 1)
+                {
+                    Ok(ready) if ready[0] => return,
+                    Ok(_) => {}
+                    Err(_) => break,
+                }
+            }
+        }
+        let start = self.lock().watch.take().map(|w| w.start);
+        if let Some(start) = start {
+            start();
+        }
+    }
+
     /// Whether [`Supervisor::kill`] was called.
     pub fn was_killed(&self) -> bool {
-        self.state.lock().unwrap_or_else(|p| p.into_inner()).killed
+        self.lock().killed
     }
 
     /// Stops the test: no new command starts, the running group gets TERM, then KILL after
@@ -117,6 +176,25 @@ mod tests {
         let mut again = Command::new("/bin/true");
         again.arg("x");
         assert!(matches!(sup.run(again).unwrap(), Ended::NotStarted));
+    }
+
+    #[test]
+    fn the_watch_starts_only_for_a_command_that_runs_long_enough() {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        for (script, started_expected) in [("exit 0", false), ("sleep 1", true)] {
+            let sup = Supervisor::default();
+            let started = Arc::new(AtomicBool::new(false));
+            let flag = started.clone();
+            sup.watch_from(
+                Instant::now() + Duration::from_millis(300),
+                sys::interrupts(),
+                Box::new(move || flag.store(true, Ordering::SeqCst)),
+            );
+            let mut cmd = Command::new("/bin/sh");
+            cmd.arg("-c").arg(script);
+            assert!(matches!(sup.run(cmd).unwrap(), Ended::Exited(s) if s.success()));
+            assert_eq!(started.load(Ordering::SeqCst), started_expected, "{script}");
+        }
     }
 
     fn is_zombie(pid: u32) -> bool {

@@ -494,3 +494,60 @@ fn the_readme_command_runs_the_quickstart_example() {
         "{stdout}"
     );
 }
+
+#[test]
+fn a_signal_to_the_executor_in_a_steps_first_second_kills_the_step() {
+    // Before the monitor's thread exists (it starts after a second), the executor's wait
+    // for its step watches for signals itself.
+    let area = Area::new()
+        .file(
+            "megatest.config",
+            "[fields]\nplatform TEXT\n\n[setup]\nmax_concurrent_jobs 2\nlinktree #{getenv MT_RUN_AREA_HOME}/links\nreruns 0\n",
+        )
+        .file("runconfigs.config", "[default]\nX 1\n")
+        .file(
+            "tests/t/testconfig",
+            "[ezsteps]\nlong echo $PPID > \"$MT_RUN_AREA_HOME/executor.pid\"; exec sleep 47\n",
+        );
+    let runner = area
+        .megatest(&["-run", "-target", "x", "-runname", "r", "-run-wait"])
+        .spawn();
+    let pid_file = area.path().join("executor.pid");
+    let start = Instant::now();
+    let executor = loop {
+        if let Ok(text) = std::fs::read_to_string(&pid_file)
+            && let Ok(pid) = text.trim().parse::<u32>()
+        {
+            break pid;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the step never ran"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let signalled = Instant::now();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-TERM", &executor.to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let mut runner = runner;
+    runner.wait().unwrap();
+    assert!(
+        signalled.elapsed() < Duration::from_secs(20),
+        "took {:?}",
+        signalled.elapsed()
+    );
+    let got = records(&area, "r");
+    let (state, status, comment) = &got["t"];
+    assert_eq!(
+        (state.as_str(), status.as_str()),
+        ("INCOMPLETE", "KILLED"),
+        "{got:?}"
+    );
+    assert!(comment.contains("signal 15"), "{comment}");
+    assert!(no_process_with("sleep 47"), "the step was killed too");
+}
