@@ -125,16 +125,21 @@ fn watch_loop(
     let mut next_state = start + STATE_EVERY;
     let mut next_beat = start + HEARTBEAT_EVERY;
     let mut store: Option<Store> = None;
+    // Started late (see `QUIET`), it looks at once, then every tick.
+    let mut looked = false;
     loop {
-        let now = Instant::now();
-        let mut wake = (now + TICK).min(next_state);
-        if let Some(d) = deadline {
-            wake = wake.min(d);
+        if looked {
+            let now = Instant::now();
+            let mut wake = (now + TICK).min(next_state);
+            if let Some(d) = deadline {
+                wake = wake.min(d);
+            }
+            match stopped.recv_timeout(wake.saturating_duration_since(now)) {
+                Ok(()) | Err(RecvTimeoutError::Disconnected) => return (None, true),
+                Err(RecvTimeoutError::Timeout) => {}
+            }
         }
-        match stopped.recv_timeout(wake.saturating_duration_since(now)) {
-            Ok(()) | Err(RecvTimeoutError::Disconnected) => return (None, true),
-            Err(RecvTimeoutError::Timeout) => {}
-        }
+        looked = true;
         let now = Instant::now();
         let reason = if sys::interrupts() > interrupts_at_start {
             Some(KillReason::Signal(sys::last_signal()))

@@ -172,6 +172,7 @@ fn run_step(
     let mut comment = String::new();
     let mut logfile = String::new();
     if logpro && !supervisor.was_killed() {
+        supervisor.ensure_watching();
         let html = format!("{name}.html");
         code = judge_with_logpro(work, name, &rules, &html)?;
         let dat = work.join(format!("{name}.dat"));

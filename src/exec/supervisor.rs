@@ -48,6 +48,14 @@ impl Supervisor {
     /// Runs `cmd` in a new process group and waits for it.
     pub fn run(&self, mut cmd: Command) -> io::Result<Ended> {
         cmd.process_group(0);
+        // A watch that is due starts before anything more runs; a signal that arrived in
+        // the meantime stops the job here, as the watcher would have.
+        if let Some(signalled) = self.watch_due(true) {
+            if signalled {
+                self.lock().killed = true;
+            }
+            self.ensure_watching();
+        }
         let mut child = {
             let mut inner = self.state.lock().unwrap_or_else(|p| p.into_inner());
             if inner.killed {
@@ -59,8 +67,30 @@ impl Supervisor {
         };
         self.wait_quietly(&child);
         let status = child.wait();
-        self.state.lock().unwrap_or_else(|p| p.into_inner()).group = None;
+        self.lock().group = None;
+        // Past its time, the watch covers what the executor does next (logpro, writes).
+        if self.watch_due(false).is_some() {
+            self.ensure_watching();
+        }
         status.map(Ended::Exited)
+    }
+
+    /// Starts the watch now if it has not started (before work done in this process that
+    /// may take long, such as logpro on a large log).
+    pub fn ensure_watching(&self) {
+        let start = self.lock().watch.take().map(|w| w.start);
+        if let Some(start) = start {
+            start();
+        }
+    }
+
+    /// Whether a pending watch is due (its time came, or with `signals`, a signal
+    /// arrived: then `Some(true)`).
+    fn watch_due(&self, signals: bool) -> Option<bool> {
+        let inner = self.lock();
+        let watch = inner.watch.as_ref()?;
+        let signalled = signals && sys::interrupts() > watch.interrupts;
+        (signalled || Instant::now() >= watch.at).then_some(signalled)
     }
 
     /// Calls `start` once a command is still running at `at`, or a signal arrived (the
@@ -103,10 +133,7 @@ impl Supervisor {
                 }
             }
         }
-        let start = self.lock().watch.take().map(|w| w.start);
-        if let Some(start) = start {
-            start();
-        }
+        self.ensure_watching();
     }
 
     /// Whether [`Supervisor::kill`] was called.
