@@ -17,21 +17,6 @@ use std::sync::Arc;
 /// Exit code when the job did not end normally (spec §9.2 step 16).
 const ABNORMAL: i32 = 4;
 
-/// Enters the run directory (made if missing) and sets up the test's environment and its
-/// `megatest.sh`/`megatest.csh` there.
-fn enter_and_prepare(file: &JobFile, work: &Path, megatest: &Path) -> Result<()> {
-    std::fs::create_dir_all(work)
-        .and_then(|()| std::env::set_current_dir(work))
-        .map_err(|e| {
-            Error::new(format!(
-                "cannot enter the run directory `{}`: {e}",
-                work.display()
-            ))
-        })?;
-    environment::prepare(file, megatest)?;
-    environment::write_env_files(work)
-}
-
 /// Runs the test described by the job file; returns the executor's exit code.
 pub fn execute(job_path: &Path) -> Result<i32> {
     let file = JobFile::read(job_path)?;
@@ -45,14 +30,13 @@ pub fn execute(job_path: &Path) -> Result<i32> {
         None => file.steps.first().map(|s| s.name.as_str()),
         Some(_) => None,
     };
-    recorder.send_start(
+    let running = match recorder.start_test(
         job.test_id,
         &sys::host_name(),
         &sys::uname_text(),
         std::process::id(),
         first_step,
-    );
-    let running = match recorder.started()? {
+    )? {
         TestStart::Missing => {
             return Err(Error::new(format!(
                 "test {} (id {}) is not in `{}`",
@@ -81,11 +65,18 @@ pub fn execute(job_path: &Path) -> Result<i32> {
             running
         }
     };
-    // Only now: a test refused its start (killed, being removed) runs nothing of its
-    // runconfig and writes nothing into its directory.
     let work = &job.work_area;
+    std::fs::create_dir_all(work)
+        .and_then(|()| std::env::set_current_dir(work))
+        .map_err(|e| {
+            Error::new(format!(
+                "cannot enter the run directory `{}`: {e}",
+                work.display()
+            ))
+        })?;
     let megatest = executable(&job.megatest);
-    enter_and_prepare(&file, work, &megatest)?;
+    environment::prepare(&file, &megatest)?;
+    environment::write_env_files(work)?;
 
     let supervisor = Arc::new(Supervisor::default());
     let monitor = Monitor::start(

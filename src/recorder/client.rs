@@ -24,8 +24,6 @@ const REPLY_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
 /// Where an executor's writes go.
 pub struct Recorder {
     link: RefCell<Option<Link>>,
-    /// The reply to the request sent last, when the database answered it at once.
-    answered: RefCell<Option<Result<Reply>>>,
     local: OnceCell<Store>,
     db_path: PathBuf,
     keys: Vec<(String, String)>,
@@ -36,8 +34,6 @@ struct Link {
     reader: BufReader<UnixStream>,
     writer: UnixStream,
     unanswered: VecDeque<Request>,
-    /// A send failed: the link is to be given up at the next reply.
-    broken: bool,
 }
 
 impl Link {
@@ -57,7 +53,6 @@ impl Link {
             reader: BufReader::new(stream.try_clone().ok()?),
             writer: stream,
             unanswered: VecDeque::new(),
-            broken: false,
         };
         link.send(Request::Hello {
             db: db.to_path_buf(),
@@ -118,7 +113,6 @@ impl Recorder {
         }
         let recorder = Recorder {
             link: RefCell::new(link),
-            answered: RefCell::new(None),
             local: OnceCell::new(),
             db_path: file.db_path.clone(),
             keys: file.keys.clone(),
@@ -154,38 +148,13 @@ impl Recorder {
     /// The reply to `request` (after the replies of the posted ones, whose failures are
     /// warned about: they do not undo this request).
     fn call(&self, request: Request) -> Result<Reply> {
-        self.send(request);
-        self.reply()
-    }
-
-    /// Sends `request`, whose reply [`Recorder::reply`] reads; without a link the database
-    /// answers it now.
-    fn send(&self, request: Request) {
-        let mut guard = self.link.borrow_mut();
-        match guard.as_mut() {
-            Some(link) => {
-                if !link.send(request) {
-                    link.broken = true;
-                }
-            }
-            None => {
-                drop(guard);
-                let reply = self
-                    .store()
-                    .and_then(|store| checked(answer(store, request)));
-                *self.answered.borrow_mut() = Some(reply);
-            }
-        }
-    }
-
-    /// The reply to the request sent last (see [`Recorder::call`]).
-    fn reply(&self) -> Result<Reply> {
-        if let Some(reply) = self.answered.borrow_mut().take() {
-            return reply;
-        }
         {
             let mut guard = self.link.borrow_mut();
-            if let Some(link) = guard.as_mut().filter(|l| !l.broken) {
+            let Some(link) = guard.as_mut() else {
+                drop(guard);
+                return checked(answer(self.store()?, request));
+            };
+            if link.send(request) {
                 while let Some(posted) = link.unanswered.front().cloned() {
                     let Some(reply) = link.receive() else { break };
                     if link.unanswered.is_empty() {
@@ -254,35 +223,27 @@ impl Recorder {
         Ok(())
     }
 
-    /// [`Store::start_test`] (when the test starts, `first_step`, if any, gets its `start`
-    /// step record in the same write) in two halves, so that the executor can work while
-    /// the runner writes: this one asks, [`Recorder::started`] reads the answer (no other
-    /// request may come between).
-    pub fn send_start(
+    /// [`Store::start_test`]; when the test starts, `first_step` (if any) gets its `start`
+    /// step record in the same write.
+    pub fn start_test(
         &self,
         test_id: i64,
         host: &str,
         uname: &str,
         pid: u32,
         first_step: Option<&str>,
-    ) {
-        self.send(Request::Start {
+    ) -> Result<TestStart> {
+        let request = Request::Start {
             test_id,
             host: host.to_string(),
             uname: uname.to_string(),
             pid,
             first_step: first_step.map(str::to_string),
-        });
-    }
-
-    /// What the start sent by [`Recorder::send_start`] found and did.
-    pub fn started(&self) -> Result<TestStart> {
-        match self.reply()? {
+        };
+        self.via(request, |r| match r {
             Reply::Started(s) => Ok(s),
-            other => Err(Error::new(format!(
-                "unexpected reply from the recorder: {other:?}"
-            ))),
-        }
+            other => Err(other),
+        })
     }
 
     /// [`Store::set_step`], posted: a failure is warned about at the next call.

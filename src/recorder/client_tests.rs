@@ -40,12 +40,6 @@ fn steps(store: &Store, id: i64) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The executor's start of test `id`.
-fn start(recorder: &Recorder, id: i64, first_step: Option<&str>) -> Result<TestStart> {
-    recorder.send_start(id, "host", "uname", 42, first_step);
-    recorder.started()
-}
-
 /// A recorder serving `store`.
 fn serving(store: &Store) -> RecorderServer {
     RecorderServer::start(store.path().to_path_buf(), keys(), Box::new(|| {})).unwrap()
@@ -60,7 +54,7 @@ fn linked(store: &Store) -> (RecorderServer, Recorder) {
 
 /// What the executor does for a one-step test that passes.
 fn record_a_passing_test(recorder: &Recorder, id: i64) {
-    match start(recorder, id, None).unwrap() {
+    match recorder.start_test(id, "host", "uname", 42, None).unwrap() {
         TestStart::Started { started, running } => {
             assert_eq!(started[0].state, "REMOTEHOSTSTART");
             assert_eq!(running[0].state, "RUNNING");
@@ -103,7 +97,7 @@ fn a_runner_that_goes_away_leaves_the_writes_to_the_executor() {
     let dir = tempfile::tempdir().unwrap();
     let (store, id) = database(dir.path(), "megatest.db");
     let (server, recorder) = linked(&store);
-    start(&recorder, id, None).unwrap();
+    recorder.start_test(id, "host", "uname", 42, None).unwrap();
     assert!(recorder.local.get().is_none());
     recorder.set_step(id, "ok", "start", "-", "", "").unwrap();
     drop(server);
@@ -152,7 +146,7 @@ fn a_failed_posted_write_does_not_undo_the_next_call() {
     let dir = tempfile::tempdir().unwrap();
     let (store, id) = database(dir.path(), "megatest.db");
     let (_server, recorder) = linked(&store);
-    start(&recorder, id, None).unwrap();
+    recorder.start_test(id, "host", "uname", 42, None).unwrap();
     store
         .connection()
         .execute_batch("DROP TABLE test_steps")
@@ -217,7 +211,9 @@ fn the_first_step_starts_with_the_test_and_not_without_it() {
     let dir = tempfile::tempdir().unwrap();
     let (store, id) = database(dir.path(), "megatest.db");
     let (_server, recorder) = linked(&store);
-    let started = start(&recorder, id, Some("ok")).unwrap();
+    let started = recorder
+        .start_test(id, "host", "uname", 42, Some("ok"))
+        .unwrap();
     assert!(matches!(started, TestStart::Started { .. }));
     assert_eq!(steps(&store, id), [("start".into(), "-".into())]);
     store
@@ -227,7 +223,9 @@ fn the_first_step_starts_with_the_test_and_not_without_it() {
         .connection()
         .execute_batch("DELETE FROM test_steps")
         .unwrap();
-    let refused = start(&recorder, id, Some("ok")).unwrap();
+    let refused = recorder
+        .start_test(id, "host", "uname", 42, Some("ok"))
+        .unwrap();
     assert_eq!(refused, TestStart::Refused("KILLREQ".into()));
     assert!(steps(&store, id).is_empty(), "no step of a refused test");
 }

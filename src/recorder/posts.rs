@@ -107,7 +107,7 @@ impl Posts {
 mod tests {
     use super::*;
 
-    fn launch(id: i64) -> Request {
+    fn request(id: i64) -> Request {
         Request::StateOf { test_id: id }
     }
 
@@ -115,7 +115,7 @@ mod tests {
     fn settle_returns_at_once_when_everything_is_applied() {
         let posts = Posts::default();
         let (wake, _other) = UnixStream::pair().unwrap();
-        assert_eq!(posts.post(launch(1)), Some(1));
+        assert_eq!(posts.post(request(1)), Some(1));
         assert_eq!(posts.take().len(), 1);
         assert!(!posts.is_applied(1));
         posts.applied(1);
@@ -127,7 +127,7 @@ mod tests {
     fn settle_waits_for_the_recorder_and_wakes_it() {
         let posts = std::sync::Arc::new(Posts::default());
         let (wake, woken) = UnixStream::pair().unwrap();
-        assert!(posts.post(launch(1)).is_some());
+        assert!(posts.post(request(1)).is_some());
         let recorder = {
             let posts = posts.clone();
             std::thread::spawn(move || {
@@ -147,18 +147,18 @@ mod tests {
     fn a_gone_recorder_gives_its_posts_up_and_refuses_more() {
         let posts = Posts::default();
         let (wake, _other) = UnixStream::pair().unwrap();
-        assert!(posts.post(launch(1)).is_some());
-        assert!(posts.post(launch(2)).is_some());
+        assert!(posts.post(request(1)).is_some());
+        assert!(posts.post(request(2)).is_some());
         posts.settle(&wake, || false);
         assert!(posts.is_applied(2));
-        assert_eq!(posts.post(launch(3)), None);
+        assert_eq!(posts.post(request(3)), None);
     }
 
     #[test]
     fn closing_returns_what_is_left_and_refuses_more() {
         let posts = Posts::default();
-        assert!(posts.post(launch(1)).is_some());
-        assert_eq!(posts.close(), vec![launch(1)]);
-        assert_eq!(posts.post(launch(2)), None);
+        assert!(posts.post(request(1)).is_some());
+        assert_eq!(posts.close(), vec![request(1)]);
+        assert_eq!(posts.post(request(2)), None);
     }
 }

@@ -87,6 +87,13 @@ const SCRIPT: &str = r#"
 (rmt:set-run-status r3 "GOOD" msg: "all fine")
 (show "run-status" (rmt:get-run-status r3))
 (rmt:lock/unlock-run r3 #t #f "tester")
+(define (run-state id) (let ([i (rmt:get-run-info id)]) (db:get-value-by-header (vector-ref i 1) (vector-ref i 0) "state")))
+(show "run-locked" (run-state r3))
+(rmt:lock/unlock-run r3 #f #t "tester")
+(show "run-unlocked" (run-state r3))
+(rmt:lock/unlock-run r3 #f #f "tester")
+(show "run-locked-by-default" (run-state r3))
+(show "missing-run" (list (rmt:get-key-val-pairs 999) (rmt:get-target 999) (rmt:get-run-status 999)))
 (define tests1 (rmt:get-tests-for-run r1 "%" '() '() #f #f #f 'testname "ASC" #f #f 'normal))
 (show "tests" (map brief tests1))
 (show "tests-ids" (map db:test-get-id tests1))
@@ -149,6 +156,7 @@ const SCRIPT: &str = r#"
 (show "testmeta-missing" (rmt:testmeta-get-record "nosuch"))
 (rmt:general-call 'set-test-comment r1 "from general-call" alpha)
 (show "delete-run" (begin (rmt:delete-run r3) (rmt:get-all-run-ids)))
+(show "run-info-deleted" (vector-ref (rmt:get-run-info r3) 1))
 (show "toppath" (string? *toppath*))
 (show "configdat" (configf:lookup *configdat* "setup" "max_concurrent_jobs"))
 (show "tests-get-all" (sort (hash-table-keys (tests:get-all)) string<?))
@@ -189,6 +197,11 @@ fn every_rmt_procedure_through_load() {
     expect.insert("key-val-pairs", r#"(("platform" "linux"))"#.into());
     expect.insert("key-vals", r#"("linux")"#.into());
     expect.insert("key-vals-missing", "()".into());
+    expect.insert("run-locked", r#""locked""#.into());
+    expect.insert("run-unlocked", r#""unlocked""#.into());
+    expect.insert("run-locked-by-default", r#""locked""#.into());
+    expect.insert("missing-run", r#"(() "" "n/a")"#.into());
+    expect.insert("run-info-deleted", "#f".into());
     expect.insert("target", r#""linux""#.into());
     expect.insert("targets", r#"#(("platform") (#("linux")))"#.into());
     expect.insert(
