@@ -45,6 +45,12 @@ pub fn remove(name: &str) {
     }
 }
 
+/// Forgets every export and unset: the process environment alone again (a forked executor
+/// about to run its next job).
+pub fn clear() {
+    *OVERLAY.write().unwrap_or_else(|p| p.into_inner()) = None;
+}
+
 /// Applies the overlay to a command about to be spawned.
 pub fn apply(cmd: &mut Command) {
     let guard = OVERLAY.read().unwrap_or_else(|p| p.into_inner());

@@ -49,6 +49,12 @@ pub fn set_file(path: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Back to the defaults: level 0 only, on stderr (the `-log` file is closed).
+pub fn reset() {
+    LEVELS.store(0b1, Ordering::Relaxed);
+    *SINK.lock().unwrap_or_else(|p| p.into_inner()) = None;
+}
+
 /// Writes one line to the log sink.
 pub fn emit(args: fmt::Arguments<'_>) {
     let mut sink = SINK.lock().unwrap_or_else(|p| p.into_inner());

@@ -78,6 +78,47 @@ pub fn put_at(file: &impl AsRawFd, fd: RawFd) -> io::Result<()> {
     check(unsafe { libc::dup2(file.as_raw_fd(), fd) }).map(|_| ())
 }
 
+/// Moves `socket` to descriptor `fd`, closed on exec (so the commands the process runs do
+/// not inherit it).
+pub fn move_to(
+    socket: std::os::unix::net::UnixStream,
+    fd: RawFd,
+) -> io::Result<std::os::unix::net::UnixStream> {
+    use std::os::fd::IntoRawFd;
+    if socket.as_raw_fd() != fd {
+        // SAFETY: plain system call with integer arguments.
+        check(unsafe { libc::dup3(socket.as_raw_fd(), fd, libc::O_CLOEXEC) })?;
+        drop(socket);
+    } else {
+        let _ = socket.into_raw_fd();
+    }
+    // SAFETY: `fd` now refers to the socket and nothing else owns that descriptor.
+    Ok(unsafe { std::os::unix::net::UnixStream::from_raw_fd(fd) })
+}
+
+/// The descriptors this process has open, from `/proc/self/fd`; `None` when that cannot be
+/// read.
+pub fn open_descriptors() -> Option<Vec<RawFd>> {
+    let dir = std::fs::read_dir("/proc/self/fd").ok()?;
+    let mut found: Vec<RawFd> = dir
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+        .collect();
+    // The listing's own descriptor was among them; it is closed now.
+    // SAFETY: F_GETFD only asks about a descriptor number.
+    found.retain(|&fd| unsafe { libc::fcntl(fd, libc::F_GETFD) } != -1);
+    found.sort_unstable();
+    Some(found)
+}
+
+/// Whether this process has children (running or ended and not waited for); one that ended
+/// is reaped by the question.
+pub fn has_children() -> bool {
+    let mut status: libc::c_int = 0;
+    // SAFETY: waitpid writes the status into the integer we own.
+    let got = unsafe { libc::waitpid(-1, &mut status, libc::WNOHANG) };
+    got != -1
+}
+
 /// A new descriptor for what `fd` refers to, as a file.
 pub fn duplicate(fd: RawFd) -> io::Result<File> {
     // SAFETY: plain system call; the new descriptor is ours alone.
@@ -114,5 +155,18 @@ pub fn close_from(first: RawFd) {
         unsafe {
             libc::close(fd);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn open_descriptors_include_an_opened_file() {
+        let file = File::open("/dev/null").unwrap();
+        let open = open_descriptors().unwrap();
+        assert!(open.contains(&file.as_raw_fd()), "{open:?}");
+        assert!(open.windows(2).all(|w| w[0] < w[1]), "sorted: {open:?}");
     }
 }

@@ -33,6 +33,12 @@ pub fn register(test: &str, triggers: Vec<(String, String)>) {
     }
 }
 
+/// Whether any test has registered triggers.
+pub fn any_registered() -> bool {
+    let guard = TABLE.lock().unwrap_or_else(|p| p.into_inner());
+    guard.as_ref().is_some_and(|t| !t.is_empty())
+}
+
 /// Whether `test` has registered triggers.
 pub fn has_triggers(test: &str) -> bool {
     let guard = TABLE.lock().unwrap_or_else(|p| p.into_inner());

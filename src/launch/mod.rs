@@ -3,6 +3,7 @@
 
 pub mod fork_helper;
 mod fork_launcher;
+mod forked_executor;
 mod job_file;
 mod launcher;
 mod work_area;

@@ -5,18 +5,28 @@ use super::conc;
 use crate::environ;
 use std::fmt;
 use std::path::Path;
-use std::sync::OnceLock;
+use std::sync::Mutex;
 use steel::rerrs::{ErrorKind, SteelErr};
 use steel::rvals::{Custom, FromSteelVal, IntoSteelVal, Result, SteelVal};
 use steel::steel_vm::engine::Engine;
 use steel::steel_vm::register_fn::RegisterFn;
 
 /// The command-line options, as `args:get-arg` sees them: (spelling, value or None for a switch).
-static PROGRAM_ARGS: OnceLock<Vec<(String, Option<String>)>> = OnceLock::new();
+type ProgramArgs = Vec<(String, Option<String>)>;
+static PROGRAM_ARGS: Mutex<Option<ProgramArgs>> = Mutex::new(None);
+
+fn program_args() -> std::sync::MutexGuard<'static, Option<ProgramArgs>> {
+    PROGRAM_ARGS.lock().unwrap_or_else(|p| p.into_inner())
+}
 
 /// Records the command line for `args:get-arg`; the first call wins.
-pub fn set_program_args(args: Vec<(String, Option<String>)>) {
-    let _ = PROGRAM_ARGS.set(args);
+pub fn set_program_args(args: ProgramArgs) {
+    program_args().get_or_insert(args);
+}
+
+/// Forgets the recorded command line (a forked executor about to run its next job).
+pub fn forget_program_args() {
+    *program_args() = None;
 }
 
 fn error(message: impl Into<String>) -> SteelErr {
@@ -48,11 +58,11 @@ fn conc_fn(args: &[SteelVal]) -> Result<SteelVal> {
 /// `(args:get-arg "-target" [default])`.
 fn get_arg(args: &[SteelVal]) -> Result<SteelVal> {
     let name = string_arg(args, 0, "args:get-arg")?;
-    let given = PROGRAM_ARGS
-        .get()
-        .and_then(|all| all.iter().rev().find(|(n, _)| *n == name));
+    let given = program_args()
+        .as_ref()
+        .and_then(|all| all.iter().rev().find(|(n, _)| *n == name).cloned());
     Ok(match given {
-        Some((_, Some(value))) => text(value.clone()),
+        Some((_, Some(value))) => text(value),
         Some((_, None)) => SteelVal::BoolV(true),
         None => args.get(1).cloned().unwrap_or(SteelVal::BoolV(false)),
     })

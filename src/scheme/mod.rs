@@ -11,7 +11,7 @@ mod toplevel;
 mod watchdog;
 
 pub use api_bridge::{documented, set_area_globals};
-pub use builtins::{SchemeRegex, host_name, set_program_args};
+pub use builtins::{SchemeRegex, forget_program_args, host_name, set_program_args};
 pub use conc::display;
 pub use host::{
     Host, SchemeError, engine_created, eval_config_snippet, panics_are_expected, with_host,

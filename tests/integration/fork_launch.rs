@@ -36,8 +36,8 @@ fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
     }
 }
 
-/// The pids of `megatest -fork-helper` processes whose parent is `runner`.
-fn helpers_of(runner: u32) -> Vec<u32> {
+/// Every process: its pid, its parent's pid and its command line.
+fn processes() -> Vec<(u32, Option<u32>, Vec<u8>)> {
     let mut found = Vec::new();
     for entry in std::fs::read_dir("/proc").unwrap().flatten() {
         let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
@@ -49,11 +49,29 @@ fn helpers_of(runner: u32) -> Vec<u32> {
             .rsplit_once(')')
             .and_then(|(_, rest)| rest.split_whitespace().nth(1))
             .and_then(|p| p.parse::<u32>().ok());
-        if cmdline.ends_with(b"\0-fork-helper\0") && parent == Some(runner) {
-            found.push(pid);
-        }
+        found.push((pid, parent, cmdline));
     }
     found
+}
+
+/// The pids of `megatest -fork-helper` processes whose parent is `runner`.
+fn helpers_of(runner: u32) -> Vec<u32> {
+    processes()
+        .into_iter()
+        .filter(|(_, parent, cmdline)| {
+            cmdline.ends_with(b"\0-fork-helper\0") && *parent == Some(runner)
+        })
+        .map(|(pid, _, _)| pid)
+        .collect()
+}
+
+/// The pids of the processes whose parent is `parent`.
+fn children_of(parent: u32) -> Vec<u32> {
+    processes()
+        .into_iter()
+        .filter(|(_, p, _)| *p == Some(parent))
+        .map(|(pid, _, _)| pid)
+        .collect()
 }
 
 fn statuses(area: &Area) -> Vec<(String, String, String)> {
@@ -132,4 +150,126 @@ fn fork_launch_no_spawns_every_executor() {
         let cmd = read(&area, &format!("cmd.{n}"));
         assert!(cmd.contains("-execute"), "item {n} ran under `{cmd}`");
     }
+}
+
+/// A test of six items that records its executor's pid and its `PATH`, and fails when the
+/// other test's item variable reaches it, or the test name or item path is not its own.
+fn item_test(mine: &str, other: &str) -> String {
+    let (var, other_var) = (mine.to_uppercase(), other.to_uppercase());
+    format!(
+        "[items]\n{var} 1 2 3 4 5 6\n\n[ezsteps]\nlook echo $PPID > \"$MT_RUN_AREA_HOME/pid.{mine}.${var}\" && echo \"$PATH\" > \"$MT_RUN_AREA_HOME/path.{mine}.${var}\" && [ -z \"${{{other_var}:-}}\" ] && [ \"$MT_TEST_NAME\" = {mine} ] && [ \"$MT_ITEMPATH\" = \"${var}\" ]\n"
+    )
+}
+
+#[test]
+fn executors_take_further_tests_without_their_predecessors_environment() {
+    let area = Area::new()
+        .file(
+            "megatest.config",
+            "[fields]\nplatform TEXT\n\n[setup]\nmax_concurrent_jobs 2\nlinktree #{getenv MT_RUN_AREA_HOME}/links\n",
+        )
+        .file("runconfigs.config", "[default]\nX 1\n")
+        .file("tests/a/testconfig", &item_test("a", "b"))
+        .file("tests/b/testconfig", &item_test("b", "a"));
+    area.megatest(&["-run", "-target", "x", "-runname", "r", "-run-wait"])
+        .run()
+        .success();
+    let got = statuses(&area);
+    assert_eq!(got.len(), 14, "{got:?}");
+    assert!(
+        got.iter()
+            .all(|(_, state, status)| state == "COMPLETED" && status == "PASS"),
+        "{got:?}"
+    );
+    let mut pids = std::collections::BTreeSet::new();
+    let first_path = read(&area, "path.a.1");
+    for test in ["a", "b"] {
+        for n in 1..=6 {
+            let pid = read(&area, &format!("pid.{test}.{n}"));
+            assert!(!pid.trim().is_empty(), "{test}/{n} recorded no pid");
+            pids.insert(pid.trim().to_string());
+            // PATH gets megatest's directory appended per test, not once per executor.
+            let path = read(&area, &format!("path.{test}.{n}"));
+            assert_eq!(path, first_path, "{test}/{n}");
+        }
+    }
+    assert!(
+        pids.len() < 12,
+        "12 tests ran in 12 executors: none was reused"
+    );
+}
+
+/// The fork helper driven through its own protocol: a job's executor waits for the next
+/// job and runs it without the first one's exports; one that created a Scheme engine
+/// leaves; closing the helper's input ends it and the waiting executor.
+#[test]
+fn a_waiting_executor_runs_the_next_job_from_a_clean_slate() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).display().to_string();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_megatest"));
+    command
+        .arg("-fork-helper")
+        .current_dir(dir.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped());
+    for (name, _) in std::env::vars() {
+        if name.starts_with("MT_") {
+            command.env_remove(name);
+        }
+    }
+    let mut helper = command.spawn().unwrap();
+    let mut requests = helper.stdin.take().unwrap();
+    let mut answers = BufReader::new(helper.stdout.take().unwrap());
+    let mut answer = || {
+        let mut line = String::new();
+        answers.read_line(&mut line).unwrap();
+        line.trim_end().to_string()
+    };
+    assert_eq!(answer(), "R");
+    let mut job = |token: u64, words: &[&str], env: &[(&str, &str)]| {
+        let request = serde_json::json!({
+            "token": token,
+            "dir": dir.path(),
+            "log": path("mt_launch.log"),
+            "words": words,
+            "env": env.iter().map(|(k, v)| (k, Some(v))).collect::<Vec<_>>(),
+        });
+        writeln!(requests, "{request}").unwrap();
+    };
+    job(1, &["-env2file", &path("one")], &[("LEAKED", "yes")]);
+    assert_eq!(answer(), "E 1 0");
+    let waiting = children_of(helper.id());
+    assert_eq!(waiting.len(), 1, "the executor waits for the next job");
+    job(2, &["-env2file", &path("two")], &[]);
+    assert_eq!(answer(), "E 2 0");
+    assert_eq!(
+        children_of(helper.id()),
+        waiting,
+        "the same executor ran it"
+    );
+    let one = std::fs::read_to_string(path("one.sh")).unwrap();
+    let two = std::fs::read_to_string(path("two.sh")).unwrap();
+    assert!(one.contains("export LEAKED=yes"), "{one}");
+    assert!(!two.contains("LEAKED"), "{two}");
+
+    std::fs::write(path("script.scm"), "(display 1)\n").unwrap();
+    job(3, &["-load", &path("script.scm")], &[]);
+    assert_eq!(answer(), "E 3 0");
+    wait_for("the executor that ran Scheme leaves", || {
+        children_of(helper.id()).is_empty()
+    });
+
+    job(4, &["-env2file", &path("three")], &[]);
+    assert_eq!(answer(), "E 4 0");
+    let last = children_of(helper.id());
+    assert_eq!(last.len(), 1, "a new executor waits");
+    assert_ne!(last, waiting);
+    drop(requests);
+    assert!(helper.wait().unwrap().success());
+    assert!(
+        !Path::new(&format!("/proc/{}", last[0])).exists(),
+        "the waiting executor ended with the helper"
+    );
 }
