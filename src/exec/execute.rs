@@ -96,14 +96,12 @@ pub fn execute(job_path: &Path) -> Result<i32> {
         first_step.is_some(),
     );
     let (killed, clean) = monitor.finish();
+    // The watch is over: a write from here on is the test's last, with its summary page.
     let exit = match killed {
         Some(KillReason::Signal(signal)) => {
-            recorder.set_test_status(
-                job,
-                Some("INCOMPLETE"),
-                Some("KILLED"),
-                Some(&format!("The executor received signal {signal}")),
-            )?;
+            let comment = format!("The executor received signal {signal}");
+            recorder
+                .set_last_test_status(job, (Some("INCOMPLETE"), Some("KILLED"), Some(&comment)))?;
             1
         }
         Some(reason) => {
@@ -114,7 +112,7 @@ pub fn execute(job_path: &Path) -> Result<i32> {
                 _ => "Killed on request (KILLREQ)".to_string(),
             };
             let status = if clean { "KILLED" } else { "FAILED TO KILL" };
-            recorder.set_test_status(job, Some("KILLED"), Some(status), Some(&comment))?;
+            recorder.set_last_test_status(job, (Some("KILLED"), Some(status), Some(&comment)))?;
             0
         }
         None => {
@@ -129,7 +127,7 @@ pub fn execute(job_path: &Path) -> Result<i32> {
                 } else {
                     final_status(outcome.code, &status)
                 };
-                recorder.set_test_status(job, Some("COMPLETED"), Some(new_status), None)?;
+                recorder.set_last_test_status(job, (Some("COMPLETED"), Some(new_status), None))?;
             }
             if outcome.abnormal { ABNORMAL } else { 0 }
         }

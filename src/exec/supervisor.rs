@@ -24,6 +24,8 @@ struct Inner {
     group: Option<u32>,
     killed: bool,
     watch: Option<Watch>,
+    /// Whether the watch started.
+    watching: bool,
 }
 
 /// A watch to start once a command has run long enough (see [`Supervisor::watch_from`]).
@@ -78,10 +80,20 @@ impl Supervisor {
     /// Starts the watch now if it has not started (before work done in this process that
     /// may take long, such as logpro on a large log).
     pub fn ensure_watching(&self) {
-        let start = self.lock().watch.take().map(|w| w.start);
+        let start = {
+            let mut inner = self.lock();
+            let start = inner.watch.take().map(|w| w.start);
+            inner.watching |= start.is_some();
+            start
+        };
         if let Some(start) = start {
             start();
         }
+    }
+
+    /// Whether the watch started (it may still write the test's heartbeat).
+    pub fn watch_started(&self) -> bool {
+        self.lock().watching
     }
 
     /// Whether a pending watch is due (its time came, or with `signals`, a signal

@@ -17,6 +17,9 @@ use std::os::linux::net::SocketAddrExt;
 use std::os::unix::net::{SocketAddr, UnixStream};
 use std::path::{Path, PathBuf};
 
+/// The new state, status and comment of a write (`None`: unchanged).
+pub type StatusWrite<'a> = (Option<&'a str>, Option<&'a str>, Option<&'a str>);
+
 /// How long an executor waits for the runner's reply (as long as for a database lock)
 /// before it gives the link up and writes to the database itself.
 const REPLY_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
@@ -24,6 +27,8 @@ const REPLY_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
 /// Where an executor's writes go.
 pub struct Recorder {
     link: RefCell<Option<Link>>,
+    /// The summary page that came with the test's last write, until another write.
+    summary: RefCell<Option<std::result::Result<Option<String>, String>>>,
     local: OnceCell<Store>,
     db_path: PathBuf,
     keys: Vec<(String, String)>,
@@ -113,6 +118,7 @@ impl Recorder {
         }
         let recorder = Recorder {
             link: RefCell::new(link),
+            summary: RefCell::new(None),
             local: OnceCell::new(),
             db_path: file.db_path.clone(),
             keys: file.keys.clone(),
@@ -267,24 +273,31 @@ impl Recorder {
         self.post(request)
     }
 
-    /// [`Store::set_state_status`].
-    pub fn set_state_status(
+    /// [`Store::set_state_status`]; with `summary`, the test's summary page comes back with
+    /// it and is kept for [`Recorder::write_test_summary`].
+    fn set_state_status(
         &self,
         test_id: i64,
         state: Option<&str>,
         status: Option<&str>,
         comment: Option<&str>,
+        summary: bool,
     ) -> Result<Vec<StatusChange>> {
+        self.summary.replace(None);
         let request = Request::Status {
             test_id,
             state: state.map(str::to_string),
             status: status.map(str::to_string),
             comment: comment.map(str::to_string),
+            summary,
         };
-        self.via(request, |r| match r {
-            Reply::Changes(c) => Ok(c),
+        let (changes, page) = self.via(request, |r| match r {
+            Reply::Changes(c) => Ok((c, None)),
+            Reply::Finished(c, page) => Ok((c, Some(page))),
             other => Err(other),
-        })
+        })?;
+        self.summary.replace(page);
+        Ok(changes)
     }
 
     /// Sets the job's state and status like [`crate::waivers::set_test_status`]: FAIL
@@ -296,9 +309,35 @@ impl Recorder {
         status: Option<&str>,
         comment: Option<&str>,
     ) -> Result<Vec<StatusChange>> {
+        self.test_status(job, state, status, comment, false)
+    }
+
+    /// [`Recorder::set_test_status`] (of the state, status and comment in `write`) for what
+    /// should be the test's last write: its summary page comes with the reply (written by
+    /// [`Recorder::write_test_summary`] unless another write follows).
+    pub fn set_last_test_status(
+        &self,
+        job: &Job,
+        write: StatusWrite<'_>,
+    ) -> Result<Vec<StatusChange>> {
+        let (state, status, comment) = write;
+        self.test_status(job, state, status, comment, true)
+    }
+
+    fn test_status(
+        &self,
+        job: &Job,
+        state: Option<&str>,
+        status: Option<&str>,
+        comment: Option<&str>,
+        summary: bool,
+    ) -> Result<Vec<StatusChange>> {
         let (status, comment) =
             crate::waivers::waived_status(|| self.store(), job, status, comment)?;
-        let changes = self.set_state_status(job.test_id, state, status, comment.as_deref())?;
+        // Triggers may write to the record after this write: their page is made afterwards.
+        let summary = summary && !crate::triggers::has_triggers(&job.test_name);
+        let changes =
+            self.set_state_status(job.test_id, state, status, comment.as_deref(), summary)?;
         self.fire(&changes);
         Ok(changes)
     }
@@ -325,12 +364,16 @@ impl Recorder {
         self.via(request, done)
     }
 
-    /// Writes `dir/test-summary.html` for the test.
+    /// Writes `dir/test-summary.html` for the test: the page that came with its last write,
+    /// else one asked for now.
     pub fn write_test_summary(&self, test_id: i64, dir: &Path) -> Result<()> {
-        let page = self.via(Request::Summary { test_id }, |r| match r {
-            Reply::Page(p) => Ok(p),
-            other => Err(other),
-        })?;
+        let page = match self.summary.take() {
+            Some(page) => page.map_err(Error::new)?,
+            None => self.via(Request::Summary { test_id }, |r| match r {
+                Reply::Page(p) => Ok(p),
+                other => Err(other),
+            })?,
+        };
         match page {
             Some(page) => crate::report::write_summary_page(&page, dir),
             None => Ok(()),

@@ -64,7 +64,7 @@ fn record_a_passing_test(recorder: &Recorder, id: i64) {
     recorder.set_step(id, "ok", "start", "-", "", "").unwrap();
     recorder.set_step(id, "ok", "end", "0", "", "").unwrap();
     let changes = recorder
-        .set_state_status(id, Some("COMPLETED"), Some("PASS"), None)
+        .set_state_status(id, Some("COMPLETED"), Some("PASS"), None, false)
         .unwrap();
     assert_eq!(changes[0].status, "PASS");
 }
@@ -103,7 +103,7 @@ fn a_runner_that_goes_away_leaves_the_writes_to_the_executor() {
     drop(server);
     recorder.set_step(id, "ok", "end", "0", "", "").unwrap();
     recorder
-        .set_state_status(id, Some("COMPLETED"), Some("PASS"), None)
+        .set_state_status(id, Some("COMPLETED"), Some("PASS"), None, false)
         .unwrap();
     assert!(recorder.local.get().is_some(), "the executor took over");
     assert_eq!(
@@ -153,7 +153,7 @@ fn a_failed_posted_write_does_not_undo_the_next_call() {
         .unwrap();
     recorder.set_step(id, "ok", "end", "0", "", "").unwrap();
     let changes = recorder
-        .set_state_status(id, Some("COMPLETED"), Some("PASS"), None)
+        .set_state_status(id, Some("COMPLETED"), Some("PASS"), None, false)
         .unwrap();
     assert_eq!(changes[0].state, "COMPLETED", "the status write stands");
     assert_eq!(
@@ -187,6 +187,7 @@ fn a_request_that_fails_in_a_batch_leaves_the_others_written() {
                         state: Some("RUNNING".into()),
                         status: None,
                         comment: None,
+                        summary: false,
                     },
                 ),
                 answer(
@@ -196,6 +197,7 @@ fn a_request_that_fails_in_a_batch_leaves_the_others_written() {
                         state: Some("RUNNING".into()),
                         status: None,
                         comment: None,
+                        summary: false,
                     },
                 ),
             ]
@@ -281,4 +283,34 @@ fn a_recorder_that_cannot_open_its_database_does_not_start() {
     std::fs::write(dir.path().join("no"), "a file, not a directory").unwrap();
     let missing = dir.path().join("no/megatest.db");
     assert!(RecorderServer::start(missing, keys(), Box::new(|| {})).is_err());
+}
+
+#[test]
+fn the_last_write_brings_the_summary_page_until_another_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, id) = database(dir.path(), "megatest.db");
+    let (_server, recorder) = linked(&store);
+    let job = crate::job::Job {
+        test_id: id,
+        test_name: "t1".into(),
+        ..crate::job::Job::default()
+    };
+    recorder.start_test(id, "host", "uname", 42, None).unwrap();
+    recorder
+        .set_last_test_status(&job, (Some("COMPLETED"), Some("PASS"), None))
+        .unwrap();
+    // The page came with the write: the database may change behind it now.
+    store
+        .set_state_status(id, None, Some("CHECK"), None)
+        .unwrap();
+    recorder.write_test_summary(id, dir.path()).unwrap();
+    let page = std::fs::read_to_string(dir.path().join("test-summary.html")).unwrap();
+    assert!(page.contains(">PASS<"), "{page}");
+    // A later write makes it stale: the page is asked for again.
+    recorder
+        .set_test_status(&job, None, Some("WARN"), None)
+        .unwrap();
+    recorder.write_test_summary(id, dir.path()).unwrap();
+    let page = std::fs::read_to_string(dir.path().join("test-summary.html")).unwrap();
+    assert!(page.contains(">WARN<"), "{page}");
 }

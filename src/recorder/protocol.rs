@@ -53,6 +53,9 @@ pub enum Request {
         status: Option<String>,
         /// The new comment, if it changes.
         comment: Option<String>,
+        /// The test's last write: the reply brings its summary page too, saving a request.
+        #[serde(default)]
+        summary: bool,
     },
     /// [`Store::state_of`].
     StateOf {
@@ -101,6 +104,12 @@ pub enum Reply {
     State(Option<(String, String)>),
     /// The summary page asked for.
     Page(Option<String>),
+    /// The writes of a [`Request::Status`] that asked for the summary page, and the page
+    /// (or why it could not be made: the writes stand).
+    Finished(
+        Vec<StatusChange>,
+        std::result::Result<Option<String>, String>,
+    ),
 }
 
 /// Carries out `request` on `store`.
@@ -129,6 +138,7 @@ pub fn answer(store: &Store, request: Request) -> Reply {
             state,
             status,
             comment,
+            summary,
         } => store
             .set_state_status(
                 test_id,
@@ -136,7 +146,13 @@ pub fn answer(store: &Store, request: Request) -> Reply {
                 status.as_deref(),
                 comment.as_deref(),
             )
-            .map(Reply::Changes),
+            .map(|changes| match summary {
+                false => Reply::Changes(changes),
+                true => {
+                    let page = crate::report::test_summary_page(store, test_id);
+                    Reply::Finished(changes, page.map_err(|e| e.message.clone()))
+                }
+            }),
         Request::StateOf { test_id } => store.state_of(test_id).map(Reply::State),
         Request::TestLog { test_id, logfile } => {
             store.set_test_log(test_id, &logfile).map(|()| Reply::Done)
