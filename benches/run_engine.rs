@@ -4,10 +4,13 @@
 //!    time, through `megatest -run -run-wait`, side by side with the spawn floor
 //!    `xargs -P2 -n1 sh -c 'exit 0'` in the same run; wall and CPU milliseconds per test.
 //!    A row with `bash` in place of `sh` shows what the step shell alone adds (ezsteps run
-//!    under `/bin/bash`, as in Megatest; `sh` is often the lighter dash). Two more rows run the same area with `[setup] fork-launch no` (every executor spawned
-//!    as a new `megatest -execute` process instead of forked by the helper) and with
-//!    `[setup] record-via-runner no` (every executor opening the database itself). Each row
-//!    runs `--rounds` times (default 3), interleaved, and its median is reported.
+//!    under `/bin/bash`, as in Megatest; `sh` is often the lighter dash). Two more rows run
+//!    the same area with `[setup] fork-launch no` (every executor spawned as a new
+//!    `megatest -execute` process instead of forked by the helper) and with
+//!    `[setup] record-via-runner no` (every executor opening the database itself); a last
+//!    one puts the area in `/dev/shm`, which shows what the disk adds (a test creates about
+//!    ten files and two directories, as Megatest's run directories hold). Each row runs
+//!    `--rounds` times (default 3), interleaved, and its median is reported.
 //! 2. Planning: a test of 10,000 items and a second one waiting on it item by item
 //!    (itemwait); the time from starting `-run` to the first launch (a launcher that only
 //!    writes a timestamp), and until both tests' items are registered.
@@ -15,9 +18,12 @@
 //! Every row runs without the `LD_LIBRARY_PATH` that cargo sets (see [`measure`]).
 //!
 //! Run: `cargo bench --bench run_engine` (`-- --tests N` changes the 1,000, `-- --rounds N`
-//! the 3). The areas live
-//! under `$TMPDIR` (default `/tmp`); `TMPDIR=/dev/shm` measures without the disk, whose cost
-//! per created file varies a lot between machines.
+//! the 3). The areas live under `$TMPDIR` (default `/tmp`). The cost of a created file
+//! varies a lot between machines and moments: on ext4 without a journal (as on the project's
+//! VMs), creating a file scans past the inodes freed in the last 60 to 300 seconds, so a run
+//! soon after a mass removal (such as the previous bench's areas) pays several times as much
+//! per file (seen: 10,000 files took 0.38 s, and 2.7 s right after 30,000 were removed); wait
+//! five minutes between runs, or compare with the `/dev/shm` row.
 
 use megatest::sys::children_cpu_time;
 use std::path::Path;
@@ -65,10 +71,14 @@ fn ms_per(d: Duration, n: usize) -> f64 {
 /// after a mass removal is much slower).
 fn megatest_run(
     tests: usize,
-    setup_extra: &str,
+    row: &MegatestRow,
     areas: &mut Vec<tempfile::TempDir>,
 ) -> (Duration, Duration) {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = match row.on_tmpfs {
+        true => tempfile::tempdir_in(TMPFS).unwrap(),
+        false => tempfile::tempdir().unwrap(),
+    };
+    let setup_extra = row.setup_extra;
     area_config(dir.path(), setup_extra);
     let values: Vec<String> = (1..=tests).map(|i| i.to_string()).collect();
     write(
@@ -98,30 +108,52 @@ fn median(mut values: Vec<Duration>) -> Duration {
     values[values.len() / 2]
 }
 
+/// How a megatest row runs: what it adds to `[setup]`, and where its area lives.
+struct MegatestRow {
+    setup_extra: &'static str,
+    on_tmpfs: bool,
+}
+
+/// A memory file system, for the row that leaves the disk out.
+const TMPFS: &str = "/dev/shm";
+
+const fn megatest(setup_extra: &'static str, on_tmpfs: bool) -> Option<MegatestRow> {
+    Some(MegatestRow {
+        setup_extra,
+        on_tmpfs,
+    })
+}
+
 fn overhead(tests: usize, rounds: usize) {
-    let rows: [(&str, Option<&str>); 5] = [
+    let mut rows: Vec<(&str, Option<MegatestRow>)> = vec![
         ("xargs -P2 -n1 sh -c 'exit 0'", None),
         ("xargs -P2 -n1 bash -c 'exit 0'", None),
-        ("megatest -run -run-wait", Some("")),
-        ("  same, [setup] fork-launch no", Some("fork-launch no\n")),
+        ("megatest -run -run-wait", megatest("", false)),
+        (
+            "  same, [setup] fork-launch no",
+            megatest("fork-launch no\n", false),
+        ),
         (
             "  same, [setup] record-via-runner no",
-            Some("record-via-runner no\n"),
+            megatest("record-via-runner no\n", false),
         ),
     ];
+    if Path::new(TMPFS).is_dir() {
+        rows.push(("  same, area in /dev/shm (no disk)", megatest("", true)));
+    }
     // Rounds interleave the rows, so that a slow spell of the machine hits all of them.
     let mut samples: Vec<(Vec<Duration>, Vec<Duration>)> = vec![(vec![], vec![]); rows.len()];
     let mut areas = Vec::new();
     for _ in 0..rounds {
-        for ((name, setup), (walls, cpus)) in rows.iter().zip(samples.iter_mut()) {
-            let (wall, cpu) = match setup {
+        for ((name, row), (walls, cpus)) in rows.iter().zip(samples.iter_mut()) {
+            let (wall, cpu) = match row {
                 None => measure(
                     Command::new("sh")
                         .arg("-c")
                         .arg(format!("seq {tests} | {name}"))
                         .stdout(Stdio::null()),
                 ),
-                Some(extra) => megatest_run(tests, extra, &mut areas),
+                Some(row) => megatest_run(tests, row, &mut areas),
             };
             walls.push(wall);
             cpus.push(cpu);
@@ -162,6 +194,16 @@ fn overhead(tests: usize, rounds: usize) {
     );
 }
 
+/// A runner that must not outlive the measure, even when an assertion fails.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 fn planning() {
     let dir = tempfile::tempdir().unwrap();
     let stamp = dir.path().join("first-launch");
@@ -169,7 +211,9 @@ fn planning() {
     write(
         &launcher,
         &format!(
-            "#!/bin/sh\n[ -e {0} ] || date +%s%N > {0}.tmp && mv {0}.tmp {0}\n",
+            // Launches come two at a time: each writes its own file and the first one in
+            // place stays (the stamp is never seen half written).
+            "#!/bin/sh\n[ -e {0} ] || {{ date +%s%N > {0}.$$ && mv -n {0}.$$ {0}; rm -f {0}.$$; }}\n",
             stamp.display()
         ),
     );
@@ -197,14 +241,16 @@ fn planning() {
         .unwrap()
         .as_nanos();
     let start = Instant::now();
-    let mut runner = Command::new(env!("CARGO_BIN_EXE_megatest"))
-        .args(["-run", "-target", "bench", "-runname", "plan"])
-        .current_dir(dir.path())
-        .env_remove("MT_RUN_AREA_HOME")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let runner = KillOnDrop(
+        Command::new(env!("CARGO_BIN_EXE_megatest"))
+            .args(["-run", "-target", "bench", "-runname", "plan"])
+            .current_dir(dir.path())
+            .env_remove("MT_RUN_AREA_HOME")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     while !stamp.exists() {
         assert!(
             start.elapsed() < Duration::from_secs(120),
@@ -233,8 +279,7 @@ fn planning() {
         );
         std::thread::sleep(Duration::from_millis(5));
     };
-    runner.kill().unwrap();
-    runner.wait().unwrap();
+    drop(runner);
     println!(
         "run_engine: planning {PLAN_ITEMS} items, and {PLAN_ITEMS} more waiting on them item by item"
     );
