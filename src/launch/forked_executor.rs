@@ -46,7 +46,7 @@ pub fn live(first: &Request, null: File, log: File, control: UnixStream) -> i32 
             return code;
         }
         loop {
-            let Some(request) = next_request(&mut reader) else {
+            let Some(request) = next_request(&mut reader, &|| crate::sys::interrupts() > 0) else {
                 return ended_waiting();
             };
             match take_descriptors(&request) {
@@ -123,11 +123,14 @@ fn say(control: &UnixStream, line: &str) -> std::io::Result<()> {
 }
 
 /// Waits for the helper's next request; `None` when the socket closes, a request cannot be
-/// read, or a signal asks the process to end.
-fn next_request(reader: &mut BufReader<&UnixStream>) -> Option<Request> {
+/// read, or a signal asks the process to end (`interrupted`).
+fn next_request(
+    reader: &mut BufReader<&UnixStream>,
+    interrupted: &dyn Fn() -> bool,
+) -> Option<Request> {
     let fd = reader.get_ref().as_raw_fd();
     while reader.buffer().is_empty() {
-        if crate::sys::interrupts() > 0 {
+        if interrupted() {
             return None;
         }
         match crate::sys_process::poll_readable(&[fd], SIGNAL_TICK.as_millis() as i32) {
@@ -139,6 +142,45 @@ fn next_request(reader: &mut BufReader<&UnixStream>) -> Option<Request> {
     let mut line = String::new();
     match reader.read_line(&mut line) {
         Ok(0) | Err(_) => None,
+        // A signal that came with the request ends the executor as it would end a fresh one
+        // before its job started (the job would take it as older than itself and run on).
+        Ok(_) if interrupted() => None,
         Ok(_) => serde_json::from_str(&line).ok(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::Cell;
+
+    fn request_line() -> String {
+        let request = serde_json::json!({
+            "token": 7, "dir": "/", "log": "/dev/null", "words": ["-version"], "env": [],
+        });
+        format!("{request}\n")
+    }
+
+    #[test]
+    fn a_request_is_read_when_no_signal_came() {
+        let (ours, helper) = UnixStream::pair().unwrap();
+        (&helper).write_all(request_line().as_bytes()).unwrap();
+        let mut reader = BufReader::new(&ours);
+        let request = next_request(&mut reader, &|| false).expect("the request");
+        assert_eq!(request.token, 7);
+    }
+
+    #[test]
+    fn a_signal_that_came_with_the_request_ends_the_wait() {
+        let (ours, helper) = UnixStream::pair().unwrap();
+        (&helper).write_all(request_line().as_bytes()).unwrap();
+        let mut reader = BufReader::new(&ours);
+        // No signal when the wait looks before polling; one by the time the line is read.
+        let looks = Cell::new(0);
+        let interrupted = || {
+            looks.set(looks.get() + 1);
+            looks.get() > 1
+        };
+        assert!(next_request(&mut reader, &interrupted).is_none());
     }
 }

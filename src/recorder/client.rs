@@ -27,7 +27,8 @@ const REPLY_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
 /// Where an executor's writes go.
 pub struct Recorder {
     link: RefCell<Option<Link>>,
-    /// The summary page that came with the test's last write, until another write.
+    /// The summary page that came with the test's last write, until another request or a
+    /// use of the database itself.
     summary: RefCell<Option<std::result::Result<Option<String>, String>>>,
     local: OnceCell<Store>,
     db_path: PathBuf,
@@ -131,6 +132,8 @@ impl Recorder {
 
     /// The database itself, opened at the first call; for what the runner does not take.
     pub fn store(&self) -> Result<&Store> {
+        // Whoever writes through it may change what the kept summary page shows.
+        self.summary.replace(None);
         if let Some(store) = self.local.get() {
             return Ok(store);
         }
@@ -141,6 +144,7 @@ impl Recorder {
     /// Sends `request` without waiting; its reply is read with the next [`Recorder::call`]
     /// (a failure is warned about then).
     fn post(&self, request: Request) -> Result<()> {
+        self.summary.replace(None);
         let sent = match self.link.borrow_mut().as_mut() {
             Some(link) => link.send(request),
             None => return checked(answer(self.store()?, request)).map(|_| ()),
@@ -154,6 +158,7 @@ impl Recorder {
     /// The reply to `request` (after the replies of the posted ones, whose failures are
     /// warned about: they do not undo this request).
     fn call(&self, request: Request) -> Result<Reply> {
+        self.summary.replace(None);
         {
             let mut guard = self.link.borrow_mut();
             let Some(link) = guard.as_mut() else {
@@ -283,7 +288,6 @@ impl Recorder {
         comment: Option<&str>,
         summary: bool,
     ) -> Result<Vec<StatusChange>> {
-        self.summary.replace(None);
         let request = Request::Status {
             test_id,
             state: state.map(str::to_string),

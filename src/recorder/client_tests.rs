@@ -308,9 +308,13 @@ fn the_last_write_brings_the_summary_page_until_another_write() {
     assert!(page.contains(">PASS<"), "{page}");
     // A later write makes it stale: the page is asked for again.
     recorder
-        .set_test_status(&job, None, Some("WARN"), None)
+        .set_last_test_status(&job, (None, Some("WARN"), None))
+        .unwrap();
+    recorder.set_step(id, "late", "start", "-", "", "").unwrap();
+    store
+        .set_state_status(id, None, Some("CHECK"), None)
         .unwrap();
     recorder.write_test_summary(id, dir.path()).unwrap();
     let page = std::fs::read_to_string(dir.path().join("test-summary.html")).unwrap();
-    assert!(page.contains(">WARN<"), "{page}");
+    assert!(page.contains(">CHECK<") && page.contains("late"), "{page}");
 }
