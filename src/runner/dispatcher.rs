@@ -41,6 +41,8 @@ const LIVENESS_EVERY: Duration = Duration::from_secs(1);
 const LOST_LAUNCH: i64 = 10;
 /// How long an interrupted runner waits for its tests to stop.
 const STOP_WAIT: Duration = Duration::from_secs(20);
+/// How many records of one test the pass names when the re-run rules keep them from running.
+const NOTES_PER_TEST: usize = 5;
 
 /// How a pass ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -156,6 +158,7 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
                 ok_item: false,
                 dependents: Vec::new(),
                 dirs_set: false,
+                kept: 0,
                 waiting_on: Vec::new(),
             });
         }
@@ -632,6 +635,24 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
         Ok(())
     }
 
+    /// Says why a record is not started, as Megatest's NOTE does; a test's items after the
+    /// first [`NOTES_PER_TEST`] are summed up in one line (`-debug 1` lists them all).
+    fn note_kept(&mut self, t: usize, note: &str) {
+        let node = &mut self.tests[t];
+        node.kept += 1;
+        if !self.rules.notes || node.kept > NOTES_PER_TEST + 1 {
+            crate::debug!(1, "NOTE: {note}");
+        } else if node.kept <= NOTES_PER_TEST {
+            crate::log::emit(format_args!("NOTE: {note}"));
+        } else {
+            crate::log::emit(format_args!(
+                "NOTE: Not starting further items of test {} either (-debug 1 lists them)",
+                node.name
+            ));
+            crate::debug!(1, "NOTE: {note}");
+        }
+    }
+
     fn would_run(&self, t: usize, id: i64) -> bool {
         self.records.by_id.get(&id).is_none_or(|r| {
             self.rules.decide(&self.tests[t].name, &r.state, &r.status) == Decision::Run
@@ -754,7 +775,7 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
                         self.set_phase(t, i, Phase::Launched { local: false })
                     }
                     Decision::Keep(note) => {
-                        crate::debug!(1, "{note}");
+                        self.note_kept(t, &note);
                         self.set_phase(t, i, Phase::Done);
                     }
                 }

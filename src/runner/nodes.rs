@@ -78,6 +78,8 @@ pub struct TestNode {
     pub dependents: Vec<usize>,
     /// Whether the toplevel record's directories were set.
     pub dirs_set: bool,
+    /// Records the re-run rules kept from running in this pass.
+    pub kept: usize,
     /// Per waiton: the waiton's item path → items of this test waiting on it.
     pub waiting_on: Vec<HashMap<String, Vec<usize>>>,
 }

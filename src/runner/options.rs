@@ -46,6 +46,9 @@ pub struct PassRules {
     pub preclean: bool,
     /// Wait for launched tests to end before the pass ends.
     pub wait: bool,
+    /// Say why a record is not started (the pass the user asked for; the automatic extra
+    /// pass keeps quiet about the tests that are done).
+    pub notes: bool,
 }
 
 /// Parses `-setvars V1=x,V2=y`.
@@ -92,7 +95,7 @@ impl PassRules {
         }
         if state == "COMPLETED" || KEPT_STATUSES.contains(&status) {
             return Decision::Keep(format!(
-                "Not starting test {name} as it is state {state} and status {status}, use -rerun \"{status}\" or -force to override"
+                "Not starting test {name} as it is state \"{state}\" and status \"{status}\", use -rerun \"{status}\" or -force to override"
             ));
         }
         if state == "KILLED" {

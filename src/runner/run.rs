@@ -83,6 +83,7 @@ pub fn run(area: &Area, store: &Store, opts: &RunOptions, owner: &str) -> Result
         force: opts.force,
         preclean,
         wait,
+        notes: true,
     };
     let extra = ctx.settings.extra_pass.then(|| selection.clone());
     if Dispatcher::new(&ctx, selection, first)?.run()? == PassEnd::Interrupted {
@@ -94,6 +95,7 @@ pub fn run(area: &Area, store: &Store, opts: &RunOptions, owner: &str) -> Result
             force: false,
             preclean: true,
             wait,
+            notes: false,
         };
         if Dispatcher::new(&ctx, selection, again)?.run()? == PassEnd::Interrupted {
             return Ok(exit_code::INTERRUPTED);

@@ -9,6 +9,7 @@ mod logpro_conformance;
 mod pty;
 mod recorder;
 mod repl;
+mod rerun_notes;
 mod run_engine;
 mod scheme_api;
 mod scheme_engine;
