@@ -4,7 +4,8 @@
 
 /// Everything asked for was done.
 pub const SUCCESS: i32 = 0;
-/// Bad input: a malformed config, an invalid target, a failing `#{scheme ...}`, an unreadable file.
+/// Bad input: a malformed config, an invalid target, a failing `#{scheme ...}`, an unreadable
+/// file, a `-run` test pattern that names no test.
 pub const ERROR: i32 = 1;
 /// No `megatest.config` was found (Megatest's own code for this case).
 pub const NO_AREA: i32 = 2;

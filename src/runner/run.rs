@@ -8,16 +8,24 @@ use super::resets;
 use super::settings::Settings;
 use crate::area::Area;
 use crate::db::{Store, typed_keys};
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::select::TestPatterns;
 use crate::testdef::TestDef;
 use crate::{environ, exit_code, plan, sys, triggers};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 /// The `-rerun` list of the automatic extra pass: tests that did not finish.
 const EXTRA_PASS_RERUN: &[&str] = &["STUCK/DEAD", "DEAD", "n/a", "ZERO_ITEMS"];
 
+/// How many of the area's tests an unmatched test pattern's error names.
+const TESTS_LISTED: usize = 20;
+
 /// Runs the tests; returns megatest's exit code.
 pub fn run(area: &Area, store: &Store, opts: &RunOptions, owner: &str) -> Result<i32> {
     sys::catch_interrupts();
+    let available = area.tests();
+    some_test_matches(&available, &opts.testpatt)?;
     let settings = Settings::read(area);
     let run_id = store.register_run(&opts.target, &opts.runname, owner, &opts.contour)?;
     let target = opts.target.to_string();
@@ -49,7 +57,6 @@ pub fn run(area: &Area, store: &Store, opts: &RunOptions, owner: &str) -> Result
         settings,
     };
 
-    let available = area.tests();
     let selection = plan::select(
         &available,
         &opts.testpatt,
@@ -59,6 +66,9 @@ pub fn run(area: &Area, store: &Store, opts: &RunOptions, owner: &str) -> Result
             TestDef::read(name, dir, &area.top)
         },
     )?;
+    if selection.defs.is_empty() {
+        crate::log::emit(format_args!("NOTE: No tests to run (-tagexpr leaves none)"));
+    }
     let selected: Vec<String> = selection.defs.keys().cloned().collect();
     for (name, def) in &selection.defs {
         triggers::register(name, def.triggers());
@@ -102,6 +112,32 @@ pub fn run(area: &Area, store: &Store, opts: &RunOptions, owner: &str) -> Result
         }
     }
     Ok(exit_code::SUCCESS)
+}
+
+/// A test pattern that names no test of the area is a mistake (a typo, another area's test):
+/// said before the run is registered, so that nothing is written.
+fn some_test_matches(available: &BTreeMap<String, PathBuf>, testpatt: &str) -> Result<()> {
+    let patterns = TestPatterns::parse(testpatt)?;
+    if available.keys().any(|name| patterns.selects_test(name)) {
+        return Ok(());
+    }
+    let known = if available.is_empty() {
+        "the area has no tests (a test is a directory with a testconfig under tests/ or a \
+         [tests-paths] directory)"
+            .to_string()
+    } else {
+        let names: Vec<&str> = available.keys().map(String::as_str).collect();
+        match names.len() {
+            n if n > TESTS_LISTED => format!(
+                "the area's tests are {}, ... ({n} in all)",
+                names[..TESTS_LISTED].join(", ")
+            ),
+            _ => format!("the area's tests are {}", names.join(", ")),
+        }
+    };
+    Err(Error::new(format!(
+        "no test matches the test pattern `{testpatt}`: {known}"
+    )))
 }
 
 /// `<area>/lt` points at the link tree, when the link tree is elsewhere.

@@ -410,3 +410,34 @@ fn rendered_frame() {
     );
     assert_eq!(out.failure(1), expected);
 }
+
+#[test]
+fn a_test_pattern_that_names_no_test_is_an_error_and_writes_nothing() {
+    let area = Area::new()
+        .file("megatest.config", "[fields]\nplatform TEXT\n")
+        .file("runconfigs.config", "[default]\nX 1\n")
+        .file("tests/alpha/testconfig", "[ezsteps]\nok exit 0\n")
+        .file("tests/beta/testconfig", "[ezsteps]\nok exit 0\n");
+    let run = ["-run", "-target", "p1", "-runname", "r1"];
+    let out = area
+        .megatest(&[&run[..], &["-testpatt", "alhpa,gamma%"]].concat())
+        .run();
+    let err = out.failure(ERROR);
+    assert!(
+        err.contains(
+            "error: no test matches the test pattern `alhpa,gamma%`: the area's tests are alpha, beta"
+        ),
+        "{err}"
+    );
+    assert_eq!(err.matches("error:").count(), 1, "{err}");
+    let db = area.path().join("megatest.db");
+    let runs: i64 = rusqlite::Connection::open(&db)
+        .and_then(|c| c.query_row("SELECT count(*) FROM runs", [], |r| r.get(0)))
+        .unwrap_or(0);
+    assert_eq!(runs, 0, "no run registered");
+    // A pattern with a matching test part runs as usual.
+    let out = area
+        .megatest(&[&run[..], &["-testpatt", "beta/%", "-run-wait"]].concat())
+        .run();
+    assert!(out.success().contains("lt/p1/r1/beta"), "{}", out.stdout);
+}

@@ -66,16 +66,7 @@ fn a_second_run_names_the_tests_it_keeps_and_sums_up_many_items() {
 
     // What -rerun picks runs again and is not named.
     let rerun = area
-        .megatest(&[
-            "-run",
-            "-target",
-            "p1",
-            "-runname",
-            "r1",
-            "-run-wait",
-            "-rerun",
-            "FAIL",
-        ])
+        .megatest(&[&run[..], &["-rerun", "FAIL"]].concat())
         .run();
     rerun.success();
     let said = notes(&rerun.stderr);
