@@ -45,6 +45,7 @@ pub fn live(first: &Request, null: File, log: File, control: UnixStream) -> i32 
         if !left_clean() || say(&control, &format!("D {code}")).is_err() {
             return code;
         }
+        let_go_of_last_job();
         loop {
             let Some(request) = next_request(&mut reader, &|| crate::sys::interrupts() > 0) else {
                 return ended_waiting();
@@ -61,6 +62,17 @@ pub fn live(first: &Request, null: File, log: File, control: UnixStream) -> i32 
                     }
                 }
             }
+        }
+    }
+}
+
+/// While it waits, the executor holds nothing of the last test, whose directory may be
+/// removed meanwhile (on NFS, an open log would leave a `.nfs` file behind).
+fn let_go_of_last_job() {
+    let _ = std::env::set_current_dir("/");
+    if let Ok(null) = OpenOptions::new().read(true).write(true).open("/dev/null") {
+        for fd in 0..=2 {
+            let _ = put_at(&null, fd);
         }
     }
 }

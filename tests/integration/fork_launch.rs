@@ -242,6 +242,12 @@ fn a_waiting_executor_runs_the_next_job_from_a_clean_slate() {
     assert_eq!(answer(), "E 1 0");
     let waiting = children_of(helper.id());
     assert_eq!(waiting.len(), 1, "the executor waits for the next job");
+    // It waits holding nothing of the last test: neither its directory nor its log.
+    let held = |what: &str| std::fs::read_link(format!("/proc/{}/{what}", waiting[0])).unwrap();
+    wait_for("the waiting executor lets go of the last test", || {
+        held("cwd") == Path::new("/") && held("fd/1") == Path::new("/dev/null")
+    });
+    assert_eq!(held("fd/2"), Path::new("/dev/null"));
     job(2, &["-env2file", &path("two")], &[]);
     assert_eq!(answer(), "E 2 0");
     assert_eq!(
