@@ -100,8 +100,12 @@ pub fn execute(job_path: &Path) -> Result<i32> {
     let exit = match killed {
         Some(KillReason::Signal(signal)) => {
             let comment = format!("The executor received signal {signal}");
-            recorder
-                .set_last_test_status(job, (Some("INCOMPLETE"), Some("KILLED"), Some(&comment)))?;
+            recorder.set_last_test_status(
+                job,
+                Some("INCOMPLETE"),
+                Some("KILLED"),
+                Some(&comment),
+            )?;
             1
         }
         Some(reason) => {
@@ -112,7 +116,7 @@ pub fn execute(job_path: &Path) -> Result<i32> {
                 _ => "Killed on request (KILLREQ)".to_string(),
             };
             let status = if clean { "KILLED" } else { "FAILED TO KILL" };
-            recorder.set_last_test_status(job, (Some("KILLED"), Some(status), Some(&comment)))?;
+            recorder.set_last_test_status(job, Some("KILLED"), Some(status), Some(&comment))?;
             0
         }
         None => {
@@ -127,7 +131,7 @@ pub fn execute(job_path: &Path) -> Result<i32> {
                 } else {
                     final_status(outcome.code, &status)
                 };
-                recorder.set_last_test_status(job, (Some("COMPLETED"), Some(new_status), None))?;
+                recorder.set_last_test_status(job, Some("COMPLETED"), Some(new_status), None)?;
             }
             if outcome.abnormal { ABNORMAL } else { 0 }
         }

@@ -135,7 +135,7 @@ fn complete(
     if supervisor.watch_started() {
         recorder.set_test_status(job, state, status, comment)
     } else {
-        recorder.set_last_test_status(job, (state, status, comment))
+        recorder.set_last_test_status(job, state, status, comment)
     }
 }
 

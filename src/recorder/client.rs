@@ -17,9 +17,6 @@ use std::os::linux::net::SocketAddrExt;
 use std::os::unix::net::{SocketAddr, UnixStream};
 use std::path::{Path, PathBuf};
 
-/// The new state, status and comment of a write (`None`: unchanged).
-pub type StatusWrite<'a> = (Option<&'a str>, Option<&'a str>, Option<&'a str>);
-
 /// How long an executor waits for the runner's reply (as long as for a database lock)
 /// before it gives the link up and writes to the database itself.
 const REPLY_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
@@ -316,15 +313,16 @@ impl Recorder {
         self.test_status(job, state, status, comment, false)
     }
 
-    /// [`Recorder::set_test_status`] (of the state, status and comment in `write`) for what
-    /// should be the test's last write: its summary page comes with the reply (written by
-    /// [`Recorder::write_test_summary`] unless another write follows).
+    /// [`Recorder::set_test_status`] for what should be the test's last write: its summary
+    /// page comes with the reply (written by [`Recorder::write_test_summary`] unless another
+    /// request follows).
     pub fn set_last_test_status(
         &self,
         job: &Job,
-        write: StatusWrite<'_>,
+        state: Option<&str>,
+        status: Option<&str>,
+        comment: Option<&str>,
     ) -> Result<Vec<StatusChange>> {
-        let (state, status, comment) = write;
         self.test_status(job, state, status, comment, true)
     }
 

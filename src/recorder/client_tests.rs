@@ -297,7 +297,7 @@ fn the_last_write_brings_the_summary_page_until_another_write() {
     };
     recorder.start_test(id, "host", "uname", 42, None).unwrap();
     recorder
-        .set_last_test_status(&job, (Some("COMPLETED"), Some("PASS"), None))
+        .set_last_test_status(&job, Some("COMPLETED"), Some("PASS"), None)
         .unwrap();
     // The page came with the write: the database may change behind it now.
     store
@@ -308,7 +308,7 @@ fn the_last_write_brings_the_summary_page_until_another_write() {
     assert!(page.contains(">PASS<"), "{page}");
     // A later write makes it stale: the page is asked for again.
     recorder
-        .set_last_test_status(&job, (None, Some("WARN"), None))
+        .set_last_test_status(&job, None, Some("WARN"), None)
         .unwrap();
     recorder.set_step(id, "late", "start", "-", "", "").unwrap();
     store

@@ -640,17 +640,17 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
     fn note_kept(&mut self, t: usize, note: &str) {
         let node = &mut self.tests[t];
         node.kept += 1;
-        if !self.rules.notes || node.kept > NOTES_PER_TEST + 1 {
-            crate::debug!(1, "NOTE: {note}");
-        } else if node.kept <= NOTES_PER_TEST {
+        if self.rules.notes && node.kept <= NOTES_PER_TEST {
             crate::log::emit(format_args!("NOTE: {note}"));
-        } else {
+            return;
+        }
+        if self.rules.notes && node.kept == NOTES_PER_TEST + 1 {
             crate::log::emit(format_args!(
                 "NOTE: Not starting further items of test {} either (-debug 1 lists them)",
                 node.name
             ));
-            crate::debug!(1, "NOTE: {note}");
         }
+        crate::debug!(1, "NOTE: {note}");
     }
 
     fn would_run(&self, t: usize, id: i64) -> bool {

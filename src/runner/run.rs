@@ -126,14 +126,16 @@ fn some_test_matches(available: &BTreeMap<String, PathBuf>, testpatt: &str) -> R
          [tests-paths] directory)"
             .to_string()
     } else {
-        let names: Vec<&str> = available.keys().map(String::as_str).collect();
-        match names.len() {
-            n if n > TESTS_LISTED => format!(
-                "the area's tests are {}, ... ({n} in all)",
-                names[..TESTS_LISTED].join(", ")
-            ),
-            _ => format!("the area's tests are {}", names.join(", ")),
-        }
+        let names: Vec<&str> = available
+            .keys()
+            .take(TESTS_LISTED)
+            .map(String::as_str)
+            .collect();
+        let more = match available.len() {
+            n if n > TESTS_LISTED => format!(", ... ({n} in all)"),
+            _ => String::new(),
+        };
+        format!("the area's tests are {}{more}", names.join(", "))
     };
     Err(Error::new(format!(
         "no test matches the test pattern `{testpatt}`: {known}"
