@@ -1,11 +1,14 @@
 //! Removing tests (spec §15.5): running ones are asked to stop, then their run directory and
 //! link-tree link go and the record is marked DELETED; a run whose tests are all gone is
-//! marked deleted.
+//! marked deleted. Only directories laid out as the tool lays them out, under the link
+//! tree or a disk (symlinks resolved), are ever deleted.
 
-use crate::db::{Store, TestFilter, TestRecord};
+use crate::area::Area;
+use crate::db::{RunRecord, Store, TestFilter, TestRecord};
 use crate::error::{Error, Result};
 use crate::model::RUNNING_STATES;
-use std::path::Path;
+use crate::testdef::TestDef;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 /// How long a running test gets to stop after KILLREQ.
@@ -45,9 +48,123 @@ fn remove_directory(path: &Path) -> Result<()> {
     })
 }
 
-/// Removes one test: its physical directory, its link, and (unless kept) its record.
-pub fn remove_test(store: &Store, test: &TestRecord, opts: RemoveOptions) -> Result<()> {
+/// The directories run directories may be under: the link tree, the default disk and every
+/// `[disks]` entry (the area's, and those of testconfigs that have their own), resolved.
+#[derive(Debug, Clone, Default)]
+pub struct Roots {
+    dirs: Vec<PathBuf>,
+}
+
+impl Roots {
+    /// The roots of `area`.
+    pub fn of_area(area: &Area) -> Roots {
+        let settings = crate::runner::Settings::read(area);
+        let mut candidates = vec![settings.linktree, settings.default_disk];
+        let mut disks = area.disks();
+        for dir in area.tests().values() {
+            let has_disks = std::fs::read_to_string(dir.join("testconfig"))
+                .is_ok_and(|t| t.contains("[disks]"));
+            if has_disks && let Some(name) = dir.file_name().and_then(|n| n.to_str()) {
+                match TestDef::read(name, dir, &area.top) {
+                    Ok(def) => disks.extend(def.disks()),
+                    Err(e) => crate::warn!("{e}"),
+                }
+            }
+        }
+        candidates.extend(disks.into_iter().map(|(_, p)| PathBuf::from(p.trim())));
+        Roots::new(candidates)
+    }
+
+    /// These directories, resolved; those that do not exist are left out.
+    pub fn new(candidates: impl IntoIterator<Item = PathBuf>) -> Roots {
+        let mut dirs: Vec<PathBuf> = candidates
+            .into_iter()
+            .filter_map(|d| d.canonicalize().ok())
+            .collect();
+        dirs.sort();
+        dirs.dedup();
+        Roots { dirs }
+    }
+
+    /// Whether `path` resolves to `ROOT/suffix` for one of the roots.
+    fn holds(&self, path: &Path, suffix: &Path) -> bool {
+        path.canonicalize()
+            .is_ok_and(|real| self.dirs.iter().any(|root| real == root.join(suffix)))
+    }
+}
+
+/// `TARGET/RUN/TEST[/ITEM]`, the layout every run directory ends with (spec §9.4), when each
+/// name is one the tool could have made a directory of.
+fn layout_suffix(run: &RunRecord, test: &TestRecord) -> Option<PathBuf> {
+    let (target, runname, name, item) = (
+        run.target(),
+        run.runname(),
+        test.testname(),
+        test.item_path(),
+    );
+    let safe = target
+        .split('/')
+        .chain([runname.as_str(), name.as_str()])
+        .all(|c| crate::model::check_component(c).is_ok())
+        && crate::model::check_item_path(&item).is_ok();
+    if !safe {
+        return None;
+    }
+    let mut suffix = PathBuf::from(target).join(runname).join(name);
+    if !item.is_empty() {
+        suffix.push(item);
+    }
+    Some(suffix)
+}
+
+/// Whether the recorded directory `dir` of `test` is one the tool made: it must end with the
+/// test's layout and, symlinks resolved, be that layout under one of `roots`. A link-tree
+/// link is judged by where its parent is, since only the link goes.
+fn made_here(dir: &Path, suffix: &Path, roots: &Roots) -> bool {
+    if !dir.is_absolute() || !dir.ends_with(suffix) {
+        return false;
+    }
+    if dir.is_symlink() {
+        return match (dir.parent(), suffix.parent()) {
+            (Some(parent), Some(suffix_parent)) => roots.holds(parent, suffix_parent),
+            _ => false,
+        };
+    }
+    roots.holds(dir, suffix)
+}
+
+/// Removes one test: its physical directory, its link, and (unless kept) its record. A
+/// directory that is not where the tool would have made it is left alone, and so is the
+/// record pointing at it (an error says which).
+pub fn remove_test(
+    store: &Store,
+    run: &RunRecord,
+    test: &TestRecord,
+    opts: RemoveOptions,
+    roots: &Roots,
+) -> Result<()> {
     let id = test.id();
+    let dirs: Vec<PathBuf> = [test.shortdir(), test.rundir()]
+        .into_iter()
+        .filter(|d| !d.is_empty() && d != "/tmp/badname")
+        .map(PathBuf::from)
+        .filter(|p| p.is_symlink() || p.is_dir())
+        .collect();
+    let suffix = layout_suffix(run, test);
+    for dir in &dirs {
+        let ours = suffix.as_ref().is_some_and(|s| made_here(dir, s, roots));
+        if !ours {
+            return Err(Error::new(format!(
+                "not removing `{}` of {}/{}/{}: it is not a run directory this area made",
+                dir.display(),
+                run.target(),
+                run.runname(),
+                crate::model::full_test_name(&test.testname(), &test.item_path())
+            ))
+            .note("a run directory is TARGET/RUNNAME/TEST[/ITEM] under the link tree or a [disks] entry, with no symlink leading elsewhere")
+            .note("its record is kept; remove the directory by hand if it is yours to remove"));
+        }
+    }
     if RUNNING_STATES.contains(&test.state().as_str()) {
         store.set_state_status(id, Some("KILLREQ"), Some("n/a"), None)?;
         let started = Instant::now();
@@ -66,17 +183,12 @@ pub fn remove_test(store: &Store, test: &TestRecord, opts: RemoveOptions) -> Res
     if !opts.keep_records {
         store.set_state_status(id, Some("REMOVING"), Some("LOCKED"), None)?;
     }
-    let shortdir = test.shortdir();
-    let rundir = test.rundir();
-    for dir in [&shortdir, &rundir] {
-        if dir.is_empty() || dir == "/tmp/badname" {
-            continue;
-        }
-        let path = Path::new(dir);
+    for path in &dirs {
         if path.is_symlink() {
             std::fs::remove_file(path).map_err(|e| {
                 Error::new(format!(
-                    "cannot remove the link `{dir}`: {}",
+                    "cannot remove the link `{}`: {}",
+                    path.display(),
                     crate::config::io_reason(&e)
                 ))
             })?;
@@ -94,10 +206,12 @@ pub fn remove_test(store: &Store, test: &TestRecord, opts: RemoveOptions) -> Res
 /// first; a toplevel whose items are not all removed stays. Returns the tests removed.
 pub fn remove_tests(
     store: &Store,
-    run_id: i64,
+    run: &RunRecord,
     filter: &TestFilter,
     opts: RemoveOptions,
-) -> Result<Vec<TestRecord>> {
+    roots: &Roots,
+) -> Result<Removal> {
+    let run_id = run.id();
     let mut tests = store.tests_for_run(run_id, filter)?;
     tests.sort_by_key(|t| {
         (
@@ -106,6 +220,7 @@ pub fn remove_tests(
         )
     });
     let mut removed = Vec::new();
+    let mut refused = 0;
     for test in tests {
         if test.item_path().is_empty() {
             let remaining = store
@@ -125,10 +240,16 @@ pub fn remove_tests(
                 continue;
             }
         }
-        remove_test(store, &test, opts)?;
-        removed.push(test);
+        match remove_test(store, run, &test, opts, roots) {
+            Ok(()) => removed.push(test),
+            Err(e) => {
+                crate::log::emit(format_args!("{e}"));
+                refused += 1;
+            }
+        }
     }
     if !opts.keep_records
+        && refused == 0
         && store
             .tests_for_run(run_id, &TestFilter::default())?
             .is_empty()
@@ -136,5 +257,28 @@ pub fn remove_tests(
         store.mark_run_deleted(run_id)?;
         store.purge_deleted_tests(30)?;
     }
-    Ok(removed)
+    Ok(Removal { removed, refused })
+}
+
+/// What [`remove_tests`] did.
+#[derive(Debug, Default)]
+pub struct Removal {
+    /// The tests removed.
+    pub removed: Vec<TestRecord>,
+    /// How many were left because their directories are not the tool's (each reported).
+    pub refused: usize,
+}
+
+impl Removal {
+    /// An error when tests were left, for the command's exit status.
+    pub fn check_refused(refused: usize) -> Result<()> {
+        if refused == 0 {
+            return Ok(());
+        }
+        Err(Error::new(format!(
+            "{refused} test{} not removed: {} directories are not run directories of this area (see above)",
+            if refused == 1 { " was" } else { "s were" },
+            if refused == 1 { "its" } else { "their" }
+        )))
+    }
 }

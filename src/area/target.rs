@@ -49,6 +49,15 @@ impl Target {
                 keys[i]
             )));
         }
+        for (key, value) in keys.iter().zip(&values) {
+            if let Err(problem) = crate::model::check_component(value) {
+                return Err(Error::new(format!(
+                    "invalid target `{text}` given with {given_with}: the value `{}` for key `{key}` {problem}",
+                    value.escape_debug()
+                ))
+                .note(crate::model::NAME_RULE));
+            }
+        }
         Ok(Target { values })
     }
 
@@ -142,6 +151,12 @@ mod tests {
         let e = Target::parse("ubuntu/", &keys(), "-target").unwrap_err();
         assert!(e.message.contains("`fsname` is empty"), "{}", e.message);
         assert!(Target::parse("a", &[], "-target").is_err());
+        let e = Target::parse("../..", &keys(), "-target").unwrap_err();
+        assert!(
+            e.message.contains("`..` for key `sysname` is `.` or `..`"),
+            "{e}"
+        );
+        assert!(Target::parse("-x/y", &keys(), "-target").is_err());
     }
 
     #[test]

@@ -36,11 +36,25 @@ impl Area {
             };
             for entry in entries.flatten() {
                 let path = entry.path();
-                if path.join("testconfig").is_file()
-                    && let Some(name) = path.file_name().and_then(|n| n.to_str())
-                {
-                    found.entry(name.to_string()).or_insert(path);
+                if !path.join("testconfig").is_file() {
+                    continue;
                 }
+                let file_name = entry.file_name();
+                let Some(name) = file_name.to_str() else {
+                    crate::warn!(
+                        "test directory `{}` skipped: its name is not valid UTF-8, and test names are text",
+                        path.display()
+                    );
+                    continue;
+                };
+                if let Err(problem) = crate::model::check_component(name) {
+                    crate::warn!(
+                        "test directory `{}` skipped: a test name that {problem} cannot name run directories",
+                        path.display()
+                    );
+                    continue;
+                }
+                found.entry(name.to_string()).or_insert(path);
             }
         }
         found

@@ -25,7 +25,7 @@ pub const HELPERS: &[&str] = &[
     "mtrah",
 ];
 
-/// Expansions allowed on one line before it is declared runaway (a value that expands to itself).
+/// Expansions allowed on one line.
 const MAX_EXPANSIONS_PER_LINE: usize = 1000;
 
 /// What an expansion may see and do.
@@ -53,20 +53,171 @@ pub(crate) struct ExpandError {
 
 /// The expanded line, and the leftmost byte offset any expansion touched (offsets before it
 /// still match the original text).
+///
+/// Results are data: in `text` each stands as one placeholder character, so neither a later
+/// expansion nor the line's classification (`[system ...]`, `[include ...]`, key and value)
+/// reads inside it; [`Expanded::restore`] puts the results back into the pieces the line
+/// was split into.
 pub(crate) struct Expanded {
     pub text: String,
     pub first_change: Option<usize>,
+    results: Vec<String>,
 }
 
-/// Expands every `#{...}` form of `line`.
+/// The first placeholder: Unicode's supplementary private-use plane, which config text has no
+/// reason to hold.
+const PLACEHOLDER_BASE: u32 = 0xF0000;
+
+fn placeholder_index(c: char) -> Option<usize> {
+    (c as u32)
+        .checked_sub(PLACEHOLDER_BASE)
+        .map(|i| i as usize)
+        .filter(|i| *i <= MAX_EXPANSIONS_PER_LINE)
+}
+
+impl Expanded {
+    /// A line without forms.
+    pub fn unchanged(line: &str) -> Expanded {
+        Expanded {
+            text: line.to_string(),
+            first_change: None,
+            results: Vec::new(),
+        }
+    }
+
+    /// `piece` (a part of `text`) with every result put back.
+    pub fn restore(&self, piece: &str) -> String {
+        if self.results.is_empty() {
+            return piece.to_string();
+        }
+        let mut out = String::with_capacity(piece.len());
+        for c in piece.chars() {
+            match placeholder_index(c).and_then(|i| self.results.get(i)) {
+                Some(result) => out.push_str(result),
+                None => out.push(c),
+            }
+        }
+        out
+    }
+
+    /// The whole line with the results put back.
+    pub fn restored(&self) -> String {
+        self.restore(&self.text)
+    }
+
+    /// `piece` with every result put back quoted for the shell, so that a shell evaluating
+    /// the text (runconfigs values, `[pre-launch-env-vars]`) expands the author's `$VAR`s but
+    /// takes each result as literal text. `None` when `piece` holds no result.
+    pub fn restore_for_shell(&self, piece: &str) -> Option<String> {
+        if !piece.chars().any(|c| self.result_of(c).is_some()) {
+            return None;
+        }
+        let mut out = String::with_capacity(piece.len() + 8);
+        let mut quote = ShellQuote::None;
+        let mut escaped = false;
+        for c in piece.chars() {
+            if let Some(result) = self.result_of(c) {
+                out.push_str(&quote.literal(result));
+                continue;
+            }
+            out.push(c);
+            if escaped {
+                escaped = false;
+                continue;
+            }
+            quote = match (quote, c) {
+                (ShellQuote::None, '\\') | (ShellQuote::Double, '\\') => {
+                    escaped = true;
+                    quote
+                }
+                (ShellQuote::None, '\'') => ShellQuote::Single,
+                (ShellQuote::None, '"') => ShellQuote::Double,
+                (ShellQuote::Single, '\'') | (ShellQuote::Double, '"') => ShellQuote::None,
+                (q, _) => q,
+            };
+        }
+        Some(out)
+    }
+
+    fn result_of(&self, c: char) -> Option<&str> {
+        placeholder_index(c)
+            .and_then(|i| self.results.get(i))
+            .map(String::as_str)
+    }
+
+    /// Whether the line is one form and nothing else: its result is the line.
+    pub fn is_one_result(&self) -> bool {
+        let mut chars = self
+            .text
+            .trim_matches(|c: char| c.is_ascii_whitespace())
+            .chars();
+        matches!((chars.next(), chars.next()), (Some(c), None) if placeholder_index(c).is_some_and(|i| i < self.results.len()))
+    }
+
+    /// Drops trailing whitespace of the line, including that of results at its end (the
+    /// reader's `trim-trailing-spaces`).
+    pub fn trim_end(&mut self, is_space: fn(char) -> bool) {
+        loop {
+            let trimmed = self.text.trim_end_matches(is_space).len();
+            self.text.truncate(trimmed);
+            let Some(last) = self.text.chars().next_back() else {
+                return;
+            };
+            let Some(i) = placeholder_index(last).filter(|i| *i < self.results.len()) else {
+                return;
+            };
+            let result = &mut self.results[i];
+            result.truncate(result.trim_end_matches(is_space).len());
+            if !result.is_empty() {
+                return;
+            }
+            self.text.pop();
+        }
+    }
+}
+
+/// The quoting the shell is in at a point of a text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ShellQuote {
+    None,
+    Single,
+    Double,
+}
+
+impl ShellQuote {
+    /// `text` written so that, at this point, the shell reads it literally.
+    fn literal(self, text: &str) -> String {
+        match self {
+            ShellQuote::None => format!("'{}'", text.replace('\'', r"'\''")),
+            ShellQuote::Single => text.replace('\'', r"'\''"),
+            ShellQuote::Double => {
+                let mut out = String::with_capacity(text.len());
+                for c in text.chars() {
+                    if matches!(c, '$' | '`' | '\\' | '"') {
+                        out.push('\\');
+                    }
+                    out.push(c);
+                }
+                out
+            }
+        }
+    }
+}
+
+/// Expands every `#{...}` form of `line`; a form's body gets the results of the forms nested
+/// in it (the author wrote the composition), but no result is expanded again.
 pub(crate) fn expand_line(line: &str, ctx: &ExpandContext<'_>) -> Result<Expanded, ExpandError> {
-    let mut text = line.to_string();
-    let mut first_change: Option<usize> = None;
-    let mut search_end = text.len();
-    let mut expansions = 0;
-    while let Some(pos) = text[..search_end].rfind("#{") {
+    let mut expanded = Expanded {
+        text: line.to_string(),
+        first_change: None,
+        results: Vec::new(),
+    };
+    let mut search_end = line.len();
+    while let Some(pos) = expanded.text[..search_end].rfind("#{") {
         // Offsets left of every change so far still point into the original line.
+        let first_change = expanded.first_change;
         let report_at = first_change.map_or(pos, |c| pos.min(c));
+        let text = &expanded.text;
         let form = match parse_form(&text[pos..]) {
             FormParse::Literal => {
                 search_end = pos;
@@ -80,18 +231,22 @@ pub(crate) fn expand_line(line: &str, ctx: &ExpandContext<'_>) -> Result<Expande
         if !HELPERS.contains(&form.helper) {
             return Err(unknown_helper(form.helper, report_at));
         }
-        expansions += 1;
-        if expansions > MAX_EXPANSIONS_PER_LINE {
+        if expanded.results.len() >= MAX_EXPANSIONS_PER_LINE {
             return Err(ExpandError {
                 offset: report_at,
                 len: 2,
                 message: format!(
-                    "`#{{...}}` expansion does not end: more than {MAX_EXPANSIONS_PER_LINE} expansions on one line"
+                    "too many `#{{...}}` expansions: more than {MAX_EXPANSIONS_PER_LINE} on one line"
                 ),
-                notes: vec!["a value probably expands to a form that expands to itself".into()],
+                notes: Vec::new(),
             });
         }
-        let replacement = evaluate(&form, ctx).map_err(|mut e| {
+        let body = expanded.restore(form.body);
+        let with_results = Form {
+            body: &body,
+            ..form
+        };
+        let replacement = evaluate(&with_results, ctx).map_err(|mut e| {
             if first_change.is_none_or(|c| pos <= c) {
                 e.offset += pos;
             } else {
@@ -99,11 +254,18 @@ pub(crate) fn expand_line(line: &str, ctx: &ExpandContext<'_>) -> Result<Expande
             }
             e
         })?;
-        text.replace_range(pos..pos + form.len, &replacement);
-        first_change = Some(first_change.map_or(pos, |c| c.min(pos)));
-        search_end = text.len();
+        let index = expanded.results.len();
+        let mark =
+            char::from_u32(PLACEHOLDER_BASE + index as u32).expect("in the private-use plane");
+        let form_len = form.len;
+        expanded.results.push(replacement);
+        expanded
+            .text
+            .replace_range(pos..pos + form_len, mark.encode_utf8(&mut [0; 4]));
+        expanded.first_change = Some(first_change.map_or(pos, |c| c.min(pos)));
+        search_end = pos;
     }
-    Ok(Expanded { text, first_change })
+    Ok(expanded)
 }
 
 fn unknown_helper(helper: &str, offset: usize) -> ExpandError {
@@ -256,7 +418,7 @@ mod tests {
     }
 
     fn expand(line: &str, config: &Config) -> Result<String, ExpandError> {
-        expand_line(line, &ctx(config)).map(|e| e.text)
+        expand_line(line, &ctx(config)).map(|e| e.restored())
     }
 
     fn sample() -> Config {
@@ -305,7 +467,7 @@ mod tests {
         let mut cx = ctx(&c);
         cx.system_allowed = false;
         let out = expand_line("x #{shell echo hi} #{getenv MEGATEST_EXPAND_UNSET}", &cx).unwrap();
-        assert_eq!(out.text, "x #{(shell) echo hi} #f");
+        assert_eq!(out.restored(), "x #{(shell) echo hi} #f");
     }
 
     #[test]
@@ -326,9 +488,51 @@ mod tests {
     }
 
     #[test]
-    fn runaway_expansion_is_an_error() {
+    fn results_are_quoted_for_a_shell_in_every_quoting() {
+        environ::set("MEGATEST_EXPAND_Q", "a'b $(x) \"c\" `y` \\");
+        let c = sample();
+        let e = expand_line(
+            "$HOME/#{getenv MEGATEST_EXPAND_Q} '#{getenv MEGATEST_EXPAND_Q}' \"#{getenv MEGATEST_EXPAND_Q}\"",
+            &ctx(&c),
+        )
+        .unwrap();
+        let text = e.restore_for_shell(&e.text).unwrap();
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("printf '%s|' {text}"))
+            .env("HOME", "/h")
+            .output()
+            .unwrap();
+        let value = "a'b $(x) \"c\" `y` \\";
+        assert_eq!(
+            String::from_utf8(out.stdout).unwrap(),
+            format!("/h/{value}|{value}|{value}|")
+        );
+        assert_eq!(e.restore_for_shell("no results"), None);
+    }
+
+    #[test]
+    fn results_are_data_and_never_expanded_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let pwned = dir.path().join("PWN");
+        let hostile = format!("#{{shell touch {}}}", pwned.display());
+        environ::set("MEGATEST_EXPAND_DATA", &hostile);
+        let c = sample();
+        assert_eq!(
+            expand("V #{getenv MEGATEST_EXPAND_DATA}", &c).unwrap(),
+            format!("V {hostile}")
+        );
+        // Braces in a result do not end the form it is nested in.
+        environ::set("MEGATEST_EXPAND_BRACES", "a}b{c");
+        assert_eq!(
+            expand("#{rp #{getenv MEGATEST_EXPAND_BRACES}}", &c).unwrap(),
+            "/a}b{c"
+        );
+        assert!(!pwned.exists(), "a result was run as a command");
         environ::set("MEGATEST_EXPAND_SELF", "#{getenv MEGATEST_EXPAND_SELF}");
-        let e = expand("#{getenv MEGATEST_EXPAND_SELF}", &sample()).unwrap_err();
-        assert!(e.message.contains("does not end"));
+        assert_eq!(
+            expand("#{getenv MEGATEST_EXPAND_SELF}", &c).unwrap(),
+            "#{getenv MEGATEST_EXPAND_SELF}"
+        );
     }
 }

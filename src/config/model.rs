@@ -22,6 +22,9 @@ pub struct Entry {
     pub value: String,
     /// Where the key was (last) set.
     pub origin: Origin,
+    /// The value for a shell to evaluate, when parts of it came from `#{...}` results: those
+    /// parts quoted, so only the author's own text is expanded.
+    pub shell_text: Option<String>,
 }
 
 impl Entry {
@@ -76,11 +79,23 @@ impl Section {
 
     /// Sets `key`; a key set again moves to the end, as Megatest's reader does.
     pub fn set(&mut self, key: &str, value: String, origin: Origin) {
+        self.set_with_shell_text(key, value, origin, None);
+    }
+
+    /// Sets `key`, with the value's shell form (see [`Entry::shell_text`]).
+    pub fn set_with_shell_text(
+        &mut self,
+        key: &str,
+        value: String,
+        origin: Origin,
+        shell_text: Option<String>,
+    ) {
         self.entries.retain(|e| e.key != key);
         self.entries.push(Entry {
             key: key.to_string(),
             value,
             origin,
+            shell_text,
         });
     }
 
@@ -114,6 +129,21 @@ impl Config {
                 s.entries
                     .iter()
                     .map(|e| (e.key.clone(), e.value.clone()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Like [`Config::pairs`], with each value in its form for a shell to evaluate.
+    pub fn shell_pairs(&self, name: &str) -> Vec<(String, String)> {
+        self.section(name)
+            .map(|s| {
+                s.entries
+                    .iter()
+                    .map(|e| {
+                        let text = e.shell_text.as_ref().unwrap_or(&e.value);
+                        (e.key.clone(), text.clone())
+                    })
                     .collect()
             })
             .unwrap_or_default()
@@ -155,12 +185,29 @@ impl Config {
         self.section_mut(section).set(key, value, origin);
     }
 
+    /// Sets `key` in `section` with the value's shell form (see [`Entry::shell_text`]).
+    pub fn set_with_shell_text(
+        &mut self,
+        section: &str,
+        key: &str,
+        value: String,
+        origin: Origin,
+        shell_text: Option<String>,
+    ) {
+        self.section_mut(section)
+            .set_with_shell_text(key, value, origin, shell_text);
+    }
+
     /// Appends a continuation line to the value of `key` in `section`.
     pub(crate) fn append_line(&mut self, section: &str, key: &str, line: &str) {
         let sect = self.section_mut(section);
         if let Some(entry) = sect.entries.iter_mut().find(|e| e.key == key) {
             entry.value.push('\n');
             entry.value.push_str(line);
+            if let Some(shell) = &mut entry.shell_text {
+                shell.push('\n');
+                shell.push_str(line);
+            }
         }
     }
 

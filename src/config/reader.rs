@@ -2,7 +2,7 @@
 //! [`Config`], with includes, script includes, settings, continuation lines, wildcard
 //! sections, `environ-patt` evaluation and the section filter.
 
-use super::expand::{ExpandContext, ExpandError, expand_line};
+use super::expand::{ExpandContext, ExpandError, Expanded, expand_line};
 use super::grammar::{LineKind, classify};
 use super::lines::{LogicalLine, logical_lines};
 use super::model::{Config, Origin};
@@ -230,14 +230,9 @@ impl<'o, 'h, 'c> Reader<'o, 'h, 'c> {
         self.leave_section(&state, false)
     }
 
-    fn expand(
-        &self,
-        file: &Path,
-        line: &LogicalLine<'_>,
-        section: &str,
-    ) -> Result<(String, Option<usize>)> {
+    fn expand(&self, file: &Path, line: &LogicalLine<'_>, section: &str) -> Result<Expanded> {
         if self.opts.system == SystemPolicy::Raw || !line.text.contains("#{") {
-            return Ok((line.text.clone(), None));
+            return Ok(Expanded::unchanged(&line.text));
         }
         let ctx = ExpandContext {
             config: &self.config,
@@ -247,7 +242,7 @@ impl<'o, 'h, 'c> Reader<'o, 'h, 'c> {
             target: self.opts.target.as_deref(),
         };
         match expand_line(&line.text, &ctx) {
-            Ok(e) => Ok((e.text, e.first_change)),
+            Ok(e) => Ok(e),
             Err(ExpandError {
                 offset,
                 len,
@@ -267,11 +262,19 @@ impl<'o, 'h, 'c> Reader<'o, 'h, 'c> {
         line: &LogicalLine<'_>,
         st: &mut FileState,
     ) -> Result<()> {
-        let (expanded, first_change) = self.expand(file, line, &st.section)?;
-        let text = if self.trim_trailing_spaces {
-            expanded.trim_end_matches(is_posix_space)
-        } else {
-            expanded.as_str()
+        let mut expanded = self.expand(file, line, &st.section)?;
+        if self.trim_trailing_spaces {
+            expanded.trim_end(is_posix_space);
+        }
+        let first_change = expanded.first_change;
+        // The line's structure comes from the author's text; results only fill its pieces.
+        // A line that is one form and nothing else is made by it (Megatest areas write
+        // `#{getenv WAITON_...}` for a whole `waiton ...` line); it may not run commands.
+        let generated = expanded.is_one_result().then(|| expanded.restored());
+        let text = generated.as_deref().unwrap_or(&expanded.text);
+        let r = |piece: &str| match generated {
+            Some(_) => piece.to_string(),
+            None => expanded.restore(piece),
         };
         // Offsets into `text` map back to the file only left of the first expansion.
         let here = |offset: usize, len: usize| -> Location {
@@ -286,16 +289,25 @@ impl<'o, 'h, 'c> Reader<'o, 'h, 'c> {
         };
         let Some(kind) = classify(text) else {
             crate::warn!(
-                "problem parsing {}:{}: `{text}`",
+                "problem parsing {}:{}: `{}`",
                 file.display(),
-                line.first_line()
+                line.first_line(),
+                r(text)
             );
             st.var_flag = None;
             return Ok(());
         };
         match kind {
+            LineKind::KeySystem { .. } | LineKind::ScriptInc { .. } if generated.is_some() => {
+                return Err(Error::new(format!(
+                    "a line made by `#{{...}}` cannot run commands: `{text}`"
+                ))
+                .at(here(0, line.text.len()))
+                .note("`[system ...]` and `[scriptinc ...]` run only when the config's own text says so"));
+            }
             LineKind::Comment | LineKind::Blank => st.var_flag = None,
             LineKind::Setting { name, value } => {
+                let (name, value) = (r(name), r(value));
                 if name == "trim-trailing-spaces" {
                     self.trim_trailing_spaces = value != "no";
                 } else {
@@ -309,32 +321,44 @@ impl<'o, 'h, 'c> Reader<'o, 'h, 'c> {
             }
             LineKind::Include { path } => {
                 let at = here(0, text.len());
-                self.include(file, path, &st.section, at)?;
+                self.include(file, &r(path), &st.section, at)?;
                 st.var_flag = None;
             }
             LineKind::ScriptInc { script, params } => {
-                self.script_include(script, params, &st.section)?;
+                self.script_include(&r(script), &r(params), &st.section)?;
                 st.var_flag = None;
             }
             LineKind::Section { name } => {
+                let header = here(1, name.len());
+                let name = r(name);
                 self.leave_section(st, true)?;
-                self.config.ensure_section(name);
-                st.section = name.to_string();
-                st.header = Some(here(1, name.len()));
+                self.config.ensure_section(&name);
+                st.section = name;
+                st.header = Some(header);
                 st.var_flag = None;
             }
             LineKind::KeySystem { key, command } => {
-                if let Some(value) = self.system_value(command, file, line.first_line()) {
-                    self.config.set(&st.section, key, value, origin);
+                if let Some(value) = self.system_value(&r(command), file, line.first_line()) {
+                    self.config.set(&st.section, &r(key), value, origin);
                 }
                 st.var_flag = None;
             }
             LineKind::KeyOnly { key, trailing } => {
                 check_key(key, text, &here)?;
-                export_valueless(key, trailing);
-                self.config
-                    .set(&st.section, key, trailing.to_string(), origin);
-                st.var_flag = Some(key.to_string());
+                let (key, trailing) = (r(key), r(trailing));
+                export_valueless(&key, &trailing);
+                self.config.set(&st.section, &key, trailing, origin);
+                st.var_flag = Some(key);
+                st.lead = None;
+            }
+            LineKind::KeyValue { key, value } if r(value).is_empty() => {
+                // `KEY #{...}` whose result is empty: a key without a value (spec §1.4).
+                check_key(key, text, &here)?;
+                let trailing = r(&text[key.len()..]);
+                let key = key.to_string();
+                export_valueless(&key, &trailing);
+                self.config.set(&st.section, &key, trailing, origin);
+                st.var_flag = Some(key);
                 st.lead = None;
             }
             LineKind::KeyValue { key, value } => {
@@ -345,13 +369,29 @@ impl<'o, 'h, 'c> Reader<'o, 'h, 'c> {
                         "expected `KEY [system COMMAND]`, with the `]` at the end of the line",
                     ));
                 }
-                let value = self.environ_value(&st.section, key, value)?;
-                self.config.set(&st.section, key, value, origin);
-                st.var_flag = Some(key.to_string());
+                let key = r(key);
+                let shell_text = match &generated {
+                    Some(_) => Some(crate::envfile::sh_quote(value)),
+                    None => expanded.restore_for_shell(value),
+                };
+                let value = r(value);
+                let shell_input = shell_text.as_deref().unwrap_or(&value);
+                match self.environ_value(&st.section, &key, shell_input)? {
+                    Some(evaluated) => self.config.set(&st.section, &key, evaluated, origin),
+                    None => self.config.set_with_shell_text(
+                        &st.section,
+                        &key,
+                        value,
+                        origin,
+                        shell_text,
+                    ),
+                }
+                st.var_flag = Some(key);
                 st.lead = None;
             }
             LineKind::Continuation { indent, rest } => {
                 if let Some(key) = &st.var_flag {
+                    let (indent, rest) = (r(indent), r(rest));
                     let kept = match &st.lead {
                         Some(lead) => indent.replacen(lead.as_str(), "", 1),
                         None => {
@@ -463,19 +503,22 @@ impl<'o, 'h, 'c> Reader<'o, 'h, 'c> {
         }
     }
 
-    fn environ_value(&self, section: &str, key: &str, value: &str) -> Result<String> {
+    /// In an `environ-patt` section, the value evaluated by the shell (and exported); `None`
+    /// elsewhere. `shell_text` is the value with `#{...}` results quoted.
+    fn environ_value(&self, section: &str, key: &str, shell_text: &str) -> Result<Option<String>> {
         let Some(patt) = &self.opts.environ_patt else {
-            return Ok(value.to_string());
+            return Ok(None);
         };
         if !patt.is_match(section) {
-            return Ok(value.to_string());
+            return Ok(None);
         }
+        let value = shell_text;
         let evaluated = shell::echo_eval(value, &self.opts.cwd)
             .map_err(|e| Error::new(format!("cannot evaluate `{value}` in the shell: {e}")))?;
         if !key.contains(':') {
             environ::set(key, &evaluated);
         }
-        Ok(evaluated)
+        Ok(Some(evaluated))
     }
 }
 

@@ -409,3 +409,33 @@ fn errors_after_a_join_point_at_the_physical_line() {
         (2, 3, "  #{nope y}")
     );
 }
+
+#[test]
+fn results_fill_values_but_never_run_or_direct() {
+    let dir = tempfile::tempdir().unwrap();
+    let pwned = dir.path().join("PWN");
+    environ::set(
+        "MEGATEST_READER_DATA",
+        &format!("[system touch {}]", pwned.display()),
+    );
+    environ::set(
+        "MEGATEST_READER_FORM",
+        &format!("#{{shell touch {}}}", pwned.display()),
+    );
+    let text = "[x]\nV #{getenv MEGATEST_READER_DATA}\nW #{getenv MEGATEST_READER_FORM}\n";
+    let c = read_str(&dir.path().join("t.config"), text, &opts(dir.path())).unwrap();
+    assert!(c.get("x", "V").unwrap().starts_with("[system touch"));
+    assert!(c.get("x", "W").unwrap().starts_with("#{shell touch"));
+    environ::set(
+        "MEGATEST_READER_LINE_SYS",
+        &format!("k [system touch {}]", pwned.display()),
+    );
+    let e = read_str(
+        &dir.path().join("t.config"),
+        "[x]\n#{getenv MEGATEST_READER_LINE_SYS}\n",
+        &opts(dir.path()),
+    )
+    .unwrap_err();
+    assert!(e.message.contains("cannot run commands"), "{e}");
+    assert!(!pwned.exists(), "data was run as a command");
+}

@@ -17,6 +17,7 @@ impl Store {
         owner: &str,
         contour: &str,
     ) -> Result<i64> {
+        crate::model::check_run_name(runname)?;
         let keys = self.keys().to_vec();
         let values = target.values().to_vec();
         self.write(|c| {

@@ -5,6 +5,7 @@
 use super::supervisor::{Ended, Supervisor};
 use super::verdict::StepVerdict;
 use crate::db::StatusChange;
+use crate::envfile::sh_quote;
 use crate::environ;
 use crate::error::{Error, Result};
 use crate::launch::JobFile;
@@ -177,7 +178,11 @@ fn run_step(
     let path = environ::var("PATH").unwrap_or_default();
     let mut cmd = shell_command(
         "/bin/bash",
-        &format!("{} > {name}.log 2>&1", step.command),
+        &format!(
+            "{} > {} 2>&1",
+            step.command,
+            sh_quote(&format!("{name}.log"))
+        ),
         work,
     );
     cmd.env("PATH", format!("{path}:."));
@@ -242,11 +247,17 @@ fn judge_with_logpro(work: &Path, name: &str, rules: &Path, html: &str) -> Resul
 /// Appends the step to `Makefile.ezsteps`, so it can be re-run by hand with make.
 fn record_in_makefile(work: &Path, step: &Step, logpro: bool) {
     let _ = std::fs::create_dir_all(work.join(".ezsteps"));
-    let name = &step.name;
-    let mut fragment = format!("{name}.log :\n\t{} > {name}.log 2>&1\n", step.command);
+    // make expands `$` in targets and recipes; the shell then sees quoted file names.
+    let name = step.name.replace('$', "$$");
+    let file = |suffix: &str| sh_quote(&format!("{name}{suffix}"));
+    let mut fragment = format!("{name}.log :\n\t{} > {} 2>&1\n", step.command, file(".log"));
     if logpro {
         fragment.push_str(&format!(
-            "\tlogpro {name}.logpro {name}.html < {name}.log > {name}_logpro.log\n"
+            "\tlogpro {} {} < {} > {}\n",
+            file(".logpro"),
+            file(".html"),
+            file(".log"),
+            file("_logpro.log")
         ));
     }
     fragment.push_str(&format!("{name} : {name}.log\n\n"));

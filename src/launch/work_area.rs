@@ -20,6 +20,10 @@ pub struct WorkArea {
     pub toplevel_physical: PathBuf,
     /// The test's link-tree directory.
     pub toplevel_link: PathBuf,
+    /// The disk the physical directories are under.
+    pub disk: PathBuf,
+    /// The link tree the links are under.
+    pub linktree: PathBuf,
 }
 
 /// How disks are chosen.
@@ -109,7 +113,8 @@ impl DiskChoice<'_> {
     }
 }
 
-/// The paths of a test's work area, before anything is created.
+/// The paths of a test's work area, before anything is created. Every name must be a safe
+/// path component ([`crate::model::NAME_RULE`]), so the area stays under `disk` and `linktree`.
 pub fn plan_work_area(
     disk: &Path,
     linktree: &Path,
@@ -117,7 +122,27 @@ pub fn plan_work_area(
     runname: &str,
     test: &str,
     item: &str,
-) -> WorkArea {
+) -> Result<WorkArea> {
+    let components = target
+        .split('/')
+        .map(|p| ("target part", p))
+        .chain([("run name", runname), ("test name", test)]);
+    for (what, name) in components {
+        crate::model::check_component(name).map_err(|problem| {
+            Error::new(format!(
+                "refusing to lay out a run directory: the {what} `{}` {problem}",
+                name.escape_debug()
+            ))
+            .note(crate::model::NAME_RULE)
+        })?;
+    }
+    crate::model::check_item_path(item).map_err(|problem| {
+        Error::new(format!(
+            "refusing to lay out a run directory: the item path `{}` {problem}",
+            item.escape_debug()
+        ))
+        .note(crate::model::ITEM_PATH_RULE)
+    })?;
     let toplevel_physical = disk.join(target).join(runname).join(test);
     let toplevel_link = linktree.join(target).join(runname).join(test);
     let (physical, link) = if item.is_empty() {
@@ -125,12 +150,44 @@ pub fn plan_work_area(
     } else {
         (toplevel_physical.join(item), toplevel_link.join(item))
     };
-    WorkArea {
+    Ok(WorkArea {
         physical,
         link,
         toplevel_physical,
         toplevel_link,
+        disk: disk.to_path_buf(),
+        linktree: linktree.to_path_buf(),
+    })
+}
+
+/// Checks, before `path` is created, that what already exists of it resolves (symlinks
+/// followed) to `root` or below, so the directories still to make land there too.
+pub fn ensure_within(root: &Path, path: &Path) -> Result<()> {
+    std::fs::create_dir_all(root).map_err(|e| io_error("create", root, e))?;
+    let real_root = root
+        .canonicalize()
+        .map_err(|e| io_error("resolve", root, e))?;
+    let mut existing = path;
+    while std::fs::symlink_metadata(existing).is_err() {
+        match existing.parent() {
+            Some(parent) => existing = parent,
+            None => break,
+        }
     }
+    let real = existing
+        .canonicalize()
+        .map_err(|e| io_error("resolve", existing, e))?;
+    if real.starts_with(&real_root) {
+        return Ok(());
+    }
+    Err(Error::new(format!(
+        "refusing to write under `{}`: `{}` resolves to `{}`, outside `{}`",
+        path.display(),
+        existing.display(),
+        real.display(),
+        real_root.display()
+    ))
+    .note("run directories stay under the chosen disk and the link tree; a symlink inside them points elsewhere"))
 }
 
 fn io_error(what: &str, path: &Path, e: io::Error) -> Error {
@@ -144,6 +201,10 @@ fn io_error(what: &str, path: &Path, e: io::Error) -> Error {
 impl WorkArea {
     /// Creates the directories and points the link tree at them.
     pub fn create(&self) -> Result<()> {
+        ensure_within(&self.disk, &self.physical)?;
+        if let Some(parent) = self.toplevel_link.parent() {
+            ensure_within(&self.linktree, parent)?;
+        }
         std::fs::create_dir_all(&self.physical)
             .map_err(|e| io_error("create the run directory", &self.physical, e))?;
         if let Some(parent) = self.toplevel_link.parent() {
@@ -233,7 +294,7 @@ mod tests {
         let disk = tmp.path().join("disk");
         let lt = tmp.path().join("lt");
         std::fs::create_dir_all(&disk).unwrap();
-        let area = plan_work_area(&disk, &lt, "ubuntu/x", "r1", "t", "a/b");
+        let area = plan_work_area(&disk, &lt, "ubuntu/x", "r1", "t", "a/b").unwrap();
         assert_eq!(area.physical, disk.join("ubuntu/x/r1/t/a/b"));
         assert_eq!(area.link, lt.join("ubuntu/x/r1/t/a/b"));
         area.create().unwrap();
@@ -249,6 +310,41 @@ mod tests {
         area.clean().unwrap();
         assert!(!area.physical.join("sub").exists());
         area.create().unwrap();
+    }
+
+    #[test]
+    fn names_that_would_leave_the_disk_are_refused() {
+        let (disk, lt) = (Path::new("/d"), Path::new("/lt"));
+        for (target, run, test, item) in [
+            ("../..", "r", "t", ""),
+            ("a/b", "../x", "t", ""),
+            ("a/b", "/abs", "t", ""),
+            ("a/b", "r", "t", "/tmp/v/data"),
+            ("a/b", "r", "t", "../../victim"),
+            ("a/b", "r", "-t", ""),
+        ] {
+            assert!(
+                plan_work_area(disk, lt, target, run, test, item).is_err(),
+                "{target} {run} {test} {item}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_symlink_out_of_the_disk_is_refused_before_anything_is_made() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (disk, lt, victim) = (
+            tmp.path().join("disk"),
+            tmp.path().join("lt"),
+            tmp.path().join("victim"),
+        );
+        std::fs::create_dir_all(disk.join("a")).unwrap();
+        std::fs::create_dir_all(&victim).unwrap();
+        std::os::unix::fs::symlink(&victim, disk.join("a/b")).unwrap();
+        let area = plan_work_area(&disk, &lt, "a/b", "r", "t", "i").unwrap();
+        let e = area.create().unwrap_err();
+        assert!(e.message.contains("outside"), "{e}");
+        assert_eq!(std::fs::read_dir(&victim).unwrap().count(), 0);
     }
 
     #[test]

@@ -1,9 +1,14 @@
 //! Pure types shared by every layer: states and statuses (spec §8), the toplevel rollup
-//! (spec §6.3), item paths.
+//! (spec §6.3), item paths, and
+//! the names that become path components.
 
+mod names;
 mod rollup;
 mod state;
 
+pub use names::{
+    ITEM_PATH_RULE, NAME_RULE, NameProblem, check_component, check_item_path, check_run_name,
+};
 pub use rollup::{ItemState, rollup_toplevel};
 pub use state::{
     RUNNING_STATES, STATES, STATUSES, full_test_name, is_known_state, state_rank, status_rank,

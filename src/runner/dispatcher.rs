@@ -665,6 +665,13 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
             self.set_item_env(t, "", &[]);
             let (name, dir) = (self.tests[t].name.clone(), self.tests[t].def.dir.clone());
             self.tests[t].def = TestDef::read(&name, &dir, &self.ctx.area.top)?;
+            // Items computed now (`[system ...]`, `#{shell ...}`) are checked now: a value
+            // that would put a run directory outside the area ends this test, not the run.
+            if let Err(error) = self.tests[t].def.check_items() {
+                crate::log::emit(format_args!("{error}"));
+                let comment = error.message.clone();
+                return self.close(t, Some(("ABORT", &comment)));
+            }
         }
         let name = self.tests[t].name.clone();
         let list: Vec<Item> = match self.tests[t].def.items() {

@@ -75,12 +75,12 @@ pub fn launch(
         &ctx.runname,
         &def.name,
         item.path,
-    );
+    )?;
     environ::set("MT_TEST_RUN_DIR", &work.link.display().to_string());
+    work.create()?;
     if rules.preclean {
         work.clean()?;
     }
-    work.create()?;
     copy_source(ctx, def, &work.physical)?;
     let runtimelim = def.runtimelim(settings.default_runtimelim());
     let signature = format!("{}:{}:{}", settings.area_name, def.name, item.path);

@@ -41,6 +41,10 @@ pub fn run(area: &Area, store: &Store, opts: &RunOptions, owner: &str) -> Result
     for (name, value) in &runconfig {
         environ::set(name, value);
     }
+    // The executor has the shell evaluate these (spec §3.3); results of `#{...}` in them go
+    // quoted, so only the author's text is evaluated.
+    let mut runconfig = runconfigs.shell_pairs("default");
+    runconfig.extend(runconfigs.shell_pairs(&target));
     link_lt(area, &settings.linktree);
     let ctx = RunContext {
         area,
@@ -63,7 +67,9 @@ pub fn run(area: &Area, store: &Store, opts: &RunOptions, owner: &str) -> Result
         opts.tagexpr.as_ref(),
         |name, dir| {
             environ::set("MT_TEST_NAME", name);
-            TestDef::read(name, dir, &area.top)
+            let def = TestDef::read(name, dir, &area.top)?;
+            def.check()?;
+            Ok(def)
         },
     )?;
     if selection.defs.is_empty() {

@@ -172,6 +172,87 @@ impl TestDef {
         expand(&self.pairs("items"), &self.pairs("itemstable"))
     }
 
+    /// Checks what of the testconfig becomes paths or commands: step names (one path
+    /// component each, see [`crate::model::NAME_RULE`]), steps that have a command, and item
+    /// values (see [`crate::model::ITEM_PATH_RULE`]).
+    pub fn check(&self) -> Result<()> {
+        self.check_steps()?;
+        self.check_items()
+    }
+
+    fn check_steps(&self) -> Result<()> {
+        let Some(section) = self.config.section("ezsteps") else {
+            return Ok(());
+        };
+        for entry in &section.entries {
+            if let Err(problem) = crate::model::check_component(&entry.key) {
+                return Err(Error::new(format!(
+                    "test `{}`: step name `{}` {problem}",
+                    self.name,
+                    entry.key.escape_debug()
+                ))
+                .at(entry.location())
+                .note(crate::model::NAME_RULE)
+                .note("a step's name names its log file (`STEP.log`) in the run directory"));
+            }
+            if step_command(&entry.value).trim().is_empty() {
+                let reserved = entry.value.trim_start().starts_with('{');
+                let mut error = Error::new(format!(
+                    "test `{}`: step `{}` has no command",
+                    self.name, entry.key
+                ))
+                .at(entry.location());
+                if reserved {
+                    error = error.note(
+                        "a leading `{...}` is reserved by Megatest for step parameters and is not run; \
+                         write the command without braces, or `( ... )` for a subshell",
+                    );
+                }
+                return Err(error);
+            }
+        }
+        Ok(())
+    }
+
+    /// The first item whose path would leave the test's run directory, with the entry
+    /// (`[items]` or `[itemstable]` line) of the offending value.
+    pub fn check_items(&self) -> Result<()> {
+        let Items::List(list) = self.items() else {
+            return Ok(());
+        };
+        for item in &list {
+            let Err(problem) = crate::model::check_item_path(&item.path) else {
+                continue;
+            };
+            let culprit = item
+                .vars
+                .iter()
+                .find(|(_, v)| crate::model::check_item_path(v).is_err())
+                .or(item.vars.iter().find(|(_, v)| v.is_empty()));
+            let mut error = Error::new(format!(
+                "test `{}`: item path `{}` {problem}",
+                self.name,
+                item.path.escape_debug()
+            ));
+            if let Some((var, value)) = culprit {
+                error = Error::new(format!(
+                    "test `{}`: item value `{}` of `{var}` cannot be part of a path: it {problem}",
+                    self.name,
+                    value.escape_debug()
+                ));
+                if let Some(entry) = self
+                    .config
+                    .entry("items", var)
+                    .or_else(|| self.config.entry("itemstable", var))
+                {
+                    error = error.at(entry.location());
+                }
+            }
+            return Err(error.note(crate::model::ITEM_PATH_RULE));
+        }
+        Ok(())
+    }
+
     /// The run-time limit in seconds: `[requirements] runtimelim`, else the area's default.
     pub fn runtimelim(&self, area_default: Option<&str>) -> Option<u64> {
         let text = self.get("requirements", "runtimelim").or(area_default)?;
@@ -193,11 +274,7 @@ impl TestDef {
         self.pairs("ezsteps")
             .into_iter()
             .map(|(name, command)| {
-                // A leading `{VAR=a,b}` is reserved by Megatest and ignored.
-                let command = match command.strip_prefix('{').and_then(|c| c.split_once('}')) {
-                    Some((_, rest)) => rest.trim_start().to_string(),
-                    None => command,
-                };
+                let command = step_command(&command).to_string();
                 let logpro = self.get("logpro", &name).map(str::to_string);
                 Step {
                     name,
@@ -284,5 +361,14 @@ impl TestDef {
     /// `[pre-launch-env-overrides]`: set only around the launch.
     pub fn launch_overrides(&self) -> Vec<(String, String)> {
         self.pairs("pre-launch-env-overrides")
+    }
+}
+
+/// A step's command: a leading `{VAR=a,b}` is reserved by Megatest (its `launch:runstep`
+/// splits it off for future use) and is not run.
+fn step_command(text: &str) -> &str {
+    match text.strip_prefix('{').and_then(|c| c.split_once('}')) {
+        Some((_, rest)) => rest.trim_start(),
+        None => text,
     }
 }

@@ -6,6 +6,7 @@ mod fork_launch;
 mod harness;
 mod logpro_cli;
 mod logpro_conformance;
+mod path_safety;
 mod pty;
 mod recorder;
 mod repl;

@@ -389,12 +389,13 @@ fn make_dirs(area: &Area, store: &Store, run: i64, runname: &str) {
         ("lint", ""),
     ] {
         let id = store.test_id(run, test, item).unwrap().unwrap();
+        // The layout the runner makes: TARGET/RUNNAME/TEST[/ITEM] under the default disk.
         let rel = if item.is_empty() {
-            format!("{runname}/{test}")
+            format!("linux/release/{runname}/{test}")
         } else {
-            format!("{runname}/{test}/{item}")
+            format!("linux/release/{runname}/{test}/{item}")
         };
-        let physical = area.path().join("disk").join(&rel);
+        let physical = area.path().join("runs").join(&rel);
         std::fs::create_dir_all(&physical).unwrap();
         std::fs::write(physical.join("out.log"), "x").unwrap();
         let link = area.path().join("links").join(&rel);
@@ -429,7 +430,9 @@ fn locks_and_removal() {
     locked.success();
     assert!(locked.stderr.contains("is locked"), "{}", locked.stderr);
     assert!(
-        area.path().join("disk/r1/compile/a/out.log").exists(),
+        area.path()
+            .join("runs/linux/release/r1/compile/a/out.log")
+            .exists(),
         "a locked run keeps its files"
     );
     assert_eq!(
@@ -460,9 +463,18 @@ fn locks_and_removal() {
         "{}",
         out.stdout
     );
-    assert!(!area.path().join("disk/r1/compile/a").exists());
-    assert!(!area.path().join("links/r1/compile/a").exists());
-    assert!(area.path().join("disk/r1/lint/out.log").exists());
+    assert!(!area.path().join("runs/linux/release/r1/compile/a").exists());
+    assert!(
+        !area
+            .path()
+            .join("links/linux/release/r1/compile/a")
+            .exists()
+    );
+    assert!(
+        area.path()
+            .join("runs/linux/release/r1/lint/out.log")
+            .exists()
+    );
     let all = store
         .tests_for_run(
             r1,
@@ -484,7 +496,7 @@ fn locks_and_removal() {
     .run()
     .success();
     assert!(
-        !area.path().join("disk/r1/lint").exists(),
+        !area.path().join("runs/linux/release/r1/lint").exists(),
         "-keep-records still removes files"
     );
     assert_eq!(
@@ -569,7 +581,7 @@ fn test_paths_and_files() {
             "compile/%",
         ])
         .run();
-    let links = area.path().join("links/r1/compile");
+    let links = area.path().join("links/linux/release/r1/compile");
     assert_eq!(
         out.success(),
         format!(
@@ -593,7 +605,12 @@ fn test_paths_and_files() {
         .run();
     assert_eq!(
         files.success(),
-        format!("{}\n", area.path().join("links/r1/lint/out.log").display())
+        format!(
+            "{}\n",
+            area.path()
+                .join("links/linux/release/r1/lint/out.log")
+                .display()
+        )
     );
 }
 
@@ -602,12 +619,12 @@ fn in_test_helpers() {
     let (area, store, r1, ..) = seeded();
     make_dirs(&area, &store, r1, "r1");
     let item = store.test_id(r1, "compile", "a").unwrap().unwrap();
-    let work = area.path().join("links/r1/compile/a");
+    let work = area.path().join("links/linux/release/r1/compile/a");
     let info = cmdinfo(&area, r1, item, "compile", "a", &work);
     let helper = |args: &[&str]| {
         area.megatest(args)
             .env("MT_CMDINFO", &info)
-            .in_dir("links/r1/compile/a")
+            .in_dir("links/linux/release/r1/compile/a")
     };
     helper(&[
         "-step",
@@ -764,7 +781,7 @@ fn in_test_helpers() {
     helper(&["-summarize-items"]).run().success();
     let page = std::fs::read_to_string(
         area.path()
-            .join("links/r1/compile/megatest-rollup-compile.html"),
+            .join("links/linux/release/r1/compile/megatest-rollup-compile.html"),
     )
     .unwrap();
     assert!(
@@ -791,7 +808,7 @@ fn runstep_runs_logs_and_judges() {
     let (area, store, r1, ..) = seeded();
     make_dirs(&area, &store, r1, "r1");
     let lint = store.test_id(r1, "lint", "").unwrap().unwrap();
-    let work = area.path().join("links/r1/lint");
+    let work = area.path().join("links/linux/release/r1/lint");
     std::fs::write(
         work.join("rules.logpro"),
         "(expect:warning in \"LogFileBody\" = 0 \"warnings\" #/warning/)\n",
@@ -801,7 +818,7 @@ fn runstep_runs_logs_and_judges() {
     let run = |args: &[&str]| {
         area.megatest(args)
             .env("MT_CMDINFO", &info)
-            .in_dir("links/r1/lint")
+            .in_dir("links/linux/release/r1/lint")
             .run()
     };
     let out = run(&[

@@ -5,7 +5,7 @@ use crate::cli::dispatch::Flow;
 use crate::cli::{output, session::Session};
 use crate::db::{RunRecord, TestFilter, now};
 use crate::error::{Error, Result};
-use crate::removal::{RemoveOptions, remove_tests};
+use crate::removal::{Removal, RemoveOptions, Roots, remove_tests};
 use crate::select::RunSelector;
 use std::collections::BTreeMap;
 
@@ -62,6 +62,8 @@ pub fn run(session: &mut Session) -> Result<Flow> {
         session.check_target_pattern(&t, "-target")?;
     }
     let selector = RunSelector::new(session.args.value("-target"), session.runname().as_deref());
+    let roots = Roots::of_area(session.area()?);
+    let mut refused = 0;
     let store = session.store()?;
     let mut by_target: BTreeMap<String, Vec<RunRecord>> = BTreeMap::new();
     for run in store.runs(&selector)? {
@@ -79,19 +81,21 @@ pub fn run(session: &mut Session) -> Result<Flow> {
                 crate::warn!("run {}/{} is locked; kept", run.target(), run.runname());
                 continue;
             }
-            remove_tests(
+            refused += remove_tests(
                 store,
-                run.id(),
+                run,
                 &TestFilter::default(),
                 RemoveOptions::default(),
-            )?;
-            if store.run(run.id())?.is_none_or(|r| r.state() != "deleted") {
-                store.mark_run_deleted(run.id())?;
+                &roots,
+            )?
+            .refused;
+            if store.run(run.id())?.is_none_or(|r| r.state() == "deleted") {
+                text.push_str(&format!("removed run {}/{}\n", run.target(), run.runname()));
             }
-            text.push_str(&format!("removed run {}/{}\n", run.target(), run.runname()));
         }
     }
     output::print(&text);
+    Removal::check_refused(refused)?;
     Ok(Flow::Continue)
 }
 

@@ -5,7 +5,7 @@ use crate::cli::dispatch::Flow;
 use crate::cli::{output, session::Session};
 use crate::error::Result;
 use crate::model::full_test_name;
-use crate::removal::{RemoveOptions, remove_tests};
+use crate::removal::{Removal, RemoveOptions, Roots, remove_tests};
 
 /// Removes runs' tests.
 pub fn run(session: &mut Session) -> Result<Flow> {
@@ -14,9 +14,13 @@ pub fn run(session: &mut Session) -> Result<Flow> {
         keep_records: session.args.has("-keep-records"),
     };
     let mut text = String::new();
+    let roots = Roots::of_area(session.area()?);
+    let mut refused = 0;
     for run in session.unlocked_runs(&runs, "nothing removed")? {
         let store = session.store()?;
-        for test in remove_tests(store, run.id(), &filter, opts)? {
+        let removal = remove_tests(store, &run, &filter, opts, &roots)?;
+        refused += removal.refused;
+        for test in removal.removed {
             text.push_str(&format!(
                 "removed {}/{}/{}\n",
                 run.target(),
@@ -26,5 +30,6 @@ pub fn run(session: &mut Session) -> Result<Flow> {
         }
     }
     output::print(&text);
+    Removal::check_refused(refused)?;
     Ok(Flow::Continue)
 }

@@ -26,6 +26,7 @@ pub fn run(session: &mut Session) -> Result<Flow> {
     let Some(runname) = session.runname() else {
         return Err(missing("a run name: -runname NAME"));
     };
+    crate::model::check_run_name(&runname)?;
     session.check_reqtarg(&target)?;
     let Some(testpatt) = test_pattern(session, &target)? else {
         println!("WARNING: there is no test pattern for this run. Exiting now.");
