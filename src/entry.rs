@@ -42,6 +42,25 @@ fn install_panic_hook() {
     }));
 }
 
+/// The command-line arguments as text; an argument that is not valid UTF-8 is a usage error
+/// naming its position (Megatest's options and names are text).
+pub fn text_args(
+    args: impl IntoIterator<Item = std::ffi::OsString>,
+) -> Result<Vec<String>, String> {
+    args.into_iter()
+        .enumerate()
+        .map(|(i, arg)| {
+            arg.into_string().map_err(|raw| {
+                format!(
+                    "error: argument {} is not valid UTF-8: `{}`",
+                    i + 1,
+                    raw.to_string_lossy()
+                )
+            })
+        })
+        .collect()
+}
+
 /// Runs `body` on a thread with a large stack and returns its exit code.
 pub fn run_on_large_stack(body: impl FnOnce() -> i32 + Send + 'static) -> i32 {
     let spawned = std::thread::Builder::new()

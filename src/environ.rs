@@ -86,9 +86,13 @@ pub fn restore(list: &[(String, Option<String>)]) {
     }
 }
 
-/// The whole effective environment, sorted by name.
+/// The whole effective environment, sorted by name. Variables whose name or value is not
+/// UTF-8 are left out: they are not text megatest can write, but spawned commands still
+/// inherit them from the process environment, byte for byte.
 pub fn vars() -> Vec<(String, String)> {
-    let mut all: HashMap<String, String> = std::env::vars().collect();
+    let mut all: HashMap<String, String> = std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+        .collect();
     let guard = OVERLAY.read().unwrap_or_else(|p| p.into_inner());
     if let Some(overlay) = guard.as_ref() {
         for (name, value) in overlay {

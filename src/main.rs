@@ -2,9 +2,13 @@
 
 fn main() {
     megatest::entry::prepare_process();
-    let code = megatest::entry::run_on_large_stack(|| {
-        let args: Vec<String> = std::env::args().skip(1).collect();
-        megatest::cli::main(args)
-    });
+    let args = match megatest::entry::text_args(std::env::args_os().skip(1)) {
+        Ok(args) => args,
+        Err(message) => {
+            eprintln!("{message}");
+            std::process::exit(megatest::exit_code::USAGE);
+        }
+    };
+    let code = megatest::entry::run_on_large_stack(|| megatest::cli::main(args));
     std::process::exit(code);
 }

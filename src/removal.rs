@@ -8,6 +8,7 @@ use crate::db::{RunRecord, Store, TestFilter, TestRecord};
 use crate::error::{Error, Result};
 use crate::model::RUNNING_STATES;
 use crate::testdef::TestDef;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -203,13 +204,15 @@ pub fn remove_test(
 }
 
 /// Removes the selected tests of a run, items before their toplevel and deeper directories
-/// first; a toplevel whose items are not all removed stays. Returns the tests removed.
+/// first; a toplevel whose items are not all removed stays. `on_removed` hears of each
+/// test as it goes.
 pub fn remove_tests(
     store: &Store,
     run: &RunRecord,
     filter: &TestFilter,
     opts: RemoveOptions,
     roots: &Roots,
+    on_removed: &mut dyn FnMut(&TestRecord),
 ) -> Result<Removal> {
     let run_id = run.id();
     let mut tests = store.tests_for_run(run_id, filter)?;
@@ -219,29 +222,35 @@ pub fn remove_tests(
             std::cmp::Reverse(t.rundir().matches('/').count()),
         )
     });
+    // Items of each test still in the run, counted once: a toplevel goes only after them.
+    let mut items_left: HashMap<String, usize> = HashMap::new();
+    for t in store.tests_for_run(run_id, &TestFilter::default())? {
+        if !t.item_path().is_empty() {
+            *items_left.entry(t.testname()).or_default() += 1;
+        }
+    }
     let mut removed = Vec::new();
     let mut refused = 0;
     for test in tests {
-        if test.item_path().is_empty() {
-            let remaining = store
-                .tests_for_run(run_id, &TestFilter::default())?
-                .into_iter()
-                .filter(|t| t.testname() == test.testname() && !t.item_path().is_empty())
-                .filter(|t| {
-                    !(opts.keep_records && removed.iter().any(|r: &TestRecord| r.id() == t.id()))
-                })
-                .count();
-            if remaining > 0 && !opts.keep_records {
-                crate::debug!(
-                    1,
-                    "keeping {}: {remaining} of its items remain",
-                    test.testname()
-                );
+        let name = test.testname();
+        if test.item_path().is_empty() && !opts.keep_records {
+            let remaining = items_left.get(&name).copied().unwrap_or(0);
+            if remaining > 0 {
+                crate::debug!(1, "keeping {name}: {remaining} of its items remain");
                 continue;
             }
         }
         match remove_test(store, run, &test, opts, roots) {
-            Ok(()) => removed.push(test),
+            Ok(()) => {
+                if !test.item_path().is_empty()
+                    && !opts.keep_records
+                    && let Some(n) = items_left.get_mut(&name)
+                {
+                    *n = n.saturating_sub(1);
+                }
+                on_removed(&test);
+                removed.push(test);
+            }
             Err(e) => {
                 crate::log::emit(format_args!("{e}"));
                 refused += 1;

@@ -27,6 +27,35 @@ pub fn signal_group(pgid: u32, signal: i32) -> bool {
     unsafe { libc::killpg(pgid as libc::pid_t, signal) == 0 }
 }
 
+/// Whether the group `pgid` has a member that is not a zombie: a zombie has ended and only
+/// waits for its parent, so a group of zombies counts as killed. Reads `/proc`; where it
+/// cannot, any member counts.
+pub fn group_has_live_members(pgid: u32) -> bool {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return signal_group(pgid, 0);
+    };
+    entries.flatten().any(|entry| {
+        let is_pid = entry
+            .file_name()
+            .to_str()
+            .is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()));
+        if !is_pid {
+            return false;
+        }
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            return false;
+        };
+        // `pid (comm) state ppid pgrp ...`; comm may hold spaces and parentheses.
+        let Some(after) = stat.rfind(')').map(|i| &stat[i + 1..]) else {
+            return false;
+        };
+        let mut fields = after.split_whitespace();
+        let state = fields.next();
+        let pgrp = fields.nth(1).and_then(|g| g.parse::<u32>().ok());
+        pgrp == Some(pgid) && state != Some("Z") && state != Some("X")
+    })
+}
+
 /// Sends `signal` to one process.
 pub fn signal_process(pid: u32, signal: i32) -> bool {
     // SAFETY: plain system call with integer arguments.

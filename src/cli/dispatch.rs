@@ -96,7 +96,14 @@ pub fn is_available(name: &str) -> bool {
 
 /// Runs megatest with the words after the program name; returns the exit code.
 pub fn main(words: Vec<String>) -> i32 {
-    match run(&words) {
+    let result = run(&words).and_then(|code| match super::output::failure() {
+        Some(e) => Err(Error::new(format!(
+            "cannot write to standard output: {}",
+            crate::config::io_reason(&e)
+        ))),
+        None => Ok(code),
+    });
+    match result {
         Ok(code) => code,
         Err(err) => {
             crate::log::emit(format_args!("{}", diag::render(&err).trim_end()));

@@ -58,6 +58,8 @@ pub struct Store {
     path: PathBuf,
     /// Inside [`Store::batch`]: writes are savepoints of its transaction.
     in_batch: std::cell::Cell<bool>,
+    /// The schema version of a database made by a newer megatest: it is only read.
+    newer_schema: Option<i64>,
 }
 
 /// Where an area's database is: `[setup] dbdir` (relative to the area) or the area itself.
@@ -150,6 +152,7 @@ impl Store {
             keys: keys.iter().map(|(k, _)| k.clone()).collect(),
             path: path.to_path_buf(),
             in_batch: Default::default(),
+            newer_schema: None,
         })
     }
 
@@ -209,16 +212,27 @@ impl Store {
                 crate::debug!(1, "database {} is in {mode} mode, not WAL", path.display());
             }
         }
-        let store = Store {
+        let mut store = Store {
             conn,
             keys: keys.iter().map(|(k, _)| k.clone()).collect(),
             path: path.to_path_buf(),
             in_batch: Default::default(),
+            newer_schema: None,
         };
         let version: i64 = store
             .conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .map_err(fail)?;
+        if version > schema::SCHEMA_VERSION {
+            // Reading what a newer megatest wrote is safe; writing could corrupt it.
+            store
+                .conn
+                .execute_batch("PRAGMA query_only = ON")
+                .map_err(fail)?;
+            store.newer_schema = Some(version);
+            crate::warn!("{}", store.newer_schema_message(version));
+            return Ok(store);
+        }
         if version < schema::SCHEMA_VERSION {
             let found = store.write(|c| schema::migrate(c, keys))?;
             if found != schema::SCHEMA_VERSION {
@@ -257,6 +271,14 @@ impl Store {
         &self.conn
     }
 
+    fn newer_schema_message(&self, version: i64) -> String {
+        format!(
+            "the database `{}` has schema version {version}, newer than this megatest's {}: it is read, never written",
+            self.path.display(),
+            schema::SCHEMA_VERSION
+        )
+    }
+
     /// A user-facing error for a database failure.
     pub(crate) fn error(&self, e: rusqlite::Error) -> Error {
         let hint = match &e {
@@ -276,6 +298,10 @@ impl Store {
     /// Inside [`Store::batch`] the write is a savepoint of the batch's transaction, so that
     /// a failing write leaves nothing behind and the others still commit.
     pub(crate) fn write<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T> {
+        if let Some(version) = self.newer_schema {
+            return Err(Error::new(self.newer_schema_message(version))
+                .note("use the megatest that made it, or a copy of the database"));
+        }
         let (begin, commit, rollback) = if !self.in_batch.get() {
             ("BEGIN IMMEDIATE", "COMMIT", "ROLLBACK")
         } else if self.conn.is_autocommit() {

@@ -167,14 +167,22 @@ impl Supervisor {
         sys::signal_group(group, sys::SIGTERM);
         let deadline = Instant::now() + GRACE;
         while Instant::now() < deadline {
-            if !sys::signal_group(group, 0) {
+            if !sys::group_has_live_members(group) {
                 return true;
             }
             std::thread::sleep(Duration::from_millis(50));
         }
         sys::signal_group(group, sys::SIGKILL);
-        std::thread::sleep(Duration::from_millis(100));
-        !sys::signal_group(group, 0)
+        // SIGKILL cannot be caught, but a process in uninterruptible sleep (NFS) takes a
+        // moment to go; zombies waiting for their parent are gone already.
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while Instant::now() < deadline {
+            if !sys::group_has_live_members(group) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        false
     }
 }
 

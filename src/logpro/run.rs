@@ -73,7 +73,10 @@ pub fn run(inv: &Invocation, input: &mut dyn Read, out: Box<dyn Write + '_>) -> 
     writeln!(
         text_out,
         "bin-file: {}",
-        std::env::args().next().unwrap_or_default()
+        std::env::args_os()
+            .next()
+            .unwrap_or_default()
+            .to_string_lossy()
     )?;
     writeln!(text_out, "bin-home: {}", bin_home.display())?;
     writeln!(

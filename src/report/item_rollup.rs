@@ -5,7 +5,6 @@ use crate::db::{Store, TestFilter};
 use crate::error::{Error, Result};
 use crate::job::Job;
 use crate::logpro::escape_html;
-use crate::select::TestPatterns;
 use std::path::PathBuf;
 
 /// Writes the rollup page of the job's test; returns its path.
@@ -22,13 +21,10 @@ pub fn write_rollup(store: &Store, job: &Job) -> Result<PathBuf> {
             dir.pop();
         }
     }
-    let filter = TestFilter {
-        patterns: Some(TestPatterns::parse(&format!("{}/%", job.test_name))?),
-        ..TestFilter::default()
-    };
+    // Compared by name, not through a test pattern: a name may hold `,`, `%` or `(`.
     let mut rows = String::new();
-    for item in store.tests_for_run(job.run_id, &filter)? {
-        if item.item_path().is_empty() {
+    for item in store.tests_for_run(job.run_id, &TestFilter::default())? {
+        if item.item_path().is_empty() || item.testname() != job.test_name {
             continue;
         }
         rows.push_str(&format!(

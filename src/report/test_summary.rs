@@ -26,6 +26,22 @@ fn field_text(field: Option<&Field>) -> String {
     out
 }
 
+/// A log name as a link target: a path, or an `http`, `https` or `file` URL. Anything else
+/// that reads as a URL scheme (`javascript:...`, from `-setlog`) is made a relative path, so
+/// following the link opens a file at most.
+fn link_target(log: &str) -> String {
+    let scheme = log
+        .split_once(':')
+        .map(|(s, _)| s)
+        .filter(|s| !s.is_empty() && !s.contains('/'));
+    match scheme {
+        Some(s) if !["http", "https", "file"].contains(&s.to_ascii_lowercase().as_str()) => {
+            format!("./{log}")
+        }
+        _ => log.to_string(),
+    }
+}
+
 /// Writes `dir/test-summary.html` for the test `test_id`.
 pub fn write_test_summary(store: &Store, test_id: i64, dir: &Path) -> Result<()> {
     match test_summary_page(store, test_id)? {
@@ -62,7 +78,7 @@ pub fn test_summary_page(store: &Store, test_id: i64) -> Result<Option<String>> 
         status = e(&test.status()),
         start = local_time(start),
         duration = e(&duration),
-        log = e(&log),
+        log = e(&link_target(&log)),
     );
     page.push_str("<h2>Steps</h2>\n<table border=\"1\">\n<tr><th>Step</th><th>State</th><th>Status</th><th>Time</th><th>Log</th><th>Comment</th></tr>\n");
     for step in store.steps(test_id)? {
@@ -75,9 +91,24 @@ pub fn test_summary_page(store: &Store, test_id: i64) -> Result<Option<String>> 
             e(&step.status),
             local_time(time),
             e(&step.comment),
-            log = e(&step.logfile),
+            log = e(&link_target(&step.logfile)),
         );
     }
     page.push_str("</table>\n</body></html>\n");
     Ok(Some(page))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::link_target;
+
+    #[test]
+    fn only_paths_and_web_or_file_urls_are_linked_as_given() {
+        assert_eq!(link_target("s1.html"), "s1.html");
+        assert_eq!(link_target("/abs/a:b.log"), "/abs/a:b.log");
+        assert_eq!(link_target("https://x/y"), "https://x/y");
+        assert_eq!(link_target("javascript:alert(1)"), "./javascript:alert(1)");
+        assert_eq!(link_target(" JavaScript:x"), "./ JavaScript:x");
+        assert_eq!(link_target("data:text/html,x"), "./data:text/html,x");
+    }
 }

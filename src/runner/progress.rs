@@ -87,11 +87,11 @@ impl Progress {
         };
         let _ = writeln!(
             out,
-            "{:<12}{:<12}{:<20}{:<12}{path}",
-            record.state,
-            record.status,
-            work_week_time(record.event_time),
-            hr_min_sec(record.run_duration)
+            "{}{}{}{}{path}",
+            column(&record.state, 12),
+            column(&record.status, 12),
+            column(&work_week_time(record.event_time), 20),
+            column(&hr_min_sec(record.run_duration), 12)
         );
         let _ = out.flush();
     }
@@ -117,9 +117,21 @@ impl Progress {
     }
 }
 
+/// `text` padded to `width`, and at least one space after it when it is longer.
+fn column(text: &str, width: usize) -> String {
+    let padding = width.saturating_sub(text.chars().count()).max(1);
+    format!("{text}{}", " ".repeat(padding))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_values_keep_a_space_before_the_next_column() {
+        assert_eq!(column("PASS", 12), "PASS        ");
+        assert_eq!(column("PREQ_DISCARDED", 12), "PREQ_DISCARDED ");
+    }
 
     #[test]
     fn durations() {

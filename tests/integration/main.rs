@@ -1,5 +1,6 @@
 //! The integration tests: the real `megatest` binary on areas written to temp dirs.
 
+mod bad_input;
 mod cli;
 mod config_errors;
 mod fork_launch;

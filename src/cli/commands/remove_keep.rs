@@ -87,6 +87,7 @@ pub fn run(session: &mut Session) -> Result<Flow> {
                 &TestFilter::default(),
                 RemoveOptions::default(),
                 &roots,
+                &mut |_| {},
             )?
             .refused;
             if store.run(run.id())?.is_none_or(|r| r.state() == "deleted") {

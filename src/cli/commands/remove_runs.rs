@@ -3,6 +3,7 @@
 
 use crate::cli::dispatch::Flow;
 use crate::cli::{output, session::Session};
+use crate::db::TestRecord;
 use crate::error::Result;
 use crate::model::full_test_name;
 use crate::removal::{Removal, RemoveOptions, Roots, remove_tests};
@@ -13,23 +14,21 @@ pub fn run(session: &mut Session) -> Result<Flow> {
     let opts = RemoveOptions {
         keep_records: session.args.has("-keep-records"),
     };
-    let mut text = String::new();
     let roots = Roots::of_area(session.area()?);
     let mut refused = 0;
     for run in session.unlocked_runs(&runs, "nothing removed")? {
         let store = session.store()?;
-        let removal = remove_tests(store, &run, &filter, opts, &roots)?;
-        refused += removal.refused;
-        for test in removal.removed {
-            text.push_str(&format!(
+        // Each removal is reported as it happens: a large run takes a while.
+        let mut report = |test: &TestRecord| {
+            output::print(&format!(
                 "removed {}/{}/{}\n",
                 run.target(),
                 run.runname(),
                 full_test_name(&test.testname(), &test.item_path())
             ));
-        }
+        };
+        refused += remove_tests(store, &run, &filter, opts, &roots, &mut report)?.refused;
     }
-    output::print(&text);
     Removal::check_refused(refused)?;
     Ok(Flow::Continue)
 }

@@ -1,0 +1,186 @@
+//! Unlucky input never crashes and never passes silently: bytes that are not UTF-8, a
+//! database from a newer megatest, a full stdout, hostile log names, odd test names, a step
+//! that will not die politely.
+
+use crate::harness::{Area, Output};
+use rusqlite::Connection;
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
+use std::process::Command;
+
+fn area() -> Area {
+    Area::new()
+        .file(
+            "megatest.config",
+            "
+            [fields]
+            platform TEXT
+
+            [setup]
+            max_concurrent_jobs 2
+            ",
+        )
+        .file("runconfigs.config", "[default]\nX 1\n")
+}
+
+fn run(a: &Area, runname: &str) -> Output {
+    a.megatest(&["-run", "-target", "p", "-runname", runname, "-run-wait"])
+        .run()
+}
+
+fn db(a: &Area) -> Connection {
+    Connection::open(a.path().join("megatest.db")).unwrap()
+}
+
+fn state_status(a: &Area, test: &str) -> String {
+    db(a)
+        .query_row(
+            "SELECT state||'/'||status FROM tests WHERE testname=?1 AND item_path=''",
+            [test],
+            |r| r.get(0),
+        )
+        .unwrap()
+}
+
+#[test]
+fn bytes_that_are_not_utf8_pass_through_or_are_named() {
+    let a = area().file(
+        "tests/t/testconfig",
+        "[ezsteps]\ns1 printf '%s' \"$RAW\" | tee raw.out\n",
+    );
+    // A variable whose value is not UTF-8 reaches the test byte for byte.
+    let out = Command::new(env!("CARGO_BIN_EXE_megatest"))
+        .args(["-run", "-target", "p", "-runname", "r1", "-run-wait"])
+        .env("RAW", OsStr::from_bytes(b"a\xffb"))
+        .current_dir(a.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(state_status(&a, "t"), "COMPLETED/PASS");
+    assert_eq!(
+        std::fs::read(a.path().join("lt/p/r1/t/raw.out")).unwrap(),
+        b"a\xffb"
+    );
+    // An argument that is not UTF-8 is a usage error naming it, not an internal error.
+    let out = Command::new(env!("CARGO_BIN_EXE_megatest"))
+        .arg("-list-runs")
+        .arg(OsStr::from_bytes(b"r\xff"))
+        .current_dir(a.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(64), "{stderr}");
+    assert!(stderr.contains("argument 2 is not valid UTF-8"), "{stderr}");
+    assert!(!stderr.contains("internal error"), "{stderr}");
+}
+
+#[test]
+fn a_test_directory_with_a_name_that_is_not_utf8_is_skipped_with_a_warning() {
+    let a = area().file("tests/good/testconfig", "[ezsteps]\ns1 true\n");
+    let odd = a.path().join(OsStr::from_bytes(b"tests/bad\xffname"));
+    std::fs::create_dir_all(&odd).unwrap();
+    std::fs::write(odd.join("testconfig"), "[ezsteps]\ns1 true\n").unwrap();
+    let out = run(&a, "r1");
+    out.success();
+    assert!(
+        out.stderr.contains("skipped: its name is not valid UTF-8"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(state_status(&a, "good"), "COMPLETED/PASS");
+}
+
+#[test]
+fn a_database_from_a_newer_megatest_is_read_but_never_written() {
+    let a = area().file("tests/t/testconfig", "[ezsteps]\ns1 true\n");
+    run(&a, "r1").success();
+    db(&a).execute_batch("PRAGMA user_version = 99").unwrap();
+    let listed = a.megatest(&["-list-runs", "%"]).run();
+    assert!(listed.success().contains("r1"));
+    assert!(
+        listed.stderr.contains("schema version 99"),
+        "{}",
+        listed.stderr
+    );
+    let out = run(&a, "r2");
+    let stderr = out.failure(1);
+    assert!(
+        stderr.contains("has schema version 99, newer than this megatest's"),
+        "{stderr}"
+    );
+    let runs: i64 = db(&a)
+        .query_row("SELECT count(*) FROM runs", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(runs, 1, "nothing was written");
+    let version: i64 = db(&a)
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 99);
+}
+
+#[test]
+fn output_that_cannot_be_written_fails_the_command() {
+    let a = area().file("tests/t/testconfig", "[ezsteps]\ns1 true\n");
+    run(&a, "r1").success();
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_megatest"))
+        .args(["-list-runs", "%"])
+        .stdout(full)
+        .current_dir(a.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("cannot write to standard output"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn log_names_become_links_only_to_files_and_web_pages() {
+    let a = area().file(
+        "tests/t/testconfig",
+        "[ezsteps]\ns1 $MT_MEGATEST -setlog 'javascript:alert(1)'\n",
+    );
+    run(&a, "r1").success();
+    let page = std::fs::read_to_string(a.path().join("lt/p/r1/t/test-summary.html")).unwrap();
+    assert!(page.contains("href=\"./javascript:alert(1)\""), "{page}");
+    assert!(!page.contains("href=\"javascript:"), "{page}");
+}
+
+#[test]
+fn the_rollup_page_lists_the_items_of_a_test_whose_name_holds_pattern_characters() {
+    let a = area().file(
+        "tests/t(a,b)%/testconfig",
+        "[items]\nV one two\n\n[ezsteps]\ns1 true\n",
+    );
+    run(&a, "r1").success();
+    let page = std::fs::read_to_string(
+        a.path()
+            .join("lt/p/r1/t(a,b)%/megatest-rollup-t(a,b)%.html"),
+    )
+    .unwrap();
+    assert!(
+        page.contains("<td>one</td>") && page.contains("<td>two</td>"),
+        "{page}"
+    );
+}
+
+#[test]
+fn a_step_that_ignores_sigterm_is_killed_and_recorded_as_killed() {
+    let a = area().file(
+        "tests/t/testconfig",
+        "[requirements]\nruntimelim 1s\n\n[ezsteps]\ns1 trap '' TERM; sleep 30 & trap '' TERM; sleep 30\n",
+    );
+    run(&a, "r1");
+    assert_eq!(state_status(&a, "t"), "KILLED/KILLED");
+}
