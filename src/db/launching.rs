@@ -134,7 +134,7 @@ impl Store {
     }
 
     /// The executor's start in one transaction: unless the record is being removed or was
-    /// asked to stop (then its state comes back as refused), REMOTEHOSTSTART/n/a with the
+    /// asked to stop or killed meanwhile (then its state comes back as refused), REMOTEHOSTSTART/n/a with the
     /// host, uname and pid, then RUNNING, each rolled up. The changes come back in that order.
     pub fn start_test(&self, test_id: i64, host: &str, uname: &str, pid: u32) -> Result<TestStart> {
         self.write(|c| {
@@ -145,7 +145,7 @@ impl Store {
             let Some(state) = state else {
                 return Ok(TestStart::Missing);
             };
-            if ["REMOVING", "DELETED", "KILLREQ"].contains(&state.as_str()) {
+            if ["REMOVING", "DELETED", "KILLREQ", "KILLED"].contains(&state.as_str()) {
                 return Ok(TestStart::Refused(state));
             }
             c.prepare_cached("UPDATE tests SET event_time=?1, host=?2, attemptnum=?3, run_duration=0 WHERE id=?4")?.execute((now(), host, pid, test_id))?;

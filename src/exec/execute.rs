@@ -56,7 +56,7 @@ pub fn execute(job_path: &Path) -> Result<i32> {
         }
         TestStart::Refused(state) => {
             return Err(Error::new(format!(
-                "test {} is being removed ({state}); not starting it",
+                "test {} is {state} (removed or killed meanwhile); not starting it",
                 job.test_name
             )));
         }

@@ -347,7 +347,11 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
         let record = self.records.by_id.get(&id).cloned();
         let still_active = record.as_ref().is_some_and(|r| is_active(&r.state));
         if local {
-            if still_active {
+            if record.as_ref().is_some_and(|r| r.state == "KILLREQ") {
+                // Asked to stop, and nothing runs any more: the request is done.
+                let comment = "Killed on request (KILLREQ); the executor is gone";
+                self.write(id, Some("KILLED"), Some("KILLED"), Some(comment))?;
+            } else if still_active {
                 let comment = format!(
                     "The executor ended (exit code {code}) before the test finished; see mt_launch.log"
                 );
@@ -411,12 +415,11 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
         }
         self.refresh(&lost)?;
         for id in lost {
-            if self
-                .records
-                .by_id
-                .get(&id)
-                .is_some_and(|r| is_active(&r.state))
-            {
+            let state = self.records.by_id.get(&id).map(|r| r.state.clone());
+            if state.as_deref() == Some("KILLREQ") {
+                let comment = "Killed on request (KILLREQ); the executor is gone";
+                self.write(id, Some("KILLED"), Some("KILLED"), Some(comment))?;
+            } else if state.is_some_and(|s| is_active(&s)) {
                 self.write(
                     id,
                     Some("INCOMPLETE"),
@@ -717,6 +720,7 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
                 vars: item.vars,
                 id,
                 phase: Phase::Pending,
+                seen: None,
             })
             .collect();
         node.item_index = node
@@ -767,8 +771,11 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
                 let decision = record.map_or(Decision::Run, |r| {
                     self.rules.decide(&full, &r.state, &r.status)
                 });
+                let seen = record.map(|r| (r.state.clone(), r.status.clone()));
                 match decision {
                     Decision::Run => {
+                        self.tests[t].items[i].seen = seen;
+                        let node = &self.tests[t];
                         self.order += 1;
                         self.ready.push(ReadyEntry {
                             priority: node.priority,
@@ -907,8 +914,52 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
         Ok(true)
     }
 
+    /// The database is the truth: an item whose record changed since it was found ready
+    /// (an operator's `-set-state-status`, a kill request, another runner) is not launched.
+    /// True when it may be launched.
+    fn still_launchable(&mut self, t: usize, i: usize) -> Result<bool> {
+        let id = self.tests[t].items[i].id;
+        self.refresh(&[id])?;
+        let Some(record) = self.records.by_id.get(&id).cloned() else {
+            return Ok(true);
+        };
+        let now = (record.state.clone(), record.status.clone());
+        if self.tests[t].items[i]
+            .seen
+            .as_ref()
+            .is_none_or(|seen| *seen == now)
+        {
+            return Ok(true);
+        }
+        let full = crate::model::full_test_name(&self.tests[t].name, &self.tests[t].items[i].path);
+        match record.state.as_str() {
+            "KILLREQ" => {
+                let comment = "Kill requested before the test started";
+                self.write(id, Some("KILLED"), Some("KILLED"), Some(comment))?;
+                self.set_phase(t, i, Phase::Done);
+            }
+            "LAUNCHED" | "REMOTEHOSTSTART" | "RUNNING" => {
+                self.set_phase(t, i, Phase::Launched { local: false });
+                self.polled.insert((t, i));
+            }
+            "NOT_STARTED" if record.status == "n/a" => return Ok(true),
+            state => {
+                let note = format!(
+                    "Not starting test {full}: its record was set to state \"{state}\" and status \"{}\" while it waited",
+                    record.status
+                );
+                self.note_kept(t, &note);
+                self.set_phase(t, i, Phase::Done);
+            }
+        }
+        Ok(false)
+    }
+
     /// Launches (or skips) one item; true when something was launched.
     fn launch_one(&mut self, t: usize, i: usize) -> Result<bool> {
+        if !self.still_launchable(t, i)? {
+            return Ok(false);
+        }
         let (path, vars, id) = {
             let item = &self.tests[t].items[i];
             (item.path.clone(), item.vars.clone(), item.id)

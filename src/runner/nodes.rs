@@ -44,6 +44,9 @@ pub struct ItemNode {
     pub id: i64,
     /// Its phase.
     pub phase: Phase,
+    /// The state and status its record had when it was found ready: a different record at
+    /// launch time means someone else (an operator, another runner) changed it meanwhile.
+    pub seen: Option<(String, String)>,
 }
 
 /// One test of the run.

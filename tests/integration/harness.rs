@@ -82,6 +82,15 @@ impl Run {
             .expect("megatest starts")
     }
 
+    /// Starts it in the background, its output captured for `wait_with_output`.
+    pub fn spawn_with_output(mut self) -> std::process::Child {
+        self.command
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("megatest starts")
+    }
+
     /// Runs it.
     pub fn run(mut self) -> Output {
         let out = self.command.output().expect("megatest runs");
@@ -103,6 +112,13 @@ impl Output {
             self.stderr, self.stdout
         );
         &self.stdout
+    }
+
+    /// Asserts exit code 0 and returns stderr.
+    #[track_caller]
+    pub fn success_stderr(&self) -> &str {
+        self.success();
+        &self.stderr
     }
 
     /// Asserts the exit code and returns stderr.

@@ -6,6 +6,15 @@ use crate::cli::session::Session;
 use crate::error::{Error, Result};
 use crate::model::{STATES, is_known_state};
 
+/// States a kill request applies to: running, or not started yet.
+const KILLABLE: &[&str] = &[
+    "LAUNCHED",
+    "REMOTEHOSTSTART",
+    "RUNNING",
+    "NOT_STARTED",
+    "KILLREQ",
+];
+
 /// Sets state and status.
 pub fn run(session: &mut Session) -> Result<Flow> {
     let value = session
@@ -26,13 +35,27 @@ pub fn run(session: &mut Session) -> Result<Flow> {
             .note(format!("states: {}, INCOMPLETE, DELETED, REMOVING, CLEANING, ARCHIVE_REMOVING, FAILEDKILL, UNKNOWN", STATES.join(", "))));
     }
     let (runs, filter) = session.test_selection("-set-state-status")?;
+    let mut finished = 0;
     for run in session.unlocked_runs(&runs, "not changed")? {
         let store = session.store()?;
         let mut tests = store.tests_for_run(run.id(), &filter)?;
         tests.sort_by_key(|t| t.item_path().is_empty());
         for test in tests {
+            // A kill request is for tests that have not finished: a finished record keeps
+            // its result (the runner would otherwise take it for a lost test).
+            if state == "KILLREQ" && !KILLABLE.contains(&test.state().as_str()) {
+                finished += 1;
+                continue;
+            }
             store.set_state_status(test.id(), Some(state), Some(status), None)?;
         }
+    }
+    if finished > 0 {
+        crate::log::emit(format_args!(
+            "NOTE: {finished} finished test{} left as {} (KILLREQ is for tests not finished)",
+            if finished == 1 { "" } else { "s" },
+            if finished == 1 { "it is" } else { "they are" }
+        ));
     }
     Ok(Flow::Continue)
 }
