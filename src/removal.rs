@@ -215,6 +215,15 @@ pub fn remove_tests(
     on_removed: &mut dyn FnMut(&TestRecord),
 ) -> Result<Removal> {
     let run_id = run.id();
+    if let Some(owner) = crate::runner::live_owner(store, run_id)? {
+        return Err(Error::new(format!(
+            "run {}/{} is being run by {}; nothing of it removed",
+            run.target(),
+            run.runname(),
+            crate::runner::describe_owner(&owner)
+        ))
+        .note("stop that runner first (Ctrl-C, or kill its pid), or wait for it to end"));
+    }
     let mut tests = store.tests_for_run(run_id, filter)?;
     tests.sort_by_key(|t| {
         (

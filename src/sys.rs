@@ -72,6 +72,15 @@ pub fn process_exists(pid: u32) -> bool {
     rc == 0 || io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
 }
 
+/// When process `pid` started, in clock ticks since boot (`/proc/PID/stat`, field 22): with
+/// the pid, it names one process even after the pid is reused.
+pub fn process_start_time(pid: u32) -> Option<String> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after = &stat[stat.rfind(')')? + 1..];
+    // Fields after the command start at field 3 (state); field 22 is the 20th of them.
+    after.split_whitespace().nth(19).map(str::to_string)
+}
+
 /// Free space under `path` in KiB (the unit `df` prints), for non-root users.
 pub fn free_kib(path: &Path) -> Option<u64> {
     let c_path = CString::new(path.as_os_str().as_bytes()).ok()?;

@@ -7,6 +7,7 @@ mod maintenance;
 mod meta;
 mod records;
 mod rollup;
+mod run_owners;
 mod runs;
 mod schema;
 mod steps;
@@ -22,6 +23,7 @@ pub use records::{
     DataRecord, Field, FieldRef, RUN_FIELDS, RunRecord, StepRecord, TEST_FIELDS, TestRecord,
     TestView,
 };
+pub use run_owners::RunOwner;
 pub use schema::SCHEMA_VERSION;
 pub use store::{Store, db_path, now, typed_keys};
 pub use test_data::{DATA_COLUMNS, DataRow, computed_status, parse_row, parse_rows, split_csv};

@@ -1,11 +1,12 @@
 //! The schema of `megatest.db` (spec §14.2), with Megatest's table and column names so that
 //! users' SQL keeps working, and its migrations keyed on `PRAGMA user_version`:
-//! version 1 is Megatest 1.65's layout; version 2 adds the indexes this port's queries use.
+//! version 1 is Megatest 1.65's layout; versions 2 and 3 add the indexes this port's queries
+//! use, version 4 the run owners.
 
 use rusqlite::{Connection, OptionalExtension};
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// Megatest 1.65's tables, apart from `runs`, whose columns depend on the `[fields]` keys.
 const V1_TABLES: &str = "
@@ -68,6 +69,19 @@ CREATE INDEX IF NOT EXISTS run_stats_run_index ON run_stats (run_id);
 /// every item write; this covering index makes that a short index walk with no sort.
 const V3_INDEXES: &str = "
 CREATE INDEX IF NOT EXISTS tests_rollup_index ON tests (run_id, testname, state, status, item_path);
+";
+
+/// Version 4: who runs a run (one runner per run; see `runner::lease`). Not in Megatest's
+/// schema: an added table, so Megatest's own SQL is unaffected.
+const V4_RUN_OWNERS: &str = "
+CREATE TABLE IF NOT EXISTS run_owners (
+    run_id INTEGER PRIMARY KEY,
+    host TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    pid_start TEXT NOT NULL DEFAULT '',
+    since INTEGER NOT NULL,
+    heartbeat INTEGER NOT NULL
+);
 ";
 
 /// The `runs` table for these keys (name, SQL type).
@@ -142,6 +156,7 @@ pub fn migrate(conn: &Connection, keys: &[(String, String)]) -> rusqlite::Result
     }
     conn.execute_batch(V2_INDEXES)?;
     conn.execute_batch(V3_INDEXES)?;
+    conn.execute_batch(V4_RUN_OWNERS)?;
     conn.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION}"))?;
     Ok(found)
 }

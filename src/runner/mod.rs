@@ -5,6 +5,7 @@ mod context;
 mod dispatcher;
 mod forking;
 mod launching;
+mod lease;
 mod nodes;
 mod options;
 mod progress;
@@ -15,6 +16,7 @@ mod settings;
 mod skip;
 
 pub use context::RunContext;
+pub use lease::{describe as describe_owner, live_owner};
 pub use options::{Decision, PassRules, RunOptions, parse_setvars};
 pub use progress::hr_min_sec;
 pub use run::run;

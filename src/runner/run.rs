@@ -3,6 +3,7 @@
 
 use super::context::RunContext;
 use super::dispatcher::{Dispatcher, PassEnd};
+use super::lease::RunLease;
 use super::options::{PassRules, RunOptions};
 use super::resets;
 use super::settings::Settings;
@@ -29,6 +30,13 @@ pub fn run(area: &Area, store: &Store, opts: &RunOptions, owner: &str) -> Result
     let settings = Settings::read(area);
     let run_id = store.register_run(&opts.target, &opts.runname, owner, &opts.contour)?;
     let target = opts.target.to_string();
+    // One runner per run: a second `-run` of it waits here, then carries on from the records.
+    let _lease = RunLease::take(
+        store,
+        &typed_keys(area),
+        run_id,
+        &format!("{target}/{}", opts.runname),
+    )?;
     opts.target.export(&area.keys);
     environ::set("MT_TARGET", &target);
     environ::set("MT_RUNNAME", &opts.runname);

@@ -7,6 +7,7 @@ mod fork_launch;
 mod harness;
 mod logpro_cli;
 mod logpro_conformance;
+mod one_runner;
 mod operator_changes;
 mod path_safety;
 mod pty;

@@ -1,0 +1,152 @@
+//! One runner per run: `-run` holds its run in `run_owners` while it works, renewing the hold
+//! every few seconds from a small thread. A second `-run` of the same run waits until the
+//! holder is done (then continues where it left off, so nothing runs twice); `-remove-runs`
+//! refuses a held run. A holder counts as gone when its process is (same host: the pid and
+//! its start time), or when its heartbeat is older than [`STALE_AFTER`] (another host).
+
+use crate::db::{RunOwner, Store, now};
+use crate::error::{Error, Result};
+use crate::{exit_code, sys};
+use std::path::PathBuf;
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+/// How often the holder renews its hold.
+const RENEW_EVERY: Duration = Duration::from_secs(5);
+
+/// A hold not renewed for this long (seconds) is taken over, when its host is another.
+pub const STALE_AFTER: i64 = 60;
+
+/// How often a waiting runner looks again.
+const WAIT_STEP: Duration = Duration::from_millis(250);
+
+/// This process as a run owner.
+pub fn me() -> RunOwner {
+    let pid = std::process::id();
+    RunOwner {
+        host: sys::host_name(),
+        pid,
+        pid_start: sys::process_start_time(pid).unwrap_or_default(),
+        since: 0,
+        heartbeat: 0,
+    }
+}
+
+/// Whether `owner` still runs (or may: a silent owner on another host is given
+/// [`STALE_AFTER`] seconds).
+pub fn is_alive(owner: &RunOwner) -> bool {
+    let me = me();
+    if owner.host == me.host {
+        if owner.pid == me.pid && owner.pid_start == me.pid_start {
+            return true;
+        }
+        return sys::process_exists(owner.pid)
+            && sys::process_start_time(owner.pid).unwrap_or_default() == owner.pid_start;
+    }
+    now() - owner.heartbeat < STALE_AFTER
+}
+
+/// How the holder of a run is named in messages.
+pub fn describe(owner: &RunOwner) -> String {
+    format!("megatest pid {} on host {}", owner.pid, owner.host)
+}
+
+/// The live holder of a run, if any (for commands that must not touch a run being run).
+pub fn live_owner(store: &Store, run_id: i64) -> Result<Option<RunOwner>> {
+    Ok(store.run_owner(run_id)?.filter(is_alive))
+}
+
+/// A run held by this process; let go when dropped.
+pub struct RunLease {
+    db: (PathBuf, Vec<(String, String)>),
+    run_id: i64,
+    me: RunOwner,
+    stop: Option<mpsc::Sender<()>>,
+    renewer: Option<JoinHandle<()>>,
+}
+
+impl RunLease {
+    /// Takes the run, waiting while another live runner holds it (saying so once); Ctrl-C
+    /// while waiting ends the command with exit 130.
+    pub fn take(
+        store: &Store,
+        keys: &[(String, String)],
+        run_id: i64,
+        run_name: &str,
+    ) -> Result<RunLease> {
+        let me = me();
+        let mut told = false;
+        loop {
+            let holder = store.take_run(run_id, &me, |owner| {
+                !(owner.host == me.host && owner.pid == me.pid) && is_alive(owner)
+            })?;
+            let Some(holder) = holder else { break };
+            if !told {
+                crate::log::emit(format_args!(
+                    "NOTE: run {run_name} is being run by {}; waiting for it to finish (Ctrl-C stops waiting)",
+                    describe(&holder)
+                ));
+                told = true;
+            }
+            if sys::interrupts() > 0 {
+                return Err(Error::with_code(
+                    exit_code::INTERRUPTED,
+                    format!(
+                        "stopped waiting for {} to finish run {run_name}",
+                        describe(&holder)
+                    ),
+                ));
+            }
+            std::thread::sleep(WAIT_STEP);
+        }
+        if told {
+            crate::log::emit(format_args!("NOTE: run {run_name} is free; continuing it"));
+        }
+        let mut lease = RunLease {
+            db: (store.path().to_path_buf(), keys.to_vec()),
+            run_id,
+            me,
+            stop: None,
+            renewer: None,
+        };
+        lease.start_renewing();
+        Ok(lease)
+    }
+
+    fn start_renewing(&mut self) {
+        let (stop, stopped) = mpsc::channel::<()>();
+        let (db, run_id, me) = (self.db.clone(), self.run_id, self.me.clone());
+        let renewer = std::thread::Builder::new()
+            .name("run-lease".into())
+            .spawn(move || {
+                let Ok(store) = Store::open_for_test(&db.0, &db.1) else {
+                    return;
+                };
+                while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(RENEW_EVERY) {
+                    if let Ok(false) = store.renew_run(run_id, &me) {
+                        crate::warn!("this runner no longer holds its run (taken over as stale)");
+                        return;
+                    }
+                }
+            });
+        if let Ok(handle) = renewer {
+            self.stop = Some(stop);
+            self.renewer = Some(handle);
+        }
+    }
+}
+
+impl Drop for RunLease {
+    fn drop(&mut self) {
+        drop(self.stop.take());
+        if let Some(handle) = self.renewer.take() {
+            let _ = handle.join();
+        }
+        if let Ok(store) = Store::open_for_test(&self.db.0, &self.db.1)
+            && let Err(e) = store.release_run(self.run_id, &self.me)
+        {
+            crate::warn!("could not let go of the run: {e}");
+        }
+    }
+}
