@@ -42,6 +42,28 @@ impl Store {
         self.read(|c| owner_of(c, run_id))
     }
 
+    /// Every recorded owner, with its run.
+    pub fn run_owners(&self) -> Result<Vec<(i64, RunOwner)>> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT run_id, host, pid, pid_start, since, heartbeat FROM run_owners",
+            )?;
+            stmt.query_map([], |r| {
+                Ok((
+                    r.get(0)?,
+                    RunOwner {
+                        host: r.get(1)?,
+                        pid: r.get(2)?,
+                        pid_start: r.get(3)?,
+                        since: r.get(4)?,
+                        heartbeat: r.get(5)?,
+                    },
+                ))
+            })?
+            .collect()
+        })
+    }
+
     /// Takes the run for `me` unless `keep(current owner)` says the current owner stays; in
     /// one transaction, so two runners cannot both take it. Returns the owner that stays.
     pub fn take_run(

@@ -20,6 +20,22 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(120);
 /// Waits for a lock held by another process. SQLite's own handler sleeps whole milliseconds,
 /// growing to 100 ms, which a run of short tests feels as lost time; transactions here last
 /// microseconds, so retry soon at first, then back off. Gives up after [`BUSY_TIMEOUT`].
+/// Runs `f` again while SQLite answers SQLITE_BUSY at once, for up to [`BUSY_TIMEOUT`].
+fn retry_busy<T>(mut f: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Result<T> {
+    let started = std::time::Instant::now();
+    loop {
+        match f() {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy
+                    && started.elapsed() < BUSY_TIMEOUT =>
+            {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            other => return other,
+        }
+    }
+}
+
 fn wait_for_lock(attempt: i32) -> bool {
     let (pause, spent) = match attempt {
         0..200 => (
@@ -200,17 +216,19 @@ impl Store {
                 path.display()
             ))
         };
-        // WAL lets readers and one writer work at once; it stays set in the file.
-        let current: String = conn
-            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
-            .map_err(fail)?;
-        if !current.eq_ignore_ascii_case("wal") {
-            let mode: String = conn
-                .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
-                .map_err(fail)?;
-            if !mode.eq_ignore_ascii_case("wal") {
-                crate::debug!(1, "database {} is in {mode} mode, not WAL", path.display());
+        // WAL lets readers and one writer work at once; it stays set in the file. Two
+        // processes making a new file at once can get SQLITE_BUSY here without the busy
+        // handler being asked (SQLite avoids a deadlock that way): try again for a while.
+        let mode = retry_busy(|| {
+            let current: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
+            if current.eq_ignore_ascii_case("wal") {
+                return Ok(current);
             }
+            conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
+        })
+        .map_err(fail)?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            crate::debug!(1, "database {} is in {mode} mode, not WAL", path.display());
         }
         let mut store = Store {
             conn,

@@ -6,6 +6,7 @@
 //! Work is driven by change: a record that changes marks the tests and items waiting on it
 //! for another look, so a run of many items costs little per completion.
 
+use super::area_share::AreaShare;
 use super::context::RunContext;
 use super::forking::{Forks, item_of};
 use super::launching::{LaunchItem, launch};
@@ -118,6 +119,8 @@ pub struct Dispatcher<'c, 'a> {
     interrupts_seen: usize,
     /// When the job slots were last found all taken (none freed since, as far as known).
     full_since: Option<Instant>,
+    /// Other runners in the area, and the lock that keeps `max_concurrent_jobs` with them.
+    area_share: AreaShare,
 }
 
 impl<'c, 'a> Dispatcher<'c, 'a> {
@@ -205,6 +208,7 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
             interrupted: None,
             interrupts_seen: sys::interrupts(),
             full_since: None,
+            area_share: AreaShare::new(ctx.store, ctx.run_id),
         })
     }
 
@@ -852,6 +856,8 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
         if self.full_since.is_some_and(|at| at.elapsed() < POLL_EVERY) {
             return Ok(());
         }
+        // With other runners in the area, count and launch under the area's lock.
+        let area_lock = self.area_share.lock(self.ctx.store)?;
         let settings = &self.ctx.settings;
         let mut slots = settings.max_jobs - self.store().count_running()?;
         self.full_since = (slots <= 0).then(Instant::now);
@@ -891,6 +897,10 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
             self.full_since.get_or_insert_with(Instant::now);
         }
         self.ready.extend(aside);
+        if area_lock.is_some() {
+            // The launches are in the database before the next runner counts.
+            self.recording.settle();
+        }
         Ok(())
     }
 

@@ -1,6 +1,7 @@
 //! The runner (spec §7): one dispatcher loop per pass that launches ready tests within the
 //! job limits, follows them to their end, and decides the blocked ones.
 
+mod area_share;
 mod context;
 mod dispatcher;
 mod forking;

@@ -107,3 +107,37 @@ fn a_run_being_run_is_not_removed() {
     assert!(out.success().contains("removed p/r1/t/1"));
     assert!(!a.path().join("lt/p/r1/t").exists());
 }
+
+#[test]
+fn max_concurrent_jobs_holds_across_runners_of_one_area() {
+    let a = area(
+        24,
+        "mkdir -p $MT_RUN_AREA_HOME/active; touch $MT_RUN_AREA_HOME/active/$$; ls $MT_RUN_AREA_HOME/active | wc -l >> $MT_RUN_AREA_HOME/peaks; sleep 0.2; rm $MT_RUN_AREA_HOME/active/$$",
+    );
+    let runners: Vec<_> = ["r1", "r2"]
+        .iter()
+        .map(|run| {
+            a.megatest(&["-run", "-target", "p", "-runname", run, "-run-wait"])
+                .spawn_with_output()
+        })
+        .collect();
+    for runner in runners {
+        let out = runner.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let peaks: Vec<usize> = std::fs::read_to_string(a.path().join("peaks"))
+        .unwrap()
+        .lines()
+        .map(|l| l.trim().parse().unwrap())
+        .collect();
+    assert_eq!(peaks.len(), 48, "every item of both runs ran once");
+    let peak = peaks.iter().max().copied().unwrap_or(0);
+    assert!(
+        peak <= 4,
+        "{peak} steps ran at once with max_concurrent_jobs 4"
+    );
+}
