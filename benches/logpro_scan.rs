@@ -1,6 +1,8 @@
 //! Benchmark: `logpro` on a generated 200 MB log with 10 rules, side by side with
 //! `grep -cE` over the same patterns in the same run; then `logpro` on a 1 KB log with a
-//! literal rule file (no Scheme engine). Run: `cargo bench --bench logpro_scan`.
+//! literal rule file (no Scheme engine); then one 200 MB line without a line end, read from
+//! the file and through a pipe (`cat | logpro`), whose times should be close: a pipe hands
+//! the line over 64 KiB at a time. Run: `cargo bench --bench logpro_scan`.
 
 use std::io::Write;
 use std::path::Path;
@@ -167,6 +169,30 @@ fn main() {
         }
         Err(_) => println!("  grep not found on PATH: no baseline"),
     }
+
+    let one_line = dir.path().join("one-line.log");
+    std::fs::write(&one_line, vec![b'x'; LOG_MB << 20]).unwrap();
+    let mut from_file = Command::new(logpro);
+    from_file.arg(&rules).current_dir(dir.path());
+    let (t_file, _, _) = time(from_file, &one_line);
+    let mut through_pipe = Command::new("sh");
+    through_pipe
+        .arg("-c")
+        .arg(format!(
+            "cat '{}' | '{logpro}' '{}'",
+            one_line.display(),
+            rules.display()
+        ))
+        .current_dir(dir.path());
+    let (t_pipe, pipe_rc, pipe_err) = time(through_pipe, Path::new("/dev/null"));
+    assert!(pipe_rc >= 0, "logpro through a pipe failed: {pipe_err}");
+    println!(
+        "  one {LOG_MB} MB line: {:.2} s from the file, {:.2} s through a pipe ({:.2}x; target: within 3x)",
+        t_file.as_secs_f64(),
+        t_pipe.as_secs_f64(),
+        t_pipe.as_secs_f64() / t_file.as_secs_f64()
+    );
+    std::fs::remove_file(&one_line).unwrap();
 
     let small_log = dir.path().join("small.log");
     let small: String = (0..20)

@@ -72,6 +72,15 @@ pub fn process_exists(pid: u32) -> bool {
     rc == 0 || io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
 }
 
+/// This process's resident memory in bytes (`/proc/self/statm`), when it can be read.
+pub fn resident_bytes() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    // SAFETY: sysconf only reads a system constant.
+    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    Some(pages * u64::try_from(page).ok().filter(|p| *p > 0).unwrap_or(4096))
+}
+
 /// When process `pid` started, in clock ticks since boot (`/proc/PID/stat`, field 22): with
 /// the pid, it names one process even after the pid is reused.
 pub fn process_start_time(pid: u32) -> Option<String> {

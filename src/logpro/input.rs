@@ -8,12 +8,26 @@ use std::io::{self, Read};
 const CHUNK: usize = 1 << 16;
 
 /// A buffered reader that hands out regions of complete lines.
+///
+/// Both the search for line ends and the buffer's growth are linear in the line's length,
+/// however the reader delivers it: bytes already searched are not searched again, and a read
+/// that comes back short (a pipe gives at most its buffer) makes the next one small again
+/// (twice what it gave) instead of growing a buffer that would only be zero-filled.
 pub struct LineInput<R> {
     reader: R,
     buf: Vec<u8>,
     /// Bytes of `buf` already handed out.
     consumed: usize,
+    /// Bytes of `buf` searched without finding a line end (but a `\r` as their last byte).
+    searched: usize,
+    /// Whether the last read filled all it was offered (a file): then reads may grow.
+    last_read_full: bool,
+    /// How many bytes the last read gave.
+    last_read: usize,
     eof: bool,
+    /// Bytes looked at for line ends and bytes zero-filled for reads, in all: the work that
+    /// must stay linear in the input.
+    work: u64,
 }
 
 impl<R: Read> LineInput<R> {
@@ -23,7 +37,11 @@ impl<R: Read> LineInput<R> {
             reader,
             buf: Vec::new(),
             consumed: 0,
+            searched: 0,
+            last_read_full: true,
+            last_read: CHUNK,
             eof: false,
+            work: 0,
         }
     }
 
@@ -32,11 +50,15 @@ impl<R: Read> LineInput<R> {
     pub fn next_region(&mut self) -> io::Result<Option<&[u8]>> {
         self.buf.drain(..self.consumed);
         self.consumed = 0;
+        self.searched = 0;
         loop {
             let end = if self.eof {
                 self.buf.len()
             } else {
-                complete_end(&self.buf)
+                // A `\r` that ended the searched part may still pair with a `\n`.
+                let from = self.searched.saturating_sub(1);
+                self.work += (self.buf.len() - from) as u64;
+                complete_end(&self.buf[from..]).map_or(0, |e| from + e)
             };
             if end > 0 {
                 self.consumed = end;
@@ -46,9 +68,16 @@ impl<R: Read> LineInput<R> {
                 return Ok(None);
             }
             let old = self.buf.len();
-            // Reads grow with the data already buffered, so long lines need few reads.
-            let want = CHUNK.max(old).min(16 << 20);
+            self.searched = old;
+            // Reads grow with the data already buffered, so long lines in a file need few
+            // reads; after a short read they are small again.
+            let want = if self.last_read_full {
+                CHUNK.max(old).min(16 << 20)
+            } else {
+                (self.last_read * 2).clamp(4096, CHUNK)
+            };
             self.buf.resize(old + want, 0);
+            self.work += want as u64;
             let n = loop {
                 match self.reader.read(&mut self.buf[old..]) {
                     Ok(n) => break n,
@@ -60,6 +89,8 @@ impl<R: Read> LineInput<R> {
                 }
             };
             self.buf.truncate(old + n);
+            self.last_read_full = n == want;
+            self.last_read = n;
             if n == 0 {
                 self.eof = true;
             }
@@ -67,15 +98,16 @@ impl<R: Read> LineInput<R> {
     }
 }
 
-/// The end of the last complete line in `buf`; a final `\r` waits for a possible `\n`.
-fn complete_end(buf: &[u8]) -> usize {
+/// The end of the last complete line in `buf` (`None`: no line ends there); a final `\r`
+/// waits for a possible `\n`.
+fn complete_end(buf: &[u8]) -> Option<usize> {
     match buf.iter().rposition(|&b| b == b'\n' || b == b'\r') {
         Some(i) if buf[i] == b'\r' && i + 1 == buf.len() => buf[..i]
             .iter()
             .rposition(|&b| b == b'\n' || b == b'\r')
-            .map_or(0, |j| j + 1),
-        Some(i) => i + 1,
-        None => 0,
+            .map(|j| j + 1),
+        Some(i) => Some(i + 1),
+        None => None,
     }
 }
 
@@ -124,6 +156,34 @@ mod tests {
         assert_eq!(lines(b"\n\n"), vec![b"".to_vec(), b"".to_vec()]);
         assert_eq!(lines(b"x\r"), vec![b"x".to_vec()]);
         assert_eq!(lines(b"\xff\x00z\n"), vec![b"\xff\x00z".to_vec()]);
+    }
+
+    #[test]
+    fn a_long_line_read_in_small_pieces_is_whole() {
+        struct Pipe(Vec<u8>, usize);
+        impl Read for Pipe {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                let n = buf.len().min(4096).min(self.0.len() - self.1);
+                buf[..n].copy_from_slice(&self.0[self.1..self.1 + n]);
+                self.1 += n;
+                Ok(n)
+            }
+        }
+        let mut text = vec![b'x'; 1 << 20];
+        text.extend_from_slice(b"\r\nend\r");
+        let mut reader = LineInput::new(Pipe(text, 0));
+        let mut regions = Vec::new();
+        while let Some(region) = reader.next_region().unwrap() {
+            regions.push(region.len());
+        }
+        assert_eq!(regions, vec![(1 << 20) + 2, 4]);
+        assert!(reader.buf.capacity() < 4 << 20, "the buffer grew past need");
+        // Quadratic handling of 256 reads would be over 100 MiB of work.
+        assert!(
+            reader.work < 4 << 20,
+            "work {} for a 1 MiB line",
+            reader.work
+        );
     }
 
     #[test]

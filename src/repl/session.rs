@@ -12,10 +12,13 @@ use std::path::{Path, PathBuf};
 
 const PROMPT: &str = "megatest> ";
 
-fn scheme_setup(area: Option<&Area>) -> Result<()> {
+/// Scheme for the REPL (`program` false: no time bound) or a program (`-load`, a script:
+/// [`scheme::PROGRAM_TIMEOUT`]); `MEGATEST_SCHEME_TIMEOUT` overrides both.
+fn scheme_setup(area: Option<&Area>, program: bool) -> Result<()> {
+    let bound = program.then_some(scheme::PROGRAM_TIMEOUT);
     match area {
-        Some(area) => scheme::enter_area(area),
-        None => scheme::make_interactive(),
+        Some(area) => scheme::enter_area(area, bound),
+        None => scheme::make_interactive(bound),
     }
     .map_err(|e| Error::new(e.message))?;
     scheme::load_megatestrc();
@@ -52,7 +55,7 @@ fn history_path() -> Option<PathBuf> {
 /// evaluation come back to the prompt.
 pub fn repl(area: Option<&Area>) -> Result<i32> {
     crate::sys::catch_ctrl_c();
-    scheme_setup(area)?;
+    scheme_setup(area, false)?;
     let name = Path::new("<repl>");
     if !std::io::stdin().is_terminal() {
         return piped(name);
@@ -130,7 +133,7 @@ pub fn load_file(area: Option<&Area>, file: &Path) -> Result<i32> {
         ))
     })?;
     crate::sys::catch_ctrl_c();
-    scheme_setup(area)?;
+    scheme_setup(area, true)?;
     run_program(&source, file)
 }
 
@@ -140,6 +143,6 @@ pub fn run_script(area: Option<&Area>) -> Result<i32> {
     std::io::Read::read_to_string(&mut std::io::stdin(), &mut source)
         .map_err(|e| Error::new(format!("cannot read the script from stdin: {e}")))?;
     crate::sys::catch_ctrl_c();
-    scheme_setup(area)?;
+    scheme_setup(area, true)?;
     run_program(&source, Path::new("<stdin>"))
 }

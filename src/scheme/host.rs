@@ -30,6 +30,23 @@ const PRELUDE: &[(&str, &str)] = &[
 /// `MEGATEST_SCHEME_TIMEOUT` (seconds) says otherwise.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// How much one evaluation may grow megatest's memory before it is stopped, unless
+/// `MEGATEST_SCHEME_MEMORY` (MiB) says otherwise.
+const DEFAULT_MEMORY: u64 = 2048 << 20;
+
+/// How long `-load` and `MT_RUNSCRIPT` programs may run, unless `MEGATEST_SCHEME_TIMEOUT`
+/// says otherwise (the REPL has no bound; Ctrl-C stops an evaluation there).
+pub const PROGRAM_TIMEOUT: Duration = Duration::from_secs(600);
+
+/// The memory bound in bytes: `MEGATEST_SCHEME_MEMORY` in MiB (0: none), else the default.
+fn configured_memory() -> Option<u64> {
+    match crate::environ::var("MEGATEST_SCHEME_MEMORY").map(|s| s.trim().parse::<u64>()) {
+        Some(Ok(0)) => None,
+        Some(Ok(mib)) => Some(mib << 20),
+        _ => Some(DEFAULT_MEMORY),
+    }
+}
+
 /// `MEGATEST_SCHEME_TIMEOUT`, when set to a positive number of seconds.
 fn configured_timeout() -> Option<Duration> {
     crate::environ::var("MEGATEST_SCHEME_TIMEOUT")
@@ -203,11 +220,11 @@ impl Host {
         })
     }
 
-    /// For the REPL and `-load`: no deadline unless `MEGATEST_SCHEME_TIMEOUT` sets one, and
-    /// Ctrl-C interrupts the evaluation under way.
-    pub fn set_interactive(&mut self) {
+    /// For the REPL and `-load`: Ctrl-C interrupts the evaluation under way, and the time
+    /// bound is `MEGATEST_SCHEME_TIMEOUT` if set, else `default` (none at the REPL).
+    pub fn set_interactive(&mut self, default: Option<Duration>) {
         self.interactive = true;
-        self.timeout = configured_timeout();
+        self.timeout = configured_timeout().or(default);
     }
 
     /// Loads an extension prelude (and its Rust procedures) once.
@@ -275,7 +292,8 @@ impl Host {
         })?;
         let controller = self.engine.get_thread_state_controller();
         controller.resume();
-        let armed = self.watchdog.arm(self.timeout, self.interactive);
+        let memory = configured_memory();
+        let armed = self.watchdog.arm(self.timeout, memory, self.interactive);
         let expected_before = EXPECTING_PANIC.with(|c| c.replace(true));
         let text = prepared.text.clone();
         let outcome = panic::catch_unwind(AssertUnwindSafe(|| self.engine.run(text)));
@@ -287,6 +305,11 @@ impl Host {
             Ok(Err(_)) if stopped == Some(Stop::Interrupt) => {
                 Err(SchemeError::plain("interrupted"))
             }
+            Ok(Err(_)) if stopped == Some(Stop::Memory) => Err(SchemeError::plain(format!(
+                "evaluation stopped: it used more than {} MiB of memory",
+                memory.unwrap_or_default() >> 20
+            ))
+            .with_note("set MEGATEST_SCHEME_MEMORY (MiB, 0 for no bound) to allow more")),
             Ok(Err(_)) if stopped == Some(Stop::Deadline) => Err(SchemeError::plain(format!(
                 "evaluation interrupted after {} s",
                 self.timeout.unwrap_or_default().as_secs_f64()

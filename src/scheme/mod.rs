@@ -14,7 +14,8 @@ pub use api_bridge::{documented, set_area_globals};
 pub use builtins::{SchemeRegex, forget_program_args, host_name, set_program_args};
 pub use conc::display;
 pub use host::{
-    Host, SchemeError, engine_created, eval_config_snippet, panics_are_expected, with_host,
+    Host, PROGRAM_TIMEOUT, SchemeError, engine_created, eval_config_snippet, panics_are_expected,
+    with_host,
 };
 pub use logpro_bridge::{logpro_begin, logpro_end, logpro_eval};
 pub use prepass::{MAX_NESTING, Prepared, PrepassError, prepare, prepare_with};

@@ -7,6 +7,7 @@ use super::{api_bridge, prepass};
 use crate::area::Area;
 use crate::error::{Error, Location};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 use steel::parser::parser::{ParseError, Parser};
 use steel::rvals::SteelVal;
 
@@ -35,12 +36,13 @@ fn linktree(area: &Area) -> PathBuf {
 }
 
 /// Makes the area the one Scheme works on: the rmt procedures, `*toppath*`, `*configdat*`,
-/// `(tests:get-all)`, `(common:get-linktree)`; and makes Ctrl-C interrupt evaluations.
-pub fn enter_area(area: &Area) -> Result<(), SchemeError> {
+/// `(tests:get-all)`, `(common:get-linktree)`; and makes Ctrl-C interrupt evaluations, with
+/// `time_bound` (unless `MEGATEST_SCHEME_TIMEOUT` sets one) on each.
+pub fn enter_area(area: &Area, time_bound: Option<Duration>) -> Result<(), SchemeError> {
     crate::api::install(area);
     api_bridge::set_area_globals(area.tests().into_iter().collect(), Some(linktree(area)));
     with_host(|host| {
-        host.set_interactive();
+        host.set_interactive(time_bound);
         let configdat = host.call(
             "%mt:config->hash-table",
             vec![config_as_lists(&area.config)?],
@@ -54,11 +56,11 @@ pub fn enter_area(area: &Area) -> Result<(), SchemeError> {
     })
 }
 
-/// For the REPL and `-load` outside an area: Ctrl-C interrupts evaluations (see
-/// [`enter_area`] for inside one).
-pub fn make_interactive() -> Result<(), SchemeError> {
+/// For the REPL and `-load` outside an area: Ctrl-C interrupts evaluations, with
+/// `time_bound` on each (see [`enter_area`] for inside one).
+pub fn make_interactive(time_bound: Option<Duration>) -> Result<(), SchemeError> {
     with_host(|host| {
-        host.set_interactive();
+        host.set_interactive(time_bound);
         Ok(())
     })
 }

@@ -1,11 +1,12 @@
 //! Stops runaway Scheme: one background thread interrupts the engine when an evaluation
-//! outlives its deadline, or (at the REPL) when Ctrl-C arrives during it.
+//! outlives its deadline, grows the process's memory by more than its bound, or (at the
+//! REPL) when Ctrl-C arrives during it.
 
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 use steel::steel_vm::ThreadStateController;
 
-/// How often an evaluation watching for Ctrl-C checks for it.
+/// How often an evaluation watching for Ctrl-C or its memory checks them.
 const SIGNAL_POLL: Duration = Duration::from_millis(25);
 
 /// Why an evaluation was interrupted.
@@ -15,6 +16,8 @@ pub enum Stop {
     Deadline,
     /// Ctrl-C (SIGINT) arrived.
     Interrupt,
+    /// It grew the process's memory past its bound.
+    Memory,
 }
 
 #[derive(Clone, Copy)]
@@ -23,6 +26,8 @@ struct Watch {
     deadline: Option<Instant>,
     /// The SIGINT count when armed, when Ctrl-C should interrupt.
     interrupts_seen: Option<usize>,
+    /// The resident size (bytes) above which it is stopped.
+    memory_ceiling: Option<u64>,
 }
 
 #[derive(Default)]
@@ -55,9 +60,11 @@ impl Watchdog {
         Watchdog { shared }
     }
 
-    /// Arms a deadline `limit` from now (none: no deadline); with `on_interrupt`, Ctrl-C
+    /// Arms a deadline `limit` from now (none: no deadline) and a bound on how much the
+    /// process's resident memory may grow (none: no bound); with `on_interrupt`, Ctrl-C
     /// interrupts too.
-    pub fn arm(&self, limit: Option<Duration>, on_interrupt: bool) -> Armed {
+    pub fn arm(&self, limit: Option<Duration>, memory: Option<u64>, on_interrupt: bool) -> Armed {
+        let memory_ceiling = memory.and_then(|m| crate::sys::resident_bytes().map(|r| r + m));
         let (lock, cv) = &*self.shared;
         let mut st = lock.lock().unwrap_or_else(|p| p.into_inner());
         st.next += 1;
@@ -66,6 +73,7 @@ impl Watchdog {
             generation,
             deadline: limit.map(|l| Instant::now() + l),
             interrupts_seen: on_interrupt.then(crate::sys::interrupts),
+            memory_ceiling,
         });
         cv.notify_all();
         Armed(generation)
@@ -101,6 +109,11 @@ fn watch(shared: &(Mutex<State>, Condvar), controller: &ThreadStateController) {
             .is_some_and(|seen| crate::sys::interrupts() > seen)
         {
             Some(Stop::Interrupt)
+        } else if watch
+            .memory_ceiling
+            .is_some_and(|ceiling| crate::sys::resident_bytes().is_some_and(|r| r > ceiling))
+        {
+            Some(Stop::Memory)
         } else {
             None
         };
@@ -111,7 +124,7 @@ fn watch(shared: &(Mutex<State>, Condvar), controller: &ThreadStateController) {
             continue;
         }
         let mut wait = watch.deadline.map_or(Duration::MAX, |d| d - now);
-        if watch.interrupts_seen.is_some() {
+        if watch.interrupts_seen.is_some() || watch.memory_ceiling.is_some() {
             wait = wait.min(SIGNAL_POLL);
         }
         st = if wait == Duration::MAX {

@@ -184,3 +184,55 @@ fn a_step_that_ignores_sigterm_is_killed_and_recorded_as_killed() {
     run(&a, "r1");
     assert_eq!(state_status(&a, "t"), "KILLED/KILLED");
 }
+
+#[test]
+fn runaway_scheme_is_stopped_by_its_memory_and_time_bounds() {
+    let a = area()
+        .file(
+            "grow.scm",
+            "(define (grow l) (grow (cons (make-string 1000 #\\x) l)))\n(grow (list))\n",
+        )
+        .file("spin.scm", "(define (spin n) (spin (+ n 1)))\n(spin 0)\n")
+        .file(
+            "spin.logpro",
+            "(define (spin n) (spin (+ n 1)))\n(spin 0)\n(expect:required in \"LogFileBody\" > 0 \"x\" #/x/)\n",
+        );
+    let bombs: [(&[&str], &str); 2] = [
+        (&["-load", "grow.scm"], "-load"),
+        (
+            &["-show-config", "-append-config", "bomb.config"],
+            "#{scheme}",
+        ),
+    ];
+    std::fs::write(
+        a.path().join("bomb.config"),
+        "[x]\nv #{scheme (begin (define (grow l) (grow (cons (make-string 1000 #\\x) l))) (grow (list)))}\n",
+    )
+    .unwrap();
+    for (args, what) in bombs {
+        let out = a.megatest(args).env("MEGATEST_SCHEME_MEMORY", "200").run();
+        let stderr = out.failure(1);
+        assert!(
+            stderr.contains("evaluation stopped: it used more than 200 MiB of memory"),
+            "{what}: {stderr}"
+        );
+    }
+    let out = a
+        .megatest(&["-load", "spin.scm"])
+        .env("MEGATEST_SCHEME_TIMEOUT", "1")
+        .run();
+    assert!(
+        out.failure(1).contains("evaluation interrupted after 1 s"),
+        "{}",
+        out.stderr
+    );
+    let logpro = Command::new(env!("CARGO_BIN_EXE_logpro"))
+        .arg(a.path().join("spin.logpro"))
+        .env("MEGATEST_SCHEME_TIMEOUT", "1")
+        .stdin(std::fs::File::open(a.path().join("spin.scm")).unwrap())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&logpro.stdout);
+    assert_ne!(logpro.status.code(), Some(0));
+    assert!(text.contains("evaluation interrupted after 1 s"), "{text}");
+}
