@@ -19,7 +19,7 @@ mod value;
 mod verdict;
 
 pub use html::escape as escape_bytes;
-pub use loader::call_active;
+pub use loader::{LoadFailure, LoadMode, Loaded, call_active, load};
 pub use model::{Op, Pattern, PatternKind, RuleSet, RuleType};
 pub use number::{Number, format_flonum};
 pub use run::{Invocation, now, run};

@@ -132,8 +132,7 @@ impl Reader<'_> {
                 }
                 Some(b'#') if self.peek(1) == Some(b';') => {
                     self.pos += 2;
-                    self.skip_atmosphere()?;
-                    self.datum()?;
+                    self.next_datum("`#;`")?;
                 }
                 _ => return Ok(()),
             }
@@ -418,6 +417,11 @@ mod tests {
 
     #[test]
     fn errors() {
+        // A datum comment needs a datum, also at the end of the text or of a list.
+        for text in ["#;", "(a #;)", "#; ;; c\n"] {
+            let e = read_all(text).unwrap_err();
+            assert!(e.message.contains("nothing after `#;`"), "{text}: {}", e.message);
+        }
         let e = read_all("(a\n (b)").unwrap_err();
         assert_eq!((e.offset, e.message.contains("never closed")), (0, true));
         assert!(

@@ -5,6 +5,7 @@ mod chaos;
 mod cli;
 mod config_errors;
 mod fork_launch;
+mod fuzz;
 mod harness;
 mod logpro_cli;
 mod logpro_conformance;
