@@ -420,7 +420,11 @@ mod tests {
         // A datum comment needs a datum, also at the end of the text or of a list.
         for text in ["#;", "(a #;)", "#; ;; c\n"] {
             let e = read_all(text).unwrap_err();
-            assert!(e.message.contains("nothing after `#;`"), "{text}: {}", e.message);
+            assert!(
+                e.message.contains("nothing after `#;`"),
+                "{text}: {}",
+                e.message
+            );
         }
         let e = read_all("(a\n (b)").unwrap_err();
         assert_eq!((e.offset, e.message.contains("never closed")), (0, true));

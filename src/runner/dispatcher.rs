@@ -121,6 +121,8 @@ pub struct Dispatcher<'c, 'a> {
     full_since: Option<Instant>,
     /// Other runners in the area, and the lock that keeps `max_concurrent_jobs` with them.
     area_share: AreaShare,
+    /// The reasons of failed launches already said.
+    launch_errors: BTreeSet<String>,
 }
 
 impl<'c, 'a> Dispatcher<'c, 'a> {
@@ -209,6 +211,7 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
             interrupts_seen: sys::interrupts(),
             full_since: None,
             area_share: AreaShare::new(ctx.store, ctx.run_id),
+            launch_errors: BTreeSet::new(),
         })
     }
 
@@ -1021,7 +1024,10 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
             .server(self.ctx.store.path(), &self.ctx.keys, move || {
                 let _ = sender.send(Event::SlotFreed);
             });
-        let launched = launch(self.ctx, &item, &self.rules, fork, &self.recording)?;
+        let launched = match launch(self.ctx, &item, &self.rules, fork, &self.recording) {
+            Ok(launched) => launched,
+            Err(error) => return self.launch_failed(t, i, &error).map(|()| false),
+        };
         if !path.is_empty() {
             self.tests[t].dirs_set = true;
         }
@@ -1056,6 +1062,20 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
             self.refresh(&[id, self.tests[t].toplevel_id])?;
         }
         Ok(true)
+    }
+
+    /// A launch that failed (no usable disk, a full one, a launcher that cannot start): the
+    /// item ends `INCOMPLETE/FAIL` with the reason, said once per reason on stderr, and the
+    /// run goes on with the others.
+    fn launch_failed(&mut self, t: usize, i: usize, error: &crate::error::Error) -> Result<()> {
+        let id = self.tests[t].items[i].id;
+        if self.launch_errors.insert(error.message.clone()) {
+            crate::log::emit(format_args!("{}", crate::diag::render(error).trim_end()));
+        }
+        let comment = format!("Launch failed: {}", error.message);
+        self.write(id, Some("INCOMPLETE"), Some("FAIL"), Some(&comment))?;
+        self.set_phase(t, i, Phase::Done);
+        Ok(())
     }
 
     /// Waits for a child on a small thread that reports its exit; without a thread, the

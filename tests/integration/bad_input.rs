@@ -236,3 +236,65 @@ fn runaway_scheme_is_stopped_by_its_memory_and_time_bounds() {
     assert_ne!(logpro.status.code(), Some(0));
     assert!(text.contains("evaluation interrupted after 1 s"), "{text}");
 }
+
+#[test]
+fn a_disk_that_fills_during_a_run_ends_the_tests_it_stops_and_the_run_goes_on() {
+    let a = area()
+        .file(
+            "megatest.config",
+            "[fields]\nplatform TEXT\n\n[setup]\nmax_concurrent_jobs 2\nminspace 0\n\n[disks]\ndisk0 #{getenv MT_RUN_AREA_HOME}/disk\n",
+        )
+        .file(
+            "tests/t/testconfig",
+            "[items]\nV 1 2 3 4 5 6 7 8\n\n[ezsteps]\ns1 head -c 300000 /dev/zero | tr '\\0' x\n",
+        )
+        .file("disk/.keep", "");
+    // A 1 MiB disk of its own, in a mount namespace that ends with the command.
+    let disk = a.path().join("disk");
+    let out = Command::new("unshare")
+        .args([
+            "-rm",
+            "sh",
+            "-c",
+            "mount -t tmpfs -o size=1m tmpfs \"$1\" && shift && exec \"$@\"",
+            "sh",
+        ])
+        .arg(&disk)
+        .arg(env!("CARGO_BIN_EXE_megatest"))
+        .args(["-run", "-target", "p", "-runname", "r1", "-run-wait"])
+        .current_dir(a.path())
+        .env_remove("MT_RUN_AREA_HOME")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let records: Vec<(String, String, String)> = {
+        let db = db(&a);
+        let mut stmt = db
+            .prepare("SELECT state, status, coalesce(comment,'') FROM tests WHERE item_path != ''")
+            .unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    assert_eq!(records.len(), 8);
+    for (state, status, _) in &records {
+        assert!(
+            state == "COMPLETED" || state == "INCOMPLETE",
+            "a test was left {state}/{status}: {records:?}"
+        );
+    }
+    assert!(
+        records.iter().any(|(_, status, _)| status == "PASS"),
+        "the tests before the disk filled passed: {records:?}"
+    );
+    assert!(
+        records
+            .iter()
+            .any(|(_, _, comment)| comment
+                .starts_with("Launch failed: no disk in [disks] is usable")),
+        "{records:?}"
+    );
+    assert!(stderr.contains("no disk in [disks] is usable"), "{stderr}");
+}
