@@ -31,6 +31,7 @@ pub mod runner;
 pub mod scheme;
 pub mod select;
 pub mod shell;
+pub mod stdout;
 pub mod sys;
 pub mod sys_process;
 pub mod testdef;

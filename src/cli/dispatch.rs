@@ -96,7 +96,8 @@ pub fn is_available(name: &str) -> bool {
 
 /// Runs megatest with the words after the program name; returns the exit code.
 pub fn main(words: Vec<String>) -> i32 {
-    let result = run(&words).and_then(|code| match super::output::failure() {
+    crate::stdout::reset();
+    let result = run(&words).and_then(|code| match crate::stdout::failure() {
         Some(e) => Err(Error::new(format!(
             "cannot write to standard output: {}",
             crate::config::io_reason(&e)
@@ -135,7 +136,7 @@ fn run(words: &[String]) -> Result<i32> {
         return commands::scheme_toplevel::run_script(&mut Session::new(args));
     }
     if given.is_empty() {
-        super::output::print(&super::help::text());
+        crate::stdout::print(&super::help::text());
         return Ok(exit_code::SUCCESS);
     }
     let mut session = Session::new(args);

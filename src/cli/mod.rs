@@ -6,7 +6,6 @@ mod commands;
 mod dispatch;
 mod help;
 mod options;
-mod output;
 mod session;
 
 pub use args::Args;

@@ -3,7 +3,7 @@
 //! progress bar on stderr as well.
 
 use crate::db::RecordState;
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 
 /// The result printer.
 pub struct Progress {
@@ -71,13 +71,12 @@ impl Progress {
             return;
         }
         self.clear_bar();
-        let mut out = std::io::stdout().lock();
+        let mut text = String::new();
         if !self.header_printed {
-            let _ = writeln!(
-                out,
-                "{:<12}{:<12}{:<20}{:<12}Test path",
+            text.push_str(&format!(
+                "{:<12}{:<12}{:<20}{:<12}Test path\n",
                 "State", "Status", "Start Time", "Duration"
-            );
+            ));
             self.header_printed = true;
         }
         let path = if record.item_path.is_empty() {
@@ -85,15 +84,15 @@ impl Progress {
         } else {
             format!("{}/{}/{}", self.prefix, record.testname, record.item_path)
         };
-        let _ = writeln!(
-            out,
-            "{}{}{}{}{path}",
+        text.push_str(&format!(
+            "{}{}{}{}{path}\n",
             column(&record.state, 12),
             column(&record.status, 12),
             column(&work_week_time(record.event_time), 20),
             column(&hr_min_sec(record.run_duration), 12)
-        );
-        let _ = out.flush();
+        ));
+        // A failed write is remembered there and ends `-run` non-zero.
+        crate::stdout::print(&text);
     }
 
     /// Redraws the progress bar (terminal only).

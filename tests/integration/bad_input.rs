@@ -143,6 +143,32 @@ fn output_that_cannot_be_written_fails_the_command() {
         stderr.contains("cannot write to standard output"),
         "{stderr}"
     );
+    // `-run` too: its tests run to their end, and the lost progress lines are said.
+    let out = Command::new(env!("CARGO_BIN_EXE_megatest"))
+        .args(["-run", "-target", "p", "-runname", "r2", "-run-wait"])
+        .stdout(
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open("/dev/full")
+                .unwrap(),
+        )
+        .current_dir(a.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("cannot write to standard output"),
+        "{stderr}"
+    );
+    let passed: i64 = db(&a)
+        .query_row(
+            "SELECT count(*) FROM tests t JOIN runs r ON r.id=t.run_id WHERE r.runname='r2' AND t.status='PASS'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(passed, 1);
 }
 
 #[test]

@@ -2,9 +2,10 @@
 
 use crate::cli::commands::version::MEGATEST_VERSION;
 use crate::cli::dispatch::Flow;
-use crate::cli::{output, session::Session};
+use crate::cli::session::Session;
 use crate::db::{Store, typed_keys};
 use crate::error::Result;
+use crate::stdout;
 
 /// Removes orphan and deleted records, adds new key columns, vacuums.
 pub fn cleanup(session: &mut Session) -> Result<Flow> {
@@ -24,7 +25,7 @@ pub fn cleanup(session: &mut Session) -> Result<Flow> {
         report.runs,
         store.path().display()
     ));
-    output::print(&text);
+    stdout::print(&text);
     Ok(Flow::Continue)
 }
 
@@ -33,7 +34,7 @@ pub fn rebuild(session: &mut Session) -> Result<Flow> {
     let area = session.area()?;
     let store = Store::open_for_repair(area)?;
     store.rebuild(&typed_keys(area))?;
-    output::println(&format!(
+    stdout::println(&format!(
         "rebuilt {} (schema version {})",
         store.path().display(),
         crate::db::SCHEMA_VERSION

@@ -1,10 +1,11 @@
 //! `-env2file NAME`, `-envcap CONTEXT [DB]` and `-envdelta A-B [DB]` (spec §15.7, §17.4).
 
 use crate::cli::dispatch::Flow;
-use crate::cli::{output, session::Session};
+use crate::cli::session::Session;
 use crate::db::EnvDat;
 use crate::envfile::{csh_quote, sh_quote, write_env_files};
 use crate::error::{Error, Result};
+use crate::stdout;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::path::PathBuf;
@@ -120,7 +121,7 @@ pub fn envdelta(session: &mut Session) -> Result<Flow> {
         Some(file) => std::fs::write(file, text)
             .map_err(|e| Error::new(format!("cannot write `{file}`: {e}")))?,
         None => {
-            output::print(&text);
+            stdout::print(&text);
         }
     }
     Ok(Flow::Continue)

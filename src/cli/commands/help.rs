@@ -1,11 +1,12 @@
 //! `-h`, `-help`, `--help`.
 
 use crate::cli::dispatch::Flow;
-use crate::cli::{help, output, session::Session};
+use crate::cli::{help, session::Session};
 use crate::error::Result;
+use crate::stdout;
 
 /// Prints the help and stops.
 pub fn run(_: &mut Session) -> Result<Flow> {
-    output::print(&help::text());
+    stdout::print(&help::text());
     Ok(Flow::Stop)
 }

@@ -1,8 +1,9 @@
 //! `-list-db-targets`: the targets that have runs in the database.
 
 use crate::cli::dispatch::Flow;
-use crate::cli::{output, session::Session};
+use crate::cli::session::Session;
 use crate::error::{Error, Result};
+use crate::stdout;
 
 /// Lists the targets, one per line or as JSON.
 pub fn run(session: &mut Session) -> Result<Flow> {
@@ -10,10 +11,10 @@ pub fn run(session: &mut Session) -> Result<Flow> {
     let targets = session.store()?.db_targets()?;
     match mode.as_deref() {
         None => {
-            output::print(&targets.iter().map(|t| format!("{t}\n")).collect::<String>());
+            stdout::print(&targets.iter().map(|t| format!("{t}\n")).collect::<String>());
         }
         Some("json") => {
-            output::println(&serde_json::json!({ "targets": targets }).to_string());
+            stdout::println(&serde_json::json!({ "targets": targets }).to_string());
         }
         Some(other) => {
             return Err(Error::usage(format!(

@@ -1,8 +1,9 @@
 //! `-list-disks`: `name => path` for each `[disks]` entry.
 
 use crate::cli::dispatch::Flow;
-use crate::cli::{output, session::Session};
+use crate::cli::session::Session;
 use crate::error::Result;
+use crate::stdout;
 
 /// Prints the disks.
 pub fn run(session: &mut Session) -> Result<Flow> {
@@ -12,6 +13,6 @@ pub fn run(session: &mut Session) -> Result<Flow> {
         .iter()
         .map(|(name, path)| format!("{name} => {path}\n"))
         .collect();
-    output::print(&text);
+    stdout::print(&text);
     Ok(Flow::Continue)
 }

@@ -1,13 +1,14 @@
 //! `-list-runs RUNPATT`: runs and their tests as text (spec §15.6), JSON or S-expressions.
 
 use crate::cli::dispatch::Flow;
-use crate::cli::{output, session::Session};
+use crate::cli::session::Session;
 use crate::db::{
     Field, FieldRef, RUN_FIELDS, RunRecord, Store, TEST_FIELDS, TestFilter, TestRecord,
 };
 use crate::error::{Error, Result};
 use crate::report::scheme_string;
 use crate::select::{RunSelector, TestPatterns};
+use crate::stdout;
 use std::fmt::Write;
 
 /// `-fields runs:F1,F2+tests:F3+steps`.
@@ -208,7 +209,7 @@ pub fn run(session: &mut Session) -> Result<Flow> {
                     })?;
                 }
             }
-            if !output::print(&chunk) {
+            if !stdout::print(&chunk) {
                 break;
             }
         }
@@ -228,7 +229,7 @@ pub fn run(session: &mut Session) -> Result<Flow> {
         }
         _ => sexp_listing(&keys, &spec, &listed),
     };
-    output::print(&text);
+    stdout::print(&text);
     Ok(Flow::Continue)
 }
 

@@ -2,8 +2,9 @@
 
 use crate::area::pattern_list_matches;
 use crate::cli::dispatch::Flow;
-use crate::cli::{output, session::Session};
+use crate::cli::session::Session;
 use crate::error::{Error, Result};
+use crate::stdout;
 
 /// Prints the targets, one per line or as a JSON list.
 pub fn run(session: &mut Session) -> Result<Flow> {
@@ -19,10 +20,10 @@ pub fn run(session: &mut Session) -> Result<Flow> {
     match mode.as_deref() {
         None | Some("alist") | Some("ini") => {
             let text: String = targets.iter().map(|t| format!("{t}\n")).collect();
-            output::print(&text);
+            stdout::print(&text);
         }
         Some("json") => {
-            output::println(&serde_json::to_string(&targets).expect("strings serialize"));
+            stdout::println(&serde_json::to_string(&targets).expect("strings serialize"));
         }
         Some(other) => {
             return Err(Error::usage(format!(

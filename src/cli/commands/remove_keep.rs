@@ -2,11 +2,12 @@
 //! and remove older ones (only those older than AGE, when given). Locked runs stay.
 
 use crate::cli::dispatch::Flow;
-use crate::cli::{output, session::Session};
+use crate::cli::session::Session;
 use crate::db::{RunRecord, TestFilter, now};
 use crate::error::{Error, Result};
 use crate::removal::{Removal, RemoveOptions, Roots, remove_tests};
 use crate::select::RunSelector;
+use crate::stdout;
 use std::collections::BTreeMap;
 
 /// Seconds in `AGE`: numbers with units s, m, h, d, w, M (30 days) or y (365 days), e.g.
@@ -95,7 +96,7 @@ pub fn run(session: &mut Session) -> Result<Flow> {
             }
         }
     }
-    output::print(&text);
+    stdout::print(&text);
     Removal::check_refused(refused)?;
     Ok(Flow::Continue)
 }

@@ -2,11 +2,12 @@
 //! run directories, link-tree links and records (records kept with `-keep-records`).
 
 use crate::cli::dispatch::Flow;
-use crate::cli::{output, session::Session};
+use crate::cli::session::Session;
 use crate::db::TestRecord;
 use crate::error::Result;
 use crate::model::full_test_name;
 use crate::removal::{Removal, RemoveOptions, Roots, remove_tests};
+use crate::stdout;
 
 /// Removes runs' tests.
 pub fn run(session: &mut Session) -> Result<Flow> {
@@ -20,7 +21,7 @@ pub fn run(session: &mut Session) -> Result<Flow> {
         let store = session.store()?;
         // Each removal is reported as it happens: a large run takes a while.
         let mut report = |test: &TestRecord| {
-            output::print(&format!(
+            stdout::print(&format!(
                 "removed {}/{}/{}\n",
                 run.target(),
                 run.runname(),

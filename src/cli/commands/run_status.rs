@@ -2,9 +2,10 @@
 //! matching the target and run name.
 
 use crate::cli::dispatch::Flow;
-use crate::cli::{output, session::Session};
+use crate::cli::session::Session;
 use crate::db::RunRecord;
 use crate::error::{Error, Result};
+use crate::stdout;
 
 fn first_run(session: &mut Session, what: &str) -> Result<RunRecord> {
     let (selector, _) = session.required_selectors(what, false)?;
@@ -34,6 +35,6 @@ pub fn set(session: &mut Session) -> Result<Flow> {
 /// Prints the run's status.
 pub fn get(session: &mut Session) -> Result<Flow> {
     let run = first_run(session, "-get-run-status")?;
-    output::println(&run.status());
+    stdout::println(&run.status());
     Ok(Flow::Continue)
 }

@@ -1,10 +1,11 @@
 //! `-show-cmdinfo`: decodes `$MT_CMDINFO` (or `:value`).
 
 use crate::cli::dispatch::Flow;
-use crate::cli::{output, session::Session};
+use crate::cli::session::Session;
 use crate::error::Result;
 use crate::job::Job;
 use crate::report::scheme_string;
+use crate::stdout;
 
 /// Prints the job of the current test.
 pub fn run(session: &mut Session) -> Result<Flow> {
@@ -30,6 +31,6 @@ pub fn run(session: &mut Session) -> Result<Flow> {
             .collect();
         format!("({})", fields.join("\n "))
     };
-    output::println(&text);
+    stdout::println(&text);
     Ok(Flow::Continue)
 }

@@ -1,10 +1,11 @@
 //! `-show-config`: megatest.config after processing, whole, one section, or one value.
 
 use crate::cli::dispatch::Flow;
-use crate::cli::{output, session::Session};
+use crate::cli::session::Session;
 use crate::config::{Config, Section};
 use crate::error::{Error, Result};
 use crate::report::{DumpMode, dump_config};
+use crate::stdout;
 
 /// Prints megatest.config.
 pub fn run(session: &mut Session) -> Result<Flow> {
@@ -45,20 +46,20 @@ pub(super) fn show(
                 .or_else(|| fallback.and_then(|f| config.get(f, v)));
             match value {
                 Some(value) => {
-                    output::println(value);
+                    stdout::println(value);
                 }
                 None => crate::debug!(1, "no variable `{v}` in section [{s}]"),
             }
         }
         (Some(s), None) => {
             let picked: Vec<&Section> = config.section(s).into_iter().collect();
-            output::print(&dump_config(&picked, mode, with_origins));
+            stdout::print(&dump_config(&picked, mode, with_origins));
         }
         (None, Some(_)) => {
             return Err(Error::usage("-var needs -section"));
         }
         (None, None) => {
-            output::print(&dump_config(&config.section_refs(), mode, with_origins));
+            stdout::print(&dump_config(&config.section_refs(), mode, with_origins));
         }
     }
     Ok(Flow::Continue)

@@ -1,12 +1,13 @@
 //! `-show-keys`: `Keys: k1, k2, ...` (on stdout; Megatest wrote it to its log).
 
 use crate::cli::dispatch::Flow;
-use crate::cli::{output, session::Session};
+use crate::cli::session::Session;
 use crate::error::Result;
+use crate::stdout;
 
 /// Prints the `[fields]` keys.
 pub fn run(session: &mut Session) -> Result<Flow> {
     let area = session.area()?;
-    output::println(&format!("Keys: {}", area.keys.join(", ")));
+    stdout::println(&format!("Keys: {}", area.keys.join(", ")));
     Ok(Flow::Continue)
 }

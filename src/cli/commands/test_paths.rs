@@ -2,10 +2,11 @@
 //! first), or the files matching GLOB in them.
 
 use crate::cli::dispatch::Flow;
-use crate::cli::{output, session::Session};
+use crate::cli::session::Session;
 use crate::db::TestFilter;
 use crate::error::{Error, Result};
 use crate::select::{RunSelector, TestPatterns};
+use crate::stdout;
 use std::path::Path;
 
 /// Files matching `glob` in `dir`, as the shell expands them.
@@ -81,6 +82,6 @@ pub fn run(session: &mut Session) -> Result<Flow> {
             }
         }
     }
-    output::print(&text);
+    stdout::print(&text);
     Ok(Flow::Continue)
 }

@@ -1,10 +1,11 @@
 //! `-update-meta`: copies every testconfig's `[test_meta]` into the `test_meta` table.
 
 use crate::cli::dispatch::Flow;
-use crate::cli::{output, session::Session};
+use crate::cli::session::Session;
 use crate::config::{ReadOptions, read_file};
 use crate::db::META_FIELDS;
 use crate::error::Result;
+use crate::stdout;
 
 /// Refreshes test metadata.
 pub fn run(session: &mut Session) -> Result<Flow> {
@@ -24,6 +25,6 @@ pub fn run(session: &mut Session) -> Result<Flow> {
             text.push_str(&format!("Updating {name} {field} to {value}\n"));
         }
     }
-    output::print(&text);
+    stdout::print(&text);
     Ok(Flow::Continue)
 }

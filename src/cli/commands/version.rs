@@ -1,15 +1,16 @@
 //! `-version`: the Megatest version this is compatible with, then this program's own.
 
 use crate::cli::dispatch::Flow;
-use crate::cli::{output, session::Session};
+use crate::cli::session::Session;
 use crate::error::Result;
+use crate::stdout;
 
 /// The Megatest release whose behaviour this port follows.
 pub const MEGATEST_VERSION: &str = "1.6501";
 
 /// Prints the version and stops.
 pub fn run(_: &mut Session) -> Result<Flow> {
-    output::println(&format!(
+    stdout::println(&format!(
         "{MEGATEST_VERSION} (megatest-rs {})",
         env!("CARGO_PKG_VERSION")
     ));

@@ -1,4 +1,4 @@
-//! Writing to stdout: a closed pipe (`megatest ... | head`) ends output quietly; any other
+//! Writing to standard output: a closed pipe (`megatest ... | head`) ends output quietly; any other
 //! failure (a full disk, `> /dev/full`) is remembered so the command ends non-zero.
 
 use std::io::Write;
@@ -27,6 +27,11 @@ pub fn print(text: &str) -> bool {
 /// Writes `line` and a newline to stdout.
 pub fn println(line: &str) -> bool {
     print(&format!("{line}\n"))
+}
+
+/// Forgets an earlier failure: a reused executor starts each job afresh.
+pub fn reset() {
+    FAILED_WRITE.store(0, Ordering::SeqCst);
 }
 
 /// Why output was lost, when a write to stdout failed for another reason than a closed pipe.
