@@ -46,25 +46,39 @@ fn steps(area: &Area, test: &str) -> Vec<(String, String, String)> {
         .unwrap()
 }
 
-fn area_20() -> Area {
+/// The command of the test the run-time limit kills: different for each variant of the
+/// area, since the variants run at the same time and each looks for leftovers of its own.
+fn long_sleep(setup: &str) -> String {
+    format!("sleep {}", 67 + setup.len())
+}
+
+/// The area, with `setup` added to its `[setup]` section (switching off a fast path).
+fn area_20(setup: &str) -> Area {
+    let timelimit = format!(
+        "[requirements]\nruntimelim 2s\n\n[ezsteps]\nlong {}\n",
+        long_sleep(setup)
+    );
     let mut area = Area::new()
         .file(
             "megatest.config",
-            "
+            &format!(
+                "
             [fields]
             platform TEXT
             variant TEXT
 
             [setup]
             max_concurrent_jobs 8
-            linktree #{getenv MT_RUN_AREA_HOME}/links
+            linktree #{{getenv MT_RUN_AREA_HOME}}/links
+            {setup}
 
             [jobgroups]
             solo 1
 
             [env-override]
             FROM_OVERRIDE override-value
-            ",
+            "
+            ),
         )
         .file(
             "runconfigs.config",
@@ -144,10 +158,7 @@ check test "$DEFVAR" = from-default && test "$WILDVAR" = from-wildcard && test "
             "triggered",
             "[ezsteps]\nok echo ok\n\n[triggers]\nCOMPLETED/PASS echo fired >> \"$MT_RUN_AREA_HOME/trigger.log\"\n",
         ),
-        (
-            "timelimit",
-            "[requirements]\nruntimelim 2s\n\n[ezsteps]\nlong sleep 67\n",
-        ),
+        ("timelimit", timelimit.as_str()),
         (
             "solo1",
             "[test_meta]\njobgroup solo\n\n[ezsteps]\nexclusive mkdir \"$MT_RUN_AREA_HOME/solo.lock\" && sleep 0.4 && rmdir \"$MT_RUN_AREA_HOME/solo.lock\"\n",
@@ -183,7 +194,23 @@ fn no_process_with(needle: &str) -> bool {
 
 #[test]
 fn a_twenty_test_area_runs_to_the_expected_records() {
-    let area = area_20();
+    twenty_tests_to_the_expected_records("");
+}
+
+/// The slow paths stay alive: every executor spawned as a new process.
+#[test]
+fn a_twenty_test_area_runs_to_the_expected_records_without_the_fork_helper() {
+    twenty_tests_to_the_expected_records("fork-launch no");
+}
+
+/// The slow paths stay alive: every executor writing to the database itself.
+#[test]
+fn a_twenty_test_area_runs_to_the_expected_records_without_the_recorder() {
+    twenty_tests_to_the_expected_records("record-via-runner no");
+}
+
+fn twenty_tests_to_the_expected_records(setup: &str) {
+    let area = area_20(setup);
     let started = Instant::now();
     let out = area
         .megatest(&[
@@ -281,7 +308,7 @@ fn a_twenty_test_area_runs_to_the_expected_records() {
 
     // The run-time limit killed the sleep within the limit plus the grace period.
     assert!(
-        no_process_with("sleep 67"),
+        no_process_with(&long_sleep(setup)),
         "the killed step left a process behind"
     );
     assert!(
