@@ -1,5 +1,5 @@
-//! Writing to standard output: a closed pipe (`megatest ... | head`) ends output quietly; any other
-//! failure (a full disk, `> /dev/full`) is remembered so the command ends non-zero.
+//! Writing to standard output: a closed pipe (`megatest ... | head`) ends output quietly;
+//! any other failure (a full disk, `> /dev/full`) is remembered so the command ends non-zero.
 
 use std::io::Write;
 use std::sync::atomic::{AtomicI32, Ordering};

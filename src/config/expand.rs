@@ -139,6 +139,38 @@ impl Expanded {
         Some(out)
     }
 
+    /// `piece` (Scheme code) with every result put back, escaped where it falls inside a
+    /// string literal (`"#{getenv X}/tmp"` stays one string whatever X holds); elsewhere the
+    /// author used the result as code (`(+ 1 #{getenv N})`) and it goes in as it is.
+    pub fn restore_for_scheme(&self, piece: &str) -> String {
+        let mut out = String::with_capacity(piece.len());
+        let (mut in_string, mut escaped) = (false, false);
+        for c in piece.chars() {
+            if let Some(result) = self.result_of(c) {
+                if in_string {
+                    for r in result.chars() {
+                        if matches!(r, '"' | '\\') {
+                            out.push('\\');
+                        }
+                        out.push(r);
+                    }
+                } else {
+                    out.push_str(result);
+                }
+                continue;
+            }
+            out.push(c);
+            if escaped {
+                escaped = false;
+            } else if in_string && c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = !in_string;
+            }
+        }
+        out
+    }
+
     fn result_of(&self, c: char) -> Option<&str> {
         placeholder_index(c)
             .and_then(|i| self.results.get(i))
@@ -241,7 +273,15 @@ pub(crate) fn expand_line(line: &str, ctx: &ExpandContext<'_>) -> Result<Expande
                 notes: Vec::new(),
             });
         }
-        let body = expanded.restore(form.body);
+        // Results nested in a form's body are data there too: quoted for the shell in a
+        // command, escaped inside a Scheme string literal.
+        let body = match form.helper {
+            "shell" | "sh" | "system" => expanded
+                .restore_for_shell(form.body)
+                .unwrap_or_else(|| form.body.to_string()),
+            "scheme" | "scm" => expanded.restore_for_scheme(form.body),
+            _ => expanded.restore(form.body),
+        };
         let with_results = Form {
             body: &body,
             ..form
@@ -509,6 +549,34 @@ mod tests {
             format!("/h/{value}|{value}|{value}|")
         );
         assert_eq!(e.restore_for_shell("no results"), None);
+    }
+
+    #[test]
+    fn results_nested_in_commands_and_scheme_strings_stay_data() {
+        let dir = tempfile::tempdir().unwrap();
+        let pwned = dir.path().join("PWN");
+        environ::set(
+            "MEGATEST_EXPAND_CMD",
+            &format!("x; touch {} $(touch {})", pwned.display(), pwned.display()),
+        );
+        let c = sample();
+        let out = expand("#{shell echo #{getenv MEGATEST_EXPAND_CMD}}", &c).unwrap();
+        assert!(out.starts_with("x; touch "), "{out}");
+        assert!(!pwned.exists(), "a nested result ran as a command");
+        environ::set("MEGATEST_EXPAND_QUOTE", "a\") (display \"b");
+        assert_eq!(
+            expand(
+                "#{scheme (string-append \"#{getenv MEGATEST_EXPAND_QUOTE}\" \"!\")}",
+                &c
+            )
+            .unwrap(),
+            "a\") (display \"b!"
+        );
+        environ::set("MEGATEST_EXPAND_NUMBER", "41");
+        assert_eq!(
+            expand("#{scheme (+ 1 #{getenv MEGATEST_EXPAND_NUMBER})}", &c).unwrap(),
+            "42"
+        );
     }
 
     #[test]

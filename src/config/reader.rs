@@ -338,7 +338,14 @@ impl<'o, 'h, 'c> Reader<'o, 'h, 'c> {
                 st.var_flag = None;
             }
             LineKind::KeySystem { key, command } => {
-                if let Some(value) = self.system_value(&r(command), file, line.first_line()) {
+                // A result in the command is data for the shell, not code.
+                let command = match &generated {
+                    Some(_) => command.to_string(),
+                    None => expanded
+                        .restore_for_shell(command)
+                        .unwrap_or_else(|| command.to_string()),
+                };
+                if let Some(value) = self.system_value(&command, file, line.first_line()) {
                     self.config.set(&st.section, &r(key), value, origin);
                 }
                 st.var_flag = None;

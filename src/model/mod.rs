@@ -1,6 +1,5 @@
 //! Pure types shared by every layer: states and statuses (spec §8), the toplevel rollup
-//! (spec §6.3), item paths, and
-//! the names that become path components.
+//! (spec §6.3), item paths, and the names that become path components.
 
 mod names;
 mod rollup;
