@@ -113,7 +113,7 @@ fn layout_suffix(run: &RunRecord, test: &TestRecord) -> Option<PathBuf> {
     }
     let mut suffix = PathBuf::from(target).join(runname).join(name);
     if !item.is_empty() {
-        suffix.push(item);
+        suffix.push(crate::model::item_dir(&item));
     }
     Some(suffix)
 }

@@ -148,7 +148,8 @@ pub fn plan_work_area(
     let (physical, link) = if item.is_empty() {
         (toplevel_physical.clone(), toplevel_link.clone())
     } else {
-        (toplevel_physical.join(item), toplevel_link.join(item))
+        let dir = crate::model::item_dir(item);
+        (toplevel_physical.join(&dir), toplevel_link.join(&dir))
     };
     Ok(WorkArea {
         physical,
@@ -319,7 +320,6 @@ mod tests {
             ("../..", "r", "t", ""),
             ("a/b", "../x", "t", ""),
             ("a/b", "/abs", "t", ""),
-            ("a/b", "r", "t", "/tmp/v/data"),
             ("a/b", "r", "t", "../../victim"),
             ("a/b", "r", "-t", ""),
         ] {
@@ -328,6 +328,14 @@ mod tests {
                 "{target} {run} {test} {item}"
             );
         }
+    }
+
+    #[test]
+    fn an_absolute_item_value_nests_under_its_test() {
+        let (disk, lt) = (Path::new("/d"), Path::new("/lt"));
+        let area = plan_work_area(disk, lt, "a/b", "r", "t", "/tmp/v/data").unwrap();
+        assert_eq!(area.physical, Path::new("/d/a/b/r/t/tmp/v/data"));
+        assert_eq!(area.link, Path::new("/lt/a/b/r/t/tmp/v/data"));
     }
 
     #[test]

@@ -7,6 +7,7 @@ mod state;
 
 pub use names::{
     ITEM_PATH_RULE, NAME_RULE, NameProblem, check_component, check_item_path, check_run_name,
+    item_dir,
 };
 pub use rollup::{ItemState, rollup_toplevel};
 pub use state::{

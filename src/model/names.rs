@@ -41,7 +41,8 @@ pub const NAME_RULE: &str = "a name that becomes a directory may not be empty, `
 
 /// The rule for item paths, for error notes.
 pub const ITEM_PATH_RULE: &str = "item values become directories under the test's run \
-     directory: each `/`-separated part may not be empty, `.` or `..`, nor hold a NUL character";
+     directory, their `/`-separated parts joined as Megatest joins them (empty and `.` parts \
+     fall away): no part may be `..`, and none may hold a NUL character";
 
 /// Checks one path component (a target part, run name, test name or step name).
 pub fn check_component(name: &str) -> Result<(), NameProblem> {
@@ -54,13 +55,33 @@ pub fn check_component(name: &str) -> Result<(), NameProblem> {
     check_part(name)
 }
 
-/// Checks an item path: relative, its components checked as [`check_component`] does, except
-/// that a component may start with `-`. The empty path (no items) is fine.
+/// Checks an item path (its values joined with `/`): values may hold `/`, even lead with
+/// one (`/data/a.v`), as Megatest allows; the directory is made of [`item_dir`]'s parts, so
+/// only a `..` part or a NUL could leave the test's directory. The empty path (no items) is
+/// fine; one with no directory part at all (`/`, `.`) is not.
 pub fn check_item_path(path: &str) -> Result<(), NameProblem> {
     if path.is_empty() {
         return Ok(());
     }
-    path.split('/').try_for_each(check_part)
+    if path.contains('\0') {
+        return Err(NameProblem::Nul);
+    }
+    if path.split('/').any(|p| p == "..") {
+        return Err(NameProblem::Dots);
+    }
+    if item_dir(path).is_empty() {
+        return Err(NameProblem::Empty);
+    }
+    Ok(())
+}
+
+/// The relative directory of an item under its test's directory: the path's parts without
+/// empty and `.` ones (`/data/a.v` gives `data/a.v`, as Megatest's `TEST//data/a.v` does).
+pub fn item_dir(path: &str) -> String {
+    path.split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 fn check_part(part: &str) -> Result<(), NameProblem> {
@@ -112,14 +133,26 @@ mod tests {
 
     #[test]
     fn item_paths_may_nest_but_not_escape() {
-        for ok in ["", "summer", "layout/ptran", "1234/xtra.1", "-", "a/-"] {
+        for ok in [
+            "",
+            "summer",
+            "layout/ptran",
+            "1234/xtra.1",
+            "-",
+            "a/-",
+            "/tmp/v/data",
+            "a//b",
+            "a/",
+            "./x",
+        ] {
             assert_eq!(check_item_path(ok), Ok(()), "{ok}");
         }
-        assert_eq!(check_item_path("/tmp/v/data"), Err(NameProblem::Empty));
+        assert_eq!(item_dir("/tmp/v/data"), "tmp/v/data");
+        assert_eq!(item_dir("a//./b/"), "a/b");
         assert_eq!(check_item_path("../../victim"), Err(NameProblem::Dots));
         assert_eq!(check_item_path("a/../../b"), Err(NameProblem::Dots));
-        assert_eq!(check_item_path("a//b"), Err(NameProblem::Empty));
-        assert_eq!(check_item_path("a/"), Err(NameProblem::Empty));
+        assert_eq!(check_item_path("/"), Err(NameProblem::Empty));
+        assert_eq!(check_item_path("./."), Err(NameProblem::Empty));
         assert_eq!(check_item_path("a\0"), Err(NameProblem::Nul));
     }
 }

@@ -82,7 +82,7 @@ pub fn repl(area: Option<&Area>) -> Result<i32> {
             }
             Err(ReadlineError::Interrupted) => continue,
             Err(ReadlineError::Eof) => {
-                println!();
+                crate::stdout::println("");
                 return Ok(exit_code::SUCCESS);
             }
             Err(e) => return Err(Error::new(format!("cannot read the terminal: {e}"))),

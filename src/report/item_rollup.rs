@@ -17,7 +17,7 @@ pub fn write_rollup(store: &Store, job: &Job) -> Result<PathBuf> {
     if !dir.is_dir() {
         // The item's directory is <toplevel>/<item path>.
         dir = job.work_area.clone();
-        for _ in job.item_path.split('/').filter(|p| !p.is_empty()) {
+        for _ in crate::model::item_dir(&job.item_path).split('/') {
             dir.pop();
         }
     }

@@ -38,6 +38,8 @@ fn link_target(log: &str) -> String {
         Some(s) if !["http", "https", "file"].contains(&s.to_ascii_lowercase().as_str()) => {
             format!("./{log}")
         }
+        // `//host/x` would leave for another host, like a URL.
+        None if log.starts_with("//") || log.starts_with("\\\\") => format!(".{log}"),
         _ => log.to_string(),
     }
 }
@@ -110,5 +112,6 @@ mod tests {
         assert_eq!(link_target("javascript:alert(1)"), "./javascript:alert(1)");
         assert_eq!(link_target(" JavaScript:x"), "./ JavaScript:x");
         assert_eq!(link_target("data:text/html,x"), "./data:text/html,x");
+        assert_eq!(link_target("//evil.host/x"), ".//evil.host/x");
     }
 }

@@ -792,6 +792,12 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
                         });
                         self.set_phase(t, i, Phase::Ready);
                     }
+                    Decision::AlreadyRunning if record.is_some_and(|r| self.never_ran(r)) => {
+                        // Asked to stop before it was ever launched: nothing to wait for.
+                        let comment = "Kill requested before the test started";
+                        self.write(id, Some("KILLED"), Some("KILLED"), Some(comment))?;
+                        self.set_phase(t, i, Phase::Done);
+                    }
                     Decision::AlreadyRunning => {
                         self.set_phase(t, i, Phase::Launched { local: false })
                     }
@@ -811,6 +817,15 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
                 Ok(())
             }
         }
+    }
+
+    /// A `KILLREQ` record with no executor behind it: never launched (no host), or launched
+    /// from this host by a process that is gone.
+    fn never_ran(&self, record: &RecordState) -> bool {
+        record.state == "KILLREQ"
+            && (record.host == "n/a"
+                || (record.host == self.ctx.host
+                    && (record.pid <= 0 || !sys::process_exists(record.pid as u32))))
     }
 
     /// Nothing runs and nothing can become ready: whatever still waits is discarded.

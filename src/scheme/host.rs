@@ -42,7 +42,7 @@ pub const PROGRAM_TIMEOUT: Duration = Duration::from_secs(600);
 fn configured_memory() -> Option<u64> {
     match crate::environ::var("MEGATEST_SCHEME_MEMORY").map(|s| s.trim().parse::<u64>()) {
         Some(Ok(0)) => None,
-        Some(Ok(mib)) => Some(mib << 20),
+        Some(Ok(mib)) => Some(mib.saturating_mul(1 << 20)),
         _ => Some(DEFAULT_MEMORY),
     }
 }

@@ -64,7 +64,8 @@ impl Watchdog {
     /// process's resident memory may grow (none: no bound); with `on_interrupt`, Ctrl-C
     /// interrupts too.
     pub fn arm(&self, limit: Option<Duration>, memory: Option<u64>, on_interrupt: bool) -> Armed {
-        let memory_ceiling = memory.and_then(|m| crate::sys::resident_bytes().map(|r| r + m));
+        let memory_ceiling =
+            memory.and_then(|m| crate::sys::resident_bytes().map(|r| r.saturating_add(m)));
         let (lock, cv) = &*self.shared;
         let mut st = lock.lock().unwrap_or_else(|p| p.into_inner());
         st.next += 1;

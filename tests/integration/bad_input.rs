@@ -254,6 +254,7 @@ fn runaway_scheme_is_stopped_by_its_memory_and_time_bounds() {
     );
     let logpro = Command::new(env!("CARGO_BIN_EXE_logpro"))
         .arg(a.path().join("spin.logpro"))
+        .current_dir(a.path())
         .env("MEGATEST_SCHEME_TIMEOUT", "1")
         .stdin(std::fs::File::open(a.path().join("spin.scm")).unwrap())
         .output()

@@ -139,3 +139,59 @@ fn a_verdict_set_on_waiting_items_is_kept_and_they_never_run() {
     }
     assert_eq!(executed(&a), (1..=9).collect::<Vec<_>>());
 }
+
+#[test]
+fn a_kill_request_on_a_test_still_waiting_on_its_prerequisite_ends_it_unrun() {
+    let a = Area::new()
+        .file("megatest.config", "[fields]\nplatform TEXT\n")
+        .file("runconfigs.config", "[default]\nX 1\n")
+        .file(
+            "tests/first/testconfig",
+            "[ezsteps]\ns1 while [ ! -e $MT_RUN_AREA_HOME/go ]; do sleep 0.1; done\n",
+        )
+        .file(
+            "tests/second/testconfig",
+            "[requirements]\nwaiton first\n\n[ezsteps]\ns1 touch $MT_RUN_AREA_HOME/second-ran\n",
+        );
+    let mut runner = a
+        .megatest(&["-run", "-target", "p", "-runname", "r1", "-run-wait"])
+        .spawn_with_output();
+    let started = Instant::now();
+    let state = |test: &str| -> String {
+        Connection::open(a.path().join("megatest.db"))
+            .ok()
+            .and_then(|db| {
+                db.query_row("SELECT state FROM tests WHERE testname=?1", [test], |r| {
+                    r.get(0)
+                })
+                .ok()
+            })
+            .unwrap_or_default()
+    };
+    while state("first") != "RUNNING" {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "first never ran"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    set(&a, "KILLREQ,n/a", "second").success();
+    std::fs::write(a.path().join("go"), "").unwrap();
+    while runner.try_wait().unwrap().is_none() {
+        if started.elapsed() > Duration::from_secs(60) {
+            let _ = runner.kill();
+            panic!("the runner did not end after the kill request");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let db = Connection::open(a.path().join("megatest.db")).unwrap();
+    let second: String = db
+        .query_row(
+            "SELECT state||'/'||status FROM tests WHERE testname='second'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(second, "KILLED/KILLED");
+    assert!(!a.path().join("second-ran").exists());
+}

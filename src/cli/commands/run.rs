@@ -29,7 +29,7 @@ pub fn run(session: &mut Session) -> Result<Flow> {
     crate::model::check_run_name(&runname)?;
     session.check_reqtarg(&target)?;
     let Some(testpatt) = test_pattern(session, &target)? else {
-        println!("WARNING: there is no test pattern for this run. Exiting now.");
+        crate::stdout::println("WARNING: there is no test pattern for this run. Exiting now.");
         return Ok(Flow::Stop);
     };
     TestPatterns::parse(&testpatt)?;
@@ -94,7 +94,9 @@ fn test_pattern(session: &mut Session, target: &crate::area::Target) -> Result<O
         Some(p) if p != "%" => Ok(Some(p.to_string())),
         _ => Ok(Some(match lookup("TESTPATT") {
             Some(p) => {
-                println!("testpatt defined in TESTPATT from runconfigs: {p}");
+                crate::stdout::println(&format!(
+                    "testpatt defined in TESTPATT from runconfigs: {p}"
+                ));
                 p
             }
             None => "%".to_string(),
