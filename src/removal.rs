@@ -4,10 +4,10 @@
 //! tree or a disk (symlinks resolved), are ever deleted.
 
 use crate::area::Area;
+use crate::config::{ReadOptions, SystemPolicy, read_file};
 use crate::db::{RunRecord, Store, TestFilter, TestRecord};
 use crate::error::{Error, Result};
 use crate::model::RUNNING_STATES;
-use crate::testdef::TestDef;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -65,9 +65,14 @@ impl Roots {
         for dir in area.tests().values() {
             let has_disks = std::fs::read_to_string(dir.join("testconfig"))
                 .is_ok_and(|t| t.contains("[disks]"));
-            if has_disks && let Some(name) = dir.file_name().and_then(|n| n.to_str()) {
-                match TestDef::read(name, dir, &area.top) {
-                    Ok(def) => disks.extend(def.disks()),
+            if has_disks {
+                // Read for its [disks] only: no command or Scheme of it runs here.
+                let mut opts = ReadOptions::new(dir);
+                opts.system = SystemPolicy::Deny;
+                opts.toppath = Some(area.top.clone());
+                match read_file(&dir.join("testconfig"), &opts) {
+                    Ok(Some(config)) => disks.extend(config.pairs("disks")),
+                    Ok(None) => {}
                     Err(e) => crate::warn!("{e}"),
                 }
             }
@@ -185,6 +190,18 @@ pub fn remove_test(
         store.set_state_status(id, Some("REMOVING"), Some("LOCKED"), None)?;
     }
     for path in &dirs {
+        if std::fs::symlink_metadata(path).is_err() {
+            // Gone with the one removed before it (an item reached through its test's link).
+            continue;
+        }
+        // Looked at again right before: the wait above gave time for a swap.
+        let still_ours = suffix.as_ref().is_some_and(|s| made_here(path, s, roots));
+        if !still_ours {
+            return Err(Error::new(format!(
+                "not removing `{}`: it changed while the test was being stopped",
+                path.display()
+            )));
+        }
         if path.is_symlink() {
             std::fs::remove_file(path).map_err(|e| {
                 Error::new(format!(
@@ -194,7 +211,15 @@ pub fn remove_test(
                 ))
             })?;
         } else if path.is_dir() {
-            remove_directory(path)?;
+            // The resolved directory, not a path whose parts could be swapped for links.
+            let real = path.canonicalize().map_err(|e| {
+                Error::new(format!(
+                    "cannot resolve `{}`: {}",
+                    path.display(),
+                    crate::config::io_reason(&e)
+                ))
+            })?;
+            remove_directory(&real)?;
         }
     }
     if !opts.keep_records {
@@ -216,13 +241,18 @@ pub fn remove_tests(
 ) -> Result<Removal> {
     let run_id = run.id();
     if let Some(owner) = crate::runner::live_owner(store, run_id)? {
-        return Err(Error::new(format!(
+        let held = Error::new(format!(
             "run {}/{} is being run by {}; nothing of it removed",
             run.target(),
             run.runname(),
             crate::runner::describe_owner(&owner)
         ))
-        .note("stop that runner first (Ctrl-C, or kill its pid), or wait for it to end"));
+        .note("stop that runner first (Ctrl-C, or kill its pid), or wait for it to end");
+        crate::log::emit(format_args!("{}", crate::diag::render(&held).trim_end()));
+        return Ok(Removal {
+            removed: Vec::new(),
+            refused: 1,
+        });
     }
     let mut tests = store.tests_for_run(run_id, filter)?;
     tests.sort_by_key(|t| {
@@ -283,7 +313,8 @@ pub fn remove_tests(
 pub struct Removal {
     /// The tests removed.
     pub removed: Vec<TestRecord>,
-    /// How many were left because their directories are not the tool's (each reported).
+    /// How many tests were left because their directories are not the tool's, or runs
+    /// because a runner holds them (each reported).
     pub refused: usize,
 }
 
@@ -294,9 +325,12 @@ impl Removal {
             return Ok(());
         }
         Err(Error::new(format!(
-            "{refused} test{} not removed: {} directories are not run directories of this area (see above)",
-            if refused == 1 { " was" } else { "s were" },
-            if refused == 1 { "its" } else { "their" }
+            "{refused} {} not removed (see above)",
+            if refused == 1 {
+                "test or run was"
+            } else {
+                "tests or runs were"
+            }
         )))
     }
 }

@@ -2,8 +2,9 @@
 //! none is left, so nested forms work inside-out.
 
 use super::grammar::{Form, FormParse, parse_form};
-use super::model::Config;
+use super::model::{Config, Entry};
 use super::paths::nice_path;
+use super::shell_text::ShellText;
 use crate::{environ, shell};
 use std::path::Path;
 use std::time::Instant;
@@ -61,7 +62,15 @@ pub(crate) struct ExpandError {
 pub(crate) struct Expanded {
     pub text: String,
     pub first_change: Option<usize>,
-    results: Vec<String>,
+    results: Vec<Piece>,
+}
+
+/// One result: its text, and what a shell should read for it when that is not the text
+/// quoted as data (the author's own text: a value looked up in the config, the area's path).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Piece {
+    text: String,
+    author_text: Option<String>,
 }
 
 /// The first placeholder: Unicode's supplementary private-use plane, which config text has no
@@ -92,8 +101,8 @@ impl Expanded {
         }
         let mut out = String::with_capacity(piece.len());
         for c in piece.chars() {
-            match placeholder_index(c).and_then(|i| self.results.get(i)) {
-                Some(result) => out.push_str(result),
+            match self.result_of(c) {
+                Some(result) => out.push_str(&result.text),
                 None => out.push(c),
             }
         }
@@ -105,38 +114,28 @@ impl Expanded {
         self.restore(&self.text)
     }
 
-    /// `piece` with every result put back quoted for the shell, so that a shell evaluating
-    /// the text (runconfigs values, `[pre-launch-env-vars]`) expands the author's `$VAR`s but
-    /// takes each result as literal text. `None` when `piece` holds no result.
+    /// `piece` with every result put back for a shell to read: data quoted where it lands
+    /// (see [`ShellText`]), so a shell evaluating the text (runconfigs values,
+    /// `[pre-launch-env-vars]`, commands) expands the author's `$VAR`s but takes each result
+    /// as literal text; a value looked up in the config goes in as its author wrote it.
+    /// `None` when `piece` holds no result.
     pub fn restore_for_shell(&self, piece: &str) -> Option<String> {
         if !piece.chars().any(|c| self.result_of(c).is_some()) {
             return None;
         }
-        let mut out = String::with_capacity(piece.len() + 8);
-        let mut quote = ShellQuote::None;
-        let mut escaped = false;
+        let mut text = ShellText::new();
+        let mut buf = [0; 4];
         for c in piece.chars() {
-            if let Some(result) = self.result_of(c) {
-                out.push_str(&quote.literal(result));
-                continue;
+            match self.result_of(c) {
+                Some(Piece {
+                    author_text: Some(author),
+                    ..
+                }) => text.push_code(author),
+                Some(result) => text.push_data(&result.text),
+                None => text.push_code(c.encode_utf8(&mut buf)),
             }
-            out.push(c);
-            if escaped {
-                escaped = false;
-                continue;
-            }
-            quote = match (quote, c) {
-                (ShellQuote::None, '\\') | (ShellQuote::Double, '\\') => {
-                    escaped = true;
-                    quote
-                }
-                (ShellQuote::None, '\'') => ShellQuote::Single,
-                (ShellQuote::None, '"') => ShellQuote::Double,
-                (ShellQuote::Single, '\'') | (ShellQuote::Double, '"') => ShellQuote::None,
-                (q, _) => q,
-            };
         }
-        Some(out)
+        Some(text.finish())
     }
 
     /// `piece` (Scheme code) with every result put back, escaped where it falls inside a
@@ -147,6 +146,7 @@ impl Expanded {
         let (mut in_string, mut escaped) = (false, false);
         for c in piece.chars() {
             if let Some(result) = self.result_of(c) {
+                let result = &result.text;
                 if in_string {
                     for r in result.chars() {
                         if matches!(r, '"' | '\\') {
@@ -171,10 +171,8 @@ impl Expanded {
         out
     }
 
-    fn result_of(&self, c: char) -> Option<&str> {
-        placeholder_index(c)
-            .and_then(|i| self.results.get(i))
-            .map(String::as_str)
+    fn result_of(&self, c: char) -> Option<&Piece> {
+        placeholder_index(c).and_then(|i| self.results.get(i))
     }
 
     /// Whether the line is one form and nothing else: its result is the line.
@@ -198,40 +196,12 @@ impl Expanded {
             let Some(i) = placeholder_index(last).filter(|i| *i < self.results.len()) else {
                 return;
             };
-            let result = &mut self.results[i];
+            let result = &mut self.results[i].text;
             result.truncate(result.trim_end_matches(is_space).len());
             if !result.is_empty() {
                 return;
             }
             self.text.pop();
-        }
-    }
-}
-
-/// The quoting the shell is in at a point of a text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum ShellQuote {
-    None,
-    Single,
-    Double,
-}
-
-impl ShellQuote {
-    /// `text` written so that, at this point, the shell reads it literally.
-    fn literal(self, text: &str) -> String {
-        match self {
-            ShellQuote::None => format!("'{}'", text.replace('\'', r"'\''")),
-            ShellQuote::Single => text.replace('\'', r"'\''"),
-            ShellQuote::Double => {
-                let mut out = String::with_capacity(text.len());
-                for c in text.chars() {
-                    if matches!(c, '$' | '`' | '\\' | '"') {
-                        out.push('\\');
-                    }
-                    out.push(c);
-                }
-                out
-            }
         }
     }
 }
@@ -244,6 +214,23 @@ pub(crate) fn expand_line(line: &str, ctx: &ExpandContext<'_>) -> Result<Expande
         first_change: None,
         results: Vec::new(),
     };
+    // A character of the placeholders' range written in the line stands for itself.
+    if line.chars().any(|c| placeholder_index(c).is_some()) {
+        expanded.text = line
+            .chars()
+            .map(|c| match placeholder_index(c) {
+                Some(_) if expanded.results.len() < MAX_EXPANSIONS_PER_LINE => {
+                    let index = expanded.results.len() as u32;
+                    expanded.results.push(Piece {
+                        text: c.to_string(),
+                        author_text: Some(c.to_string()),
+                    });
+                    char::from_u32(PLACEHOLDER_BASE + index).expect("in the private-use plane")
+                }
+                _ => c,
+            })
+            .collect();
+    }
     let mut search_end = line.len();
     while let Some(pos) = expanded.text[..search_end].rfind("#{") {
         // Offsets left of every change so far still point into the original line.
@@ -286,7 +273,12 @@ pub(crate) fn expand_line(line: &str, ctx: &ExpandContext<'_>) -> Result<Expande
             body: &body,
             ..form
         };
-        let replacement = evaluate(&with_results, ctx).map_err(|mut e| {
+        let body_has_data = form.body.chars().any(|c| {
+            expanded
+                .result_of(c)
+                .is_some_and(|p| p.author_text.is_none())
+        });
+        let replacement = evaluate(&with_results, ctx, body_has_data).map_err(|mut e| {
             if first_change.is_none_or(|c| pos <= c) {
                 e.offset += pos;
             } else {
@@ -345,8 +337,13 @@ fn broken_form(text: &str, helper: &str, offset: usize) -> ExpandError {
     }
 }
 
-/// The replacement text of one form; error offsets are relative to the form's `#{`.
-fn evaluate(form: &Form<'_>, ctx: &ExpandContext<'_>) -> Result<String, ExpandError> {
+/// The result of one form; error offsets are relative to the form's `#{`. Values looked up
+/// in the config, and the area's path (unless built from data), are the author's text.
+fn evaluate(
+    form: &Form<'_>,
+    ctx: &ExpandContext<'_>,
+    body_has_data: bool,
+) -> Result<Piece, ExpandError> {
     let body = form.body;
     let fail = |message: String| ExpandError {
         offset: 0,
@@ -395,7 +392,7 @@ fn evaluate(form: &Form<'_>, ctx: &ExpandContext<'_>) -> Result<String, ExpandEr
         "get" | "g" => {
             let mut words = body.split_whitespace();
             match (words.next(), words.next()) {
-                (Some(section), Some(var)) => lookup(ctx.config, section, var),
+                (Some(section), Some(var)) => return Ok(lookup(ctx.config.entry(section, var))),
                 _ => {
                     return Err(fail(format!(
                         "`#{{{} ...}}` needs a section and a variable name, got `{body}`",
@@ -404,11 +401,13 @@ fn evaluate(form: &Form<'_>, ctx: &ExpandContext<'_>) -> Result<String, ExpandEr
                 }
             }
         }
-        "rget" | "runconfigs-get" => ctx
-            .target
-            .and_then(|t| ctx.config.get(t, body))
-            .or_else(|| ctx.config.get("default", body))
-            .map_or_else(|| "#f".to_string(), str::to_string),
+        "rget" | "runconfigs-get" => {
+            let entry = ctx
+                .target
+                .and_then(|t| ctx.config.entry(t, body))
+                .or_else(|| ctx.config.entry("default", body));
+            return Ok(lookup(entry));
+        }
         "mtrah" => {
             let top = ctx
                 .toppath
@@ -432,13 +431,28 @@ fn evaluate(form: &Form<'_>, ctx: &ExpandContext<'_>) -> Result<String, ExpandEr
             took.as_secs_f64()
         );
     }
-    Ok(result)
+    let author_text = match form.helper {
+        "mtrah" | "rp" if !body_has_data => Some(result.clone()),
+        _ => None,
+    };
+    Ok(Piece {
+        text: result,
+        author_text,
+    })
 }
 
-fn lookup(config: &Config, section: &str, var: &str) -> String {
-    config
-        .get(section, var)
-        .map_or_else(|| "#f".to_string(), str::to_string)
+/// A looked-up value (`#f` when there is none), whose shell form is the one its entry keeps.
+fn lookup(entry: Option<&Entry>) -> Piece {
+    match entry {
+        Some(e) => Piece {
+            text: e.value.clone(),
+            author_text: Some(e.shell_text.clone().unwrap_or_else(|| e.value.clone())),
+        },
+        None => Piece {
+            text: "#f".into(),
+            author_text: Some("#f".into()),
+        },
+    }
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ mod paths;
 mod reader;
 #[cfg(test)]
 mod reader_tests;
+mod shell_text;
 mod wildcard;
 
 pub use expand::HELPERS;

@@ -198,16 +198,24 @@ impl Config {
             .set_with_shell_text(key, value, origin, shell_text);
     }
 
-    /// Appends a continuation line to the value of `key` in `section`.
-    pub(crate) fn append_line(&mut self, section: &str, key: &str, line: &str) {
+    /// Appends a continuation line to the value of `key` in `section`; `shell_line` is the
+    /// line's shell form when `#{...}` results are in it (see [`Entry::shell_text`]).
+    pub(crate) fn append_line(
+        &mut self,
+        section: &str,
+        key: &str,
+        line: &str,
+        shell_line: Option<&str>,
+    ) {
         let sect = self.section_mut(section);
         if let Some(entry) = sect.entries.iter_mut().find(|e| e.key == key) {
+            if entry.shell_text.is_some() || shell_line.is_some() {
+                let shell = entry.shell_text.get_or_insert_with(|| entry.value.clone());
+                shell.push('\n');
+                shell.push_str(shell_line.unwrap_or(line));
+            }
             entry.value.push('\n');
             entry.value.push_str(line);
-            if let Some(shell) = &mut entry.shell_text {
-                shell.push('\n');
-                shell.push_str(line);
-            }
         }
     }
 

@@ -298,12 +298,17 @@ impl<'o, 'h, 'c> Reader<'o, 'h, 'c> {
             return Ok(());
         };
         match kind {
-            LineKind::KeySystem { .. } | LineKind::ScriptInc { .. } if generated.is_some() => {
+            LineKind::KeySystem { .. }
+            | LineKind::ScriptInc { .. }
+            | LineKind::Include { .. }
+            | LineKind::Setting { .. }
+                if generated.is_some() =>
+            {
                 return Err(Error::new(format!(
-                    "a line made by `#{{...}}` cannot run commands: `{text}`"
+                    "a line made by `#{{...}}` cannot run commands, include files or change settings: `{text}`"
                 ))
                 .at(here(0, line.text.len()))
-                .note("`[system ...]` and `[scriptinc ...]` run only when the config's own text says so"));
+                .note("`[system ...]`, `[scriptinc ...]`, `[include ...]` and `[configf:settings ...]` work only when the config's own text says so"));
             }
             LineKind::Comment | LineKind::Blank => st.var_flag = None,
             LineKind::Setting { name, value } => {
@@ -362,7 +367,7 @@ impl<'o, 'h, 'c> Reader<'o, 'h, 'c> {
                 // `KEY #{...}` whose result is empty: a key without a value (spec §1.4).
                 check_key(key, text, &here)?;
                 let trailing = r(&text[key.len()..]);
-                let key = key.to_string();
+                let key = r(key);
                 export_valueless(&key, &trailing);
                 self.config.set(&st.section, &key, trailing, origin);
                 st.var_flag = Some(key);
@@ -398,6 +403,10 @@ impl<'o, 'h, 'c> Reader<'o, 'h, 'c> {
             }
             LineKind::Continuation { indent, rest } => {
                 if let Some(key) = &st.var_flag {
+                    let rest_for_shell = match &generated {
+                        Some(_) => Some(crate::envfile::sh_quote(rest)),
+                        None => expanded.restore_for_shell(rest),
+                    };
                     let (indent, rest) = (r(indent), r(rest));
                     let kept = match &st.lead {
                         Some(lead) => indent.replacen(lead.as_str(), "", 1),
@@ -406,8 +415,13 @@ impl<'o, 'h, 'c> Reader<'o, 'h, 'c> {
                             String::new()
                         }
                     };
-                    self.config
-                        .append_line(&st.section, key, &format!("{kept}{rest}"));
+                    let shell_line = rest_for_shell.map(|shell| format!("{kept}{shell}"));
+                    self.config.append_line(
+                        &st.section,
+                        key,
+                        &format!("{kept}{rest}"),
+                        shell_line.as_deref(),
+                    );
                 }
             }
         }

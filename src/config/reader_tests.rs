@@ -439,3 +439,24 @@ fn results_fill_values_but_never_run_or_direct() {
     assert!(e.message.contains("cannot run commands"), "{e}");
     assert!(!pwned.exists(), "data was run as a command");
 }
+
+#[test]
+fn looked_up_values_reach_the_shell_as_their_author_wrote_them() {
+    let dir = tempfile::tempdir().unwrap();
+    environ::set("MEGATEST_READER_SUBST", "$(echo x)");
+    let text = "[default]\nBASE /tmp/$USER\nOUT #{rget BASE}/out\nDATA #{getenv MEGATEST_READER_SUBST}\nBOTH #{get default DATA}:$USER\n";
+    let mut o = opts(dir.path());
+    o.target = Some("a/b".into());
+    let c = read_str(&dir.path().join("runconfigs.config"), text, &o).unwrap();
+    let shell = |key: &str| {
+        c.shell_pairs("default")
+            .into_iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v)
+            .unwrap()
+    };
+    // The author's `$USER` still expands through rget; data stays text through get.
+    assert_eq!(shell("OUT"), "/tmp/$USER/out");
+    assert_eq!(shell("DATA"), "'$(echo x)'");
+    assert_eq!(shell("BOTH"), "'$(echo x)':$USER");
+}

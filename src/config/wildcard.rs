@@ -30,7 +30,12 @@ pub(crate) fn apply(config: &mut Config, name: &str, pattern: &Regex) {
     for target in targets {
         let section = config.section_mut(&target);
         for entry in &wild.entries {
-            section.set(&entry.key, entry.value.clone(), entry.origin.clone());
+            section.set_with_shell_text(
+                &entry.key,
+                entry.value.clone(),
+                entry.origin.clone(),
+                entry.shell_text.clone(),
+            );
         }
     }
     config.remove_section(name);

@@ -177,6 +177,26 @@ impl Store {
         Ok(changes)
     }
 
+    /// Like [`Store::set_state_status`], in the same transaction as a look at the record:
+    /// only when its state is one of `only_in` (none written otherwise: `None`).
+    pub fn set_state_status_if_in(
+        &self,
+        test_id: i64,
+        only_in: &[&str],
+        state: Option<&str>,
+        status: Option<&str>,
+    ) -> Result<Option<Vec<StatusChange>>> {
+        self.write(|c| {
+            let current: String = c
+                .prepare_cached("SELECT coalesce(state,'') FROM tests WHERE id=?1")?
+                .query_row([test_id], |r| r.get(0))?;
+            if !only_in.contains(&current.as_str()) {
+                return Ok(None);
+            }
+            set_and_roll_up(c, test_id, state, status, Extra::default()).map(Some)
+        })
+    }
+
     /// Sets state, status and comment of one record without rolling its toplevel up (the
     /// API's `test-set-state-status-by-id`); returns how many records changed.
     pub fn set_state_status_without_rollup(

@@ -1,30 +1,33 @@
-//! `max_concurrent_jobs` across runners: when other runners work in the same area (other
-//! runs held in `run_owners`), each takes an area-wide file lock around counting the running
-//! tests and launching, and has its launches committed before it lets go, so the next
-//! runner's count sees them. A runner alone in its area skips all of this.
+//! `max_concurrent_jobs` across runners: every runner counts the area's running tests and
+//! launches under an area-wide file lock; when other runners hold runs of the same area (in
+//! `run_owners`, looked at under the lock each time), it also has its launches committed
+//! before it lets go, so the next runner's count sees them. Alone, it skips that wait.
 //!
-//! A runner that finds others already at work waits [`JOIN_DELAY`] before its first count:
-//! longer than they keep their answer to "am I alone?", so they have seen it (and lock)
-//! by then, and the launches they made alone are committed.
+//! A runner that finds others already at work waits [`JOIN_DELAY`] under the lock before its
+//! first count, so the launches they made while they thought themselves alone are committed.
 
 use super::lease;
 use crate::db::Store;
 use crate::error::{Error, Result};
 use std::fs::File;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
-
-/// How long the answer to "are other runners here?" is kept.
-const LOOK_EVERY: Duration = Duration::from_secs(1);
+use std::time::Duration;
 
 /// How long a runner joining others waits before it first counts.
-const JOIN_DELAY: Duration = Duration::from_millis(1500);
+const JOIN_DELAY: Duration = Duration::from_millis(500);
 
-/// Whether this runner shares its area, and the lock it then takes.
+/// The area's launch lock, and whether this runner has looked for others yet.
 pub struct AreaShare {
     lock_path: PathBuf,
     run_id: i64,
-    looked: Option<(Instant, bool)>,
+    looked: bool,
+}
+
+/// The lock, held until dropped; `shared` says whether other runners are at work.
+pub struct AreaLock {
+    _file: File,
+    /// Other live runners hold runs of this area: commit launches before letting go.
+    pub shared: bool,
 }
 
 impl AreaShare {
@@ -35,35 +38,12 @@ impl AreaShare {
         AreaShare {
             lock_path: PathBuf::from(lock_path),
             run_id,
-            looked: None,
+            looked: false,
         }
     }
 
-    /// Whether another live runner holds a run of this area.
-    fn shared(&mut self, store: &Store) -> Result<bool> {
-        if let Some((at, shared)) = self.looked
-            && at.elapsed() < LOOK_EVERY
-        {
-            return Ok(shared);
-        }
-        let first_look = self.looked.is_none();
-        let shared = store
-            .run_owners()?
-            .into_iter()
-            .any(|(run_id, owner)| run_id != self.run_id && lease::is_alive(&owner));
-        if shared && first_look {
-            crate::debug!(1, "other runners work in this area; joining them");
-            std::thread::sleep(JOIN_DELAY);
-        }
-        self.looked = Some((Instant::now(), shared));
-        Ok(shared)
-    }
-
-    /// The area's launch lock when other runners are here (held until dropped), else `None`.
-    pub fn lock(&mut self, store: &Store) -> Result<Option<File>> {
-        if !self.shared(store)? {
-            return Ok(None);
-        }
+    /// Takes the area's launch lock and looks for other runners.
+    pub fn lock(&mut self, store: &Store) -> Result<AreaLock> {
         let fail = |e: std::io::Error| {
             Error::new(format!(
                 "cannot lock `{}`: {}",
@@ -78,6 +58,18 @@ impl AreaShare {
             .open(&self.lock_path)
             .map_err(fail)?;
         file.lock().map_err(fail)?;
-        Ok(Some(file))
+        let shared = store
+            .run_owners()?
+            .into_iter()
+            .any(|(run_id, owner)| run_id != self.run_id && lease::is_alive(&owner));
+        if shared && !self.looked {
+            crate::debug!(1, "other runners work in this area; joining them");
+            std::thread::sleep(JOIN_DELAY);
+        }
+        self.looked = true;
+        Ok(AreaLock {
+            _file: file,
+            shared,
+        })
     }
 }

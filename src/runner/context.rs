@@ -4,6 +4,8 @@
 use super::settings::Settings;
 use crate::area::{Area, Target};
 use crate::db::Store;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
 /// One run's shared state.
 pub struct RunContext<'a> {
@@ -31,6 +33,9 @@ pub struct RunContext<'a> {
     pub debug: Option<String>,
     /// This host's name.
     pub host: String,
+    /// Set when another runner took the run over (this one's hold went stale): launch
+    /// nothing more.
+    pub lease_lost: Arc<AtomicBool>,
 }
 
 impl RunContext<'_> {

@@ -860,7 +860,13 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
     // ----- launching -----
 
     fn launch_ready(&mut self) -> Result<()> {
-        if self.ready.is_empty() || self.interrupted.is_some() {
+        if self.ready.is_empty()
+            || self.interrupted.is_some()
+            || self
+                .ctx
+                .lease_lost
+                .load(std::sync::atomic::Ordering::SeqCst)
+        {
             return Ok(());
         }
         if let Some(at) = self.next_launch {
@@ -874,7 +880,7 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
         if self.full_since.is_some_and(|at| at.elapsed() < POLL_EVERY) {
             return Ok(());
         }
-        // With other runners in the area, count and launch under the area's lock.
+        // Count and launch under the area's lock (see area_share.rs).
         let area_lock = self.area_share.lock(self.ctx.store)?;
         let settings = &self.ctx.settings;
         let mut slots = settings.max_jobs - self.store().count_running()?;
@@ -915,10 +921,11 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
             self.full_since.get_or_insert_with(Instant::now);
         }
         self.ready.extend(aside);
-        if area_lock.is_some() {
+        if area_lock.shared {
             // The launches are in the database before the next runner counts.
             self.recording.settle();
         }
+        drop(area_lock);
         Ok(())
     }
 

@@ -8,7 +8,8 @@ use crate::db::{RunOwner, Store, now};
 use crate::error::{Error, Result};
 use crate::{exit_code, sys};
 use std::path::PathBuf;
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, mpsc};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -41,8 +42,10 @@ pub fn is_alive(owner: &RunOwner) -> bool {
         if owner.pid == me.pid && owner.pid_start == me.pid_start {
             return true;
         }
+        // A start time that cannot be read (`/proc` hides other users' processes) does not
+        // make a live process dead.
         return sys::process_exists(owner.pid)
-            && sys::process_start_time(owner.pid).unwrap_or_default() == owner.pid_start;
+            && sys::process_start_time(owner.pid).is_none_or(|start| start == owner.pid_start);
     }
     now() - owner.heartbeat < STALE_AFTER
 }
@@ -64,6 +67,7 @@ pub struct RunLease {
     me: RunOwner,
     stop: Option<mpsc::Sender<()>>,
     renewer: Option<JoinHandle<()>>,
+    lost: Arc<AtomicBool>,
 }
 
 impl RunLease {
@@ -77,11 +81,18 @@ impl RunLease {
     ) -> Result<RunLease> {
         let me = me();
         let mut told = false;
+        let held_by_other =
+            |owner: &RunOwner| !(owner.host == me.host && owner.pid == me.pid) && is_alive(owner);
         loop {
-            let holder = store.take_run(run_id, &me, |owner| {
-                !(owner.host == me.host && owner.pid == me.pid) && is_alive(owner)
-            })?;
-            let Some(holder) = holder else { break };
+            // Reading first: a waiting runner takes the write lock only when the run looks
+            // free; the take itself decides again in its transaction.
+            let holder = match store.run_owner(run_id)?.filter(held_by_other) {
+                Some(holder) => holder,
+                None => match store.take_run(run_id, &me, held_by_other)? {
+                    Some(holder) => holder,
+                    None => break,
+                },
+            };
             if !told {
                 crate::log::emit(format_args!(
                     "NOTE: run {run_name} is being run by {}; waiting for it to finish (Ctrl-C stops waiting)",
@@ -109,23 +120,38 @@ impl RunLease {
             me,
             stop: None,
             renewer: None,
+            lost: Arc::new(AtomicBool::new(false)),
         };
         lease.start_renewing();
         Ok(lease)
     }
 
+    /// Set once another runner has taken the run over.
+    pub fn lost(&self) -> Arc<AtomicBool> {
+        self.lost.clone()
+    }
+
     fn start_renewing(&mut self) {
         let (stop, stopped) = mpsc::channel::<()>();
         let (db, run_id, me) = (self.db.clone(), self.run_id, self.me.clone());
+        let lost = self.lost.clone();
         let renewer = std::thread::Builder::new()
             .name("run-lease".into())
             .spawn(move || {
-                let Ok(store) = Store::open_for_test(&db.0, &db.1) else {
-                    return;
+                let store = match Store::open_for_test(&db.0, &db.1) {
+                    Ok(store) => store,
+                    Err(e) => {
+                        crate::warn!("cannot renew this runner's hold on its run: {e}");
+                        return;
+                    }
                 };
-                while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(RENEW_EVERY) {
+                while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(RENEW_EVERY)
+                {
                     if let Ok(false) = store.renew_run(run_id, &me) {
-                        crate::warn!("this runner no longer holds its run (taken over as stale)");
+                        crate::warn!(
+                            "another runner took this run over (this one's hold went stale); launching nothing more"
+                        );
+                        lost.store(true, Ordering::SeqCst);
                         return;
                     }
                 }

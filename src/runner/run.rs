@@ -67,6 +67,7 @@ pub fn run(area: &Area, store: &Store, opts: &RunOptions, owner: &str) -> Result
         debug: opts.debug.clone(),
         host: sys::host_name(),
         settings,
+        lease_lost: _lease.lost(),
     };
 
     let selection = plan::select(
@@ -124,6 +125,13 @@ pub fn run(area: &Area, store: &Store, opts: &RunOptions, owner: &str) -> Result
         if Dispatcher::new(&ctx, selection, again)?.run()? == PassEnd::Interrupted {
             return Ok(exit_code::INTERRUPTED);
         }
+    }
+    if ctx.lease_lost.load(std::sync::atomic::Ordering::SeqCst) {
+        return Err(Error::new(format!(
+            "run {target}/{} was taken over by another runner; this one stopped launching",
+            opts.runname
+        ))
+        .note("a runner's hold goes stale when it cannot renew it for 60 s (a stopped process, a database locked that long, clocks apart between hosts)"));
     }
     Ok(exit_code::SUCCESS)
 }

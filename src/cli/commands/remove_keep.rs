@@ -71,7 +71,6 @@ pub fn run(session: &mut Session) -> Result<Flow> {
         by_target.entry(run.target()).or_default().push(run);
     }
     let cutoff = age.map(|a| now() - a);
-    let mut text = String::new();
     for runs in by_target.values_mut() {
         runs.sort_by_key(|r| std::cmp::Reverse((r.event_time(), r.id())));
         for run in runs.iter().skip(keep) {
@@ -92,11 +91,11 @@ pub fn run(session: &mut Session) -> Result<Flow> {
             )?
             .refused;
             if store.run(run.id())?.is_none_or(|r| r.state() == "deleted") {
-                text.push_str(&format!("removed run {}/{}\n", run.target(), run.runname()));
+                // Said as it happens: a long list takes a while.
+                stdout::print(&format!("removed run {}/{}\n", run.target(), run.runname()));
             }
         }
     }
-    stdout::print(&text);
     Removal::check_refused(refused)?;
     Ok(Flow::Continue)
 }

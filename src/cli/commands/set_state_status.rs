@@ -43,8 +43,11 @@ pub fn run(session: &mut Session) -> Result<Flow> {
         for test in tests {
             // A kill request is for tests that have not finished: a finished record keeps
             // its result (the runner would otherwise take it for a lost test).
-            if state == "KILLREQ" && !KILLABLE.contains(&test.state().as_str()) {
-                finished += 1;
+            if state == "KILLREQ" {
+                // Decided in the write itself: a test may finish meanwhile.
+                let set =
+                    store.set_state_status_if_in(test.id(), KILLABLE, Some(state), Some(status))?;
+                finished += usize::from(set.is_none());
                 continue;
             }
             store.set_state_status(test.id(), Some(state), Some(status), None)?;
