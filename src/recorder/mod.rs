@@ -1,6 +1,7 @@
 //! The runner's recorder: executors the runner launched hand their database writes to the
 //! runner, which already holds the open database and its compiled statements, instead of
-//! opening `megatest.db` in every test (README, "How an executor records its test").
+//! opening `megatest.db` in every test (docs/ARCHITECTURE.md, "How an executor records its
+//! test").
 
 mod client;
 mod posts;
