@@ -347,3 +347,53 @@ fn values_from_the_environment_are_never_run_as_code() {
         );
     }
 }
+
+#[test]
+fn runconfig_values_expand_the_authors_shell_and_keep_data_as_text() {
+    let a = area(
+        "[ezsteps]\ns1 printf '%s|%s|%s|%s|%s' \"$OUT\" \"$WILD\" \"$DIR\" \"$LINES\" \"$PWNED\"\n",
+    )
+    .file(
+        "runconfigs.config",
+        "
+            [default]
+            BASE /tmp/$RC_USER
+            OUT #{rget BASE}/out
+            DIR \"$(dirname #{getenv RC_DATA})\"
+            LINES first
+              #{getenv RC_DATA}
+            PWNED none
+
+            [%/b]
+            WILD #{getenv RC_DATA}
+            ",
+    );
+    let pwn = a.path().join("PWN");
+    let data = format!("x; touch {}", pwn.display());
+    let data = format!(
+        "{data} $(touch {}) `touch {}`",
+        pwn.display(),
+        pwn.display()
+    );
+    let out = a
+        .megatest(&["-run", "-target", "a/b", "-runname", "r1", "-run-wait"])
+        .env("RC_USER", "alice")
+        .env("RC_DATA", &data)
+        .run();
+    out.success();
+    assert!(
+        !pwn.exists(),
+        "a value from the environment ran as a command"
+    );
+    let log = std::fs::read_to_string(a.path().join("lt/a/b/r1/t/s1.log")).unwrap();
+    let fields: Vec<&str> = log.split('|').collect();
+    assert_eq!(
+        fields[0], "/tmp/alice/out",
+        "the author's $RC_USER expands through rget"
+    );
+    assert_eq!(fields[1], data, "a wildcard section keeps the data as text");
+    // Only the first line of a value's `echo` is kept (spec §3.3); the data in the second
+    // was not run on the way.
+    assert_eq!(fields[3], "first");
+    assert_eq!(fields[4], "none");
+}
