@@ -68,7 +68,7 @@ impl Roots {
             if has_disks {
                 // Read for its [disks] only: no command or Scheme of it runs here.
                 let mut opts = ReadOptions::new(dir);
-                opts.system = SystemPolicy::Deny;
+                opts.system = SystemPolicy::Raw;
                 opts.toppath = Some(area.top.clone());
                 match read_file(&dir.join("testconfig"), &opts) {
                     Ok(Some(config)) => disks.extend(config.pairs("disks")),
@@ -92,10 +92,13 @@ impl Roots {
         Roots { dirs }
     }
 
-    /// Whether `path` resolves to `ROOT/suffix` for one of the roots.
-    fn holds(&self, path: &Path, suffix: &Path) -> bool {
-        path.canonicalize()
-            .is_ok_and(|real| self.dirs.iter().any(|root| real == root.join(suffix)))
+    /// `path` resolved, when that is `ROOT/suffix` for one of the roots.
+    fn resolved(&self, path: &Path, suffix: &Path) -> Option<PathBuf> {
+        let real = path.canonicalize().ok()?;
+        self.dirs
+            .iter()
+            .any(|root| real == root.join(suffix))
+            .then_some(real)
     }
 }
 
@@ -123,20 +126,20 @@ fn layout_suffix(run: &RunRecord, test: &TestRecord) -> Option<PathBuf> {
     Some(suffix)
 }
 
-/// Whether the recorded directory `dir` of `test` is one the tool made: it must end with the
-/// test's layout and, symlinks resolved, be that layout under one of `roots`. A link-tree
-/// link is judged by where its parent is, since only the link goes.
-fn made_here(dir: &Path, suffix: &Path, roots: &Roots) -> bool {
+/// What of the recorded directory `dir` is to be deleted, when it is one the tool made: it
+/// must end with the test's layout and, symlinks resolved, be that layout under one of
+/// `roots`. A directory comes back resolved (deleting that path follows no link that could
+/// be swapped in later); a link-tree link comes back as itself, judged by where its parent
+/// is, since only the link goes.
+fn made_here(dir: &Path, suffix: &Path, roots: &Roots) -> Option<PathBuf> {
     if !dir.is_absolute() || !dir.ends_with(suffix) {
-        return false;
+        return None;
     }
     if dir.is_symlink() {
-        return match (dir.parent(), suffix.parent()) {
-            (Some(parent), Some(suffix_parent)) => roots.holds(parent, suffix_parent),
-            _ => false,
-        };
+        let parent = roots.resolved(dir.parent()?, suffix.parent()?)?;
+        return Some(parent.join(dir.file_name()?));
     }
-    roots.holds(dir, suffix)
+    roots.resolved(dir, suffix)
 }
 
 /// Removes one test: its physical directory, its link, and (unless kept) its record. A
@@ -158,7 +161,10 @@ pub fn remove_test(
         .collect();
     let suffix = layout_suffix(run, test);
     for dir in &dirs {
-        let ours = suffix.as_ref().is_some_and(|s| made_here(dir, s, roots));
+        let ours = suffix
+            .as_ref()
+            .and_then(|s| made_here(dir, s, roots))
+            .is_some();
         if !ours {
             return Err(Error::new(format!(
                 "not removing `{}` of {}/{}/{}: it is not a run directory this area made",
@@ -194,32 +200,24 @@ pub fn remove_test(
             // Gone with the one removed before it (an item reached through its test's link).
             continue;
         }
-        // Looked at again right before: the wait above gave time for a swap.
-        let still_ours = suffix.as_ref().is_some_and(|s| made_here(path, s, roots));
-        if !still_ours {
+        // Looked at again right before: the wait above gave time for a swap. What is
+        // deleted is exactly what was checked.
+        let Some(target) = suffix.as_ref().and_then(|s| made_here(path, s, roots)) else {
             return Err(Error::new(format!(
                 "not removing `{}`: it changed while the test was being stopped",
                 path.display()
             )));
-        }
-        if path.is_symlink() {
-            std::fs::remove_file(path).map_err(|e| {
+        };
+        if target.is_symlink() {
+            std::fs::remove_file(&target).map_err(|e| {
                 Error::new(format!(
                     "cannot remove the link `{}`: {}",
                     path.display(),
                     crate::config::io_reason(&e)
                 ))
             })?;
-        } else if path.is_dir() {
-            // The resolved directory, not a path whose parts could be swapped for links.
-            let real = path.canonicalize().map_err(|e| {
-                Error::new(format!(
-                    "cannot resolve `{}`: {}",
-                    path.display(),
-                    crate::config::io_reason(&e)
-                ))
-            })?;
-            remove_directory(&real)?;
+        } else if target.is_dir() {
+            remove_directory(&target)?;
         }
     }
     if !opts.keep_records {

@@ -4,7 +4,7 @@
 use super::grammar::{Form, FormParse, parse_form};
 use super::model::{Config, Entry};
 use super::paths::nice_path;
-use super::shell_text::ShellText;
+use super::shell_text::{ShellText, Unsafe};
 use crate::{environ, shell};
 use std::path::Path;
 use std::time::Instant;
@@ -119,9 +119,9 @@ impl Expanded {
     /// `[pre-launch-env-vars]`, commands) expands the author's `$VAR`s but takes each result
     /// as literal text; a value looked up in the config goes in as its author wrote it.
     /// `None` when `piece` holds no result.
-    pub fn restore_for_shell(&self, piece: &str) -> Option<String> {
+    pub fn restore_for_shell(&self, piece: &str) -> Result<Option<String>, Unsafe> {
         if !piece.chars().any(|c| self.result_of(c).is_some()) {
-            return None;
+            return Ok(None);
         }
         let mut text = ShellText::new();
         let mut buf = [0; 4];
@@ -131,11 +131,11 @@ impl Expanded {
                     author_text: Some(author),
                     ..
                 }) => text.push_code(author),
-                Some(result) => text.push_data(&result.text),
+                Some(result) => text.push_data(&result.text)?,
                 None => text.push_code(c.encode_utf8(&mut buf)),
             }
         }
-        Some(text.finish())
+        Ok(Some(text.finish()))
     }
 
     /// `piece` (Scheme code) with every result put back, escaped where it falls inside a
@@ -265,6 +265,15 @@ pub(crate) fn expand_line(line: &str, ctx: &ExpandContext<'_>) -> Result<Expande
         let body = match form.helper {
             "shell" | "sh" | "system" => expanded
                 .restore_for_shell(form.body)
+                .map_err(|Unsafe(why)| ExpandError {
+                    offset: report_at,
+                    len: 2,
+                    message: format!("a `#{{...}}` result cannot go {why}"),
+                    notes: vec![
+                        "move the result out of that construct, into a variable the command reads"
+                            .into(),
+                    ],
+                })?
                 .unwrap_or_else(|| form.body.to_string()),
             "scheme" | "scm" => expanded.restore_for_scheme(form.body),
             _ => expanded.restore(form.body),
@@ -441,12 +450,14 @@ fn evaluate(
     })
 }
 
-/// A looked-up value (`#f` when there is none), whose shell form is the one its entry keeps.
+/// A looked-up value (`#f` when there is none): the author's text, unless results are in it.
 fn lookup(entry: Option<&Entry>) -> Piece {
     match entry {
+        // A value holding `#{...}` results is data as a whole: it is the text a shell
+        // would take literally, wherever it lands.
         Some(e) => Piece {
             text: e.value.clone(),
-            author_text: Some(e.shell_text.clone().unwrap_or_else(|| e.value.clone())),
+            author_text: e.shell_text.is_none().then(|| e.value.clone()),
         },
         None => Piece {
             text: "#f".into(),
@@ -550,7 +561,7 @@ mod tests {
             &ctx(&c),
         )
         .unwrap();
-        let text = e.restore_for_shell(&e.text).unwrap();
+        let text = e.restore_for_shell(&e.text).unwrap().unwrap();
         let out = std::process::Command::new("sh")
             .arg("-c")
             .arg(format!("printf '%s|' {text}"))
@@ -562,7 +573,7 @@ mod tests {
             String::from_utf8(out.stdout).unwrap(),
             format!("/h/{value}|{value}|{value}|")
         );
-        assert_eq!(e.restore_for_shell("no results"), None);
+        assert_eq!(e.restore_for_shell("no results"), Ok(None));
     }
 
     #[test]

@@ -21,7 +21,8 @@ pub enum SystemPolicy {
     Allow,
     /// Leave `#{shell ...}` forms as literal `#{(shell) ...}` text and drop `[system]` keys.
     Deny,
-    /// No `#{...}` processing at all; `[system]` values keep their command text.
+    /// No `#{...}` processing at all, no `[scriptinc]`; `[system]` values keep their
+    /// command text.
     Raw,
 }
 
@@ -346,12 +347,14 @@ impl<'o, 'h, 'c> Reader<'o, 'h, 'c> {
                 // A result in the command is data for the shell, not code.
                 let command = match &generated {
                     Some(_) => command.to_string(),
-                    None => expanded
-                        .restore_for_shell(command)
+                    None => unsafe_here(expanded.restore_for_shell(command), &here)?
                         .unwrap_or_else(|| command.to_string()),
                 };
                 if let Some(value) = self.system_value(&command, file, line.first_line()) {
-                    self.config.set(&st.section, &r(key), value, origin);
+                    // A command's output is data wherever it is looked up.
+                    let shell = Some(crate::envfile::sh_quote(&value));
+                    self.config
+                        .set_with_shell_text(&st.section, &r(key), value, origin, shell);
                 }
                 st.var_flag = None;
             }
@@ -384,12 +387,17 @@ impl<'o, 'h, 'c> Reader<'o, 'h, 'c> {
                 let key = r(key);
                 let shell_text = match &generated {
                     Some(_) => Some(crate::envfile::sh_quote(value)),
-                    None => expanded.restore_for_shell(value),
+                    None => unsafe_here(expanded.restore_for_shell(value), &here)?,
                 };
                 let value = r(value);
                 let shell_input = shell_text.as_deref().unwrap_or(&value);
                 match self.environ_value(&st.section, &key, shell_input)? {
-                    Some(evaluated) => self.config.set(&st.section, &key, evaluated, origin),
+                    Some(evaluated) => {
+                        // Evaluated once already: no shell reads it again as code.
+                        let shell = Some(crate::envfile::sh_quote(&evaluated));
+                        self.config
+                            .set_with_shell_text(&st.section, &key, evaluated, origin, shell)
+                    }
                     None => self.config.set_with_shell_text(
                         &st.section,
                         &key,
@@ -405,7 +413,7 @@ impl<'o, 'h, 'c> Reader<'o, 'h, 'c> {
                 if let Some(key) = &st.var_flag {
                     let rest_for_shell = match &generated {
                         Some(_) => Some(crate::envfile::sh_quote(rest)),
-                        None => expanded.restore_for_shell(rest),
+                        None => unsafe_here(expanded.restore_for_shell(rest), &here)?,
                     };
                     let (indent, rest) = (r(indent), r(rest));
                     let kept = match &st.lead {
@@ -484,6 +492,11 @@ impl<'o, 'h, 'c> Reader<'o, 'h, 'c> {
     }
 
     fn script_include(&mut self, script: &str, params: &str, section: &str) -> Result<()> {
+        if self.opts.system == SystemPolicy::Raw {
+            // Nothing of the file runs in this mode.
+            crate::debug!(2, "[scriptinc {script}] not run: the file is read as text");
+            return Ok(());
+        }
         let path = self.opts.cwd.join(script);
         let runnable = std::fs::metadata(&path)
             .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
@@ -541,6 +554,18 @@ impl<'o, 'h, 'c> Reader<'o, 'h, 'c> {
         }
         Ok(Some(evaluated))
     }
+}
+
+/// A result that cannot be placed safely in shell text is a config error at its line.
+fn unsafe_here(
+    restored: std::result::Result<Option<String>, super::shell_text::Unsafe>,
+    here: &dyn Fn(usize, usize) -> Location,
+) -> Result<Option<String>> {
+    restored.map_err(|super::shell_text::Unsafe(why)| {
+        Error::new(format!("a `#{{...}}` result cannot go {why}"))
+            .at(here(0, 1))
+            .note("move the result out of that construct, into a variable the shell reads")
+    })
 }
 
 /// A valueless key is exported as (usually) empty, except keys holding `:` (Megatest's

@@ -1,6 +1,8 @@
 //! Putting data into text a shell will read: the quoting a `#{...}` result needs where it
 //! lands is worked out from the author's text around it (plain, `'...'`, `"..."`, `$(...)`,
-//! backquotes), so the shell takes the result as literal text, whatever it holds.
+//! backquotes), so the shell takes the result as literal text, whatever it holds. Where the
+//! shell would read the data some other way (`$((...))`, `${...}`, right after a `$`, a
+//! `case` or here-document inside a substitution, nested backquotes), the data is refused.
 
 /// One level of the shell's quoting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,7 +16,15 @@ enum Frame {
     Double,
     /// Inside `` `...` ``, whose text the shell reads twice.
     Backtick,
+    /// Inside `$((...))`, with the depth of parentheses opened in it.
+    Arith { parens: usize },
+    /// Inside `${...}`.
+    Param,
 }
+
+/// Why data cannot go where it was asked to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unsafe(pub &'static str);
 
 /// Shell text built from the author's characters and data.
 pub struct ShellText {
@@ -24,6 +34,13 @@ pub struct ShellText {
     escaped: bool,
     /// The author's last character was `$` (so `(` opens a command substitution).
     dollar: bool,
+    /// The author's last characters were `$(` (so `(` makes it arithmetic).
+    subst_opened: bool,
+    /// A substitution held what the tracker does not follow (`case`, `<<`, `` \` ``): its
+    /// place in the text is no longer sure.
+    unfollowed: bool,
+    /// The author's current word, for spotting `case`.
+    word: String,
 }
 
 impl ShellText {
@@ -37,7 +54,19 @@ impl ShellText {
             }],
             escaped: false,
             dollar: false,
+            subst_opened: false,
+            unfollowed: false,
+            word: String::new(),
         }
+    }
+
+    fn in_substitution(&self) -> bool {
+        self.stack.iter().any(|f| {
+            matches!(
+                f,
+                Frame::Backtick | Frame::Plain { subst: true, .. } | Frame::Arith { .. }
+            )
+        })
     }
 
     fn top(&self) -> Frame {
@@ -60,10 +89,38 @@ impl ShellText {
     fn push_code_char(&mut self, c: char) {
         self.out.push(c);
         let dollar = std::mem::replace(&mut self.dollar, false);
+        let subst_opened = std::mem::replace(&mut self.subst_opened, false);
+        if c.is_alphanumeric() || c == '_' {
+            self.word.push(c);
+        } else {
+            if self.word == "case" && self.in_substitution() {
+                self.unfollowed = true;
+            }
+            self.word.clear();
+        }
         if std::mem::replace(&mut self.escaped, false) {
+            if c == '`' && self.stack.contains(&Frame::Backtick) {
+                self.unfollowed = true;
+            }
             return;
         }
+        if c == '<' && self.out.ends_with("<<") && self.in_substitution() {
+            self.unfollowed = true;
+        }
         match (self.top(), c) {
+            (Frame::Arith { parens }, '(') => {
+                *self.stack.last_mut().expect("not empty") = Frame::Arith { parens: parens + 1 }
+            }
+            (Frame::Arith { parens }, ')') if parens > 0 => {
+                *self.stack.last_mut().expect("not empty") = Frame::Arith { parens: parens - 1 }
+            }
+            (Frame::Arith { .. }, ')') => self.pop(),
+            (Frame::Arith { .. }, _) => {}
+            (Frame::Param, '}') => self.pop(),
+            (_, '{') if dollar => self.stack.push(Frame::Param),
+            (Frame::Plain { subst: true, .. }, '(') if subst_opened => {
+                self.stack.push(Frame::Arith { parens: 0 })
+            }
             (Frame::Single, '\'') => self.pop(),
             (Frame::Single, _) => {}
             (_, '\\') => self.escaped = true,
@@ -73,10 +130,13 @@ impl ShellText {
             (Frame::Backtick, '`') => self.pop(),
             (_, '`') => self.stack.push(Frame::Backtick),
             (_, '$') => self.dollar = true,
-            (_, '(') if dollar => self.stack.push(Frame::Plain {
-                parens: 0,
-                subst: true,
-            }),
+            (_, '(') if dollar => {
+                self.stack.push(Frame::Plain {
+                    parens: 0,
+                    subst: true,
+                });
+                self.subst_opened = true;
+            }
             (Frame::Plain { parens, subst }, '(') => {
                 *self.stack.last_mut().expect("not empty") = Frame::Plain {
                     parens: parens + 1,
@@ -94,24 +154,55 @@ impl ShellText {
         }
     }
 
-    /// Appends `data` so that the shell reads it as literal text here.
-    pub fn push_data(&mut self, data: &str) {
-        self.dollar = false;
+    /// Appends `data` so that the shell reads it as literal text here, or says why it
+    /// cannot be placed here safely.
+    pub fn push_data(&mut self, data: &str) -> Result<(), Unsafe> {
+        if self
+            .stack
+            .iter()
+            .any(|f| matches!(f, Frame::Arith { .. } | Frame::Param))
+        {
+            return Err(Unsafe(
+                "inside `$((...))` or `${...}`, where the shell would evaluate it",
+            ));
+        }
+        if self.unfollowed {
+            // From there on the tracker may have lost the shell's place.
+            return Err(Unsafe(
+                "after a `$(...)` or backquoted command holding `case`, a here-document or nested backquotes",
+            ));
+        }
+        if std::mem::replace(&mut self.dollar, false) {
+            // `$#{...}`: the author names a variable with the data; only a name will do.
+            let name = data
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                && data.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            if !name {
+                return Err(Unsafe("right after `$`, where only a variable name can go"));
+            }
+            self.out.push_str(data);
+            return Ok(());
+        }
+        self.subst_opened = false;
+        self.word.clear();
         if std::mem::replace(&mut self.escaped, false) {
             // The author's `\` would only have escaped the data's first character, which
             // the quoting below makes literal anyway; left in, it would escape the quote.
             self.out.pop();
         }
         let mut text = match self.top() {
-            Frame::Plain { .. } | Frame::Backtick => format!("'{}'", data.replace('\'', r"'\''")),
             Frame::Single => data.replace('\'', r"'\''"),
             Frame::Double => escape(data, &['$', '`', '\\', '"']),
+            _ => format!("'{}'", data.replace('\'', r"'\''")),
         };
         // Text inside backquotes is read once more: escape it for each level.
         for _ in self.stack.iter().filter(|f| **f == Frame::Backtick) {
             text = escape(&text, &['\\', '`', '$']);
         }
         self.out.push_str(&text);
+        Ok(())
     }
 
     /// The text.
@@ -157,7 +248,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut text = ShellText::new();
         text.push_code(before);
-        text.push_data(data);
+        text.push_data(data).unwrap();
         text.push_code(after);
         let script = format!("printf '[%s]' {}", text.finish());
         let out = std::process::Command::new("sh")
@@ -171,6 +262,28 @@ mod tests {
             String::from_utf8_lossy(&out.stdout).into_owned(),
             dir.path().join("PWN").exists(),
         )
+    }
+
+    #[test]
+    fn data_is_refused_where_the_shell_would_evaluate_it() {
+        for before in [
+            "$(( ",
+            "\"$(( 1 + ",
+            "\"${V:-\"",
+            "${",
+            "$",
+            "\"$(case a in a) echo ",
+            "$(cat <<EOF\n",
+            "`a \\`b ",
+        ] {
+            let mut text = ShellText::new();
+            text.push_code(before);
+            assert!(text.push_data("x;touch PWN").is_err(), "{before:?}");
+        }
+        let mut text = ShellText::new();
+        text.push_code("$");
+        assert_eq!(text.push_data("HOME"), Ok(()), "a variable name after `$`");
+        assert_eq!(text.finish(), "$HOME");
     }
 
     #[test]

@@ -187,10 +187,11 @@ impl Store {
         status: Option<&str>,
     ) -> Result<Option<Vec<StatusChange>>> {
         self.write(|c| {
-            let current: String = c
+            let current: Option<String> = c
                 .prepare_cached("SELECT coalesce(state,'') FROM tests WHERE id=?1")?
-                .query_row([test_id], |r| r.get(0))?;
-            if !only_in.contains(&current.as_str()) {
+                .query_row([test_id], |r| r.get(0))
+                .optional()?;
+            if !current.is_some_and(|state| only_in.contains(&state.as_str())) {
                 return Ok(None);
             }
             set_and_roll_up(c, test_id, state, status, Extra::default()).map(Some)

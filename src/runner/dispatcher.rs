@@ -52,6 +52,9 @@ pub enum PassEnd {
     Finished,
     /// Ctrl-C or a termination signal.
     Interrupted,
+    /// Another runner took the run over: this one launches nothing more and leaves the
+    /// tests it launched to that runner.
+    TakenOver,
 }
 
 enum Event {
@@ -227,6 +230,13 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
         loop {
             if self.check_interrupts()? {
                 return Ok(PassEnd::Interrupted);
+            }
+            if self
+                .ctx
+                .lease_lost
+                .load(std::sync::atomic::Ordering::SeqCst)
+            {
+                return Ok(PassEnd::TakenOver);
             }
             self.drain_events(Duration::ZERO)?;
             self.poll_if_due()?;
@@ -860,13 +870,7 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
     // ----- launching -----
 
     fn launch_ready(&mut self) -> Result<()> {
-        if self.ready.is_empty()
-            || self.interrupted.is_some()
-            || self
-                .ctx
-                .lease_lost
-                .load(std::sync::atomic::Ordering::SeqCst)
-        {
+        if self.ready.is_empty() || self.interrupted.is_some() {
             return Ok(());
         }
         if let Some(at) = self.next_launch {

@@ -188,7 +188,11 @@ pub fn launch(
     };
     if let (true, Process::Spawned(child)) = (local, &started.process) {
         recording.settle();
-        ctx.store.set_launch_pid(item.id, child.id())?;
+        // The executor records its own pid too: a failure here must not end a test that
+        // is already running.
+        if let Err(e) = ctx.store.set_launch_pid(item.id, child.id()) {
+            crate::warn!("{e}");
+        }
     }
     Ok(Launched {
         process: started.process,

@@ -42,10 +42,14 @@ pub fn is_alive(owner: &RunOwner) -> bool {
         if owner.pid == me.pid && owner.pid_start == me.pid_start {
             return true;
         }
-        // A start time that cannot be read (`/proc` hides other users' processes) does not
-        // make a live process dead.
-        return sys::process_exists(owner.pid)
-            && sys::process_start_time(owner.pid).is_none_or(|start| start == owner.pid_start);
+        if !sys::process_exists(owner.pid) {
+            return false;
+        }
+        return match sys::process_start_time(owner.pid) {
+            Some(start) => start == owner.pid_start,
+            // Unreadable (`/proc` hides other users' processes): the heartbeat decides.
+            None => now() - owner.heartbeat < STALE_AFTER,
+        };
     }
     now() - owner.heartbeat < STALE_AFTER
 }
@@ -138,15 +142,23 @@ impl RunLease {
         let renewer = std::thread::Builder::new()
             .name("run-lease".into())
             .spawn(move || {
-                let store = match Store::open_for_test(&db.0, &db.1) {
-                    Ok(store) => store,
-                    Err(e) => {
-                        crate::warn!("cannot renew this runner's hold on its run: {e}");
-                        return;
-                    }
-                };
+                let mut store: Option<Store> = None;
+                let mut warned = false;
                 while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(RENEW_EVERY)
                 {
+                    if store.is_none() {
+                        match Store::open_for_test(&db.0, &db.1) {
+                            Ok(s) => store = Some(s),
+                            Err(e) => {
+                                if !warned {
+                                    crate::warn!("cannot renew this runner's hold on its run: {e}");
+                                    warned = true;
+                                }
+                                continue;
+                            }
+                        }
+                    }
+                    let Some(store) = &store else { continue };
                     if let Ok(false) = store.renew_run(run_id, &me) {
                         crate::warn!(
                             "another runner took this run over (this one's hold went stale); launching nothing more"

@@ -111,8 +111,10 @@ pub fn run(area: &Area, store: &Store, opts: &RunOptions, owner: &str) -> Result
         notes: true,
     };
     let extra = ctx.settings.extra_pass.then(|| selection.clone());
-    if Dispatcher::new(&ctx, selection, first)?.run()? == PassEnd::Interrupted {
-        return Ok(exit_code::INTERRUPTED);
+    match Dispatcher::new(&ctx, selection, first)?.run()? {
+        PassEnd::Interrupted => return Ok(exit_code::INTERRUPTED),
+        PassEnd::TakenOver => return Err(taken_over(&target, &opts.runname)),
+        PassEnd::Finished => {}
     }
     if let Some(selection) = extra {
         let again = PassRules {
@@ -122,18 +124,20 @@ pub fn run(area: &Area, store: &Store, opts: &RunOptions, owner: &str) -> Result
             wait,
             notes: false,
         };
-        if Dispatcher::new(&ctx, selection, again)?.run()? == PassEnd::Interrupted {
-            return Ok(exit_code::INTERRUPTED);
+        match Dispatcher::new(&ctx, selection, again)?.run()? {
+            PassEnd::Interrupted => return Ok(exit_code::INTERRUPTED),
+            PassEnd::TakenOver => return Err(taken_over(&target, &opts.runname)),
+            PassEnd::Finished => {}
         }
     }
-    if ctx.lease_lost.load(std::sync::atomic::Ordering::SeqCst) {
-        return Err(Error::new(format!(
-            "run {target}/{} was taken over by another runner; this one stopped launching",
-            opts.runname
-        ))
-        .note("a runner's hold goes stale when it cannot renew it for 60 s (a stopped process, a database locked that long, clocks apart between hosts)"));
-    }
     Ok(exit_code::SUCCESS)
+}
+
+fn taken_over(target: &str, runname: &str) -> Error {
+    Error::new(format!(
+        "run {target}/{runname} was taken over by another runner; this one stopped launching"
+    ))
+    .note("a runner's hold goes stale when it cannot renew it for 60 s (a stopped process, a database locked that long, clocks apart between hosts)")
 }
 
 /// A test pattern that names no test of the area is a mistake (a typo, another area's test):
