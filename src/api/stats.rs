@@ -76,7 +76,10 @@ pub fn count_running(_: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
 pub fn count_running_for_run(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
     Ok(Value::or_false(scalar(
         store,
-        "SELECT count(*) FROM tests WHERE run_id=?1 AND state IN ('LAUNCHED','REMOTEHOSTSTART','RUNNING')",
+        &format!(
+            "SELECT count(*) FROM tests WHERE run_id=?1 AND state IN {}",
+            crate::model::RUNNING_STATES_SQL
+        ),
         &[a.int(0, "run-id")?.into()],
     )?))
 }

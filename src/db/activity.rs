@@ -6,7 +6,7 @@ use crate::error::Result;
 use rusqlite::OptionalExtension;
 
 /// Running states, for SQL.
-const RUNNING: &str = "('LAUNCHED','REMOTEHOSTSTART','RUNNING')";
+const RUNNING: &str = crate::model::RUNNING_STATES_SQL;
 
 /// Excludes toplevel records of itemized tests that never ran themselves.
 const EXECUTED: &str = "NOT (t.item_path='' AND t.uname='n/a' AND EXISTS (SELECT 1 FROM tests i WHERE i.run_id=t.run_id AND i.testname=t.testname AND i.item_path != ''))";

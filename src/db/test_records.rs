@@ -307,7 +307,7 @@ impl Store {
     /// toplevel records of itemized tests, which never run themselves, do not count.
     pub fn count_running(&self) -> Result<i64> {
         self.read(|c| {
-            c.prepare_cached("SELECT count(*) FROM tests t WHERE state IN ('LAUNCHED','REMOTEHOSTSTART','RUNNING') AND NOT (item_path='' AND uname='n/a' AND EXISTS (SELECT 1 FROM tests i WHERE i.run_id=t.run_id AND i.testname=t.testname AND i.item_path != ''))")?.query_row(
+            c.prepare_cached(&format!("SELECT count(*) FROM tests t WHERE state IN {} AND NOT (item_path='' AND uname='n/a' AND EXISTS (SELECT 1 FROM tests i WHERE i.run_id=t.run_id AND i.testname=t.testname AND i.item_path != ''))", crate::model::RUNNING_STATES_SQL))?.query_row(
                 [],
                 |r| r.get(0),
             )

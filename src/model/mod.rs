@@ -11,5 +11,6 @@ pub use names::{
 };
 pub use rollup::{ItemState, rollup_toplevel};
 pub use state::{
-    RUNNING_STATES, STATES, STATUSES, full_test_name, is_known_state, state_rank, status_rank,
+    ACTIVE_STATES, RUNNING_STATES, RUNNING_STATES_SQL, STATES, STATUSES, full_test_name, is_active,
+    is_known_state, is_running, sql_list, state_rank, status_rank,
 };

@@ -40,8 +40,32 @@ pub const STATUSES: &[&str] = &[
     "ABORT",
 ];
 
-/// States in which a test is being run.
+/// States in which a test is being run: they hold a job slot (`max_concurrent_jobs`).
 pub const RUNNING_STATES: &[&str] = &["RUNNING", "REMOTEHOSTSTART", "LAUNCHED"];
+
+/// [`RUNNING_STATES`] as an SQL list, for `state IN ...` (a test keeps the two equal).
+pub const RUNNING_STATES_SQL: &str = "('RUNNING','REMOTEHOSTSTART','LAUNCHED')";
+
+/// States in which a test has an executor, or had one asked to stop: the runner waits for
+/// these (the running states and `KILLREQ`).
+pub const ACTIVE_STATES: &[&str] = &["RUNNING", "REMOTEHOSTSTART", "LAUNCHED", "KILLREQ"];
+
+/// Whether a test in `state` is being run (see [`RUNNING_STATES`]).
+pub fn is_running(state: &str) -> bool {
+    RUNNING_STATES.contains(&state)
+}
+
+/// Whether a test in `state` has, or had until asked to stop, an executor (see
+/// [`ACTIVE_STATES`]).
+pub fn is_active(state: &str) -> bool {
+    ACTIVE_STATES.contains(&state)
+}
+
+/// `states` as an SQL list: `('A','B')`.
+pub fn sql_list(states: &[&str]) -> String {
+    let quoted: Vec<String> = states.iter().map(|s| format!("'{s}'")).collect();
+    format!("({})", quoted.join(","))
+}
 
 /// Whether Megatest knows this state (a canonical one or one its code writes).
 pub fn is_known_state(state: &str) -> bool {
@@ -73,6 +97,12 @@ pub fn full_test_name(test: &str, item_path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_sql_list_of_running_states_is_the_running_states() {
+        assert_eq!(RUNNING_STATES_SQL, sql_list(RUNNING_STATES));
+        assert!(RUNNING_STATES.iter().all(|s| is_active(s)));
+    }
 
     #[test]
     fn ranks() {

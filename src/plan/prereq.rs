@@ -13,9 +13,6 @@ pub const OK_STATUSES: &[&str] = &["PASS", "WARN", "CHECK", "WAIVED", "SKIP"];
 /// States after which a test has ended, well or badly.
 const ENDED: &[&str] = &["COMPLETED", "INCOMPLETE", "KILLED"];
 
-/// States of a test being run.
-const ACTIVE: &[&str] = &["LAUNCHED", "REMOTEHOSTSTART", "RUNNING"];
-
 /// The outcome of a prerequisite check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Verdict {
@@ -86,7 +83,9 @@ fn one_waiton(modes: Modes, w: &Waiton<'_>, item: Option<&str>, board: &impl Boa
     let Some(item) = item else {
         // Items may be expanded as soon as the waiton has started (or ended).
         return match top {
-            Some(up) if ENDED.contains(&up.state) || ACTIVE.contains(&up.state) => Verdict::Met,
+            Some(up) if ENDED.contains(&up.state) || crate::model::is_running(up.state) => {
+                Verdict::Met
+            }
             _ if settled => Verdict::Discard,
             _ => Verdict::Wait,
         };

@@ -13,9 +13,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-/// The states that hold a job slot (`max_concurrent_jobs` counts them).
-const RUNNING: [&str; 3] = ["LAUNCHED", "REMOTEHOSTSTART", "RUNNING"];
-
 /// How long a reply may wait for its executor to read it.
 const WRITE_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
@@ -293,7 +290,7 @@ fn receive(
 fn frees_a_slot(request: &serde_json::Result<Request>) -> bool {
     matches!(
         request,
-        Ok(Request::Status { state: Some(state), .. }) if !RUNNING.contains(&state.as_str())
+        Ok(Request::Status { state: Some(state), .. }) if !crate::model::is_running(state)
     )
 }
 

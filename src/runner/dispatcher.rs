@@ -10,7 +10,7 @@ use super::area_share::AreaShare;
 use super::context::RunContext;
 use super::forking::{Forks, item_of};
 use super::launching::{LaunchItem, launch};
-use super::nodes::{ItemNode, Phase, Records, Stage, TestNode, View, completed_ok, is_active};
+use super::nodes::{ItemNode, Phase, Records, Stage, TestNode, View, completed_ok};
 use super::options::{Decision, PassRules};
 use super::progress::Progress;
 use super::recording::Recording;
@@ -19,6 +19,7 @@ use crate::db::{RecordState, StatusChange, Store};
 use crate::environ;
 use crate::error::Result;
 use crate::launch::{Answer, Process, choose_launcher};
+use crate::model::is_active;
 use crate::plan::{Selection, Verdict, Waiton, evaluate};
 use crate::select::TestPatterns;
 use crate::testdef::{Item, Items, TestDef, item_info};
@@ -977,7 +978,7 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
                 self.write(id, Some("KILLED"), Some("KILLED"), Some(comment))?;
                 self.set_phase(t, i, Phase::Done);
             }
-            "LAUNCHED" | "REMOTEHOSTSTART" | "RUNNING" => {
+            state if crate::model::is_running(state) => {
                 self.set_phase(t, i, Phase::Launched { local: false });
                 self.polled.insert((t, i));
             }

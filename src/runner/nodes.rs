@@ -172,11 +172,3 @@ impl Board for View<'_> {
 pub fn completed_ok(record: &RecordState) -> bool {
     record.state == "COMPLETED" && OK_STATUSES.contains(&record.status.as_str())
 }
-
-/// States in which a test is being run (KILLREQ: still running until its executor reacts).
-pub fn is_active(state: &str) -> bool {
-    matches!(
-        state,
-        "LAUNCHED" | "REMOTEHOSTSTART" | "RUNNING" | "KILLREQ"
-    )
-}

@@ -77,10 +77,7 @@ const KEPT_STATUSES: &[&str] = &["PASS", "WARN", "CHECK", "SKIP", "WAIVED"];
 impl PassRules {
     /// Spec §7.9: whether a record in `state`/`status` is launched.
     pub fn decide(&self, name: &str, state: &str, status: &str) -> Decision {
-        if matches!(
-            state,
-            "LAUNCHED" | "REMOTEHOSTSTART" | "RUNNING" | "KILLREQ"
-        ) {
+        if crate::model::is_active(state) {
             return Decision::AlreadyRunning;
         }
         if self.force || matches!(state, "NOT_STARTED" | "DELETED" | "INCOMPLETE") {
