@@ -171,6 +171,13 @@ impl Expanded {
         out
     }
 
+    /// Keeps `piece` as the next result; returns the placeholder that stands for it.
+    fn keep(&mut self, piece: Piece) -> char {
+        let index = self.results.len() as u32;
+        self.results.push(piece);
+        char::from_u32(PLACEHOLDER_BASE + index).expect("in the private-use plane")
+    }
+
     fn result_of(&self, c: char) -> Option<&Piece> {
         placeholder_index(c).and_then(|i| self.results.get(i))
     }
@@ -220,12 +227,10 @@ pub(crate) fn expand_line(line: &str, ctx: &ExpandContext<'_>) -> Result<Expande
             .chars()
             .map(|c| match placeholder_index(c) {
                 Some(_) if expanded.results.len() < MAX_EXPANSIONS_PER_LINE => {
-                    let index = expanded.results.len() as u32;
-                    expanded.results.push(Piece {
+                    expanded.keep(Piece {
                         text: c.to_string(),
                         author_text: Some(c.to_string()),
-                    });
-                    char::from_u32(PLACEHOLDER_BASE + index).expect("in the private-use plane")
+                    })
                 }
                 _ => c,
             })
@@ -295,11 +300,8 @@ pub(crate) fn expand_line(line: &str, ctx: &ExpandContext<'_>) -> Result<Expande
             }
             e
         })?;
-        let index = expanded.results.len();
-        let mark =
-            char::from_u32(PLACEHOLDER_BASE + index as u32).expect("in the private-use plane");
         let form_len = form.len;
-        expanded.results.push(replacement);
+        let mark = expanded.keep(replacement);
         expanded
             .text
             .replace_range(pos..pos + form_len, mark.encode_utf8(&mut [0; 4]));

@@ -22,8 +22,9 @@ pub struct Entry {
     pub value: String,
     /// Where the key was (last) set.
     pub origin: Origin,
-    /// The value for a shell to evaluate, when parts of it came from `#{...}` results: those
-    /// parts quoted, so only the author's own text is expanded.
+    /// The value for a shell to evaluate, when it holds data: the parts that came from
+    /// `#{...}` results quoted (or all of it, for a command's output or a value already
+    /// evaluated), so only the author's own text is expanded. `None`: the author's text.
     pub shell_text: Option<String>,
 }
 

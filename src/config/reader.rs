@@ -284,6 +284,14 @@ impl<'o, 'h, 'c> Reader<'o, 'h, 'c> {
                 _ => locate(file, line, offset, len),
             }
         };
+        // A piece for a shell to read: results quoted where they land; a generated line is
+        // all data.
+        let for_shell = |piece: &str| -> Result<Option<String>> {
+            match generated {
+                Some(_) => Ok(Some(crate::envfile::sh_quote(piece))),
+                None => unsafe_here(expanded.restore_for_shell(piece), &here),
+            }
+        };
         let origin = Origin {
             file: file.clone(),
             line: line.first_line(),
@@ -345,11 +353,7 @@ impl<'o, 'h, 'c> Reader<'o, 'h, 'c> {
             }
             LineKind::KeySystem { key, command } => {
                 // A result in the command is data for the shell, not code.
-                let command = match &generated {
-                    Some(_) => command.to_string(),
-                    None => unsafe_here(expanded.restore_for_shell(command), &here)?
-                        .unwrap_or_else(|| command.to_string()),
-                };
+                let command = for_shell(command)?.unwrap_or_else(|| command.to_string());
                 if let Some(value) = self.system_value(&command, file, line.first_line()) {
                     // A command's output is data wherever it is looked up.
                     let shell = Some(crate::envfile::sh_quote(&value));
@@ -385,10 +389,7 @@ impl<'o, 'h, 'c> Reader<'o, 'h, 'c> {
                     ));
                 }
                 let key = r(key);
-                let shell_text = match &generated {
-                    Some(_) => Some(crate::envfile::sh_quote(value)),
-                    None => unsafe_here(expanded.restore_for_shell(value), &here)?,
-                };
+                let shell_text = for_shell(value)?;
                 let value = r(value);
                 let shell_input = shell_text.as_deref().unwrap_or(&value);
                 match self.environ_value(&st.section, &key, shell_input)? {
@@ -411,10 +412,7 @@ impl<'o, 'h, 'c> Reader<'o, 'h, 'c> {
             }
             LineKind::Continuation { indent, rest } => {
                 if let Some(key) = &st.var_flag {
-                    let rest_for_shell = match &generated {
-                        Some(_) => Some(crate::envfile::sh_quote(rest)),
-                        None => unsafe_here(expanded.restore_for_shell(rest), &here)?,
-                    };
+                    let rest_for_shell = for_shell(rest)?;
                     let (indent, rest) = (r(indent), r(rest));
                     let kept = match &st.lead {
                         Some(lead) => indent.replacen(lead.as_str(), "", 1),
@@ -538,15 +536,14 @@ impl<'o, 'h, 'c> Reader<'o, 'h, 'c> {
     }
 
     /// In an `environ-patt` section, the value evaluated by the shell (and exported); `None`
-    /// elsewhere. `shell_text` is the value with `#{...}` results quoted.
-    fn environ_value(&self, section: &str, key: &str, shell_text: &str) -> Result<Option<String>> {
+    /// elsewhere. `value` is in its shell form (`#{...}` results quoted).
+    fn environ_value(&self, section: &str, key: &str, value: &str) -> Result<Option<String>> {
         let Some(patt) = &self.opts.environ_patt else {
             return Ok(None);
         };
         if !patt.is_match(section) {
             return Ok(None);
         }
-        let value = shell_text;
         let evaluated = shell::echo_eval(value, &self.opts.cwd)
             .map_err(|e| Error::new(format!("cannot evaluate `{value}` in the shell: {e}")))?;
         if !key.contains(':') {

@@ -73,6 +73,13 @@ impl ShellText {
         *self.stack.last().expect("the top level is never popped")
     }
 
+    fn set_top(&mut self, frame: Frame) {
+        *self
+            .stack
+            .last_mut()
+            .expect("the top level is never popped") = frame;
+    }
+
     fn pop(&mut self) {
         if self.stack.len() > 1 {
             self.stack.pop();
@@ -108,11 +115,9 @@ impl ShellText {
             self.unfollowed = true;
         }
         match (self.top(), c) {
-            (Frame::Arith { parens }, '(') => {
-                *self.stack.last_mut().expect("not empty") = Frame::Arith { parens: parens + 1 }
-            }
+            (Frame::Arith { parens }, '(') => self.set_top(Frame::Arith { parens: parens + 1 }),
             (Frame::Arith { parens }, ')') if parens > 0 => {
-                *self.stack.last_mut().expect("not empty") = Frame::Arith { parens: parens - 1 }
+                self.set_top(Frame::Arith { parens: parens - 1 })
             }
             (Frame::Arith { .. }, ')') => self.pop(),
             (Frame::Arith { .. }, _) => {}
@@ -137,18 +142,14 @@ impl ShellText {
                 });
                 self.subst_opened = true;
             }
-            (Frame::Plain { parens, subst }, '(') => {
-                *self.stack.last_mut().expect("not empty") = Frame::Plain {
-                    parens: parens + 1,
-                    subst,
-                }
-            }
-            (Frame::Plain { parens, subst }, ')') if parens > 0 => {
-                *self.stack.last_mut().expect("not empty") = Frame::Plain {
-                    parens: parens - 1,
-                    subst,
-                }
-            }
+            (Frame::Plain { parens, subst }, '(') => self.set_top(Frame::Plain {
+                parens: parens + 1,
+                subst,
+            }),
+            (Frame::Plain { parens, subst }, ')') if parens > 0 => self.set_top(Frame::Plain {
+                parens: parens - 1,
+                subst,
+            }),
             (Frame::Plain { subst: true, .. }, ')') => self.pop(),
             _ => {}
         }

@@ -12,5 +12,5 @@ pub use names::{
 pub use rollup::{ItemState, rollup_toplevel};
 pub use state::{
     ACTIVE_STATES, RUNNING_STATES, RUNNING_STATES_SQL, STATES, STATUSES, full_test_name, is_active,
-    is_known_state, is_running, sql_list, state_rank, status_rank,
+    is_known_state, is_running, state_rank, status_rank,
 };

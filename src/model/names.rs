@@ -52,7 +52,15 @@ pub fn check_component(name: &str) -> Result<(), NameProblem> {
     if name.contains('/') {
         return Err(NameProblem::Slash);
     }
-    check_part(name)
+    if name.is_empty() {
+        Err(NameProblem::Empty)
+    } else if name == "." || name == ".." {
+        Err(NameProblem::Dots)
+    } else if name.contains('\0') {
+        Err(NameProblem::Nul)
+    } else {
+        Ok(())
+    }
 }
 
 /// Checks an item path (its values joined with `/`): values may hold `/`, even lead with
@@ -82,18 +90,6 @@ pub fn item_dir(path: &str) -> String {
         .filter(|p| !p.is_empty() && *p != ".")
         .collect::<Vec<_>>()
         .join("/")
-}
-
-fn check_part(part: &str) -> Result<(), NameProblem> {
-    if part.is_empty() {
-        Err(NameProblem::Empty)
-    } else if part == "." || part == ".." {
-        Err(NameProblem::Dots)
-    } else if part.contains('\0') {
-        Err(NameProblem::Nul)
-    } else {
-        Ok(())
-    }
 }
 
 /// A run name becomes the directory of the run's tests (spec §9.4): one component.

@@ -61,12 +61,6 @@ pub fn is_active(state: &str) -> bool {
     ACTIVE_STATES.contains(&state)
 }
 
-/// `states` as an SQL list: `('A','B')`.
-pub fn sql_list(states: &[&str]) -> String {
-    let quoted: Vec<String> = states.iter().map(|s| format!("'{s}'")).collect();
-    format!("({})", quoted.join(","))
-}
-
 /// Whether Megatest knows this state (a canonical one or one its code writes).
 pub fn is_known_state(state: &str) -> bool {
     STATES.contains(&state) || OTHER_STATES.contains(&state)
@@ -100,7 +94,8 @@ mod tests {
 
     #[test]
     fn the_sql_list_of_running_states_is_the_running_states() {
-        assert_eq!(RUNNING_STATES_SQL, sql_list(RUNNING_STATES));
+        let quoted: Vec<String> = RUNNING_STATES.iter().map(|s| format!("'{s}'")).collect();
+        assert_eq!(RUNNING_STATES_SQL, format!("({})", quoted.join(",")));
         assert!(RUNNING_STATES.iter().all(|s| is_active(s)));
     }
 

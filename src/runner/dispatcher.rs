@@ -58,6 +58,10 @@ pub enum PassEnd {
     TakenOver,
 }
 
+/// Comments of tests a kill request ended without their executor.
+const KILLED_GONE: &str = "Killed on request (KILLREQ); the executor is gone";
+const KILLED_UNSTARTED: &str = "Kill requested before the test started";
+
 enum Event {
     Exited {
         test: usize,
@@ -367,8 +371,7 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
         if local {
             if record.as_ref().is_some_and(|r| r.state == "KILLREQ") {
                 // Asked to stop, and nothing runs any more: the request is done.
-                let comment = "Killed on request (KILLREQ); the executor is gone";
-                self.write(id, Some("KILLED"), Some("KILLED"), Some(comment))?;
+                self.end_killed(id, KILLED_GONE)?;
             } else if still_active {
                 let comment = format!(
                     "The executor ended (exit code {code}) before the test finished; see mt_launch.log"
@@ -435,8 +438,7 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
         for id in lost {
             let state = self.records.by_id.get(&id).map(|r| r.state.clone());
             if state.as_deref() == Some("KILLREQ") {
-                let comment = "Killed on request (KILLREQ); the executor is gone";
-                self.write(id, Some("KILLED"), Some("KILLED"), Some(comment))?;
+                self.end_killed(id, KILLED_GONE)?;
             } else if state.is_some_and(|s| is_active(&s)) {
                 self.write(
                     id,
@@ -805,8 +807,7 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
                     }
                     Decision::AlreadyRunning if record.is_some_and(|r| self.never_ran(r)) => {
                         // Asked to stop before it was ever launched: nothing to wait for.
-                        let comment = "Kill requested before the test started";
-                        self.write(id, Some("KILLED"), Some("KILLED"), Some(comment))?;
+                        self.end_killed(id, KILLED_UNSTARTED)?;
                         self.set_phase(t, i, Phase::Done);
                     }
                     Decision::AlreadyRunning => {
@@ -828,6 +829,11 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
                 Ok(())
             }
         }
+    }
+
+    /// A kill request fulfilled: nothing of the test runs (any more).
+    fn end_killed(&mut self, id: i64, comment: &str) -> Result<()> {
+        self.write(id, Some("KILLED"), Some("KILLED"), Some(comment))
     }
 
     /// A `KILLREQ` record with no executor behind it: never launched (no host), or launched
@@ -974,8 +980,7 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
         let full = crate::model::full_test_name(&self.tests[t].name, &self.tests[t].items[i].path);
         match record.state.as_str() {
             "KILLREQ" => {
-                let comment = "Kill requested before the test started";
-                self.write(id, Some("KILLED"), Some("KILLED"), Some(comment))?;
+                self.end_killed(id, KILLED_UNSTARTED)?;
                 self.set_phase(t, i, Phase::Done);
             }
             state if crate::model::is_running(state) => {
