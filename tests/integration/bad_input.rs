@@ -2,25 +2,14 @@
 //! database from a newer megatest, a full stdout, hostile log names, odd test names, a step
 //! that will not die politely.
 
-use crate::harness::{Area, Output};
+use crate::harness::{Area, Output, one_key_area};
 use rusqlite::Connection;
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::process::Command;
 
 fn area() -> Area {
-    Area::new()
-        .file(
-            "megatest.config",
-            "
-            [fields]
-            platform TEXT
-
-            [setup]
-            max_concurrent_jobs 2
-            ",
-        )
-        .file("runconfigs.config", "[default]\nX 1\n")
+    one_key_area(2)
 }
 
 fn run(a: &Area, runname: &str) -> Output {
@@ -127,40 +116,28 @@ fn a_database_from_a_newer_megatest_is_read_but_never_written() {
 fn output_that_cannot_be_written_fails_the_command() {
     let a = area().file("tests/t/testconfig", "[ezsteps]\ns1 true\n");
     run(&a, "r1").success();
-    let full = std::fs::OpenOptions::new()
-        .write(true)
-        .open("/dev/full")
-        .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_megatest"))
-        .args(["-list-runs", "%"])
-        .stdout(full)
-        .current_dir(a.path())
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(
-        stderr.contains("cannot write to standard output"),
-        "{stderr}"
-    );
     // `-run` too: its tests run to their end, and the lost progress lines are said.
-    let out = Command::new(env!("CARGO_BIN_EXE_megatest"))
-        .args(["-run", "-target", "p", "-runname", "r2", "-run-wait"])
-        .stdout(
-            std::fs::OpenOptions::new()
-                .write(true)
-                .open("/dev/full")
-                .unwrap(),
-        )
-        .current_dir(a.path())
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(
-        stderr.contains("cannot write to standard output"),
-        "{stderr}"
-    );
+    for args in [
+        &["-list-runs", "%"][..],
+        &["-run", "-target", "p", "-runname", "r2", "-run-wait"],
+    ] {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_megatest"))
+            .args(args)
+            .stdout(full)
+            .current_dir(a.path())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("cannot write to standard output"),
+            "{args:?}: {stderr}"
+        );
+    }
     let passed: i64 = db(&a)
         .query_row(
             "SELECT count(*) FROM tests t JOIN runs r ON r.id=t.run_id WHERE r.runname='r2' AND t.status='PASS'",

@@ -3,10 +3,10 @@
 //! final state, none may run twice, and the database must pass `PRAGMA integrity_check`.
 //! The seed is printed; `MEGATEST_CHAOS_SEED` replays one.
 
-use crate::harness::Area;
+use crate::harness::{Area, one_key_area, seed};
 use rusqlite::Connection;
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 const ITEMS: usize = 200;
 
@@ -24,19 +24,13 @@ impl Random {
 
 fn area() -> Area {
     let values: Vec<String> = (1..=ITEMS).map(|i| i.to_string()).collect();
-    Area::new()
-        .file(
-            "megatest.config",
-            "[fields]\nplatform TEXT\n\n[setup]\nmax_concurrent_jobs 4\n",
-        )
-        .file("runconfigs.config", "[default]\nX 1\n")
-        .file(
-            "tests/t/testconfig",
-            &format!(
-                "[items]\nV {}\n\n[ezsteps]\ns1 echo $V >> $MT_RUN_AREA_HOME/exec.log; sleep 0.05\n",
-                values.join(" ")
-            ),
-        )
+    one_key_area(4).file(
+        "tests/t/testconfig",
+        &format!(
+            "[items]\nV {}\n\n[ezsteps]\ns1 echo $V >> $MT_RUN_AREA_HOME/exec.log; sleep 0.05\n",
+            values.join(" ")
+        ),
+    )
 }
 
 /// Waits until the item's record is registered (the operator can only change what exists).
@@ -61,17 +55,7 @@ const RUN: &[&str] = &["-run", "-target", "p", "-runname", "r1", "-run-wait"];
 
 #[test]
 fn a_runner_killed_five_times_loses_and_repeats_nothing() {
-    let seed = std::env::var("MEGATEST_CHAOS_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| {
-            SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .unwrap()
-                .as_nanos() as u64
-                | 1
-        });
-    println!("chaos seed {seed} (MEGATEST_CHAOS_SEED={seed} replays it)");
+    let seed = seed("MEGATEST_CHAOS_SEED");
     let mut random = Random(seed);
     let a = area();
     let operator_change_at = random.below(5);

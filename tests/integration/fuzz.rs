@@ -9,7 +9,7 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 /// xorshift64*: enough to pick mutations, and replayable.
 struct Random(u64);
@@ -155,19 +155,6 @@ fn regressions(target: &str) -> Vec<String> {
         .collect()
 }
 
-fn seed() -> u64 {
-    std::env::var("MEGATEST_FUZZ_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| {
-            SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .unwrap()
-                .as_nanos() as u64
-                | 1
-        })
-}
-
 fn budget() -> Duration {
     let seconds = std::env::var("MEGATEST_FUZZ_SECONDS")
         .ok()
@@ -179,8 +166,8 @@ fn budget() -> Duration {
 /// Feeds the regressions, then mutations until the budget is spent, to `check`; an input
 /// that panics is saved and fails the test.
 fn fuzz(target: &str, corpus: &[String], check: &dyn Fn(&str)) {
-    let seed = seed();
-    println!("fuzz {target}: seed {seed} (MEGATEST_FUZZ_SEED={seed} replays it)");
+    println!("fuzz {target}:");
+    let seed = crate::harness::seed("MEGATEST_FUZZ_SEED");
     let mut random = Random(seed);
     let started = Instant::now();
     let inputs = regressions(target)

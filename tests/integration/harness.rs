@@ -200,6 +200,33 @@ pub fn basic_area() -> Area {
         )
 }
 
+/// An area with one target key (`platform`), `max_jobs` tests at a time, and a runconfigs
+/// file with one default value: add `tests/NAME/testconfig` files to it.
+pub fn one_key_area(max_jobs: usize) -> Area {
+    Area::new()
+        .file(
+            "megatest.config",
+            &format!("[fields]\nplatform TEXT\n\n[setup]\nmax_concurrent_jobs {max_jobs}\n"),
+        )
+        .file("runconfigs.config", "[default]\nX 1\n")
+}
+
+/// A random seed, or the one `variable` names (to replay a run); printed either way.
+pub fn seed(variable: &str) -> u64 {
+    let seed = std::env::var(variable)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos() as u64
+                | 1
+        });
+    println!("seed {seed} ({variable}={seed} replays it)");
+    seed
+}
+
 /// An area with two target keys (`platform`, `variant`), for database tests.
 pub fn db_area() -> Area {
     Area::new()

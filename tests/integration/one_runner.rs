@@ -1,26 +1,20 @@
 //! One runner per run: two `-run` of the same run execute every item once, and
 //! `-remove-runs` leaves a run alone while a runner holds it.
 
-use crate::harness::Area;
+use crate::harness::{Area, one_key_area};
 use rusqlite::Connection;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 fn area(items: usize, step: &str) -> Area {
     let values: Vec<String> = (1..=items).map(|i| i.to_string()).collect();
-    Area::new()
-        .file(
-            "megatest.config",
-            "[fields]\nplatform TEXT\n\n[setup]\nmax_concurrent_jobs 4\n",
-        )
-        .file("runconfigs.config", "[default]\nX 1\n")
-        .file(
-            "tests/t/testconfig",
-            &format!(
-                "[items]\nV {}\n\n[ezsteps]\ns1 echo $V >> $MT_RUN_AREA_HOME/exec.log; {step}\n",
-                values.join(" ")
-            ),
-        )
+    one_key_area(4).file(
+        "tests/t/testconfig",
+        &format!(
+            "[items]\nV {}\n\n[ezsteps]\ns1 echo $V >> $MT_RUN_AREA_HOME/exec.log; {step}\n",
+            values.join(" ")
+        ),
+    )
 }
 
 fn executions(area: &Area) -> BTreeMap<String, usize> {

@@ -1,7 +1,7 @@
 //! The database is the truth while a run goes on: what an operator sets with
 //! `-set-state-status` (a verdict, a kill request) is obeyed by the runner.
 
-use crate::harness::Area;
+use crate::harness::{Area, one_key_area};
 use rusqlite::Connection;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -9,13 +9,7 @@ use std::time::{Duration, Instant};
 /// Twelve items, four at a time: 1-4 pass at once, 5-8 wait for the file `go`, 9-12 pass.
 /// Every execution is appended to `exec.log`.
 fn area() -> Area {
-    Area::new()
-        .file(
-            "megatest.config",
-            "[fields]\nplatform TEXT\n\n[setup]\nmax_concurrent_jobs 4\n",
-        )
-        .file("runconfigs.config", "[default]\nX 1\n")
-        .file(
+    one_key_area(4).file(
             "tests/t/testconfig",
             "
             [items]
@@ -142,9 +136,7 @@ fn a_verdict_set_on_waiting_items_is_kept_and_they_never_run() {
 
 #[test]
 fn a_kill_request_on_a_test_still_waiting_on_its_prerequisite_ends_it_unrun() {
-    let a = Area::new()
-        .file("megatest.config", "[fields]\nplatform TEXT\n")
-        .file("runconfigs.config", "[default]\nX 1\n")
+    let a = one_key_area(1)
         .file(
             "tests/first/testconfig",
             "[ezsteps]\ns1 while [ ! -e $MT_RUN_AREA_HOME/go ]; do sleep 0.1; done\n",
