@@ -7,7 +7,7 @@ use crate::area::Area;
 use crate::config::{ReadOptions, SystemPolicy, read_file};
 use crate::db::{RunRecord, Store, TestFilter, TestRecord};
 use crate::error::{Error, Result};
-use crate::model::RUNNING_STATES;
+use crate::model::{State, Status};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -177,23 +177,29 @@ pub fn remove_test(
             .note("its record is kept; remove the directory by hand if it is yours to remove"));
         }
     }
-    if RUNNING_STATES.contains(&test.state().as_str()) {
-        store.set_state_status(id, Some("KILLREQ"), Some("n/a"), None)?;
+    if test.state().is_running() {
+        store.set_state_status(
+            id,
+            Some(&State::KillReq),
+            Some(&Status::NotApplicable),
+            None,
+        )?;
         let started = Instant::now();
         loop {
-            let state = store.test(id)?.map(|t| t.state()).unwrap_or_default();
-            if state != "KILLREQ" {
+            let state = store.test(id)?.map(|t| t.state());
+            if state != Some(State::KillReq) {
                 break;
             }
             if started.elapsed() > KILL_WAIT {
-                store.set_state_status(id, Some("FAILEDKILL"), Some("n/a"), None)?;
+                let failed = (State::FailedKill, Status::NotApplicable);
+                store.set_state_status(id, Some(&failed.0), Some(&failed.1), None)?;
                 break;
             }
             std::thread::sleep(Duration::from_millis(200));
         }
     }
     if !opts.keep_records {
-        store.set_state_status(id, Some("REMOVING"), Some("LOCKED"), None)?;
+        store.set_state_status(id, Some(&State::Removing), Some(&Status::Locked), None)?;
     }
     for path in &dirs {
         if std::fs::symlink_metadata(path).is_err() {

@@ -73,7 +73,7 @@ pub fn fire_with<'s>(store: impl Fn() -> Option<&'s Store>, changes: &[StatusCha
         let commands = {
             let guard = TABLE.lock().unwrap_or_else(|p| p.into_inner());
             match guard.as_ref().and_then(|t| t.get(&change.testname)) {
-                Some(triggers) => matching(triggers, &change.state, &change.status),
+                Some(triggers) => matching(triggers, change.state.as_str(), change.status.as_str()),
                 None => continue,
             }
         };

@@ -5,6 +5,7 @@
 use crate::db::{StatusChange, Store};
 use crate::error::Result;
 use crate::job::Job;
+use crate::model::{State, Status};
 use std::path::Path;
 
 /// The (status, comment) to write instead of FAIL, when the waiver carries over.
@@ -17,7 +18,7 @@ pub fn carried_waiver(store: &Store, job: &Job, comment: Option<&str>) -> Result
     else {
         return Ok(None);
     };
-    if state != "COMPLETED" || status != "WAIVED" {
+    if state != State::Completed || status != Status::Waived {
         return Ok(None);
     }
     let here = &job.work_area;
@@ -55,19 +56,19 @@ fn here_or_root(dir: &Path) -> &Path {
 
 /// The status and comment to write: FAIL becomes WAIVED when a waiver carries over. The
 /// database is opened (by `store`) only for a FAIL of a test with waivers.
-pub fn waived_status<'a, 's>(
+pub fn waived_status<'s>(
     store: impl FnOnce() -> Result<&'s Store>,
     job: &Job,
-    status: Option<&'a str>,
+    status: Option<&Status>,
     comment: Option<&str>,
-) -> Result<(Option<&'a str>, Option<String>)> {
-    if status == Some("FAIL")
+) -> Result<(Option<Status>, Option<String>)> {
+    if status == Some(&Status::Fail)
         && !job.waivers.is_empty()
         && let Some(waived_comment) = carried_waiver(store()?, job, comment)?
     {
-        return Ok((Some("WAIVED"), Some(waived_comment)));
+        return Ok((Some(Status::Waived), Some(waived_comment)));
     }
-    Ok((status, comment.map(str::to_string)))
+    Ok((status.cloned(), comment.map(str::to_string)))
 }
 
 /// Sets state and status like [`Store::set_state_status`], turning FAIL into WAIVED when a
@@ -75,12 +76,13 @@ pub fn waived_status<'a, 's>(
 pub fn set_test_status(
     store: &Store,
     job: &Job,
-    state: Option<&str>,
-    status: Option<&str>,
+    state: Option<&State>,
+    status: Option<&Status>,
     comment: Option<&str>,
 ) -> Result<Vec<StatusChange>> {
     let (status, comment) = waived_status(|| Ok(store), job, status, comment)?;
-    let changes = store.set_state_status(job.test_id, state, status, comment.as_deref())?;
+    let changes =
+        store.set_state_status(job.test_id, state, status.as_ref(), comment.as_deref())?;
     crate::triggers::fire(store, &changes);
     Ok(changes)
 }

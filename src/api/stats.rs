@@ -7,8 +7,7 @@ use super::query::{ident, rows, scalar, vectors};
 use super::value::Value;
 use crate::db::{Store, TEST_FIELDS};
 use crate::error::Result;
-
-const GOOD: [&str; 4] = ["PASS", "WARN", "WAIVED", "SKIP"];
+use crate::model::{State, Status};
 
 fn finished_well(record: &[Value]) -> bool {
     let field = |name: &str| {
@@ -19,7 +18,12 @@ fn finished_well(record: &[Value]) -> bool {
             .map(Value::text)
             .unwrap_or_default()
     };
-    field("state") == "COMPLETED" && GOOD.contains(&field("status").as_str())
+    // Megatest's list here leaves CHECK out, unlike the waiton rule.
+    State::from(field("state")) == State::Completed
+        && matches!(
+            Status::from(field("status")),
+            Status::Pass | Status::Warn | Status::Waived | Status::Skip
+        )
 }
 
 pub fn get_prereqs_not_met(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
@@ -78,7 +82,7 @@ pub fn count_running_for_run(a: &Args, store: &Store, _: &ApiContext) -> Result<
         store,
         &format!(
             "SELECT count(*) FROM tests WHERE run_id=?1 AND state IN {}",
-            crate::model::RUNNING_STATES_SQL
+            crate::model::sql_list(crate::model::State::RUNNING)
         ),
         &[a.int(0, "run-id")?.into()],
     )?))
@@ -195,7 +199,7 @@ pub fn find_and_mark_incomplete(a: &Args, store: &Store, ctx: &ApiContext) -> Re
     fire(store, ctx, &changes);
     let mut dead: Vec<i64> = changes
         .iter()
-        .filter(|c| c.status == "DEAD")
+        .filter(|c| c.status == crate::model::Status::Dead)
         .map(|c| c.test_id)
         .collect();
     dead.sort_unstable();

@@ -7,6 +7,7 @@ use super::query::{rows, scalar, vectors};
 use super::value::Value;
 use crate::db::{StatusChange, Store, TEST_FIELDS};
 use crate::error::Result;
+use crate::model::{State, Status};
 use rusqlite::types::Value as SqlValue;
 
 /// `state [NOT] IN (...)` for a non-empty list.
@@ -268,8 +269,8 @@ pub fn test_set_state_status(a: &Args, store: &Store, ctx: &ApiContext) -> Resul
     let (state, status, comment) = (a.opt_str(2), a.opt_str(3), a.opt_str(4));
     let written = store.set_state_status_without_rollup(
         test_id,
-        state.as_deref(),
-        status.as_deref(),
+        state.map(State::from).as_ref(),
+        status.map(Status::from).as_ref(),
         comment.as_deref(),
     )?;
     if written == 0 {
@@ -293,8 +294,8 @@ fn set_with_rollup(
     }
     let changes = store.set_state_status(
         test_id,
-        state.as_deref(),
-        status.as_deref(),
+        state.map(State::from).as_ref(),
+        status.map(Status::from).as_ref(),
         comment.as_deref(),
     )?;
     fire(store, ctx, &changes);
@@ -329,7 +330,8 @@ pub fn set_tests_state_status(a: &Args, store: &Store, ctx: &ApiContext) -> Resu
     let run_id = a.int(0, "run-id")?;
     let names = a.strs(1);
     let (curr_state, curr_status) = (a.opt_str(2), a.opt_str(3));
-    let (new_state, new_status) = (a.opt_str(4), a.opt_str(5));
+    let new_state = a.opt_str(4).map(State::from);
+    let new_status = a.opt_str(5).map(Status::from);
     let mut toplevels = Vec::new();
     for name in names {
         let ids = rows(
@@ -345,7 +347,7 @@ pub fn set_tests_state_status(a: &Args, store: &Store, ctx: &ApiContext) -> Resu
         for id in ids.into_iter().flatten() {
             let Value::Int(id) = id else { continue };
             let changes =
-                store.set_state_status(id, new_state.as_deref(), new_status.as_deref(), None)?;
+                store.set_state_status(id, new_state.as_ref(), new_status.as_ref(), None)?;
             fire(store, ctx, &changes);
             for change in changes.iter().filter(|c| c.item_path.is_empty()) {
                 if !toplevels.contains(&Value::Int(change.test_id)) {

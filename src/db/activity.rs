@@ -3,10 +3,8 @@
 
 use super::store::Store;
 use crate::error::Result;
+use crate::model::{State, Status, sql_list};
 use rusqlite::OptionalExtension;
-
-/// Running states, for SQL.
-const RUNNING: &str = crate::model::RUNNING_STATES_SQL;
 
 /// Excludes toplevel records of itemized tests that never ran themselves.
 const EXECUTED: &str = "NOT (t.item_path='' AND t.uname='n/a' AND EXISTS (SELECT 1 FROM tests i WHERE i.run_id=t.run_id AND i.testname=t.testname AND i.item_path != ''))";
@@ -14,9 +12,10 @@ const EXECUTED: &str = "NOT (t.item_path='' AND t.uname='n/a' AND EXISTS (SELECT
 impl Store {
     /// Tests of any run in a running state whose `[test_meta] jobgroup` is `group`.
     pub fn count_running_in_jobgroup(&self, group: &str) -> Result<i64> {
+        let running = sql_list(State::RUNNING);
         self.read(|c| {
             c.prepare_cached(&format!(
-                    "SELECT count(*) FROM tests t JOIN test_meta m ON m.testname=t.testname WHERE t.state IN {RUNNING} AND m.jobgroup=?1 AND {EXECUTED}"
+                    "SELECT count(*) FROM tests t JOIN test_meta m ON m.testname=t.testname WHERE t.state IN {running} AND m.jobgroup=?1 AND {EXECUTED}"
                 ))?.query_row(
                 [group],
                 |r| r.get(0),
@@ -31,9 +30,10 @@ impl Store {
         item_path: &str,
         except_id: i64,
     ) -> Result<bool> {
+        let running = sql_list(State::RUNNING);
         self.read(|c| {
             c.prepare_cached(&format!(
-                    "SELECT count(*) FROM tests t WHERE t.testname=?1 AND t.item_path=?2 AND t.id != ?3 AND t.state IN {RUNNING} AND {EXECUTED}"
+                    "SELECT count(*) FROM tests t WHERE t.testname=?1 AND t.item_path=?2 AND t.id != ?3 AND t.state IN {running} AND {EXECUTED}"
                 ))?.query_row(
                 (testname, item_path, except_id),
                 |r| r.get::<_, i64>(0),
@@ -62,7 +62,7 @@ impl Store {
         run_id: i64,
         testname: &str,
         item_path: &str,
-    ) -> Result<Option<(String, String, String, String)>> {
+    ) -> Result<Option<(State, Status, String, String)>> {
         let keys = self.keys().to_vec();
         let same_target: String = keys
             .iter()

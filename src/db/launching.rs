@@ -6,6 +6,7 @@ use super::rollup::{Extra, refresh_run_stats, set_and_roll_up, set_and_roll_up_t
 use super::store::{Store, now};
 use super::test_records::StatusChange;
 use crate::error::Result;
+use crate::model::{State, Status};
 use rusqlite::OptionalExtension;
 
 /// One record of a run as the dispatcher tracks it.
@@ -18,9 +19,9 @@ pub struct RecordState {
     /// The item path (`""` for the toplevel).
     pub item_path: String,
     /// The state.
-    pub state: String,
+    pub state: State,
     /// The status.
-    pub status: String,
+    pub status: Status,
     /// The host the test ran on (`n/a` before it started).
     pub host: String,
     /// The process id the runner or executor recorded (0 when none).
@@ -108,7 +109,8 @@ impl Store {
                 comment: Some(""),
                 uname: Some("n/a"),
             };
-            set_and_roll_up(c, test_id, Some("LAUNCHED"), Some("n/a"), extra)
+            let launched = (State::Launched, Status::NotApplicable);
+            set_and_roll_up(c, test_id, Some(&launched.0), Some(&launched.1), extra)
         })
     }
 
@@ -138,14 +140,14 @@ impl Store {
     /// host, uname and pid, then RUNNING, each rolled up. The changes come back in that order.
     pub fn start_test(&self, test_id: i64, host: &str, uname: &str, pid: u32) -> Result<TestStart> {
         self.write(|c| {
-            let state: Option<String> = c
+            let state: Option<State> = c
                 .prepare_cached("SELECT coalesce(state,'') FROM tests WHERE id=?1")?
                 .query_row([test_id], |r| r.get(0))
                 .optional()?;
             let Some(state) = state else {
                 return Ok(TestStart::Missing);
             };
-            if ["REMOVING", "DELETED", "KILLREQ", "KILLED"].contains(&state.as_str()) {
+            if state.refuses_start() {
                 return Ok(TestStart::Refused(state));
             }
             c.prepare_cached("UPDATE tests SET event_time=?1, host=?2, attemptnum=?3, run_duration=0 WHERE id=?4")?.execute((now(), host, pid, test_id))?;
@@ -156,7 +158,10 @@ impl Store {
             let mut changes = set_and_roll_up_through(
                 c,
                 test_id,
-                &[(Some("REMOTEHOSTSTART"), Some("n/a")), (Some("RUNNING"), None)],
+                &[
+                    (Some(&State::RemoteHostStart), Some(&Status::NotApplicable)),
+                    (Some(&State::Running), None),
+                ],
                 extra,
             )?;
             let running = changes.pop().unwrap_or_default();
@@ -175,7 +180,7 @@ impl Store {
     }
 
     /// The current state of one test.
-    pub fn state_of(&self, test_id: i64) -> Result<Option<(String, String)>> {
+    pub fn state_of(&self, test_id: i64) -> Result<Option<(State, Status)>> {
         Ok(self.records(&[test_id])?.pop().map(|r| (r.state, r.status)))
     }
 
@@ -193,8 +198,8 @@ impl Store {
         for id in ids {
             changes.extend(self.set_state_status(
                 id,
-                Some("COMPLETED"),
-                Some("DEAD"),
+                Some(&State::Completed),
+                Some(&Status::Dead),
                 Some("Test failed to complete"),
             )?);
         }
@@ -207,8 +212,8 @@ impl Store {
 pub enum TestStart {
     /// No such record.
     Missing,
-    /// Not started: the record is in this state (REMOVING, DELETED or KILLREQ).
-    Refused(String),
+    /// Not started: the record is in this state (REMOVING, DELETED, KILLREQ or KILLED).
+    Refused(State),
     /// Started: the changes of REMOTEHOSTSTART, then of RUNNING.
     Started {
         /// The REMOTEHOSTSTART writes.
@@ -236,7 +241,7 @@ impl Store {
         &self,
         run_id: i64,
         filter: &ResetFilter<'_>,
-        status: Option<&str>,
+        status: Option<&Status>,
     ) -> Result<usize> {
         let mut conditions = vec!["run_id=?".to_string(), "state != 'DELETED'".to_string()];
         let mut params: Vec<rusqlite::types::Value> = vec![run_id.into()];

@@ -10,6 +10,7 @@ mod rollup;
 mod run_owners;
 mod runs;
 mod schema;
+mod state_sql;
 mod steps;
 mod store;
 mod test_data;

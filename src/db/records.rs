@@ -249,12 +249,12 @@ impl TestRecord {
         self.text_of("item_path")
     }
     /// The state.
-    pub fn state(&self) -> String {
-        self.text_of("state")
+    pub fn state(&self) -> crate::model::State {
+        self.text_of("state").into()
     }
     /// The status.
-    pub fn status(&self) -> String {
-        self.text_of("status")
+    pub fn status(&self) -> crate::model::Status {
+        self.text_of("status").into()
     }
     /// The link-tree path of its run directory.
     pub fn rundir(&self) -> String {

@@ -4,7 +4,7 @@
 
 use super::store::now;
 use super::test_records::StatusChange;
-use crate::model::{ItemState, rollup_toplevel};
+use crate::model::{ItemState, State, Status, rollup_toplevel};
 use rusqlite::{Connection, OptionalExtension};
 
 /// What a write changes besides state and status.
@@ -22,15 +22,15 @@ struct Before {
     run_id: i64,
     testname: String,
     item_path: String,
-    state: Option<String>,
-    status: Option<String>,
+    state: Option<State>,
+    status: Option<Status>,
     uname: Option<String>,
 }
 
 /// `run_stats` counts the records that were executed (their `uname` is known) and are not
 /// DELETED, as [`refresh_run_stats`] does.
-fn counted(uname: Option<&str>, state: Option<&str>) -> bool {
-    uname.is_some_and(|u| u != "n/a") && state.is_some_and(|s| s != "DELETED")
+fn counted(uname: Option<&str>, state: Option<&State>) -> bool {
+    uname.is_some_and(|u| u != "n/a") && state.is_some_and(|s| *s != State::Deleted)
 }
 
 /// Sets state and/or status (and what `extra` gives) of a record and rolls its toplevel up;
@@ -38,8 +38,8 @@ fn counted(uname: Option<&str>, state: Option<&str>) -> bool {
 pub(crate) fn set_and_roll_up(
     c: &Connection,
     test_id: i64,
-    state: Option<&str>,
-    status: Option<&str>,
+    state: Option<&State>,
+    status: Option<&Status>,
     extra: Extra<'_>,
 ) -> rusqlite::Result<Vec<StatusChange>> {
     let mut changes = set_and_roll_up_through(c, test_id, &[(state, status)], extra)?;
@@ -52,7 +52,7 @@ pub(crate) fn set_and_roll_up(
 pub(crate) fn set_and_roll_up_through(
     c: &Connection,
     test_id: i64,
-    writes: &[(Option<&str>, Option<&str>)],
+    writes: &[(Option<&State>, Option<&Status>)],
     extra: Extra<'_>,
 ) -> rusqlite::Result<Vec<Vec<StatusChange>>> {
     let before = c
@@ -72,12 +72,12 @@ pub(crate) fn set_and_roll_up_through(
     let (mut new_state, mut new_status) = (before.state.clone(), before.status.clone());
     let mut steps = Vec::with_capacity(writes.len());
     for (state, status) in writes {
-        new_state = state.map(str::to_string).or(new_state);
-        new_status = status.map(str::to_string).or(new_status);
-        steps.push(ItemState::new(
-            new_state.as_deref().unwrap_or(""),
-            new_status.as_deref().unwrap_or(""),
-        ));
+        new_state = state.cloned().or(new_state);
+        new_status = status.cloned().or(new_status);
+        steps.push(ItemState {
+            state: new_state.clone().unwrap_or_else(|| State::parse("")),
+            status: new_status.clone().unwrap_or_else(|| Status::parse("")),
+        });
     }
     c.prepare_cached(
         "UPDATE tests SET state=coalesce(?1,state), status=coalesce(?2,status), comment=coalesce(?3,comment), uname=coalesce(?4,uname) WHERE id=?5",
@@ -87,9 +87,9 @@ pub(crate) fn set_and_roll_up_through(
     count_move(
         c,
         before.run_id,
-        counted(before.uname.as_deref(), before.state.as_deref())
+        counted(before.uname.as_deref(), before.state.as_ref())
             .then(|| pair(&before.state, &before.status)),
-        counted(new_uname.as_deref(), new_state.as_deref()).then(|| pair(&new_state, &new_status)),
+        counted(new_uname.as_deref(), new_state.as_ref()).then(|| pair(&new_state, &new_status)),
     )?;
     let change = |test_id: i64, item_path: &str, item: &ItemState| StatusChange {
         test_id,
@@ -123,10 +123,10 @@ pub(crate) fn set_and_roll_up_through(
         .collect())
 }
 
-fn pair(state: &Option<String>, status: &Option<String>) -> (String, String) {
+fn pair(state: &Option<State>, status: &Option<Status>) -> (State, Status) {
     (
-        state.clone().unwrap_or_default(),
-        status.clone().unwrap_or_default(),
+        state.clone().unwrap_or_else(|| State::parse("")),
+        status.clone().unwrap_or_else(|| Status::parse("")),
     )
 }
 
@@ -137,7 +137,7 @@ fn write_toplevel(c: &Connection, item: &Before, top: Option<&ItemState>) -> rus
         "INSERT OR IGNORE INTO tests (run_id, testname, item_path, state, status, event_time) VALUES (?1, ?2, '', 'NOT_STARTED', 'n/a', ?3)",
     )?
     .execute((item.run_id, &item.testname, now()))?;
-    let (top_id, top_state, top_status, top_uname): (i64, Option<String>, Option<String>, Option<String>) = c
+    let (top_id, top_state, top_status, top_uname): (i64, Option<State>, Option<Status>, Option<String>) = c
         .prepare_cached(
             "SELECT id, state, status, uname FROM tests WHERE run_id=?1 AND testname=?2 AND item_path=''",
         )?
@@ -147,16 +147,14 @@ fn write_toplevel(c: &Connection, item: &Before, top: Option<&ItemState>) -> rus
     let Some(top) = top else {
         return Ok(top_id);
     };
-    if top_state.as_deref() != Some(top.state.as_str())
-        || top_status.as_deref() != Some(top.status.as_str())
-    {
+    if top_state.as_ref() != Some(&top.state) || top_status.as_ref() != Some(&top.status) {
         c.prepare_cached("UPDATE tests SET state=?1, status=?2 WHERE id=?3")?
             .execute((&top.state, &top.status, top_id))?;
         let uname = top_uname.as_deref();
         count_move(
             c,
             item.run_id,
-            counted(uname, top_state.as_deref()).then(|| pair(&top_state, &top_status)),
+            counted(uname, top_state.as_ref()).then(|| pair(&top_state, &top_status)),
             counted(uname, Some(&top.state)).then(|| (top.state.clone(), top.status.clone())),
         )?;
     }
@@ -184,15 +182,16 @@ fn other_item_states(
     let mut found = Vec::new();
     // NULL states sort first and are skipped, like the NULL and '' statuses below them (a
     // NULL status is read as '').
-    let pair = |r: &rusqlite::Row<'_>| -> rusqlite::Result<(String, String)> {
+    let pair = |r: &rusqlite::Row<'_>| -> rusqlite::Result<(State, Status)> {
         Ok((
             r.get(0)?,
-            r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+            r.get::<_, Option<Status>>(1)?
+                .unwrap_or_else(|| Status::parse("")),
         ))
     };
-    let mut at: Option<(String, String)> = None;
+    let mut at: Option<(State, Status)> = None;
     loop {
-        let next: Option<(String, String)> = match &at {
+        let next: Option<(State, Status)> = match &at {
             None => next_state
                 .query_row((run_id, testname, ""), pair)
                 .optional()?,
@@ -211,10 +210,13 @@ fn other_item_states(
         let Some((state, status)) = next else {
             return Ok(found);
         };
-        if state != "DELETED"
+        if state != State::Deleted
             && held_by_other_item.exists((run_id, testname, &state, &status, except))?
         {
-            found.push(ItemState::new(&state, &status));
+            found.push(ItemState {
+                state: state.clone(),
+                status: status.clone(),
+            });
         }
         at = Some((state, status));
     }
@@ -225,8 +227,8 @@ fn other_item_states(
 fn count_move(
     c: &Connection,
     run_id: i64,
-    from: Option<(String, String)>,
-    to: Option<(String, String)>,
+    from: Option<(State, Status)>,
+    to: Option<(State, Status)>,
 ) -> rusqlite::Result<()> {
     if from == to {
         return Ok(());
@@ -273,15 +275,21 @@ pub(crate) fn refresh_run_stats(c: &Connection, run_id: i64) -> rusqlite::Result
 mod tests {
     use super::*;
 
-    const STATES: &[&str] = &[
-        "NOT_STARTED",
-        "LAUNCHED",
-        "RUNNING",
-        "COMPLETED",
-        "KILLED",
-        "DELETED",
+    const STATES: &[State] = &[
+        State::NotStarted,
+        State::Launched,
+        State::Running,
+        State::Completed,
+        State::Killed,
+        State::Deleted,
     ];
-    const STATUSES: &[&str] = &["n/a", "PASS", "FAIL", "WARN", "CHECK"];
+    const STATUSES: &[Status] = &[
+        Status::NotApplicable,
+        Status::Pass,
+        Status::Fail,
+        Status::Warn,
+        Status::Check,
+    ];
 
     fn database() -> Connection {
         let c = Connection::open_in_memory().unwrap();
@@ -344,8 +352,8 @@ mod tests {
             seed ^= seed >> 7;
             seed ^= seed << 17;
             let id = ids[(seed % ids.len() as u64) as usize];
-            let state = STATES[((seed >> 8) % STATES.len() as u64) as usize];
-            let status = STATUSES[((seed >> 16) % STATUSES.len() as u64) as usize];
+            let state = &STATES[((seed >> 8) % STATES.len() as u64) as usize];
+            let status = &STATUSES[((seed >> 16) % STATUSES.len() as u64) as usize];
             let uname = match (seed >> 24) % 3 {
                 0 => Some("n/a"),
                 1 => Some("Linux x"),
@@ -382,7 +390,10 @@ mod tests {
                     |r| Ok((r.get(0)?, r.get(1)?)),
                 )
                 .unwrap();
-            assert_eq!(stored, (expected.state, expected.status));
+            assert_eq!(
+                stored,
+                (expected.state.to_string(), expected.status.to_string())
+            );
         }
     }
 
@@ -391,9 +402,15 @@ mod tests {
         let c = database();
         c.execute("UPDATE tests SET status=NULL WHERE id=4", [])
             .unwrap();
-        let changes =
-            set_and_roll_up(&c, 3, Some("COMPLETED"), Some("PASS"), Extra::default()).unwrap();
-        assert_eq!(changes[0].status, "PASS");
+        let changes = set_and_roll_up(
+            &c,
+            3,
+            Some(&State::Completed),
+            Some(&Status::Pass),
+            Extra::default(),
+        )
+        .unwrap();
+        assert_eq!(changes[0].status, Status::Pass);
     }
 
     /// Every record and count, to compare two databases.
@@ -413,16 +430,18 @@ mod tests {
     fn writes_in_a_row_leave_what_one_at_a_time_leaves() {
         let (one_by_one, through) = (database(), database());
         for c in [&one_by_one, &through] {
-            set_and_roll_up(c, 3, Some("LAUNCHED"), Some("n/a"), Extra::default()).unwrap();
-            set_and_roll_up(c, 4, Some("COMPLETED"), Some("PASS"), Extra::default()).unwrap();
+            let launched = (Some(&State::Launched), Some(&Status::NotApplicable));
+            set_and_roll_up(c, 3, launched.0, launched.1, Extra::default()).unwrap();
+            let passed = (Some(&State::Completed), Some(&Status::Pass));
+            set_and_roll_up(c, 4, passed.0, passed.1, Extra::default()).unwrap();
         }
         let extra = Extra {
             uname: Some("Linux x"),
             ..Extra::default()
         };
         let writes = [
-            (Some("REMOTEHOSTSTART"), Some("n/a")),
-            (Some("RUNNING"), None),
+            (Some(&State::RemoteHostStart), Some(&Status::NotApplicable)),
+            (Some(&State::Running), None),
         ];
         let expected: Vec<Vec<StatusChange>> = writes
             .iter()
@@ -435,7 +454,8 @@ mod tests {
         let got = set_and_roll_up_through(&through, 3, &writes, extra).unwrap();
         assert_eq!(got, expected);
         assert_eq!(
-            got[0][1].state, "REMOTEHOSTSTART",
+            got[0][1].state,
+            State::RemoteHostStart,
             "the toplevel passed by it"
         );
         assert_eq!(snapshot(&through), snapshot(&one_by_one));

@@ -7,6 +7,7 @@ use super::store::Store;
 use super::test_records::StatusChange;
 use crate::error::{Error, Result};
 use crate::logpro::Number;
+use crate::model::Status;
 
 /// The columns of a test-data CSV line.
 pub const DATA_COLUMNS: [&str; 9] = [
@@ -218,16 +219,16 @@ impl Store {
                 "UPDATE tests SET fail_count=?1, pass_count=?2 WHERE id=?3",
                 (fails, passes, test_id),
             )?;
-            let current: String = c.prepare_cached("SELECT coalesce(status,'') FROM tests WHERE id=?1")?.query_row( [test_id], |r| r.get(0))?;
+            let current: Status = c.prepare_cached("SELECT coalesce(status,'') FROM tests WHERE id=?1")?.query_row( [test_id], |r| r.get(0))?;
             let status = if fails > 0 {
-                Some("FAIL")
-            } else if passes > 0 && current != "WARN" && current != "FAIL" {
-                Some("PASS")
+                Some(Status::Fail)
+            } else if passes > 0 && current != Status::Warn && current != Status::Fail {
+                Some(Status::Pass)
             } else {
                 None
             };
             match status {
-                Some(s) => set_and_roll_up(c, test_id, None, Some(s), Extra::default()),
+                Some(s) => set_and_roll_up(c, test_id, None, Some(&s), Extra::default()),
                 None => Ok(Vec::new()),
             }
         })

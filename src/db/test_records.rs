@@ -5,6 +5,7 @@ use super::records::{TEST_FIELDS, TestRecord, TestView};
 use super::rollup::{Extra, refresh_run_stats, set_and_roll_up};
 use super::store::{Store, now};
 use crate::error::Result;
+use crate::model::{State, Status};
 use crate::select::TestPatterns;
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params_from_iter};
@@ -21,9 +22,9 @@ pub struct StatusChange {
     /// Its item path (`""` for the toplevel).
     pub item_path: String,
     /// The state after the write.
-    pub state: String,
+    pub state: State,
     /// The status after the write.
-    pub status: String,
+    pub status: Status,
 }
 
 /// Which tests of a run a query returns.
@@ -159,8 +160,8 @@ impl Store {
     pub fn set_state_status(
         &self,
         test_id: i64,
-        state: Option<&str>,
-        status: Option<&str>,
+        state: Option<&State>,
+        status: Option<&Status>,
         comment: Option<&str>,
     ) -> Result<Vec<StatusChange>> {
         let extra = Extra {
@@ -168,7 +169,7 @@ impl Store {
             ..Extra::default()
         };
         let changes = self.write(|c| set_and_roll_up(c, test_id, state, status, extra))?;
-        if status == Some("AUTO") {
+        if status == Some(&Status::Auto) {
             let mut more = self.test_data_rollup(test_id)?;
             let mut all = changes;
             all.append(&mut more);
@@ -182,16 +183,16 @@ impl Store {
     pub fn set_state_status_if_in(
         &self,
         test_id: i64,
-        only_in: &[&str],
-        state: Option<&str>,
-        status: Option<&str>,
+        only_in: &[State],
+        state: Option<&State>,
+        status: Option<&Status>,
     ) -> Result<Option<Vec<StatusChange>>> {
         self.write(|c| {
-            let current: Option<String> = c
+            let current: Option<State> = c
                 .prepare_cached("SELECT coalesce(state,'') FROM tests WHERE id=?1")?
                 .query_row([test_id], |r| r.get(0))
                 .optional()?;
-            if !current.is_some_and(|state| only_in.contains(&state.as_str())) {
+            if !current.is_some_and(|state| only_in.contains(&state)) {
                 return Ok(None);
             }
             set_and_roll_up(c, test_id, state, status, Extra::default()).map(Some)
@@ -203,8 +204,8 @@ impl Store {
     pub fn set_state_status_without_rollup(
         &self,
         test_id: i64,
-        state: Option<&str>,
-        status: Option<&str>,
+        state: Option<&State>,
+        status: Option<&Status>,
         comment: Option<&str>,
     ) -> Result<usize> {
         self.write(|c| {
@@ -307,7 +308,7 @@ impl Store {
     /// toplevel records of itemized tests, which never run themselves, do not count.
     pub fn count_running(&self) -> Result<i64> {
         self.read(|c| {
-            c.prepare_cached(&format!("SELECT count(*) FROM tests t WHERE state IN {} AND NOT (item_path='' AND uname='n/a' AND EXISTS (SELECT 1 FROM tests i WHERE i.run_id=t.run_id AND i.testname=t.testname AND i.item_path != ''))", crate::model::RUNNING_STATES_SQL))?.query_row(
+            c.prepare_cached(&format!("SELECT count(*) FROM tests t WHERE state IN {} AND NOT (item_path='' AND uname='n/a' AND EXISTS (SELECT 1 FROM tests i WHERE i.run_id=t.run_id AND i.testname=t.testname AND i.item_path != ''))", crate::model::sql_list(State::RUNNING)))?.query_row(
                 [],
                 |r| r.get(0),
             )

@@ -9,6 +9,7 @@ use super::verdict::final_status;
 use crate::db::TestStart;
 use crate::error::{Error, Result};
 use crate::launch::JobFile;
+use crate::model::{State, Status};
 use crate::recorder::Recorder;
 use crate::{sys, triggers};
 use std::path::{Path, PathBuf};
@@ -45,11 +46,11 @@ pub fn execute(job_path: &Path) -> Result<i32> {
                 file.db_path.display()
             )));
         }
-        TestStart::Refused(state) if state == "KILLREQ" => {
+        TestStart::Refused(State::KillReq) => {
             recorder.set_test_status(
                 job,
-                Some("KILLED"),
-                Some("KILLED"),
+                Some(&State::Killed),
+                Some(&Status::Killed),
                 Some("Kill requested before the test started"),
             )?;
             return Ok(0);
@@ -102,8 +103,8 @@ pub fn execute(job_path: &Path) -> Result<i32> {
             let comment = format!("The executor received signal {signal}");
             recorder.set_last_test_status(
                 job,
-                Some("INCOMPLETE"),
-                Some("KILLED"),
+                Some(&State::Incomplete),
+                Some(&Status::Killed),
                 Some(&comment),
             )?;
             1
@@ -115,8 +116,17 @@ pub fn execute(job_path: &Path) -> Result<i32> {
                 }
                 _ => "Killed on request (KILLREQ)".to_string(),
             };
-            let status = if clean { "KILLED" } else { "FAILED TO KILL" };
-            recorder.set_last_test_status(job, Some("KILLED"), Some(status), Some(&comment))?;
+            let status = if clean {
+                Status::Killed
+            } else {
+                Status::FailedToKill
+            };
+            recorder.set_last_test_status(
+                job,
+                Some(&State::Killed),
+                Some(&status),
+                Some(&comment),
+            )?;
             0
         }
         None => {
@@ -124,14 +134,19 @@ pub fn execute(job_path: &Path) -> Result<i32> {
             // A job whose last step set COMPLETED needs no second look.
             if !outcome.completed
                 && let Some((state, status)) = recorder.state_of(job.test_id)?
-                && (state == "REMOTEHOSTSTART" || state == "RUNNING")
+                && matches!(state, State::RemoteHostStart | State::Running)
             {
                 let new_status = if outcome.abnormal {
-                    "FAIL"
+                    Status::Fail
                 } else {
                     final_status(outcome.code, &status)
                 };
-                recorder.set_last_test_status(job, Some("COMPLETED"), Some(new_status), None)?;
+                recorder.set_last_test_status(
+                    job,
+                    Some(&State::Completed),
+                    Some(&new_status),
+                    None,
+                )?;
             }
             if outcome.abnormal { ABNORMAL } else { 0 }
         }

@@ -154,7 +154,7 @@ fn watch_loop(
             let state = store
                 .as_ref()
                 .and_then(|s| s.state_of(watch.test_id).ok().flatten());
-            if state.is_some_and(|(state, _)| state == "KILLREQ") {
+            if state.is_some_and(|(state, _)| state == crate::model::State::KillReq) {
                 Some(KillReason::Request)
             } else {
                 if now >= next_beat {

@@ -9,6 +9,7 @@ use crate::envfile::sh_quote;
 use crate::environ;
 use crate::error::{Error, Result};
 use crate::launch::JobFile;
+use crate::model::{State, Status};
 use crate::recorder::Recorder;
 use crate::testdef::Step;
 use std::io::Write;
@@ -98,7 +99,7 @@ pub fn run_job(
         }
         if verdict == StepVerdict::Fail {
             let comment = format!("Failed at step {}", step.name);
-            complete(recorder, job, supervisor, "FAIL", Some(&comment))?;
+            complete(recorder, job, supervisor, Status::Fail, Some(&comment))?;
             outcome.completed = true;
             break;
         }
@@ -113,7 +114,12 @@ pub fn run_job(
             outcome.completed = true;
         } else {
             let comment = step_verdict.comment();
-            recorder.set_test_status(job, Some("RUNNING"), Some(verdict.status()), comment)?;
+            recorder.set_test_status(
+                job,
+                Some(&State::Running),
+                Some(&verdict.status()),
+                comment,
+            )?;
         }
         let go_on = ran.code == 0 || (ran.logpro && ran.code == 2);
         if !go_on {
@@ -129,10 +135,10 @@ fn complete(
     recorder: &Recorder,
     job: &crate::job::Job,
     supervisor: &Supervisor,
-    status: &str,
+    status: Status,
     comment: Option<&str>,
 ) -> Result<Vec<StatusChange>> {
-    let (state, status) = (Some("COMPLETED"), Some(status));
+    let (state, status) = (Some(&State::Completed), Some(&status));
     if supervisor.watch_started() {
         recorder.set_test_status(job, state, status, comment)
     } else {

@@ -1,6 +1,8 @@
 //! From exit codes to statuses (spec §9.6, §9.8): a step's verdict, the running verdict of a
 //! test's steps, and the final status of a test its steps left running.
 
+use crate::model::Status;
+
 /// A step's verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StepVerdict {
@@ -34,16 +36,16 @@ impl StepVerdict {
         }
     }
 
-    /// The status word.
-    pub fn status(self) -> &'static str {
+    /// The status.
+    pub fn status(self) -> Status {
         match self {
-            StepVerdict::Pass => "PASS",
-            StepVerdict::Warn => "WARN",
-            StepVerdict::Check => "CHECK",
-            StepVerdict::Waived => "WAIVED",
-            StepVerdict::Abort => "ABORT",
-            StepVerdict::Skip => "SKIP",
-            StepVerdict::Fail => "FAIL",
+            StepVerdict::Pass => Status::Pass,
+            StepVerdict::Warn => Status::Warn,
+            StepVerdict::Check => Status::Check,
+            StepVerdict::Waived => Status::Waived,
+            StepVerdict::Abort => Status::Abort,
+            StepVerdict::Skip => Status::Skip,
+            StepVerdict::Fail => Status::Fail,
         }
     }
 
@@ -85,18 +87,18 @@ impl StepVerdict {
 
 /// The status of a test its job left running, from the job's exit code and the current
 /// status (an `AUTO` status set by the test is kept, spec §9.8).
-pub fn final_status(code: i32, current: &str) -> &'static str {
-    let auto = current == "AUTO";
+pub fn final_status(code: i32, current: &Status) -> Status {
+    let auto = *current == Status::Auto;
     match code {
-        0 if auto => "AUTO",
-        0 => "PASS",
-        2 if auto => "AUTO-WARN",
-        2 => "WARN",
-        3 => "CHECK",
-        4 => "WAIVED",
-        5 => "ABORT",
-        6 => "SKIP",
-        _ => "FAIL",
+        0 if auto => Status::Auto,
+        0 => Status::Pass,
+        2 if auto => Status::AutoWarn,
+        2 => Status::Warn,
+        3 => Status::Check,
+        4 => Status::Waived,
+        5 => Status::Abort,
+        6 => Status::Skip,
+        _ => Status::Fail,
     }
 }
 
@@ -119,9 +121,10 @@ mod tests {
         assert_eq!(Warn.then(Fail), Fail);
         assert_eq!(Fail.then(Pass), Fail);
         assert_eq!(Check.then(Pass), Fail);
-        assert_eq!(final_status(0, "RUNNING"), "PASS");
-        assert_eq!(final_status(0, "AUTO"), "AUTO");
-        assert_eq!(final_status(2, "AUTO"), "AUTO-WARN");
-        assert_eq!(final_status(9, "n/a"), "FAIL");
+        let status = |code, current| final_status(code, &Status::parse(current)).to_string();
+        assert_eq!(status(0, "RUNNING"), "PASS");
+        assert_eq!(status(0, "AUTO"), "AUTO");
+        assert_eq!(status(2, "AUTO"), "AUTO-WARN");
+        assert_eq!(status(9, "n/a"), "FAIL");
     }
 }

@@ -3,14 +3,14 @@
 
 mod names;
 mod rollup;
+mod spelled;
 mod state;
+mod status;
 
 pub use names::{
     ITEM_PATH_RULE, NAME_RULE, NameProblem, check_component, check_item_path, check_run_name,
     item_dir,
 };
 pub use rollup::{ItemState, rollup_toplevel};
-pub use state::{
-    ACTIVE_STATES, RUNNING_STATES, RUNNING_STATES_SQL, STATES, STATUSES, full_test_name, is_active,
-    is_known_state, is_running, state_rank, status_rank,
-};
+pub use state::{State, full_test_name, sql_list};
+pub use status::Status;

@@ -1,30 +1,25 @@
 //! The toplevel record of an itemized test, computed from its items (spec §6.3).
 
-use super::state::{RUNNING_STATES, state_rank, status_rank};
+use super::{State, Status};
 
 /// An item's state and status.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ItemState {
     /// The state.
-    pub state: String,
+    pub state: State,
     /// The status.
-    pub status: String,
+    pub status: Status,
 }
 
 impl ItemState {
-    /// An item state from two strings.
+    /// An item state from its two words.
     pub fn new(state: &str, status: &str) -> Self {
         ItemState {
-            state: state.to_string(),
-            status: status.to_string(),
+            state: State::parse(state),
+            status: Status::parse(status),
         }
     }
 }
-
-/// Statuses a NOT_STARTED item may have without making its toplevel CHECK.
-const HARMLESS_NOT_STARTED: &[&str] = &[
-    "n/a", "na", "PASS", "FAIL", "WARN", "CHECK", "WAIVED", "DEAD", "SKIP",
-];
 
 /// The toplevel (state, status) after `changed` got its new values, given the `others`
 /// (every other item of the test).
@@ -33,32 +28,28 @@ const HARMLESS_NOT_STARTED: &[&str] = &[
 /// other items only, so the result depended on which item was written last; here the changed
 /// item counts too, and the same items always give the same toplevel.
 pub fn rollup_toplevel(changed: &ItemState, others: &[ItemState]) -> ItemState {
-    let running = others
-        .iter()
-        .any(|o| RUNNING_STATES.contains(&o.state.as_str()));
+    let running = others.iter().any(|o| o.state.is_running());
     let all = || std::iter::once(changed).chain(others.iter());
-    let bad_not_started = all()
-        .any(|o| o.state == "NOT_STARTED" && !HARMLESS_NOT_STARTED.contains(&o.status.as_str()));
+    let bad_not_started =
+        all().any(|o| o.state == State::NotStarted && !o.status.harmless_when_not_started());
     let unfinished = all()
-        .filter(|i| i.state != "COMPLETED")
-        .max_by_key(|i| state_rank(&i.state))
+        .filter(|i| i.state != State::Completed)
+        .max_by_key(|i| i.state.rank())
         .map(|i| i.state.clone());
     let state = if running {
-        "RUNNING".to_string()
+        State::Running
     } else if bad_not_started {
-        "COMPLETED".to_string()
+        State::Completed
     } else {
-        unfinished
-            .clone()
-            .unwrap_or_else(|| "COMPLETED".to_string())
+        unfinished.clone().unwrap_or(State::Completed)
     };
-    let status = if bad_not_started || (state == "NOT_STARTED" && unfinished.is_some()) {
-        "CHECK".to_string()
+    let status = if bad_not_started || (state == State::NotStarted && unfinished.is_some()) {
+        Status::Check
     } else {
         all()
-            .max_by_key(|i| status_rank(&i.status))
+            .max_by_key(|i| i.status.rank())
             .map(|i| i.status.clone())
-            .unwrap_or_else(|| "n/a".to_string())
+            .unwrap_or(Status::NotApplicable)
     };
     ItemState { state, status }
 }
@@ -70,7 +61,7 @@ mod tests {
     fn roll(changed: (&str, &str), others: &[(&str, &str)]) -> (String, String) {
         let others: Vec<ItemState> = others.iter().map(|(s, t)| ItemState::new(s, t)).collect();
         let r = rollup_toplevel(&ItemState::new(changed.0, changed.1), &others);
-        (r.state, r.status)
+        (r.state.to_string(), r.status.to_string())
     }
 
     fn pair(state: &str, status: &str) -> (String, String) {

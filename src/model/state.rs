@@ -1,82 +1,117 @@
-//! States (lifecycle) and statuses (verdict) of tests: the canonical lists with their ranks
-//! (spec §8.1). In the database both are plain text, as in Megatest.
+//! A test's state (its lifecycle, spec §8.1): the words Megatest writes, their ranks, and the
+//! one definition of which states run. In the database it is plain text, as in Megatest.
 
-/// The canonical states, lowest rank first.
-pub const STATES: &[&str] = &[
-    "ARCHIVED",
-    "STUCK",
-    "KILLREQ",
-    "KILLED",
-    "NOT_STARTED",
-    "COMPLETED",
-    "LAUNCHED",
-    "REMOTEHOSTSTART",
-    "RUNNING",
-];
+use super::spelled::spelled_enum;
 
-/// States Megatest's code also writes (ranked 0 by the rollup).
-pub const OTHER_STATES: &[&str] = &[
-    "INCOMPLETE",
-    "DELETED",
-    "REMOVING",
-    "CLEANING",
-    "ARCHIVE_REMOVING",
-    "FAILEDKILL",
-    "UNKNOWN",
-    "LOCKED",
-];
-
-/// The canonical statuses, lowest rank first (`STUCK/DEAD` shares rank 7 with `DEAD`'s
-/// spelling variants).
-pub const STATUSES: &[&str] = &[
-    "n/a",
-    "PASS",
-    "SKIP",
-    "WARN",
-    "WAIVED",
-    "CHECK",
-    "STUCK/DEAD",
-    "FAIL",
-    "ABORT",
-];
-
-/// States in which a test is being run: they hold a job slot (`max_concurrent_jobs`).
-pub const RUNNING_STATES: &[&str] = &["RUNNING", "REMOTEHOSTSTART", "LAUNCHED"];
-
-/// [`RUNNING_STATES`] as an SQL list, for `state IN ...` (a test keeps the two equal).
-pub const RUNNING_STATES_SQL: &str = "('RUNNING','REMOTEHOSTSTART','LAUNCHED')";
-
-/// States in which a test has an executor, or had one asked to stop: the runner waits for
-/// these (the running states and `KILLREQ`).
-pub const ACTIVE_STATES: &[&str] = &["RUNNING", "REMOTEHOSTSTART", "LAUNCHED", "KILLREQ"];
-
-/// Whether a test in `state` is being run (see [`RUNNING_STATES`]).
-pub fn is_running(state: &str) -> bool {
-    RUNNING_STATES.contains(&state)
+spelled_enum! {
+    /// The state of a test record.
+    State {
+        /// Archived.
+        Archived = "ARCHIVED",
+        /// Found hung.
+        Stuck = "STUCK",
+        /// An operator asked for it to be killed.
+        KillReq = "KILLREQ",
+        /// Killed.
+        Killed = "KILLED",
+        /// Registered, not launched (yet).
+        NotStarted = "NOT_STARTED",
+        /// Ran to its end.
+        Completed = "COMPLETED",
+        /// Handed to the launcher.
+        Launched = "LAUNCHED",
+        /// Its executor started on a host.
+        RemoteHostStart = "REMOTEHOSTSTART",
+        /// Its steps run.
+        Running = "RUNNING",
+        /// Ended without a verdict of its own (dead, launch failed).
+        Incomplete = "INCOMPLETE",
+        /// Removed (`-remove-runs`).
+        Deleted = "DELETED",
+        /// Being removed.
+        Removing = "REMOVING",
+        /// Being cleaned.
+        Cleaning = "CLEANING",
+        /// Its archive being removed.
+        ArchiveRemoving = "ARCHIVE_REMOVING",
+        /// A kill that did not work.
+        FailedKill = "FAILEDKILL",
+        /// Unknown to Megatest's own code.
+        Unknown = "UNKNOWN",
+        /// Locked.
+        Locked = "LOCKED",
+    }
 }
 
-/// Whether a test in `state` has, or had until asked to stop, an executor (see
-/// [`ACTIVE_STATES`]).
-pub fn is_active(state: &str) -> bool {
-    ACTIVE_STATES.contains(&state)
+impl State {
+    /// The canonical states, lowest rank first (the rollup ranks by this order).
+    pub const RANKED: &'static [State] = &[
+        State::Archived,
+        State::Stuck,
+        State::KillReq,
+        State::Killed,
+        State::NotStarted,
+        State::Completed,
+        State::Launched,
+        State::RemoteHostStart,
+        State::Running,
+    ];
+
+    /// States in which a test is being run: they hold a job slot (`max_concurrent_jobs`).
+    pub const RUNNING: &'static [State] =
+        &[State::Running, State::RemoteHostStart, State::Launched];
+
+    /// States in which a test has an executor, or had one asked to stop: the runner waits for
+    /// these (the running states and `KILLREQ`).
+    pub const ACTIVE: &'static [State] = &[
+        State::Running,
+        State::RemoteHostStart,
+        State::Launched,
+        State::KillReq,
+    ];
+
+    /// Rank for the rollup: the position in [`State::RANKED`]; other states rank 0.
+    pub fn rank(&self) -> usize {
+        State::RANKED.iter().position(|s| s == self).unwrap_or(0)
+    }
+
+    /// Whether a test in this state is being run (see [`State::RUNNING`]).
+    pub fn is_running(&self) -> bool {
+        State::RUNNING.contains(self)
+    }
+
+    /// Whether a test in this state has, or had until asked to stop, an executor (see
+    /// [`State::ACTIVE`]).
+    pub fn is_active(&self) -> bool {
+        State::ACTIVE.contains(self)
+    }
+
+    /// Whether the test has ended, well or badly (`COMPLETED`, `INCOMPLETE`, `KILLED`).
+    pub fn has_ended(&self) -> bool {
+        matches!(self, State::Completed | State::Incomplete | State::Killed)
+    }
+
+    /// Whether the test ran (or started) in an earlier pass but has no verdict worth keeping:
+    /// it is run again without `-rerun` (`NOT_STARTED`, `DELETED`, `INCOMPLETE`).
+    pub fn runs_again(&self) -> bool {
+        matches!(self, State::NotStarted | State::Deleted | State::Incomplete)
+    }
+
+    /// Whether the record is on its way out or being stopped, so no executor may take it
+    /// (`REMOVING`, `DELETED`, `KILLREQ`, `KILLED`).
+    pub fn refuses_start(&self) -> bool {
+        matches!(
+            self,
+            State::Removing | State::Deleted | State::KillReq | State::Killed
+        )
+    }
 }
 
-/// Whether Megatest knows this state (a canonical one or one its code writes).
-pub fn is_known_state(state: &str) -> bool {
-    STATES.contains(&state) || OTHER_STATES.contains(&state)
-}
-
-/// Rank of a state for the rollup; unknown states rank 0.
-pub fn state_rank(state: &str) -> usize {
-    STATES.iter().position(|s| *s == state).unwrap_or(0)
-}
-
-/// Rank of a status for the rollup; unknown statuses (PREQ_FAIL, AUTO, ...) rank 0.
-pub fn status_rank(status: &str) -> usize {
-    STATUSES
-        .iter()
-        .position(|s| *s == status)
-        .map_or(0, |i| i + 1)
+/// `states` as an SQL list for `state IN ...`, e.g. `('RUNNING','LAUNCHED')` (known words
+/// only hold letters and `_`, so they need no escaping).
+pub fn sql_list(states: &[State]) -> String {
+    let quoted: Vec<String> = states.iter().map(|s| format!("'{s}'")).collect();
+    format!("({})", quoted.join(","))
 }
 
 /// `test` or `test/itempath`.
@@ -93,20 +128,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_sql_list_of_running_states_is_the_running_states() {
-        let quoted: Vec<String> = RUNNING_STATES.iter().map(|s| format!("'{s}'")).collect();
-        assert_eq!(RUNNING_STATES_SQL, format!("({})", quoted.join(",")));
-        assert!(RUNNING_STATES.iter().all(|s| is_active(s)));
+    fn words_round_trip_and_others_are_kept() {
+        for state in State::KNOWN {
+            assert_eq!(&State::parse(state.as_str()), state);
+        }
+        assert_eq!(State::parse("FINISHED"), State::Other("FINISHED".into()));
+        assert_eq!(State::from("running".to_string()).to_string(), "running");
+        assert!(
+            !State::parse("running").is_running(),
+            "case matters, as in Megatest"
+        );
     }
 
     #[test]
-    fn ranks() {
-        assert_eq!(state_rank("RUNNING"), 8);
-        assert_eq!(state_rank("INCOMPLETE"), 0);
-        assert_eq!(status_rank("n/a"), 1);
-        assert_eq!(status_rank("ABORT"), 9);
-        assert_eq!(status_rank("PREQ_FAIL"), 0);
-        assert!(is_known_state("KILLREQ") && !is_known_state("FINISHED"));
+    fn ranks_and_running_states() {
+        assert_eq!(State::Running.rank(), 8);
+        assert_eq!(State::Incomplete.rank(), 0);
+        assert_eq!(State::Other("X".into()).rank(), 0);
+        assert!(State::RUNNING.iter().all(State::is_active));
+        assert!(State::KillReq.is_active() && !State::KillReq.is_running());
+        assert_eq!(
+            sql_list(State::RUNNING),
+            "('RUNNING','REMOTEHOSTSTART','LAUNCHED')"
+        );
         assert_eq!(full_test_name("t", "a/b"), "t/a/b");
     }
 }

@@ -4,5 +4,5 @@
 mod prereq;
 mod selection;
 
-pub use prereq::{Board, OK_STATUSES, Upstream, Verdict, Waiton, evaluate};
+pub use prereq::{Board, Upstream, Verdict, Waiton, evaluate};
 pub use selection::{Selection, select};

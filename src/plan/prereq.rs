@@ -5,13 +5,8 @@
 //! an end, was skipped, or was decided not to run), so a stale record from an earlier pass
 //! never releases or condemns a test early.
 
+use crate::model::{State, Status};
 use crate::testdef::{ItemMap, Modes};
-
-/// Statuses that satisfy a normal waiton.
-pub const OK_STATUSES: &[&str] = &["PASS", "WARN", "CHECK", "WAIVED", "SKIP"];
-
-/// States after which a test has ended, well or badly.
-const ENDED: &[&str] = &["COMPLETED", "INCOMPLETE", "KILLED"];
 
 /// The outcome of a prerequisite check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -30,9 +25,9 @@ pub enum Verdict {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Upstream<'a> {
     /// Its state.
-    pub state: &'a str,
+    pub state: &'a State,
     /// Its status.
-    pub status: &'a str,
+    pub status: &'a Status,
     /// Whether this pass is done with it.
     pub settled: bool,
 }
@@ -56,7 +51,7 @@ pub struct Waiton<'a> {
 }
 
 fn ok_completion(up: &Upstream<'_>, any_status: bool) -> bool {
-    up.state == "COMPLETED" && (any_status || OK_STATUSES.contains(&up.status))
+    *up.state == State::Completed && (any_status || up.status.is_ok())
 }
 
 /// The verdict for a test's toplevel stage (`item` = None: may its items be expanded?) or
@@ -83,9 +78,7 @@ fn one_waiton(modes: Modes, w: &Waiton<'_>, item: Option<&str>, board: &impl Boa
     let Some(item) = item else {
         // Items may be expanded as soon as the waiton has started (or ended).
         return match top {
-            Some(up) if ENDED.contains(&up.state) || crate::model::is_running(up.state) => {
-                Verdict::Met
-            }
+            Some(up) if up.state.has_ended() || up.state.is_running() => Verdict::Met,
             _ if settled => Verdict::Discard,
             _ => Verdict::Wait,
         };
@@ -104,8 +97,8 @@ fn one_waiton(modes: Modes, w: &Waiton<'_>, item: Option<&str>, board: &impl Boa
         Some(up) if !up.settled => Verdict::Wait,
         Some(up) if ok_completion(&up, modes.toplevel) => Verdict::Met,
         Some(_) if wait_for_more => Verdict::Wait,
-        Some(up) if ENDED.contains(&up.state) => Verdict::Fail,
-        Some(up) if up.state == "NOT_STARTED" || up.state == "DELETED" => Verdict::Discard,
+        Some(up) if up.state.has_ended() => Verdict::Fail,
+        Some(up) if matches!(up.state, State::NotStarted | State::Deleted) => Verdict::Discard,
         Some(_) => Verdict::Wait,
         None if !settled => Verdict::Wait,
         None => whole_test(modes.toplevel, top, true),
@@ -119,7 +112,7 @@ fn whole_test(toplevel_mode: bool, top: Option<Upstream<'_>>, settled: bool) -> 
     }
     match top {
         Some(up) if ok_completion(&up, toplevel_mode) => Verdict::Met,
-        Some(up) if ENDED.contains(&up.state) => {
+        Some(up) if up.state.has_ended() => {
             if toplevel_mode {
                 Verdict::Met
             } else {
@@ -137,7 +130,7 @@ mod tests {
 
     #[derive(Default)]
     struct Fake {
-        records: HashMap<(String, String), (String, String, bool)>,
+        records: HashMap<(String, String), (State, Status, bool)>,
     }
 
     impl Fake {
@@ -151,7 +144,7 @@ mod tests {
         ) -> Self {
             self.records.insert(
                 (test.into(), item.into()),
-                (state.into(), status.into(), settled),
+                (State::parse(state), Status::parse(status), settled),
             );
             self
         }
@@ -175,11 +168,7 @@ mod tests {
         }
         fn any_item_ok(&self, test: &str) -> bool {
             self.records.iter().any(|((t, i), (state, status, s))| {
-                t == test
-                    && !i.is_empty()
-                    && *s
-                    && state == "COMPLETED"
-                    && OK_STATUSES.contains(&status.as_str())
+                t == test && !i.is_empty() && *s && *state == State::Completed && status.is_ok()
             })
         }
     }

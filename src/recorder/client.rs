@@ -10,6 +10,7 @@ use crate::db::{StatusChange, Store, TestStart};
 use crate::error::{Error, Result};
 use crate::job::Job;
 use crate::launch::JobFile;
+use crate::model::{State, Status};
 use std::cell::{OnceCell, RefCell};
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Write};
@@ -280,15 +281,15 @@ impl Recorder {
     fn set_state_status(
         &self,
         test_id: i64,
-        state: Option<&str>,
-        status: Option<&str>,
+        state: Option<&State>,
+        status: Option<&Status>,
         comment: Option<&str>,
         summary: bool,
     ) -> Result<Vec<StatusChange>> {
         let request = Request::Status {
             test_id,
-            state: state.map(str::to_string),
-            status: status.map(str::to_string),
+            state: state.cloned(),
+            status: status.cloned(),
             comment: comment.map(str::to_string),
             summary,
         };
@@ -306,8 +307,8 @@ impl Recorder {
     pub fn set_test_status(
         &self,
         job: &Job,
-        state: Option<&str>,
-        status: Option<&str>,
+        state: Option<&State>,
+        status: Option<&Status>,
         comment: Option<&str>,
     ) -> Result<Vec<StatusChange>> {
         self.test_status(job, state, status, comment, false)
@@ -319,8 +320,8 @@ impl Recorder {
     pub fn set_last_test_status(
         &self,
         job: &Job,
-        state: Option<&str>,
-        status: Option<&str>,
+        state: Option<&State>,
+        status: Option<&Status>,
         comment: Option<&str>,
     ) -> Result<Vec<StatusChange>> {
         self.test_status(job, state, status, comment, true)
@@ -329,8 +330,8 @@ impl Recorder {
     fn test_status(
         &self,
         job: &Job,
-        state: Option<&str>,
-        status: Option<&str>,
+        state: Option<&State>,
+        status: Option<&Status>,
         comment: Option<&str>,
         summary: bool,
     ) -> Result<Vec<StatusChange>> {
@@ -338,8 +339,13 @@ impl Recorder {
             crate::waivers::waived_status(|| self.store(), job, status, comment)?;
         // Triggers may write to the record after this write: their page is made afterwards.
         let summary = summary && !crate::triggers::has_triggers(&job.test_name);
-        let changes =
-            self.set_state_status(job.test_id, state, status, comment.as_deref(), summary)?;
+        let changes = self.set_state_status(
+            job.test_id,
+            state,
+            status.as_ref(),
+            comment.as_deref(),
+            summary,
+        )?;
         self.fire(&changes);
         Ok(changes)
     }
@@ -350,7 +356,7 @@ impl Recorder {
     }
 
     /// [`Store::state_of`].
-    pub fn state_of(&self, test_id: i64) -> Result<Option<(String, String)>> {
+    pub fn state_of(&self, test_id: i64) -> Result<Option<(State, Status)>> {
         self.via(Request::StateOf { test_id }, |r| match r {
             Reply::State(s) => Ok(s),
             other => Err(other),

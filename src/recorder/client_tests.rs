@@ -64,7 +64,13 @@ fn record_a_passing_test(recorder: &Recorder, id: i64) {
     recorder.set_step(id, "ok", "start", "-", "", "").unwrap();
     recorder.set_step(id, "ok", "end", "0", "", "").unwrap();
     let changes = recorder
-        .set_state_status(id, Some("COMPLETED"), Some("PASS"), None, false)
+        .set_state_status(
+            id,
+            Some(&State::Completed),
+            Some(&Status::Pass),
+            None,
+            false,
+        )
         .unwrap();
     assert_eq!(changes[0].status, "PASS");
 }
@@ -103,7 +109,13 @@ fn a_runner_that_goes_away_leaves_the_writes_to_the_executor() {
     drop(server);
     recorder.set_step(id, "ok", "end", "0", "", "").unwrap();
     recorder
-        .set_state_status(id, Some("COMPLETED"), Some("PASS"), None, false)
+        .set_state_status(
+            id,
+            Some(&State::Completed),
+            Some(&Status::Pass),
+            None,
+            false,
+        )
         .unwrap();
     assert!(recorder.local.get().is_some(), "the executor took over");
     assert_eq!(
@@ -153,7 +165,13 @@ fn a_failed_posted_write_does_not_undo_the_next_call() {
         .unwrap();
     recorder.set_step(id, "ok", "end", "0", "", "").unwrap();
     let changes = recorder
-        .set_state_status(id, Some("COMPLETED"), Some("PASS"), None, false)
+        .set_state_status(
+            id,
+            Some(&State::Completed),
+            Some(&Status::Pass),
+            None,
+            false,
+        )
         .unwrap();
     assert_eq!(changes[0].state, "COMPLETED", "the status write stands");
     assert_eq!(
@@ -219,7 +237,7 @@ fn the_first_step_starts_with_the_test_and_not_without_it() {
     assert!(matches!(started, TestStart::Started { .. }));
     assert_eq!(steps(&store, id), [("start".into(), "-".into())]);
     store
-        .set_state_status(id, Some("KILLREQ"), None, None)
+        .set_state_status(id, Some(&State::KillReq), None, None)
         .unwrap();
     store
         .connection()
@@ -250,7 +268,7 @@ fn a_posted_launch_is_written_before_the_executor_starts() {
     record_a_passing_test(&recorder, id);
     assert_eq!(
         store.state_of(id).unwrap(),
-        Some(("COMPLETED".to_string(), "PASS".to_string()))
+        Some((State::Completed, Status::Pass))
     );
     assert_eq!(store.test(id).unwrap().unwrap().rundir(), "/links/t1");
     let record = store.records(&[id]).unwrap().pop().unwrap();
@@ -271,7 +289,7 @@ fn a_post_is_in_the_database_after_settling_and_after_the_recorder_stops() {
         }
         assert_eq!(
             store.state_of(id).unwrap(),
-            Some(("LAUNCHED".to_string(), "n/a".to_string())),
+            Some((State::Launched, Status::NotApplicable)),
             "stopped: {stop}"
         );
     }
@@ -297,22 +315,22 @@ fn the_last_write_brings_the_summary_page_until_another_write() {
     };
     recorder.start_test(id, "host", "uname", 42, None).unwrap();
     recorder
-        .set_last_test_status(&job, Some("COMPLETED"), Some("PASS"), None)
+        .set_last_test_status(&job, Some(&State::Completed), Some(&Status::Pass), None)
         .unwrap();
     // The page came with the write: the database may change behind it now.
     store
-        .set_state_status(id, None, Some("CHECK"), None)
+        .set_state_status(id, None, Some(&Status::Check), None)
         .unwrap();
     recorder.write_test_summary(id, dir.path()).unwrap();
     let page = std::fs::read_to_string(dir.path().join("test-summary.html")).unwrap();
     assert!(page.contains(">PASS<"), "{page}");
     // A later write makes it stale: the page is asked for again.
     recorder
-        .set_last_test_status(&job, None, Some("WARN"), None)
+        .set_last_test_status(&job, None, Some(&Status::Warn), None)
         .unwrap();
     recorder.set_step(id, "late", "start", "-", "", "").unwrap();
     store
-        .set_state_status(id, None, Some("CHECK"), None)
+        .set_state_status(id, None, Some(&Status::Check), None)
         .unwrap();
     recorder.write_test_summary(id, dir.path()).unwrap();
     let page = std::fs::read_to_string(dir.path().join("test-summary.html")).unwrap();

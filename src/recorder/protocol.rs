@@ -2,6 +2,7 @@
 //! and how the runner answers from its own connection.
 
 use crate::db::{StatusChange, Store, TestStart};
+use crate::model::{State, Status};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
@@ -48,9 +49,9 @@ pub enum Request {
         /// The test record.
         test_id: i64,
         /// The new state, if it changes.
-        state: Option<String>,
+        state: Option<State>,
         /// The new status, if it changes.
-        status: Option<String>,
+        status: Option<Status>,
         /// The new comment, if it changes.
         comment: Option<String>,
         /// The test's last write: the reply brings its summary page too, saving a request.
@@ -101,7 +102,7 @@ pub enum Reply {
     /// The writes of [`Request::Status`], for the executor's triggers.
     Changes(Vec<StatusChange>),
     /// The state and status asked for.
-    State(Option<(String, String)>),
+    State(Option<(State, Status)>),
     /// The summary page asked for.
     Page(Option<String>),
     /// The writes of a [`Request::Status`] that asked for the summary page, and the page
@@ -140,12 +141,7 @@ pub fn answer(store: &Store, request: Request) -> Reply {
             comment,
             summary,
         } => store
-            .set_state_status(
-                test_id,
-                state.as_deref(),
-                status.as_deref(),
-                comment.as_deref(),
-            )
+            .set_state_status(test_id, state.as_ref(), status.as_ref(), comment.as_deref())
             .map(|changes| match summary {
                 false => Reply::Changes(changes),
                 true => {

@@ -290,7 +290,7 @@ fn receive(
 fn frees_a_slot(request: &serde_json::Result<Request>) -> bool {
     matches!(
         request,
-        Ok(Request::Status { state: Some(state), .. }) if !crate::model::is_running(state)
+        Ok(Request::Status { state: Some(state), .. }) if !state.is_running()
     )
 }
 

@@ -30,16 +30,16 @@ pub fn write_rollup(store: &Store, job: &Job) -> Result<PathBuf> {
         rows.push_str(&format!(
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
             escape_html(&item.item_path()),
-            escape_html(&item.state()),
-            escape_html(&item.status()),
+            escape_html(item.state().as_str()),
+            escape_html(item.status().as_str()),
             escape_html(&item.comment())
         ));
     }
     let name = format!("megatest-rollup-{}.html", job.test_name);
     let page = format!(
         "<html><head><title>{t}</title></head><body>\n<h1>{t}: {}/{}</h1>\n<table border=\"1\">\n<tr><th>Item</th><th>State</th><th>Status</th><th>Comment</th></tr>\n{rows}</table>\n</body></html>\n",
-        escape_html(&top.state()),
-        escape_html(&top.status()),
+        escape_html(top.state().as_str()),
+        escape_html(top.status().as_str()),
         t = escape_html(&job.test_name),
     );
     let path = dir.join(&name);

@@ -19,7 +19,7 @@ use crate::db::{RecordState, StatusChange, Store};
 use crate::environ;
 use crate::error::Result;
 use crate::launch::{Answer, Process, choose_launcher};
-use crate::model::is_active;
+use crate::model::{State, Status};
 use crate::plan::{Selection, Verdict, Waiton, evaluate};
 use crate::select::TestPatterns;
 use crate::testdef::{Item, Items, TestDef, item_info};
@@ -348,7 +348,7 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
                 self.forks.ended(t, i);
                 let id = self.tests[t].items[i].id;
                 let comment = format!("Launch failed: {message}");
-                self.write(id, Some("INCOMPLETE"), Some("FAIL"), Some(&comment))?;
+                self.end_with(id, (State::Incomplete, Status::Fail), &comment)?;
                 self.set_phase(t, i, Phase::Done);
             }
             Answer::Gone => {
@@ -367,23 +367,23 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
         let id = self.tests[t].items[i].id;
         self.refresh(&[id, self.tests[t].toplevel_id])?;
         let record = self.records.by_id.get(&id).cloned();
-        let still_active = record.as_ref().is_some_and(|r| is_active(&r.state));
+        let still_active = record.as_ref().is_some_and(|r| r.state.is_active());
         if local {
-            if record.as_ref().is_some_and(|r| r.state == "KILLREQ") {
+            if record.as_ref().is_some_and(|r| r.state == State::KillReq) {
                 // Asked to stop, and nothing runs any more: the request is done.
                 self.end_killed(id, KILLED_GONE)?;
             } else if still_active {
                 let comment = format!(
                     "The executor ended (exit code {code}) before the test finished; see mt_launch.log"
                 );
-                self.write(id, Some("INCOMPLETE"), Some("DEAD"), Some(&comment))?;
+                self.end_with(id, (State::Incomplete, Status::Dead), &comment)?;
             }
             self.set_phase(t, i, Phase::Done);
-        } else if code != 0 && record.is_some_and(|r| r.state == "LAUNCHED") {
+        } else if code != 0 && record.is_some_and(|r| r.state == State::Launched) {
             let comment = format!(
                 "The launcher exited with {code} before the test started; see mt_launch.log"
             );
-            self.write(id, Some("INCOMPLETE"), Some("FAIL"), Some(&comment))?;
+            self.end_with(id, (State::Incomplete, Status::Fail), &comment)?;
             self.set_phase(t, i, Phase::Done);
         }
         Ok(())
@@ -421,12 +421,12 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
             .polled
             .iter()
             .filter_map(|&(t, i)| self.records.by_id.get(&self.tests[t].items[i].id))
-            .filter(|r| is_active(&r.state) && r.host == self.ctx.host)
+            .filter(|r| r.state.is_active() && r.host == self.ctx.host)
             .filter(|r| {
                 if r.pid > 0 {
                     !sys::process_exists(r.pid as u32)
                 } else {
-                    r.state == "LAUNCHED" && now - r.event_time > LOST_LAUNCH
+                    r.state == State::Launched && now - r.event_time > LOST_LAUNCH
                 }
             })
             .map(|r| r.id)
@@ -437,14 +437,13 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
         self.refresh(&lost)?;
         for id in lost {
             let state = self.records.by_id.get(&id).map(|r| r.state.clone());
-            if state.as_deref() == Some("KILLREQ") {
+            if state == Some(State::KillReq) {
                 self.end_killed(id, KILLED_GONE)?;
-            } else if state.is_some_and(|s| is_active(&s)) {
-                self.write(
+            } else if state.is_some_and(|s| s.is_active()) {
+                self.end_with(
                     id,
-                    Some("INCOMPLETE"),
-                    Some("DEAD"),
-                    Some("The executor is gone; the test did not finish"),
+                    (State::Incomplete, Status::Dead),
+                    "The executor is gone; the test did not finish",
                 )?;
             }
         }
@@ -472,15 +471,21 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
     fn write(
         &mut self,
         id: i64,
-        state: Option<&str>,
-        status: Option<&str>,
+        state: Option<State>,
+        status: Option<Status>,
         comment: Option<&str>,
     ) -> Result<()> {
         let changes: Vec<StatusChange> =
-            self.store().set_state_status(id, state, status, comment)?;
+            self.store()
+                .set_state_status(id, state.as_ref(), status.as_ref(), comment)?;
         triggers::fire(self.ctx.store, &changes);
         let ids: Vec<i64> = changes.iter().map(|c| c.test_id).collect();
         self.refresh(&ids)
+    }
+
+    /// [`Self::write`] of both a state and a status, with a comment.
+    fn end_with(&mut self, id: i64, (state, status): (State, Status), comment: &str) -> Result<()> {
+        self.write(id, Some(state), Some(status), Some(comment))
     }
 
     /// Takes in a record read from the database.
@@ -495,7 +500,7 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
         if let Some(&i) = self.tests[t].item_index.get(&record.item_path) {
             let launched_elsewhere =
                 self.tests[t].items[i].phase == Phase::Launched { local: false };
-            if launched_elsewhere && !is_active(&record.state) {
+            if launched_elsewhere && !record.state.is_active() {
                 self.set_phase(t, i, Phase::Done);
             }
         }
@@ -645,11 +650,11 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
 
     /// Closes a test's toplevel stage, writing `(status, comment)` to its toplevel record
     /// when the re-run rules would have run it.
-    fn close(&mut self, t: usize, outcome: Option<(&str, &str)>) -> Result<()> {
+    fn close(&mut self, t: usize, outcome: Option<(Status, &str)>) -> Result<()> {
         if let Some((status, comment)) = outcome {
             let id = self.tests[t].toplevel_id;
             if self.would_run(t, id) {
-                self.write(id, Some("NOT_STARTED"), Some(status), Some(comment))?;
+                self.write(id, Some(State::NotStarted), Some(status), Some(comment))?;
             }
         }
         self.tests[t].stage = Stage::Closed;
@@ -693,7 +698,7 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
             if let Err(error) = self.tests[t].def.check_items() {
                 crate::log::emit(format_args!("{error}"));
                 let comment = error.message.clone();
-                return self.close(t, Some(("ABORT", &comment)));
+                return self.close(t, Some((Status::Abort, &comment)));
             }
         }
         let name = self.tests[t].name.clone();
@@ -706,7 +711,7 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
                 return self.close(
                     t,
                     Some((
-                        "ZERO_ITEMS",
+                        Status::ZeroItems,
                         "No items: [items] or [itemstable] gave an empty list",
                     )),
                 );
@@ -823,7 +828,7 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
             blocked => {
                 if self.would_run(t, id) {
                     let (status, comment) = blocked_status(blocked);
-                    self.write(id, Some("NOT_STARTED"), Some(status), Some(comment))?;
+                    self.write(id, Some(State::NotStarted), Some(status), Some(comment))?;
                 }
                 self.set_phase(t, i, Phase::Done);
                 Ok(())
@@ -833,13 +838,13 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
 
     /// A kill request fulfilled: nothing of the test runs (any more).
     fn end_killed(&mut self, id: i64, comment: &str) -> Result<()> {
-        self.write(id, Some("KILLED"), Some("KILLED"), Some(comment))
+        self.end_with(id, (State::Killed, Status::Killed), comment)
     }
 
     /// A `KILLREQ` record with no executor behind it: never launched (no host), or launched
     /// from this host by a process that is gone.
     fn never_ran(&self, record: &RecordState) -> bool {
-        record.state == "KILLREQ"
+        record.state == State::KillReq
             && (record.host == "n/a"
                 || (record.host == self.ctx.host
                     && (record.pid <= 0 || !sys::process_exists(record.pid as u32))))
@@ -851,17 +856,16 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
         let comment = "Failed to run: waited on tests that can no longer run";
         for t in 0..self.tests.len() {
             match self.tests[t].stage {
-                Stage::Waiting => self.close(t, Some(("PREQ_DISCARDED", comment)))?,
+                Stage::Waiting => self.close(t, Some((Status::PreqDiscarded, comment)))?,
                 Stage::Expanded => {
                     for i in 0..self.tests[t].items.len() {
                         if self.tests[t].items[i].phase == Phase::Pending {
                             let id = self.tests[t].items[i].id;
                             if self.would_run(t, id) {
-                                self.write(
+                                self.end_with(
                                     id,
-                                    Some("NOT_STARTED"),
-                                    Some("PREQ_DISCARDED"),
-                                    Some(comment),
+                                    (State::NotStarted, Status::PreqDiscarded),
+                                    comment,
                                 )?;
                             }
                             self.set_phase(t, i, Phase::Done);
@@ -978,16 +982,16 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
             return Ok(true);
         }
         let full = crate::model::full_test_name(&self.tests[t].name, &self.tests[t].items[i].path);
-        match record.state.as_str() {
-            "KILLREQ" => {
+        match &record.state {
+            State::KillReq => {
                 self.end_killed(id, KILLED_UNSTARTED)?;
                 self.set_phase(t, i, Phase::Done);
             }
-            state if crate::model::is_running(state) => {
+            state if state.is_running() => {
                 self.set_phase(t, i, Phase::Launched { local: false });
                 self.polled.insert((t, i));
             }
-            "NOT_STARTED" if record.status == "n/a" => return Ok(true),
+            State::NotStarted if record.status == Status::NotApplicable => return Ok(true),
             state => {
                 let note = format!(
                     "Not starting test {full}: its record was set to state \"{state}\" and status \"{}\" while it waited",
@@ -1028,7 +1032,7 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
             self.ctx.store
         };
         if let Some(reason) = skip_reason(def, store, &self.ctx.area.top, &path, id)? {
-            self.write(id, Some("COMPLETED"), Some("SKIP"), Some(&reason))?;
+            self.end_with(id, (State::Completed, Status::Skip), &reason)?;
             self.set_phase(t, i, Phase::Done);
             return Ok(false);
         }
@@ -1082,8 +1086,8 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
             // Taken in as written rather than read back, which would wait for the commit.
             self.recording.posted(id, seq);
             if let Some(mut record) = self.records.by_id.get(&id).cloned() {
-                record.state = "LAUNCHED".into();
-                record.status = "n/a".into();
+                record.state = State::Launched;
+                record.status = Status::NotApplicable;
                 record.host = self.ctx.host.clone();
                 record.pid = 0;
                 record.event_time = crate::db::now();
@@ -1105,7 +1109,7 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
             crate::log::emit(format_args!("{}", crate::diag::render(error).trim_end()));
         }
         let comment = format!("Launch failed: {}", error.message);
-        self.write(id, Some("INCOMPLETE"), Some("FAIL"), Some(&comment))?;
+        self.end_with(id, (State::Incomplete, Status::Fail), &comment)?;
         self.set_phase(t, i, Phase::Done);
         Ok(())
     }
@@ -1191,20 +1195,23 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
                 .records
                 .by_id
                 .get(&id)
-                .is_some_and(|r| is_active(&r.state))
+                .is_some_and(|r| r.state.is_active())
             {
-                self.write(id, Some("KILLREQ"), None, None)?;
+                self.write(id, Some(State::KillReq), None, None)?;
             }
         }
         Ok(false)
     }
 }
 
-fn blocked_status(verdict: Verdict) -> (&'static str, &'static str) {
+fn blocked_status(verdict: Verdict) -> (Status, &'static str) {
     match verdict {
-        Verdict::Fail => ("PREQ_FAIL", "Failed to run due to failed prerequisites"),
+        Verdict::Fail => (
+            Status::PreqFail,
+            "Failed to run due to failed prerequisites",
+        ),
         _ => (
-            "PREQ_DISCARDED",
+            Status::PreqDiscarded,
             "Failed to run due to prior failed prerequisites",
         ),
     }

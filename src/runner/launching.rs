@@ -11,6 +11,7 @@ use crate::launch::{
     DiskChoice, ForkLauncher, JOB_FILE_NAME, JobFile, Process, choose_launcher, copy_test_source,
     plan_work_area, start,
 };
+use crate::model::{State, Status};
 use crate::recorder::Request;
 use crate::testdef::TestDef;
 use crate::triggers;
@@ -178,8 +179,8 @@ pub fn launch(
             let comment = format!("Launch failed: {}", e.message);
             let changes = ctx.store.set_state_status(
                 item.id,
-                Some("INCOMPLETE"),
-                Some("FAIL"),
+                Some(&State::Incomplete),
+                Some(&Status::Fail),
                 Some(&comment),
             )?;
             triggers::fire(ctx.store, &changes);

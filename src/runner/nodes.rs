@@ -2,7 +2,8 @@
 //! each in a phase, plus a cache of the run's records as the database last showed them.
 
 use crate::db::RecordState;
-use crate::plan::{Board, OK_STATUSES, Upstream};
+use crate::model::{State, Status};
+use crate::plan::{Board, Upstream};
 use crate::testdef::{ItemMap, Modes, TestDef};
 use std::collections::HashMap;
 
@@ -46,7 +47,7 @@ pub struct ItemNode {
     pub phase: Phase,
     /// The state and status its record had when it was found ready: a different record at
     /// launch time means someone else (an operator, another runner) changed it meanwhile.
-    pub seen: Option<(String, String)>,
+    pub seen: Option<(State, Status)>,
 }
 
 /// One test of the run.
@@ -109,7 +110,7 @@ pub struct Records {
 
 impl Records {
     /// Stores a record; returns the previous (state, status) when it changed them.
-    pub fn put(&mut self, record: RecordState) -> Option<Option<(String, String)>> {
+    pub fn put(&mut self, record: RecordState) -> Option<Option<(State, Status)>> {
         let key = (record.testname.clone(), record.item_path.clone());
         self.by_name.insert(key, record.id);
         match self.by_id.insert(record.id, record.clone()) {
@@ -170,5 +171,5 @@ impl Board for View<'_> {
 
 /// Whether a record completed with a status that satisfies waitons.
 pub fn completed_ok(record: &RecordState) -> bool {
-    record.state == "COMPLETED" && OK_STATUSES.contains(&record.status.as_str())
+    record.state == State::Completed && record.status.is_ok()
 }

@@ -2,6 +2,7 @@
 //! the dispatcher applies (spec §7.9).
 
 use crate::area::Target;
+use crate::model::{State, Status};
 use crate::select::TagExpr;
 
 /// A resolved `-run`.
@@ -39,7 +40,7 @@ pub struct RunOptions {
 #[derive(Debug, Clone, Default)]
 pub struct PassRules {
     /// Statuses that run again (`-rerun`).
-    pub rerun: Option<Vec<String>>,
+    pub rerun: Option<Vec<Status>>,
     /// Run whatever the record says (`-force`).
     pub force: bool,
     /// Empty the run directory before launching (`-preclean`).
@@ -71,16 +72,13 @@ pub enum Decision {
     Keep(String),
 }
 
-/// Statuses of a finished test that only `-rerun` or `-force` runs again.
-const KEPT_STATUSES: &[&str] = &["PASS", "WARN", "CHECK", "SKIP", "WAIVED"];
-
 impl PassRules {
     /// Spec §7.9: whether a record in `state`/`status` is launched.
-    pub fn decide(&self, name: &str, state: &str, status: &str) -> Decision {
-        if crate::model::is_active(state) {
+    pub fn decide(&self, name: &str, state: &State, status: &Status) -> Decision {
+        if state.is_active() {
             return Decision::AlreadyRunning;
         }
-        if self.force || matches!(state, "NOT_STARTED" | "DELETED" | "INCOMPLETE") {
+        if self.force || state.runs_again() {
             return Decision::Run;
         }
         if self
@@ -90,12 +88,13 @@ impl PassRules {
         {
             return Decision::Run;
         }
-        if state == "COMPLETED" || KEPT_STATUSES.contains(&status) {
+        // A finished test with an OK status is kept until `-rerun` or `-force` says otherwise.
+        if *state == State::Completed || status.is_ok() {
             return Decision::Keep(format!(
                 "Not starting test {name} as it is state \"{state}\" and status \"{status}\", use -rerun \"{status}\" or -force to override"
             ));
         }
-        if state == "KILLED" {
+        if *state == State::Killed {
             return Decision::Keep(format!(
                 "Not starting test {name} as it was KILLED, use -force to override"
             ));
@@ -110,43 +109,49 @@ impl PassRules {
 mod tests {
     use super::*;
 
+    impl PassRules {
+        fn decide_words(&self, name: &str, state: &str, status: &str) -> Decision {
+            self.decide(name, &State::parse(state), &Status::parse(status))
+        }
+    }
+
     #[test]
     fn rerun_rules() {
         let plain = PassRules::default();
-        assert_eq!(plain.decide("t", "NOT_STARTED", "n/a"), Decision::Run);
-        assert_eq!(plain.decide("t", "INCOMPLETE", "DEAD"), Decision::Run);
+        assert_eq!(plain.decide_words("t", "NOT_STARTED", "n/a"), Decision::Run);
+        assert_eq!(plain.decide_words("t", "INCOMPLETE", "DEAD"), Decision::Run);
         assert!(matches!(
-            plain.decide("t", "COMPLETED", "PASS"),
+            plain.decide_words("t", "COMPLETED", "PASS"),
             Decision::Keep(_)
         ));
         assert!(matches!(
-            plain.decide("t", "COMPLETED", "FAIL"),
+            plain.decide_words("t", "COMPLETED", "FAIL"),
             Decision::Keep(_)
         ));
         assert!(matches!(
-            plain.decide("t", "KILLED", "KILLED"),
+            plain.decide_words("t", "KILLED", "KILLED"),
             Decision::Keep(_)
         ));
         assert_eq!(
-            plain.decide("t", "RUNNING", "n/a"),
+            plain.decide_words("t", "RUNNING", "n/a"),
             Decision::AlreadyRunning
         );
         let rerun = PassRules {
-            rerun: Some(vec!["FAIL".into()]),
+            rerun: Some(vec![Status::Fail]),
             ..PassRules::default()
         };
-        assert_eq!(rerun.decide("t", "COMPLETED", "FAIL"), Decision::Run);
+        assert_eq!(rerun.decide_words("t", "COMPLETED", "FAIL"), Decision::Run);
         assert!(matches!(
-            rerun.decide("t", "COMPLETED", "PASS"),
+            rerun.decide_words("t", "COMPLETED", "PASS"),
             Decision::Keep(_)
         ));
         let force = PassRules {
             force: true,
             ..PassRules::default()
         };
-        assert_eq!(force.decide("t", "COMPLETED", "PASS"), Decision::Run);
+        assert_eq!(force.decide_words("t", "COMPLETED", "PASS"), Decision::Run);
         assert_eq!(
-            force.decide("t", "RUNNING", "n/a"),
+            force.decide_words("t", "RUNNING", "n/a"),
             Decision::AlreadyRunning
         );
         assert_eq!(

@@ -3,6 +3,7 @@
 //! progress bar on stderr as well.
 
 use crate::db::RecordState;
+use crate::model::{State, Status};
 use std::io::IsTerminal;
 
 /// The result printer.
@@ -40,9 +41,10 @@ pub fn hr_min_sec(seconds: i64) -> String {
 
 /// Whether a state/status is reported: finished states, and blocked tests.
 fn reportable(record: &RecordState) -> bool {
-    match record.state.as_str() {
-        "DELETED" | "REMOTEHOSTSTART" | "RUNNING" | "LAUNCHED" => false,
-        "NOT_STARTED" => record.status != "n/a",
+    match record.state {
+        State::Deleted => false,
+        ref state if state.is_running() => false,
+        State::NotStarted => record.status != Status::NotApplicable,
         _ => true,
     }
 }
@@ -86,8 +88,8 @@ impl Progress {
         };
         text.push_str(&format!(
             "{}{}{}{}{path}\n",
-            column(&record.state, 12),
-            column(&record.status, 12),
+            column(record.state.as_str(), 12),
+            column(record.status.as_str(), 12),
             column(&work_week_time(record.event_time), 20),
             column(&hr_min_sec(record.run_duration), 12)
         ));

@@ -5,13 +5,18 @@ use super::context::RunContext;
 use super::options::RunOptions;
 use crate::db::ResetFilter;
 use crate::error::Result;
+use crate::model::Status;
 
 /// Applies the resets; returns whether run directories must be cleaned (`-preclean`).
 pub fn apply(ctx: &RunContext<'_>, opts: &RunOptions, selected: &[String]) -> Result<bool> {
     let store = ctx.store;
     let settings = &ctx.settings;
     if opts.rerun_all {
-        let n = store.reset_tests(ctx.run_id, &ResetFilter::default(), Some("n/a"))?;
+        let n = store.reset_tests(
+            ctx.run_id,
+            &ResetFilter::default(),
+            Some(&Status::NotApplicable),
+        )?;
         crate::debug!(1, "-rerun-all: {n} records set to NOT_STARTED/n/a");
         return Ok(true);
     }
@@ -24,8 +29,8 @@ pub fn apply(ctx: &RunContext<'_>, opts: &RunOptions, selected: &[String]) -> Re
             statuses: Some(&settings.cleanrerun_statuses),
             ..ResetFilter::default()
         };
-        let n = store.reset_tests(ctx.run_id, &by_state, Some("n/a"))?
-            + store.reset_tests(ctx.run_id, &by_status, Some("n/a"))?;
+        let n = store.reset_tests(ctx.run_id, &by_state, Some(&Status::NotApplicable))?
+            + store.reset_tests(ctx.run_id, &by_status, Some(&Status::NotApplicable))?;
         crate::debug!(1, "-rerun-clean: {n} records set to NOT_STARTED/n/a");
         return Ok(true);
     }

@@ -10,6 +10,7 @@ use super::settings::Settings;
 use crate::area::Area;
 use crate::db::{Store, typed_keys};
 use crate::error::{Error, Result};
+use crate::model::Status;
 use crate::select::TestPatterns;
 use crate::testdef::TestDef;
 use crate::{environ, exit_code, plan, sys, triggers};
@@ -17,7 +18,12 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 /// The `-rerun` list of the automatic extra pass: tests that did not finish.
-const EXTRA_PASS_RERUN: &[&str] = &["STUCK/DEAD", "DEAD", "n/a", "ZERO_ITEMS"];
+const EXTRA_PASS_RERUN: &[Status] = &[
+    Status::StuckDead,
+    Status::Dead,
+    Status::NotApplicable,
+    Status::ZeroItems,
+];
 
 /// How many of the area's tests an unmatched test pattern's error names.
 const TESTS_LISTED: usize = 20;
@@ -104,7 +110,10 @@ pub fn run(area: &Area, store: &Store, opts: &RunOptions, owner: &str) -> Result
     let preclean = resets::apply(&ctx, opts, &selected)?;
     let wait = opts.run_wait || ctx.settings.run_wait;
     let first = PassRules {
-        rerun: opts.rerun.clone(),
+        rerun: opts
+            .rerun
+            .as_ref()
+            .map(|list| list.iter().map(|s| Status::parse(s)).collect()),
         force: opts.force,
         preclean,
         wait,
@@ -118,7 +127,7 @@ pub fn run(area: &Area, store: &Store, opts: &RunOptions, owner: &str) -> Result
     }
     if let Some(selection) = extra {
         let again = PassRules {
-            rerun: Some(EXTRA_PASS_RERUN.iter().map(|s| s.to_string()).collect()),
+            rerun: Some(EXTRA_PASS_RERUN.to_vec()),
             force: false,
             preclean: true,
             wait,

@@ -1,5 +1,6 @@
 //! The integration tests: the real `megatest` binary on areas written to temp dirs.
 
+mod architecture;
 mod bad_input;
 mod chaos;
 mod cli;

@@ -2,6 +2,7 @@
 
 use crate::harness::{Area, cmdinfo, db_area, open_store, target};
 use megatest::db::{Store, TestFilter};
+use megatest::model::{State, Status};
 use rusqlite::types::Value;
 
 /// Two runs of one target and one of another; `compile` has items a, b; `lint` has none.
@@ -30,7 +31,7 @@ fn seeded() -> (Area, Store, i64, i64, i64) {
 fn state_status(store: &Store, run: i64, test: &str, item: &str) -> (String, String) {
     let id = store.test_id(run, test, item).unwrap().unwrap();
     let t = store.test(id).unwrap().unwrap();
-    (t.state(), t.status())
+    (t.state().to_string(), t.status().to_string())
 }
 
 fn pair(a: &str, b: &str) -> (String, String) {
@@ -42,7 +43,12 @@ fn list_runs_text_and_json() {
     let (area, store, r1, ..) = seeded();
     let a = store.test_id(r1, "compile", "a").unwrap().unwrap();
     store
-        .set_state_status(a, Some("COMPLETED"), Some("FAIL"), Some("boom"))
+        .set_state_status(
+            a,
+            Some(&State::Completed),
+            Some(&Status::Fail),
+            Some("boom"),
+        )
         .unwrap();
     store
         .set_step(a, "build", "end", "1", "", "build.log")
@@ -484,7 +490,7 @@ fn locks_and_removal() {
             },
         )
         .unwrap();
-    let deleted = all.iter().filter(|t| t.state() == "DELETED").count();
+    let deleted = all.iter().filter(|t| t.state() == State::Deleted).count();
     assert_eq!(deleted, 3);
     area.megatest(
         &[

@@ -6,6 +6,7 @@ use crate::db::{
     Field, FieldRef, RUN_FIELDS, RunRecord, Store, TEST_FIELDS, TestFilter, TestRecord,
 };
 use crate::error::{Error, Result};
+use crate::model::{State, Status};
 use crate::report::scheme_string;
 use crate::select::{RunSelector, TestPatterns};
 use crate::stdout;
@@ -368,7 +369,8 @@ fn test_lines_with<'a>(
     }
     out.push('\n');
     let status = at(STATUS).text().unwrap_or("");
-    let quiet = status == "PASS" || status == "WARN" || at(STATE).text() == Some("NOT_STARTED");
+    let quiet = matches!(Status::parse(status), Status::Pass | Status::Warn)
+        || at(STATE).text().map(State::parse) == Some(State::NotStarted);
     if !quiet {
         let mut first = true;
         for (label, i) in [

@@ -4,15 +4,15 @@
 use crate::cli::dispatch::Flow;
 use crate::cli::session::Session;
 use crate::error::{Error, Result};
-use crate::model::{STATES, is_known_state};
+use crate::model::{State, Status};
 
 /// States a kill request applies to: running, or not started yet.
-const KILLABLE: &[&str] = &[
-    "LAUNCHED",
-    "REMOTEHOSTSTART",
-    "RUNNING",
-    "NOT_STARTED",
-    "KILLREQ",
+const KILLABLE: &[State] = &[
+    State::Launched,
+    State::RemoteHostStart,
+    State::Running,
+    State::NotStarted,
+    State::KillReq,
 ];
 
 /// Sets state and status.
@@ -30,9 +30,15 @@ pub fn run(session: &mut Session) -> Result<Flow> {
             "-set-state-status needs STATE,STATUS, got `{value}`"
         )));
     };
-    if !is_known_state(state) {
+    let (state, status) = (State::parse(state), Status::parse(status));
+    if !state.is_known() {
+        let known: Vec<&str> = State::KNOWN
+            .iter()
+            .filter(|s| **s != State::Locked)
+            .map(State::as_str)
+            .collect();
         return Err(Error::new(format!("unknown state `{state}`"))
-            .note(format!("states: {}, INCOMPLETE, DELETED, REMOVING, CLEANING, ARCHIVE_REMOVING, FAILEDKILL, UNKNOWN", STATES.join(", "))));
+            .note(format!("states: {}", known.join(", "))));
     }
     let (runs, filter) = session.test_selection("-set-state-status")?;
     let mut finished = 0;
@@ -43,14 +49,18 @@ pub fn run(session: &mut Session) -> Result<Flow> {
         for test in tests {
             // A kill request is for tests that have not finished: a finished record keeps
             // its result (the runner would otherwise take it for a lost test).
-            if state == "KILLREQ" {
+            if state == State::KillReq {
                 // Decided in the write itself: a test may finish meanwhile.
-                let set =
-                    store.set_state_status_if_in(test.id(), KILLABLE, Some(state), Some(status))?;
+                let set = store.set_state_status_if_in(
+                    test.id(),
+                    KILLABLE,
+                    Some(&state),
+                    Some(&status),
+                )?;
                 finished += usize::from(set.is_none());
                 continue;
             }
-            store.set_state_status(test.id(), Some(state), Some(status), None)?;
+            store.set_state_status(test.id(), Some(&state), Some(&status), None)?;
         }
     }
     if finished > 0 {

@@ -6,14 +6,14 @@ use crate::cli::dispatch::Flow;
 use crate::cli::session::Session;
 use crate::db::{Store, parse_row};
 use crate::error::{Error, Result};
-use crate::model::{STATES, is_known_state};
+use crate::model::{State, Status};
 
 /// A numeric status is an exit code: 0 is PASS, anything else FAIL.
-fn status_word(status: &str) -> String {
+fn status_word(status: &str) -> Status {
     match status.trim().parse::<f64>() {
-        Ok(0.0) => "PASS".into(),
-        Ok(_) => "FAIL".into(),
-        Err(_) => status.to_string(),
+        Ok(0.0) => Status::Pass,
+        Ok(_) => Status::Fail,
+        Err(_) => Status::parse(status),
     }
 }
 
@@ -54,9 +54,11 @@ fn store_values(store: &Store, test_id: i64, line: &str) -> Result<()> {
 /// Sets the running test's state and status (and records a value, when given).
 pub fn test_status(session: &mut Session) -> Result<Flow> {
     let (state, status) = in_test::state_and_status(session, "-test-status")?;
-    if !is_known_state(&state) {
+    let state = State::from(state);
+    if !state.is_known() {
+        let canonical: Vec<&str> = State::RANKED.iter().map(State::as_str).collect();
         return Err(Error::new(format!("unknown state `{state}`"))
-            .note(format!("states: {}", STATES.join(", "))));
+            .note(format!("states: {}", canonical.join(", "))));
     }
     let status = status_word(&status);
     let comment = session
@@ -91,10 +93,10 @@ mod tests {
 
     #[test]
     fn numeric_statuses() {
-        assert_eq!(status_word("0"), "PASS");
-        assert_eq!(status_word("1"), "FAIL");
-        assert_eq!(status_word("2"), "FAIL");
-        assert_eq!(status_word("AUTO"), "AUTO");
-        assert_eq!(status_word("WARN"), "WARN");
+        assert_eq!(status_word("0"), Status::Pass);
+        assert_eq!(status_word("1"), Status::Fail);
+        assert_eq!(status_word("2"), Status::Fail);
+        assert_eq!(status_word("AUTO"), Status::Auto);
+        assert_eq!(status_word("WARN"), Status::Warn);
     }
 }
