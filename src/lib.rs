@@ -35,5 +35,5 @@ pub mod stdout;
 pub mod sys;
 pub mod sys_process;
 pub mod testdef;
-pub mod triggers;
 pub mod waivers;
+pub mod writer;

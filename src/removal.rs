@@ -8,6 +8,7 @@ use crate::config::{ReadOptions, SystemPolicy, read_file};
 use crate::db::{RunRecord, Store, TestFilter, TestRecord};
 use crate::error::{Error, Result};
 use crate::model::{State, Status};
+use crate::writer::{TriggerTable, Writer};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -177,8 +178,11 @@ pub fn remove_test(
             .note("its record is kept; remove the directory by hand if it is yours to remove"));
         }
     }
+    // No triggers are registered here (see docs/compatibility.md).
+    let triggers = TriggerTable::new();
+    let writer = Writer::new(store, &triggers);
     if test.state().is_running() {
-        store.set_state_status(
+        writer.set_state_status(
             id,
             Some(&State::KillReq),
             Some(&Status::NotApplicable),
@@ -192,14 +196,14 @@ pub fn remove_test(
             }
             if started.elapsed() > KILL_WAIT {
                 let failed = (State::FailedKill, Status::NotApplicable);
-                store.set_state_status(id, Some(&failed.0), Some(&failed.1), None)?;
+                writer.set_state_status(id, Some(&failed.0), Some(&failed.1), None)?;
                 break;
             }
             std::thread::sleep(Duration::from_millis(200));
         }
     }
     if !opts.keep_records {
-        store.set_state_status(id, Some(&State::Removing), Some(&Status::Locked), None)?;
+        writer.set_state_status(id, Some(&State::Removing), Some(&Status::Locked), None)?;
     }
     for path in &dirs {
         if std::fs::symlink_metadata(path).is_err() {

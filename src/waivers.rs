@@ -2,7 +2,7 @@
 //! test/item of the newest earlier run of the same target was WAIVED and every `[waivers]`
 //! rule holds between the two run directories.
 
-use crate::db::{StatusChange, Store};
+use crate::db::Store;
 use crate::error::Result;
 use crate::job::Job;
 use crate::model::{State, Status};
@@ -69,20 +69,4 @@ pub fn waived_status<'s>(
         return Ok((Some(Status::Waived), Some(waived_comment)));
     }
     Ok((status.cloned(), comment.map(str::to_string)))
-}
-
-/// Sets state and status like [`Store::set_state_status`], turning FAIL into WAIVED when a
-/// waiver carries over, and fires the triggers.
-pub fn set_test_status(
-    store: &Store,
-    job: &Job,
-    state: Option<&State>,
-    status: Option<&Status>,
-    comment: Option<&str>,
-) -> Result<Vec<StatusChange>> {
-    let (status, comment) = waived_status(|| Ok(store), job, status, comment)?;
-    let changes =
-        store.set_state_status(job.test_id, state, status.as_ref(), comment.as_deref())?;
-    crate::triggers::fire(store, &changes);
-    Ok(changes)
 }

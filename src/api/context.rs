@@ -4,6 +4,7 @@
 use crate::area::Area;
 use crate::db::{Store, db_path, typed_keys};
 use crate::error::{Error, Result};
+use crate::writer::{TriggerTable, Writer};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -14,6 +15,15 @@ pub struct ApiContext {
     db_path: PathBuf,
     keys: Vec<(String, String)>,
     store: Option<Store>,
+    /// The tests' `[triggers]`, read from their testconfigs as their records are written.
+    triggers: TriggerTable,
+}
+
+impl ApiContext {
+    /// Writes to `store`'s records, firing their tests' triggers.
+    pub fn writer<'a>(&'a self, store: &'a Store) -> Writer<'a> {
+        Writer::new(store, &self.triggers)
+    }
 }
 
 static CONTEXT: Mutex<Option<ApiContext>> = Mutex::new(None);
@@ -37,6 +47,7 @@ pub fn install_at(top: &Path, db_path: &Path, keys: Vec<(String, String)>) {
         db_path: db_path.to_path_buf(),
         keys,
         store: None,
+        triggers: TriggerTable::reading_testconfigs(top.to_path_buf()),
     });
 }
 
@@ -47,7 +58,8 @@ pub fn installed_top() -> Option<PathBuf> {
 }
 
 /// Runs `f` with the installed area's database. The lock is not held while `f` runs, so a
-/// trigger fired by `f` may call the API again (it then gets a connection of its own).
+/// trigger fired by `f` may call the API again (it then gets a connection and a trigger
+/// table of its own).
 pub fn with_store<R>(f: impl FnOnce(&Store, &ApiContext) -> Result<R>) -> Result<R> {
     let (view, cached) = {
         let mut guard = CONTEXT.lock().unwrap_or_else(|p| p.into_inner());
@@ -56,11 +68,13 @@ pub fn with_store<R>(f: impl FnOnce(&Store, &ApiContext) -> Result<R>) -> Result
                 "the rmt procedures work inside an area: run megatest from it, or use -start-dir",
             )
         })?;
+        let fresh = TriggerTable::reading_testconfigs(ctx.top.clone());
         let view = ApiContext {
             top: ctx.top.clone(),
             db_path: ctx.db_path.clone(),
             keys: ctx.keys.clone(),
             store: None,
+            triggers: std::mem::replace(&mut ctx.triggers, fresh),
         };
         (view, ctx.store.take())
     };
@@ -72,9 +86,12 @@ pub fn with_store<R>(f: impl FnOnce(&Store, &ApiContext) -> Result<R>) -> Result
     let mut guard = CONTEXT.lock().unwrap_or_else(|p| p.into_inner());
     if let Some(ctx) = guard.as_mut()
         && ctx.db_path == view.db_path
-        && ctx.store.is_none()
     {
-        ctx.store = Some(store);
+        // What was read of the testconfigs is kept for the next call.
+        ctx.triggers = view.triggers;
+        if ctx.store.is_none() {
+            ctx.store = Some(store);
+        }
     }
     result
 }

@@ -4,7 +4,6 @@
 mod args;
 mod catalog;
 mod context;
-mod fire;
 mod meta;
 mod query;
 mod runs;

@@ -2,7 +2,6 @@
 
 use super::args::Args;
 use super::context::ApiContext;
-use super::fire::fire;
 use super::query::{ident, rows, scalar, vectors};
 use super::value::Value;
 use crate::db::{Store, TEST_FIELDS};
@@ -195,8 +194,7 @@ pub fn matching_previous_records(a: &Args, store: &Store, _: &ApiContext) -> Res
 
 pub fn find_and_mark_incomplete(a: &Args, store: &Store, ctx: &ApiContext) -> Result<Value> {
     let deadtime = a.opt_int(1, "ovr-deadtime")?.unwrap_or(7200);
-    let changes = store.mark_dead_tests(deadtime)?;
-    fire(store, ctx, &changes);
+    let changes = ctx.writer(store).mark_dead_tests(deadtime)?;
     let mut dead: Vec<i64> = changes
         .iter()
         .filter(|c| c.status == crate::model::Status::Dead)

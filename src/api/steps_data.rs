@@ -2,7 +2,6 @@
 
 use super::args::Args;
 use super::context::ApiContext;
-use super::fire::fire;
 use super::query::{rows, vectors};
 use super::value::Value;
 use crate::db::{Store, parse_rows};
@@ -47,8 +46,7 @@ pub fn csv_to_test_data(a: &Args, store: &Store, _: &ApiContext) -> Result<Value
 }
 
 pub fn test_data_rollup(a: &Args, store: &Store, ctx: &ApiContext) -> Result<Value> {
-    let changes = store.test_data_rollup(a.int(1, "test-id")?)?;
-    fire(store, ctx, &changes);
+    ctx.writer(store).test_data_rollup(a.int(1, "test-id")?)?;
     Ok(Value::Void)
 }
 

@@ -2,10 +2,9 @@
 
 use super::args::Args;
 use super::context::ApiContext;
-use super::fire::fire;
 use super::query::{rows, scalar, vectors};
 use super::value::Value;
-use crate::db::{StatusChange, Store, TEST_FIELDS};
+use crate::db::{Store, TEST_FIELDS};
 use crate::error::Result;
 use crate::model::{State, Status};
 use rusqlite::types::Value as SqlValue;
@@ -252,33 +251,16 @@ pub fn register_test(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
     )?))
 }
 
-/// The record as a change, for triggers.
-fn change_of(store: &Store, test_id: i64) -> Result<Option<StatusChange>> {
-    Ok(store.test(test_id)?.map(|t| StatusChange {
-        test_id,
-        run_id: t.run_id(),
-        testname: t.testname(),
-        item_path: t.item_path(),
-        state: t.state(),
-        status: t.status(),
-    }))
-}
-
 pub fn test_set_state_status(a: &Args, store: &Store, ctx: &ApiContext) -> Result<Value> {
     let test_id = a.int(1, "test-id")?;
     let (state, status, comment) = (a.opt_str(2), a.opt_str(3), a.opt_str(4));
-    let written = store.set_state_status_without_rollup(
+    let written = ctx.writer(store).set_state_status_without_rollup(
         test_id,
         state.map(State::from).as_ref(),
         status.map(Status::from).as_ref(),
         comment.as_deref(),
     )?;
-    if written == 0 {
-        return Ok(Value::FALSE);
-    }
-    let changes: Vec<StatusChange> = change_of(store, test_id)?.into_iter().collect();
-    fire(store, ctx, &changes);
-    Ok(Value::Bool(true))
+    Ok(Value::Bool(written))
 }
 
 fn set_with_rollup(
@@ -292,13 +274,12 @@ fn set_with_rollup(
     if store.test(test_id)?.is_none() {
         return Ok(Value::FALSE);
     }
-    let changes = store.set_state_status(
+    ctx.writer(store).set_state_status(
         test_id,
         state.map(State::from).as_ref(),
         status.map(Status::from).as_ref(),
         comment.as_deref(),
     )?;
-    fire(store, ctx, &changes);
     Ok(Value::Bool(true))
 }
 
@@ -346,9 +327,12 @@ pub fn set_tests_state_status(a: &Args, store: &Store, ctx: &ApiContext) -> Resu
         )?;
         for id in ids.into_iter().flatten() {
             let Value::Int(id) = id else { continue };
-            let changes =
-                store.set_state_status(id, new_state.as_ref(), new_status.as_ref(), None)?;
-            fire(store, ctx, &changes);
+            let changes = ctx.writer(store).set_state_status(
+                id,
+                new_state.as_ref(),
+                new_status.as_ref(),
+                None,
+            )?;
             for change in changes.iter().filter(|c| c.item_path.is_empty()) {
                 if !toplevels.contains(&Value::Int(change.test_id)) {
                     toplevels.push(Value::Int(change.test_id));

@@ -96,7 +96,7 @@ impl Store {
 
     /// The runner's launch: LAUNCHED/n/a, a fresh event time and attempt, the run
     /// directories and the launching host; rolled up.
-    pub fn mark_launched(
+    pub(super) fn mark_launched(
         &self,
         test_id: i64,
         rundir: &str,
@@ -138,7 +138,13 @@ impl Store {
     /// The executor's start in one transaction: unless the record is being removed or was
     /// asked to stop or killed meanwhile (then its state comes back as refused), REMOTEHOSTSTART/n/a with the
     /// host, uname and pid, then RUNNING, each rolled up. The changes come back in that order.
-    pub fn start_test(&self, test_id: i64, host: &str, uname: &str, pid: u32) -> Result<TestStart> {
+    pub(super) fn start_test(
+        &self,
+        test_id: i64,
+        host: &str,
+        uname: &str,
+        pid: u32,
+    ) -> Result<TestStart> {
         self.write(|c| {
             let state: Option<State> = c
                 .prepare_cached("SELECT coalesce(state,'') FROM tests WHERE id=?1")?
@@ -186,7 +192,7 @@ impl Store {
 
     /// Spec §8.4: RUNNING/REMOTEHOSTSTART tests silent for longer than their run time plus
     /// `deadtime`, and tests LAUNCHED for more than a day, become COMPLETED/DEAD.
-    pub fn mark_dead_tests(&self, deadtime: i64) -> Result<Vec<StatusChange>> {
+    pub(super) fn mark_dead_tests(&self, deadtime: i64) -> Result<Vec<StatusChange>> {
         let time = now();
         let ids: Vec<i64> = self.read(|c| {
             let mut stmt = c.prepare_cached(

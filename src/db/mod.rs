@@ -5,6 +5,7 @@ mod envdat;
 mod launching;
 mod maintenance;
 mod meta;
+mod record_writes;
 mod records;
 mod rollup;
 mod run_owners;
@@ -20,6 +21,7 @@ pub use envdat::EnvDat;
 pub use launching::{RecordState, ResetFilter, TestStart};
 pub use maintenance::CleanupReport;
 pub use meta::META_FIELDS;
+pub use record_writes::RecordWrites;
 pub use records::{
     DataRecord, Field, FieldRef, RUN_FIELDS, RunRecord, StepRecord, TEST_FIELDS, TestRecord,
     TestView,

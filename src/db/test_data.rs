@@ -209,7 +209,7 @@ impl Store {
 
     /// The test-data rollup (spec §13.3): pass and fail counts; FAIL if any row failed, else
     /// PASS if any passed and the test is not WARN or FAIL.
-    pub fn test_data_rollup(&self, test_id: i64) -> Result<Vec<StatusChange>> {
+    pub(super) fn test_data_rollup(&self, test_id: i64) -> Result<Vec<StatusChange>> {
         self.write(|c| {
             let (fails, passes): (i64, i64) = c.prepare_cached("SELECT (SELECT count(*) FROM test_data WHERE test_id=?1 AND status LIKE 'fail'), (SELECT count(*) FROM test_data WHERE test_id=?1 AND status LIKE 'pass')")?.query_row(
                 [test_id],

@@ -157,7 +157,7 @@ impl Store {
 
     /// Sets state and/or status (and the comment, when given) of a test; for an item, the
     /// toplevel record is rolled up in the same transaction. Returns every record written.
-    pub fn set_state_status(
+    pub(super) fn set_state_status(
         &self,
         test_id: i64,
         state: Option<&State>,
@@ -180,7 +180,7 @@ impl Store {
 
     /// Like [`Store::set_state_status`], in the same transaction as a look at the record:
     /// only when its state is one of `only_in` (none written otherwise: `None`).
-    pub fn set_state_status_if_in(
+    pub(super) fn set_state_status_if_in(
         &self,
         test_id: i64,
         only_in: &[State],
@@ -201,7 +201,7 @@ impl Store {
 
     /// Sets state, status and comment of one record without rolling its toplevel up (the
     /// API's `test-set-state-status-by-id`); returns how many records changed.
-    pub fn set_state_status_without_rollup(
+    pub(super) fn set_state_status_without_rollup(
         &self,
         test_id: i64,
         state: Option<&State>,

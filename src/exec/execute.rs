@@ -6,12 +6,12 @@ use super::monitor::{KillReason, Monitor, Watch};
 use super::steps::run_job;
 use super::supervisor::Supervisor;
 use super::verdict::final_status;
-use crate::db::TestStart;
 use crate::error::{Error, Result};
 use crate::launch::JobFile;
 use crate::model::{State, Status};
 use crate::recorder::Recorder;
-use crate::{sys, triggers};
+use crate::sys;
+use crate::writer::{Start, TriggerTable, Writer};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -25,20 +25,21 @@ pub fn execute(job_path: &Path) -> Result<i32> {
     let job = &file.job;
     let recorder = Recorder::open(&file)?;
     crate::api::install_at(&job.toppath, &file.db_path, file.keys.clone());
-    triggers::register(&job.test_name, job.triggers.clone());
+    let triggers = TriggerTable::of_test(&job.test_name, job.triggers.clone());
+    let writer = Writer::new(&recorder, &triggers);
     // Without a runscript the first step begins the job: its start record goes with ours.
     let first_step = match &file.runscript {
         None => file.steps.first().map(|s| s.name.as_str()),
         Some(_) => None,
     };
-    let running = match recorder.start_test(
+    let running = match writer.start_test(
         job.test_id,
         &sys::host_name(),
         &sys::uname_text(),
         std::process::id(),
         first_step,
     )? {
-        TestStart::Missing => {
+        Start::Missing => {
             return Err(Error::new(format!(
                 "test {} (id {}) is not in `{}`",
                 job.test_name,
@@ -46,8 +47,8 @@ pub fn execute(job_path: &Path) -> Result<i32> {
                 file.db_path.display()
             )));
         }
-        TestStart::Refused(State::KillReq) => {
-            recorder.set_test_status(
+        Start::Refused(State::KillReq) => {
+            writer.set_test_status(
                 job,
                 Some(&State::Killed),
                 Some(&Status::Killed),
@@ -55,16 +56,13 @@ pub fn execute(job_path: &Path) -> Result<i32> {
             )?;
             return Ok(0);
         }
-        TestStart::Refused(state) => {
+        Start::Refused(state) => {
             return Err(Error::new(format!(
                 "test {} is {state} (removed or killed meanwhile); not starting it",
                 job.test_name
             )));
         }
-        TestStart::Started { started, running } => {
-            recorder.fire(&started);
-            running
-        }
+        Start::Started(running) => running,
     };
     let work = &job.work_area;
     std::fs::create_dir_all(work)
@@ -90,10 +88,11 @@ pub fn execute(job_path: &Path) -> Result<i32> {
         supervisor.clone(),
     );
     let outcome = run_job(
+        &writer,
         &recorder,
         &file,
         &supervisor,
-        &running,
+        running,
         first_step.is_some(),
     );
     let (killed, clean) = monitor.finish();
@@ -101,7 +100,7 @@ pub fn execute(job_path: &Path) -> Result<i32> {
     let exit = match killed {
         Some(KillReason::Signal(signal)) => {
             let comment = format!("The executor received signal {signal}");
-            recorder.set_last_test_status(
+            writer.set_last_test_status(
                 job,
                 Some(&State::Incomplete),
                 Some(&Status::Killed),
@@ -121,7 +120,7 @@ pub fn execute(job_path: &Path) -> Result<i32> {
             } else {
                 Status::FailedToKill
             };
-            recorder.set_last_test_status(
+            writer.set_last_test_status(
                 job,
                 Some(&State::Killed),
                 Some(&status),
@@ -141,7 +140,7 @@ pub fn execute(job_path: &Path) -> Result<i32> {
                 } else {
                     final_status(outcome.code, &status)
                 };
-                recorder.set_last_test_status(
+                writer.set_last_test_status(
                     job,
                     Some(&State::Completed),
                     Some(&new_status),

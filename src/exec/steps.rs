@@ -12,6 +12,7 @@ use crate::launch::JobFile;
 use crate::model::{State, Status};
 use crate::recorder::Recorder;
 use crate::testdef::Step;
+use crate::writer::{Deferred, Writer};
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -40,17 +41,19 @@ fn shell_command(program: &str, script: &str, work: &Path) -> Command {
 
 /// Runs the runscript and the steps; `running` are the writes of RUNNING, made when the
 /// executor started, whose triggers fire now; `first_started` tells that the first step's
-/// `start` record was written with them.
+/// `start` record was written with them. State and status go through `writer`, steps
+/// straight to `recorder`.
 pub fn run_job(
+    writer: &Writer<'_, Recorder>,
     recorder: &Recorder,
     file: &JobFile,
     supervisor: &Supervisor,
-    running: &[StatusChange],
+    running: Deferred,
     first_started: bool,
 ) -> Result<JobOutcome> {
     let job = &file.job;
     let work = &job.work_area;
-    recorder.fire(running);
+    writer.release(running);
     let mut verdict = StepVerdict::Pass;
     let mut outcome = JobOutcome {
         code: 0,
@@ -99,13 +102,13 @@ pub fn run_job(
         }
         if verdict == StepVerdict::Fail {
             let comment = format!("Failed at step {}", step.name);
-            complete(recorder, job, supervisor, Status::Fail, Some(&comment))?;
+            complete(writer, job, supervisor, Status::Fail, Some(&comment))?;
             outcome.completed = true;
             break;
         }
         if index == last {
             complete(
-                recorder,
+                writer,
                 job,
                 supervisor,
                 verdict.status(),
@@ -114,12 +117,7 @@ pub fn run_job(
             outcome.completed = true;
         } else {
             let comment = step_verdict.comment();
-            recorder.set_test_status(
-                job,
-                Some(&State::Running),
-                Some(&verdict.status()),
-                comment,
-            )?;
+            writer.set_test_status(job, Some(&State::Running), Some(&verdict.status()), comment)?;
         }
         let go_on = ran.code == 0 || (ran.logpro && ran.code == 2);
         if !go_on {
@@ -132,7 +130,7 @@ pub fn run_job(
 /// The test's COMPLETED write. Its summary page comes with the reply, unless the watch
 /// started: its heartbeat may still change the run time the page shows.
 fn complete(
-    recorder: &Recorder,
+    writer: &Writer<'_, Recorder>,
     job: &crate::job::Job,
     supervisor: &Supervisor,
     status: Status,
@@ -140,9 +138,9 @@ fn complete(
 ) -> Result<Vec<StatusChange>> {
     let (state, status) = (Some(&State::Completed), Some(&status));
     if supervisor.watch_started() {
-        recorder.set_test_status(job, state, status, comment)
+        writer.set_test_status(job, state, status, comment)
     } else {
-        recorder.set_last_test_status(job, state, status, comment)
+        writer.set_last_test_status(job, state, status, comment)
     }
 }
 

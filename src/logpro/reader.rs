@@ -359,7 +359,11 @@ impl Reader<'_> {
 
 /// 1-based (line, column) of a byte offset.
 pub fn line_col(source: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(source.len());
+    // A reading error may point into a multi-byte character: count from its start.
+    let mut offset = offset.min(source.len());
+    while !source.is_char_boundary(offset) {
+        offset -= 1;
+    }
     let before = &source[..offset];
     let line = before.matches('\n').count() + 1;
     let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
@@ -413,6 +417,7 @@ mod tests {
         };
         assert_eq!(items.len(), 7);
         assert_eq!(line_col("; c\n(expect", nodes[0].start), (2, 1));
+        assert_eq!(line_col("\"\u{0efe}", 2), (1, 2), "inside a character");
     }
 
     #[test]

@@ -8,9 +8,9 @@
 use super::protocol::{Reply, Request, answer};
 use crate::db::{StatusChange, Store, TestStart};
 use crate::error::{Error, Result};
-use crate::job::Job;
 use crate::launch::JobFile;
 use crate::model::{State, Status};
+use crate::writer::Destination;
 use std::cell::{OnceCell, RefCell};
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Write};
@@ -232,29 +232,6 @@ impl Recorder {
         Ok(())
     }
 
-    /// [`Store::start_test`]; when the test starts, `first_step` (if any) gets its `start`
-    /// step record in the same write.
-    pub fn start_test(
-        &self,
-        test_id: i64,
-        host: &str,
-        uname: &str,
-        pid: u32,
-        first_step: Option<&str>,
-    ) -> Result<TestStart> {
-        let request = Request::Start {
-            test_id,
-            host: host.to_string(),
-            uname: uname.to_string(),
-            pid,
-            first_step: first_step.map(str::to_string),
-        };
-        self.via(request, |r| match r {
-            Reply::Started(s) => Ok(s),
-            other => Err(other),
-        })
-    }
-
     /// [`Store::set_step`], posted: a failure is warned about at the next call.
     pub fn set_step(
         &self,
@@ -274,85 +251,6 @@ impl Recorder {
             logfile: logfile.to_string(),
         };
         self.post(request)
-    }
-
-    /// [`Store::set_state_status`]; with `summary`, the test's summary page comes back with
-    /// it and is kept for [`Recorder::write_test_summary`].
-    fn set_state_status(
-        &self,
-        test_id: i64,
-        state: Option<&State>,
-        status: Option<&Status>,
-        comment: Option<&str>,
-        summary: bool,
-    ) -> Result<Vec<StatusChange>> {
-        let request = Request::Status {
-            test_id,
-            state: state.cloned(),
-            status: status.cloned(),
-            comment: comment.map(str::to_string),
-            summary,
-        };
-        let (changes, page) = self.via(request, |r| match r {
-            Reply::Changes(c) => Ok((c, None)),
-            Reply::Finished(c, page) => Ok((c, Some(page))),
-            other => Err(other),
-        })?;
-        self.summary.replace(page);
-        Ok(changes)
-    }
-
-    /// Sets the job's state and status like [`crate::waivers::set_test_status`]: FAIL
-    /// becomes WAIVED when a waiver carries over, and the triggers fire.
-    pub fn set_test_status(
-        &self,
-        job: &Job,
-        state: Option<&State>,
-        status: Option<&Status>,
-        comment: Option<&str>,
-    ) -> Result<Vec<StatusChange>> {
-        self.test_status(job, state, status, comment, false)
-    }
-
-    /// [`Recorder::set_test_status`] for what should be the test's last write: its summary
-    /// page comes with the reply (written by [`Recorder::write_test_summary`] unless another
-    /// request follows).
-    pub fn set_last_test_status(
-        &self,
-        job: &Job,
-        state: Option<&State>,
-        status: Option<&Status>,
-        comment: Option<&str>,
-    ) -> Result<Vec<StatusChange>> {
-        self.test_status(job, state, status, comment, true)
-    }
-
-    fn test_status(
-        &self,
-        job: &Job,
-        state: Option<&State>,
-        status: Option<&Status>,
-        comment: Option<&str>,
-        summary: bool,
-    ) -> Result<Vec<StatusChange>> {
-        let (status, comment) =
-            crate::waivers::waived_status(|| self.store(), job, status, comment)?;
-        // Triggers may write to the record after this write: their page is made afterwards.
-        let summary = summary && !crate::triggers::has_triggers(&job.test_name);
-        let changes = self.set_state_status(
-            job.test_id,
-            state,
-            status.as_ref(),
-            comment.as_deref(),
-            summary,
-        )?;
-        self.fire(&changes);
-        Ok(changes)
-    }
-
-    /// Fires the triggers of `changes` (the database is opened when one matches).
-    pub fn fire(&self, changes: &[StatusChange]) {
-        crate::triggers::fire_with(|| self.store().ok(), changes);
     }
 
     /// [`Store::state_of`].
@@ -386,6 +284,59 @@ impl Recorder {
             Some(page) => crate::report::write_summary_page(&page, dir),
             None => Ok(()),
         }
+    }
+}
+
+impl Destination for Recorder {
+    /// [`Store::set_state_status`]; for the `last` write the test's summary page comes back
+    /// with it and is kept for [`Recorder::write_test_summary`].
+    fn set_state_status(
+        &self,
+        test_id: i64,
+        state: Option<&State>,
+        status: Option<&Status>,
+        comment: Option<&str>,
+        last: bool,
+    ) -> Result<Vec<StatusChange>> {
+        let request = Request::Status {
+            test_id,
+            state: state.cloned(),
+            status: status.cloned(),
+            comment: comment.map(str::to_string),
+            summary: last,
+        };
+        let (changes, page) = self.via(request, |r| match r {
+            Reply::Changes(c) => Ok((c, None)),
+            Reply::Finished(c, page) => Ok((c, Some(page))),
+            other => Err(other),
+        })?;
+        self.summary.replace(page);
+        Ok(changes)
+    }
+
+    fn start_test(
+        &self,
+        test_id: i64,
+        host: &str,
+        uname: &str,
+        pid: u32,
+        first_step: Option<&str>,
+    ) -> Result<TestStart> {
+        let request = Request::Start {
+            test_id,
+            host: host.to_string(),
+            uname: uname.to_string(),
+            pid,
+            first_step: first_step.map(str::to_string),
+        };
+        self.via(request, |r| match r {
+            Reply::Started(s) => Ok(s),
+            other => Err(other),
+        })
+    }
+
+    fn database(&self) -> Result<&Store> {
+        self.store()
     }
 }
 

@@ -236,8 +236,7 @@ fn the_first_step_starts_with_the_test_and_not_without_it() {
         .unwrap();
     assert!(matches!(started, TestStart::Started { .. }));
     assert_eq!(steps(&store, id), [("start".into(), "-".into())]);
-    store
-        .set_state_status(id, Some(&State::KillReq), None, None)
+    crate::db::RecordWrites::set_state_status(&store, id, Some(&State::KillReq), None, None)
         .unwrap();
     store
         .connection()
@@ -314,23 +313,23 @@ fn the_last_write_brings_the_summary_page_until_another_write() {
         ..crate::job::Job::default()
     };
     recorder.start_test(id, "host", "uname", 42, None).unwrap();
-    recorder
+    let triggers = crate::writer::TriggerTable::new();
+    let writer = crate::writer::Writer::new(&recorder, &triggers);
+    writer
         .set_last_test_status(&job, Some(&State::Completed), Some(&Status::Pass), None)
         .unwrap();
     // The page came with the write: the database may change behind it now.
-    store
-        .set_state_status(id, None, Some(&Status::Check), None)
+    crate::db::RecordWrites::set_state_status(&store, id, None, Some(&Status::Check), None)
         .unwrap();
     recorder.write_test_summary(id, dir.path()).unwrap();
     let page = std::fs::read_to_string(dir.path().join("test-summary.html")).unwrap();
     assert!(page.contains(">PASS<"), "{page}");
     // A later write makes it stale: the page is asked for again.
-    recorder
+    writer
         .set_last_test_status(&job, None, Some(&Status::Warn), None)
         .unwrap();
     recorder.set_step(id, "late", "start", "-", "", "").unwrap();
-    store
-        .set_state_status(id, None, Some(&Status::Check), None)
+    crate::db::RecordWrites::set_state_status(&store, id, None, Some(&Status::Check), None)
         .unwrap();
     recorder.write_test_summary(id, dir.path()).unwrap();
     let page = std::fs::read_to_string(dir.path().join("test-summary.html")).unwrap();

@@ -1,7 +1,7 @@
 //! What an executor asks the runner's recorder (one JSON line per request and per reply),
 //! and how the runner answers from its own connection.
 
-use crate::db::{StatusChange, Store, TestStart};
+use crate::db::{RecordWrites, StatusChange, Store, TestStart};
 use crate::model::{State, Status};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;

@@ -4,6 +4,7 @@
 use super::settings::Settings;
 use crate::area::{Area, Target};
 use crate::db::Store;
+use crate::writer::{TriggerTable, Writer};
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
@@ -33,6 +34,8 @@ pub struct RunContext<'a> {
     pub debug: Option<String>,
     /// This host's name.
     pub host: String,
+    /// The selected tests' `[triggers]`.
+    pub triggers: TriggerTable,
     /// Set when another runner took the run over (this one's hold went stale): launch
     /// nothing more.
     pub lease_lost: Arc<AtomicBool>,
@@ -42,5 +45,11 @@ impl RunContext<'_> {
     /// The target as text.
     pub fn target_text(&self) -> String {
         self.target.to_string()
+    }
+
+    /// Writes to the run's records, firing the selected tests' triggers. `store` is the
+    /// database with the recorder's posted writes in it (see the dispatcher's `store`).
+    pub fn writer<'w>(&'w self, store: &'w Store) -> Writer<'w> {
+        Writer::new(store, &self.triggers)
     }
 }

@@ -22,8 +22,8 @@ use crate::launch::{Answer, Process, choose_launcher};
 use crate::model::{State, Status};
 use crate::plan::{Selection, Verdict, Waiton, evaluate};
 use crate::select::TestPatterns;
+use crate::sys;
 use crate::testdef::{Item, Items, TestDef, item_info};
-use crate::{sys, triggers};
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BTreeSet, BinaryHeap, HashMap};
 use std::process::Child;
@@ -475,10 +475,12 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
         status: Option<Status>,
         comment: Option<&str>,
     ) -> Result<()> {
-        let changes: Vec<StatusChange> =
-            self.store()
-                .set_state_status(id, state.as_ref(), status.as_ref(), comment)?;
-        triggers::fire(self.ctx.store, &changes);
+        let changes: Vec<StatusChange> = self.ctx.writer(self.store()).set_state_status(
+            id,
+            state.as_ref(),
+            status.as_ref(),
+            comment,
+        )?;
         let ids: Vec<i64> = changes.iter().map(|c| c.test_id).collect();
         self.refresh(&ids)
     }

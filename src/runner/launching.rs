@@ -14,7 +14,6 @@ use crate::launch::{
 use crate::model::{State, Status};
 use crate::recorder::Request;
 use crate::testdef::TestDef;
-use crate::triggers;
 use std::path::Path;
 
 /// What is launched.
@@ -126,10 +125,18 @@ pub fn launch(
     let host = if local { ctx.host.as_str() } else { "n/a" };
     let rundir = work.link.display().to_string();
     let shortdir = work.physical.display().to_string();
+    // Before LAUNCHED: the toplevel's triggers read its run directory.
+    if item.set_toplevel_dirs {
+        ctx.store.set_toplevel_dirs(
+            item.toplevel_id,
+            &work.toplevel_link.display().to_string(),
+            &work.toplevel_physical.display().to_string(),
+        )?;
+    }
     // A forked executor records through the recorder, after this write (see
     // recorder/posts.rs); a test with triggers has them fired here, at its launch.
     let posting = recorder.filter(|_| {
-        local && fork.is_some() && def.triggers().is_empty() && !triggers::has_triggers(&def.name)
+        local && fork.is_some() && def.triggers().is_empty() && !ctx.triggers.has(&def.name)
     });
     let posted = posting.and_then(|r| {
         r.post(Request::Launched {
@@ -141,19 +148,10 @@ pub fn launch(
     });
     // Nothing of this record is posted (its last launch's post went in before its
     // executor wrote), so it needs no settling.
-    let changes = if posted.is_some() {
-        Vec::new()
-    } else {
-        ctx.store.mark_launched(item.id, &rundir, &shortdir, host)?
-    };
-    if item.set_toplevel_dirs {
-        ctx.store.set_toplevel_dirs(
-            item.toplevel_id,
-            &work.toplevel_link.display().to_string(),
-            &work.toplevel_physical.display().to_string(),
-        )?;
+    if posted.is_none() {
+        ctx.writer(ctx.store)
+            .mark_launched(item.id, &rundir, &shortdir, host)?;
     }
-    triggers::fire(ctx.store, &changes);
     let mut args = vec![
         "-m".to_string(),
         signature,
@@ -177,13 +175,12 @@ pub fn launch(
         Err(e) => {
             recording.settle();
             let comment = format!("Launch failed: {}", e.message);
-            let changes = ctx.store.set_state_status(
+            ctx.writer(ctx.store).set_state_status(
                 item.id,
                 Some(&State::Incomplete),
                 Some(&Status::Fail),
                 Some(&comment),
             )?;
-            triggers::fire(ctx.store, &changes);
             return Err(e);
         }
     };

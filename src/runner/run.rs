@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::model::Status;
 use crate::select::TestPatterns;
 use crate::testdef::TestDef;
-use crate::{environ, exit_code, plan, sys, triggers};
+use crate::{environ, exit_code, plan, sys};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -60,7 +60,7 @@ pub fn run(area: &Area, store: &Store, opts: &RunOptions, owner: &str) -> Result
     let mut runconfig = runconfigs.shell_pairs("default");
     runconfig.extend(runconfigs.shell_pairs(&target));
     link_lt(area, &settings.linktree);
-    let ctx = RunContext {
+    let mut ctx = RunContext {
         area,
         store,
         run_id,
@@ -74,6 +74,7 @@ pub fn run(area: &Area, store: &Store, opts: &RunOptions, owner: &str) -> Result
         host: sys::host_name(),
         settings,
         lease_lost: _lease.lost(),
+        triggers: crate::writer::TriggerTable::new(),
     };
 
     let selection = plan::select(
@@ -92,7 +93,7 @@ pub fn run(area: &Area, store: &Store, opts: &RunOptions, owner: &str) -> Result
     }
     let selected: Vec<String> = selection.defs.keys().cloned().collect();
     for (name, def) in &selection.defs {
-        triggers::register(name, def.triggers());
+        ctx.triggers.register(name, def.triggers());
         let values: Vec<(&str, String)> = crate::db::META_FIELDS
             .iter()
             .filter_map(|f| {
@@ -105,8 +106,7 @@ pub fn run(area: &Area, store: &Store, opts: &RunOptions, owner: &str) -> Result
             crate::debug!(1, "Updating {name} {field} to {value}");
         }
     }
-    let dead = store.mark_dead_tests(ctx.settings.deadtime)?;
-    triggers::fire(store, &dead);
+    ctx.writer(store).mark_dead_tests(ctx.settings.deadtime)?;
     let preclean = resets::apply(&ctx, opts, &selected)?;
     let wait = opts.run_wait || ctx.settings.run_wait;
     let first = PassRules {

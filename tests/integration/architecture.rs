@@ -1,5 +1,5 @@
 //! Rules of the source tree that the compiler does not check: states and statuses are
-//! compared through their enums.
+//! compared through their enums, and record writes go through the one writer.
 
 use megatest::model::{State, Status};
 use std::path::{Path, PathBuf};
@@ -73,6 +73,35 @@ fn states_and_statuses_are_words_only_in_their_enums() {
         found.is_empty(),
         "state and status words belong in model::State and model::Status (compare the \
          variants, write `State::Running`):\n{}",
+        found.join("\n")
+    );
+}
+
+#[test]
+fn state_writes_go_through_the_writer() {
+    // The unfired writes are a trait of `db`; naming it is what lets code call them.
+    let src = src();
+    let allowed = [
+        src.join("db"),
+        src.join("writer"),
+        // Applies an executor's writes; the executor's writer fires their triggers.
+        src.join("recorder/protocol.rs"),
+    ];
+    let mut found = Vec::new();
+    for path in rust_files(&src) {
+        if allowed.iter().any(|a| path.starts_with(a)) {
+            continue;
+        }
+        for (n, line) in product_code(&path).lines().enumerate() {
+            if line.contains("RecordWrites") {
+                let at = path.strip_prefix(&src).unwrap().display();
+                found.push(format!("src/{at}:{}", n + 1));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "state and status writes go through writer::Writer, which fires the triggers:\n{}",
         found.join("\n")
     );
 }

@@ -23,3 +23,4 @@ mod scheme_engine;
 mod show_config;
 mod show_runconfig;
 mod store_commands;
+mod triggers;

@@ -1,7 +1,7 @@
 //! Run management and queries through the binary, on databases filled through the library.
 
 use crate::harness::{Area, cmdinfo, db_area, open_store, target};
-use megatest::db::{Store, TestFilter};
+use megatest::db::{RecordWrites, Store, TestFilter};
 use megatest::model::{State, Status};
 use rusqlite::types::Value;
 

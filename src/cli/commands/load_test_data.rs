@@ -5,6 +5,7 @@ use crate::cli::dispatch::Flow;
 use crate::cli::session::Session;
 use crate::db::parse_rows;
 use crate::error::{Error, Result};
+use crate::writer::{TriggerTable, Writer};
 use std::io::Read;
 
 /// Loads test data.
@@ -16,8 +17,7 @@ pub fn run(session: &mut Session) -> Result<Flow> {
         .map_err(|e| Error::new(format!("cannot read test data from stdin: {e}")))?;
     let rows = parse_rows(&text)?;
     store.load_test_data(job.test_id, &rows)?;
-    crate::triggers::register(&job.test_name, job.triggers.clone());
-    let changes = store.test_data_rollup(job.test_id)?;
-    crate::triggers::fire(store, &changes);
+    let triggers = TriggerTable::of_test(&job.test_name, job.triggers.clone());
+    Writer::new(store, &triggers).test_data_rollup(job.test_id)?;
     Ok(Flow::Continue)
 }

@@ -5,6 +5,7 @@ use crate::cli::dispatch::Flow;
 use crate::cli::session::Session;
 use crate::error::{Error, Result};
 use crate::model::{State, Status};
+use crate::writer::{TriggerTable, Writer};
 
 /// States a kill request applies to: running, or not started yet.
 const KILLABLE: &[State] = &[
@@ -42,8 +43,11 @@ pub fn run(session: &mut Session) -> Result<Flow> {
     }
     let (runs, filter) = session.test_selection("-set-state-status")?;
     let mut finished = 0;
+    // No triggers are registered here (see docs/compatibility.md).
+    let triggers = TriggerTable::new();
     for run in session.unlocked_runs(&runs, "not changed")? {
         let store = session.store()?;
+        let writer = Writer::new(store, &triggers);
         let mut tests = store.tests_for_run(run.id(), &filter)?;
         tests.sort_by_key(|t| t.item_path().is_empty());
         for test in tests {
@@ -51,7 +55,7 @@ pub fn run(session: &mut Session) -> Result<Flow> {
             // its result (the runner would otherwise take it for a lost test).
             if state == State::KillReq {
                 // Decided in the write itself: a test may finish meanwhile.
-                let set = store.set_state_status_if_in(
+                let set = writer.set_state_status_if_in(
                     test.id(),
                     KILLABLE,
                     Some(&state),
@@ -60,7 +64,7 @@ pub fn run(session: &mut Session) -> Result<Flow> {
                 finished += usize::from(set.is_none());
                 continue;
             }
-            store.set_state_status(test.id(), Some(&state), Some(&status), None)?;
+            writer.set_state_status(test.id(), Some(&state), Some(&status), None)?;
         }
     }
     if finished > 0 {

@@ -7,6 +7,7 @@ use crate::cli::session::Session;
 use crate::db::{Store, parse_row};
 use crate::error::{Error, Result};
 use crate::model::{State, Status};
+use crate::writer::{TriggerTable, Writer};
 
 /// A numeric status is an exit code: 0 is PASS, anything else FAIL.
 fn status_word(status: &str) -> Status {
@@ -68,8 +69,13 @@ pub fn test_status(session: &mut Session) -> Result<Flow> {
         .map(str::to_string);
     let values = value_row(session, false)?;
     let (job, store) = in_test::open(session, "-test-status")?;
-    crate::triggers::register(&job.test_name, job.triggers.clone());
-    crate::waivers::set_test_status(store, &job, Some(&state), Some(&status), comment.as_deref())?;
+    let triggers = TriggerTable::of_test(&job.test_name, job.triggers.clone());
+    Writer::new(store, &triggers).set_test_status(
+        &job,
+        Some(&state),
+        Some(&status),
+        comment.as_deref(),
+    )?;
     if let Some(line) = values {
         store_values(store, job.test_id, &line)?;
     }

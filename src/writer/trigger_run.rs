@@ -1,0 +1,73 @@
+//! Running the triggers of a write (spec §11): each command for `STATE/STATUS`, `STATE/` and
+//! `/STATUS` runs in the background as `CMD TEST-ID RUNDIR KEY &`, in the test's run
+//! directory, when that directory exists.
+//!
+//! A command that starts with `(` is Scheme, a procedure called in megatest's own Scheme
+//! host with the same three arguments: `(lambda (test-id rundir key) ...)`.
+
+use super::trigger_table::TriggerTable;
+use crate::db::{StatusChange, Store};
+use crate::envfile::sh_quote;
+use crate::environ;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+/// Fires the triggers of every write in `changes`; the database (to read the record's run
+/// directory) is asked for only when a trigger matches.
+pub(super) fn fire<'s>(
+    table: &TriggerTable,
+    store: impl Fn() -> Option<&'s Store>,
+    changes: &[StatusChange],
+) {
+    for change in changes {
+        let commands = table.commands_for(change);
+        if commands.is_empty() {
+            continue;
+        }
+        let Some(Ok(Some(record))) = store().map(|s| s.test(change.test_id)) else {
+            continue;
+        };
+        let rundir = record.rundir();
+        if !Path::new(&rundir).is_dir() {
+            continue;
+        }
+        for (key, command) in commands {
+            run_trigger(&command, change, &rundir, &key);
+        }
+    }
+}
+
+fn run_trigger(command: &str, change: &StatusChange, rundir: &str, key: &str) {
+    if command.trim_start().starts_with('(') {
+        crate::debug!(1, "Scheme trigger {key} of {}", change.testname);
+        if let Err(e) = crate::scheme::eval_trigger(command, change.test_id, rundir, key) {
+            crate::warn!("trigger {key} of {} failed: {}", change.testname, e.message);
+        }
+        return;
+    }
+    let line = format!(
+        "{command} {} {} {} &",
+        change.test_id,
+        sh_quote(rundir),
+        sh_quote(key)
+    );
+    crate::debug!(1, "trigger {key} of {}: {line}", change.testname);
+    let mut cmd = Command::new("/bin/sh");
+    cmd.arg("-c")
+        .arg(&line)
+        .current_dir(rundir)
+        .stdin(Stdio::null());
+    environ::apply(&mut cmd);
+    cmd.env("MT_TEST_NAME", &change.testname)
+        .env("MT_TEST_RUN_DIR", rundir)
+        .env("MT_ITEMPATH", &change.item_path);
+    match cmd.status() {
+        Ok(status) if status.success() => {}
+        Ok(status) => crate::warn!(
+            "trigger {key} of {} exited with {}",
+            change.testname,
+            crate::shell::status_code(status)
+        ),
+        Err(e) => crate::warn!("cannot run trigger {key} of {}: {e}", change.testname),
+    }
+}
