@@ -107,6 +107,13 @@ pub fn vars() -> Vec<(String, String)> {
     list
 }
 
+/// Who is running megatest (`USER`, else `LOGNAME`).
+pub fn user_name() -> String {
+    var("USER")
+        .or_else(|| var("LOGNAME"))
+        .unwrap_or_else(|| "unknown".into())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

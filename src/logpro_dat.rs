@@ -9,7 +9,7 @@ use std::path::Path;
 fn cell(text: Option<&str>) -> Field {
     match text {
         None => Field::Null,
-        Some(t) => match crate::logpro::Number::parse(t) {
+        Some(t) => match crate::model::Number::parse(t) {
             Some(n) => Field::Real(n.as_f64()),
             None => Field::Text(t.to_string()),
         },

@@ -45,7 +45,7 @@ fn remove_directory(path: &Path) -> Result<()> {
     std::fs::remove_dir_all(path).map_err(|e| {
         Error::new(format!(
             "cannot remove `{text}`: {}",
-            crate::config::io_reason(&e)
+            crate::sys::io_reason(&e)
         ))
     })
 }
@@ -223,7 +223,7 @@ pub fn remove_test(
                 Error::new(format!(
                     "cannot remove the link `{}`: {}",
                     path.display(),
-                    crate::config::io_reason(&e)
+                    crate::sys::io_reason(&e)
                 ))
             })?;
         } else if target.is_dir() {
@@ -256,7 +256,7 @@ pub fn remove_tests(
             crate::runner::describe_owner(&owner)
         ))
         .note("stop that runner first (Ctrl-C, or kill its pid), or wait for it to end");
-        crate::log::emit(format_args!("{}", crate::diag::render(&held).trim_end()));
+        crate::log::emit(format_args!("{}", crate::error::render(&held).trim_end()));
         return Ok(Removal {
             removed: Vec::new(),
             refused: 1,

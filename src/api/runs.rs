@@ -269,7 +269,7 @@ pub fn register_run(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
     }
     let target = Target::parse(&values.join("/"), store.keys(), "keyvals")?;
     let runname = a.str(1, "runname")?;
-    let user = a.opt_str(4).unwrap_or_else(crate::cli::user_name);
+    let user = a.opt_str(4).unwrap_or_else(crate::environ::user_name);
     let contour = a.opt_str(5).unwrap_or_default();
     let id = store.register_run(&target, &runname, &user, &contour)?;
     let state = a.opt_str(2);
@@ -308,7 +308,7 @@ pub fn set_run_status(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> 
 
 pub fn lock_unlock_run(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
     let id = a.int(0, "run-id")?;
-    let user = a.opt_str(3).unwrap_or_else(crate::cli::user_name);
+    let user = a.opt_str(3).unwrap_or_else(crate::environ::user_name);
     // Megatest locks unless only `unlock` is given.
     let lock = a.flag(1) || !a.flag(2);
     store.set_run_lock(id, lock, &user)?;

@@ -5,7 +5,7 @@ use super::args::Args;
 use super::commands;
 use super::session::Session;
 use crate::error::{Error, Result};
-use crate::{diag, environ, exit_code, log, scheme};
+use crate::{environ, exit_code, log, scheme};
 
 /// Whether to go on with the next action.
 pub enum Flow {
@@ -100,14 +100,14 @@ pub fn main(words: Vec<String>) -> i32 {
     let result = run(&words).and_then(|code| match crate::stdout::failure() {
         Some(e) => Err(Error::new(format!(
             "cannot write to standard output: {}",
-            crate::config::io_reason(&e)
+            crate::sys::io_reason(&e)
         ))),
         None => Ok(code),
     });
     match result {
         Ok(code) => code,
         Err(err) => {
-            crate::log::emit(format_args!("{}", diag::render(&err).trim_end()));
+            crate::log::emit(format_args!("{}", crate::error::render(&err).trim_end()));
             err.exit_code
         }
     }
@@ -115,7 +115,7 @@ pub fn main(words: Vec<String>) -> i32 {
 
 fn run(words: &[String]) -> Result<i32> {
     if words == [crate::launch::fork_helper::FORK_HELPER_OPTION] {
-        return Ok(crate::launch::fork_helper::serve());
+        return Ok(crate::launch::fork_helper::serve(main));
     }
     let args = Args::parse(words)?;
     scheme::set_program_args(args.for_scheme());
@@ -168,7 +168,7 @@ fn apply_general_options(args: &Args) -> Result<()> {
         log::set_file(std::path::Path::new(file)).map_err(|e| {
             Error::new(format!(
                 "cannot open the log file `{file}` given with -log: {}",
-                crate::config::io_reason(&e)
+                crate::sys::io_reason(&e)
             ))
         })?;
     }
@@ -176,7 +176,7 @@ fn apply_general_options(args: &Args) -> Result<()> {
         std::env::set_current_dir(dir).map_err(|e| {
             Error::new(format!(
                 "cannot change to the directory `{dir}` given with -start-dir: {}",
-                crate::config::io_reason(&e)
+                crate::sys::io_reason(&e)
             ))
         })?;
         if let Ok(cwd) = std::env::current_dir() {

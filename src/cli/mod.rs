@@ -11,4 +11,3 @@ mod session;
 pub use args::Args;
 pub use dispatch::main;
 pub use options::{Group, OPTIONS, OptionSpec, lookup};
-pub use session::user_name;

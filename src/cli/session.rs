@@ -181,10 +181,3 @@ impl Session {
         )
     }
 }
-
-/// Who is running megatest.
-pub fn user_name() -> String {
-    environ::var("USER")
-        .or_else(|| environ::var("LOGNAME"))
-        .unwrap_or_else(|| "unknown".into())
-}

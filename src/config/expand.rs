@@ -3,8 +3,8 @@
 
 use super::grammar::{Form, FormParse, parse_form};
 use super::model::{Config, Entry};
-use super::paths::nice_path;
 use super::shell_text::{ShellText, Unsafe};
+use crate::sys::nice_path;
 use crate::{environ, shell};
 use std::path::Path;
 use std::time::Instant;

@@ -5,7 +5,6 @@ mod expand;
 mod grammar;
 mod lines;
 mod model;
-mod paths;
 mod reader;
 #[cfg(test)]
 mod reader_tests;
@@ -14,6 +13,4 @@ mod wildcard;
 
 pub use expand::HELPERS;
 pub use model::{Config, Entry, Origin, Section};
-pub use paths::{nice_path, normalize};
-pub(crate) use reader::io_reason;
 pub use reader::{ReadOptions, SectionHook, SystemPolicy, read_file, read_file_into, read_str};

@@ -110,17 +110,8 @@ fn read_text(path: &Path, included_at: Option<&Location>) -> Result<String> {
         Err(e) => Err(located(Error::new(format!(
             "cannot read `{}`: {}",
             path.display(),
-            io_reason(&e)
+            crate::sys::io_reason(&e)
         )))),
-    }
-}
-
-/// An io error without the "(os error N)" suffix.
-pub(crate) fn io_reason(e: &std::io::Error) -> String {
-    let text = e.to_string();
-    match text.find(" (os error") {
-        Some(i) => text[..i].to_lowercase(),
-        None => text.to_lowercase(),
     }
 }
 

@@ -1,6 +1,6 @@
 //! Rows as the commands and the Scheme API see them, in Megatest's field orders.
 
-use crate::logpro::format_flonum;
+use crate::model::format_flonum;
 use rusqlite::Row;
 use rusqlite::types::{Value, ValueRef};
 use std::fmt;

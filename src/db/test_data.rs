@@ -6,7 +6,7 @@ use super::rollup::{Extra, set_and_roll_up};
 use super::store::Store;
 use super::test_records::StatusChange;
 use crate::error::{Error, Result};
-use crate::logpro::Number;
+use crate::model::Number;
 use crate::model::Status;
 
 /// The columns of a test-data CSV line.

@@ -2,7 +2,7 @@
 //! group, and a kill (run-time limit, KILLREQ, a signal to the executor) sends TERM to the
 //! whole group, waits for a grace period, then sends KILL (spec §9.7).
 
-use crate::{sys, sys_process};
+use crate::sys;
 use std::io;
 use std::os::fd::AsRawFd;
 use std::os::unix::process::CommandExt;
@@ -130,14 +130,14 @@ impl Supervisor {
         else {
             return;
         };
-        if let Ok(pidfd) = sys_process::pidfd_open(child.id()) {
+        if let Ok(pidfd) = sys::process::pidfd_open(child.id()) {
             loop {
                 let now = Instant::now();
                 if now >= at || sys::interrupts() > interrupts {
                     break;
                 }
                 let wait = (at - now).min(SIGNAL_TICK);
-                match sys_process::poll_readable(&[pidfd.as_raw_fd()], wait.as_millis() as i32 + 1)
+                match sys::process::poll_readable(&[pidfd.as_raw_fd()], wait.as_millis() as i32 + 1)
                 {
                     Ok(ready) if ready[0] => return,
                     Ok(_) => {}

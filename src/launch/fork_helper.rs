@@ -13,7 +13,8 @@
 //! executors still running then carry on alone, as tests do when their runner goes, and
 //! leave after their job; waiting ones leave at once.
 
-use crate::sys_process::{
+use super::forked_executor::Entry;
+use crate::sys::process::{
     default_child_signal, duplicate, fork, pidfd_open, poll_readable, put_at, reap,
 };
 use serde::{Deserialize, Serialize};
@@ -75,8 +76,9 @@ enum Watched {
     Control(u32),
 }
 
-/// Runs the helper until its stdin closes; returns its exit code.
-pub fn serve() -> i32 {
+/// Runs the helper until its stdin closes; returns its exit code. Each forked executor runs
+/// its jobs through `entry`, the program's own command line (`cli::main`).
+pub fn serve(entry: Entry) -> i32 {
     crate::sys::leave_session();
     default_child_signal();
     let (Ok(mut requests), Ok(mut answers)) = (duplicate(0), duplicate(1)) else {
@@ -163,7 +165,7 @@ pub fn serve() -> i32 {
             if hand_to_idle(&mut executors, &request, &line) {
                 continue;
             }
-            match start(&request) {
+            match start(&request, entry) {
                 Ok((pid, e)) => {
                     executors.insert(pid, e);
                 }
@@ -291,7 +293,7 @@ fn hand_to_idle(executors: &mut HashMap<u32, Executor>, request: &Request, line:
 }
 
 /// Forks the executor of one request.
-fn start(request: &Request) -> std::io::Result<(u32, Executor)> {
+fn start(request: &Request, entry: Entry) -> std::io::Result<(u32, Executor)> {
     let log = OpenOptions::new()
         .create(true)
         .append(true)
@@ -313,7 +315,7 @@ fn start(request: &Request) -> std::io::Result<(u32, Executor)> {
             drop(ours);
             // A panic must not end the child's only thread quietly, which exits with 0.
             let code = std::panic::catch_unwind(|| {
-                super::forked_executor::live(request, null, log, theirs)
+                super::forked_executor::live(request, null, log, theirs, entry)
             })
             .unwrap_or(crate::exit_code::INTERNAL);
             std::process::exit(code)

@@ -15,7 +15,7 @@
 //! A closed socket (the helper let it go, or is gone) ends the process.
 
 use super::fork_helper::Request;
-use crate::sys_process::{close_from, has_children, move_to, open_descriptors, put_at};
+use crate::sys::process::{close_from, has_children, move_to, open_descriptors, put_at};
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
 use std::os::fd::AsRawFd;
@@ -28,9 +28,12 @@ const CONTROL_FD: i32 = 3;
 /// How often a waiting executor looks for a signal to it.
 const SIGNAL_TICK: Duration = Duration::from_secs(1);
 
-/// Runs `first`, then the jobs the helper sends while the process stays clean; returns the
-/// exit code.
-pub fn live(first: &Request, null: File, log: File, control: UnixStream) -> i32 {
+/// The program's command line run on a job's words, returning its exit code.
+pub type Entry = fn(Vec<String>) -> i32;
+
+/// Runs `first`, then the jobs the helper sends while the process stays clean, each through
+/// `entry`; returns the exit code.
+pub fn live(first: &Request, null: File, log: File, control: UnixStream, entry: Entry) -> i32 {
     if put_at(&null, 0).is_err() || put_at(&log, 1).is_err() || put_at(&log, 2).is_err() {
         return crate::exit_code::INTERNAL;
     }
@@ -40,7 +43,7 @@ pub fn live(first: &Request, null: File, log: File, control: UnixStream) -> i32 
     };
     close_from(CONTROL_FD + 1);
     let mut reader = BufReader::new(&control);
-    let mut code = run_job(first);
+    let mut code = run_job(first, entry);
     loop {
         if !left_clean() || say(&control, &format!("D {code}")).is_err() {
             return code;
@@ -52,7 +55,7 @@ pub fn live(first: &Request, null: File, log: File, control: UnixStream) -> i32 
             };
             match take_descriptors(&request) {
                 Ok(()) => {
-                    code = run_job(&request);
+                    code = run_job(&request, entry);
                     break;
                 }
                 // Nothing ran: the executor waits on.
@@ -100,7 +103,7 @@ fn take_descriptors(request: &Request) -> Result<(), String> {
 }
 
 /// One job: its directory and exports, then megatest on its words.
-fn run_job(request: &Request) -> i32 {
+fn run_job(request: &Request, entry: Entry) -> i32 {
     crate::environ::clear();
     crate::log::reset();
     crate::scheme::forget_program_args();
@@ -109,7 +112,7 @@ fn run_job(request: &Request) -> i32 {
         return crate::exit_code::INTERNAL;
     }
     crate::environ::restore(&request.env);
-    let code = crate::cli::main(request.words.clone());
+    let code = entry(request.words.clone());
     let _ = std::io::stdout().flush();
     code
 }
@@ -144,7 +147,7 @@ fn next_request(
         if interrupted() {
             return None;
         }
-        match crate::sys_process::poll_readable(&[fd], SIGNAL_TICK.as_millis() as i32) {
+        match crate::sys::process::poll_readable(&[fd], SIGNAL_TICK.as_millis() as i32) {
             Ok(ready) if ready[0] => break,
             Ok(_) => {}
             Err(_) => return None,

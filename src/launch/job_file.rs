@@ -71,7 +71,7 @@ impl JobFile {
             Error::new(format!(
                 "cannot read the job file `{}` given with -execute: {}",
                 path.display(),
-                crate::config::io_reason(&e)
+                crate::sys::io_reason(&e)
             ))
         })?;
         serde_json::from_str(&text).map_err(|e| {

@@ -195,7 +195,7 @@ fn io_error(what: &str, path: &Path, e: io::Error) -> Error {
     Error::new(format!(
         "cannot {what} `{}`: {}",
         path.display(),
-        crate::config::io_reason(&e)
+        crate::sys::io_reason(&e)
     ))
 }
 

@@ -5,8 +5,8 @@ use super::model::{
     Comparison, Hook, Op, Pattern, PatternKind, Rule, RuleSet, RuleType, SectionDef, Tolerance,
     Trigger, ValueCheck, Where,
 };
-use super::number::Number;
 use super::value::LValue;
+use crate::model::Number;
 use chrono::NaiveDateTime;
 use std::collections::HashMap;
 

@@ -106,7 +106,7 @@ fn failure(message: impl Into<String>, path: &Path, text: &str, offset: usize) -
 fn read(path: &Path) -> Result<(String, Vec<Node>), LoadFailure> {
     let bytes = std::fs::read(path).map_err(|e| LoadFailure {
         message: format!("cannot open file \"{}\"", path.display()),
-        detail: Some(crate::config::io_reason(&e)),
+        detail: Some(crate::sys::io_reason(&e)),
         location: None,
     })?;
     let text = String::from_utf8_lossy(&bytes).into_owned();

@@ -9,7 +9,7 @@ mod input;
 mod loader;
 mod matcher;
 mod model;
-mod number;
+
 mod output;
 mod reader;
 mod run;
@@ -18,10 +18,10 @@ mod text;
 mod value;
 mod verdict;
 
+pub use crate::model::{Number, format_flonum};
 pub use html::escape as escape_bytes;
 pub use loader::{LoadFailure, LoadMode, Loaded, call_active, load};
 pub use model::{Op, Pattern, PatternKind, RuleSet, RuleType};
-pub use number::{Number, format_flonum};
 pub use run::{Invocation, now, run};
 pub use value::LValue;
 

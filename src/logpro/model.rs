@@ -1,6 +1,6 @@
 //! The rule model both loading paths build: rules, triggers, sections, hooks.
 
-use super::number::Number;
+use crate::model::Number;
 use std::collections::HashMap;
 
 /// What kind of rule, which decides the tally and exit code its failure feeds (spec §1.3).

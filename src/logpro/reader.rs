@@ -2,7 +2,7 @@
 //! rule files contain: `#/regex/flags` and `#r{...}` literals, strings, numbers, symbols
 //! (`expires:` keywords included), `'quote`, comments, brackets.
 
-use super::number::Number;
+use crate::model::Number;
 
 /// A datum and where it was in the source.
 #[derive(Debug, Clone, PartialEq)]

@@ -115,7 +115,7 @@ pub fn run(inv: &Invocation, input: &mut dyn Read, out: Box<dyn Write + '_>) -> 
                     outputs.text,
                     "ERROR: cannot write the report {}: {}",
                     html_path.display(),
-                    crate::config::io_reason(&e)
+                    crate::sys::io_reason(&e)
                 )?;
                 outputs.text.flush()?;
                 return Ok(1);

@@ -6,8 +6,8 @@ use super::html::Highlight;
 use super::input::split_line;
 use super::matcher::{Matcher, Prefilter};
 use super::model::{Hook, RuleSet, Tolerance, Where};
-use super::number::Number;
 use super::output::Outputs;
+use crate::model::Number;
 use std::collections::HashMap;
 use std::io::{self, Write};
 

@@ -2,7 +2,7 @@
 //! literal reader and steel) hand to the rule builder.
 
 use super::model::{Op, Pattern};
-use super::number::Number;
+use crate::model::Number;
 
 /// One argument value.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,8 +1,8 @@
 //! The end of a run (spec §1.3, §3.4): each rule's status, the tallies, the exit code.
 
 use super::model::{Comparison, Op, Rule, RuleSet, Tally};
-use super::number::Number;
 use super::scan::{Registration, Scan};
+use crate::model::Number;
 
 /// A rule under one section, with its status.
 pub struct Row<'a> {

@@ -161,7 +161,7 @@ impl Serving<'_> {
         while !self.stop.load(Ordering::SeqCst) {
             let mut fds: Vec<RawFd> = vec![self.listener.as_raw_fd(), self.woken.as_raw_fd()];
             fds.extend(connections.iter().map(|c| c.stream.as_raw_fd()));
-            let Ok(ready) = crate::sys_process::poll_readable(&fds, STOP_CHECK_MS) else {
+            let Ok(ready) = crate::sys::process::poll_readable(&fds, STOP_CHECK_MS) else {
                 return;
             };
             if self.stop.load(Ordering::SeqCst) {

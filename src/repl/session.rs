@@ -40,7 +40,7 @@ fn eval_and_print(text: &str, name: &Path) -> bool {
             let _ = std::io::stdout().flush();
             eprint!(
                 "{}",
-                crate::diag::render(&scheme::located_error(&e, name, text))
+                crate::error::render(&scheme::located_error(&e, name, text))
             );
             false
         }
@@ -129,7 +129,7 @@ pub fn load_file(area: Option<&Area>, file: &Path) -> Result<i32> {
         Error::new(format!(
             "cannot read `{}` given with -load: {}",
             file.display(),
-            crate::config::io_reason(&e)
+            crate::sys::io_reason(&e)
         ))
     })?;
     crate::sys::catch_ctrl_c();

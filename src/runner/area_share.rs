@@ -48,7 +48,7 @@ impl AreaShare {
             Error::new(format!(
                 "cannot lock `{}`: {}",
                 self.lock_path.display(),
-                crate::config::io_reason(&e)
+                crate::sys::io_reason(&e)
             ))
         };
         let file = File::options()

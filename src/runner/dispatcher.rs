@@ -1108,7 +1108,7 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
     fn launch_failed(&mut self, t: usize, i: usize, error: &crate::error::Error) -> Result<()> {
         let id = self.tests[t].items[i].id;
         if self.launch_errors.insert(error.message.clone()) {
-            crate::log::emit(format_args!("{}", crate::diag::render(error).trim_end()));
+            crate::log::emit(format_args!("{}", crate::error::render(error).trim_end()));
         }
         let comment = format!("Launch failed: {}", error.message);
         self.end_with(id, (State::Incomplete, Status::Fail), &comment)?;

@@ -310,10 +310,10 @@ pub fn register(engine: &mut Engine) {
         Path::new(&path).is_dir().then_some(path)
     });
     engine.register_fn("nice-path", |path: String| {
-        crate::config::nice_path(&path, &std::env::current_dir().unwrap_or_default())
+        crate::sys::nice_path(&path, &std::env::current_dir().unwrap_or_default())
     });
     engine.register_fn("common:nice-path", |path: String| {
-        crate::config::nice_path(&path, &std::env::current_dir().unwrap_or_default())
+        crate::sys::nice_path(&path, &std::env::current_dir().unwrap_or_default())
     });
     engine.register_fn("system", |cmd: String| -> isize {
         let mut command = std::process::Command::new("/bin/sh");

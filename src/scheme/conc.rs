@@ -2,7 +2,7 @@
 //! and characters bare (or quoted, for `write`), `#t`/`#f`, integral floats with `.0`, lists
 //! in parentheses, vectors as `#(...)`.
 
-use crate::logpro::format_flonum;
+use crate::model::format_flonum;
 use steel::rvals::SteelVal;
 
 /// The `display` form of a value.

@@ -163,7 +163,7 @@ pub fn load_megatestrc() {
     if let Err(e) = eval_toplevel(&source) {
         eprint!(
             "{}",
-            crate::diag::render(&located_error(&e, &path, &source))
+            crate::error::render(&located_error(&e, &path, &source))
         );
     }
 }

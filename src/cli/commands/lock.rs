@@ -3,7 +3,8 @@
 //! reads the answer from stdin when it is not one.
 
 use crate::cli::dispatch::Flow;
-use crate::cli::session::{Session, user_name};
+use crate::cli::session::Session;
+use crate::environ::user_name;
 use crate::error::Result;
 use std::io::{BufRead, IsTerminal, Write};
 

@@ -2,8 +2,9 @@
 //! (spec §15.3), and `-run-wait` alone: waits for a run's tests to finish.
 
 use crate::cli::dispatch::Flow;
-use crate::cli::session::{Session, user_name};
+use crate::cli::session::Session;
 use crate::db::TestFilter;
+use crate::environ::user_name;
 use crate::error::{Error, Result};
 use crate::exit_code;
 use crate::runner::{RunOptions, parse_setvars};

@@ -116,7 +116,7 @@ impl std::ops::DerefMut for Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&crate::diag::render(self))
+        f.write_str(&super::render(self))
     }
 }
 

@@ -1,6 +1,6 @@
 //! Renders an [`Error`] the way compilers do: `error: ...`, `--> file:line:col`, the line, a caret.
 
-use crate::error::Error;
+use super::Error;
 use std::fmt::Write;
 
 const TAB_WIDTH: usize = 4;

@@ -1,4 +1,5 @@
-//! `#{rp PATH}`: Megatest's "nice path" (spec §1.6): `~` resolved, made absolute, `.`/`..` collapsed.
+//! Paths as Megatest resolves them: the "nice path" of `#{rp PATH}` (spec §1.6: `~` resolved,
+//! made absolute, `.`/`..` collapsed), and io errors as one lower-case reason.
 
 use crate::environ;
 use std::path::Path;
@@ -50,6 +51,15 @@ pub fn normalize(path: &str) -> String {
         }
     }
     format!("/{}", parts.join("/"))
+}
+
+/// An io error without the "(os error N)" suffix.
+pub fn io_reason(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    match text.find(" (os error") {
+        Some(i) => text[..i].to_lowercase(),
+        None => text.to_lowercase(),
+    }
 }
 
 #[cfg(test)]

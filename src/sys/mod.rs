@@ -1,0 +1,10 @@
+//! What megatest needs of the operating system beyond std: sessions, signals, host identity
+//! and load (`os`), the fork helper's process plumbing (`process`), and paths as Megatest
+//! resolves them (`paths`).
+
+mod os;
+mod paths;
+pub mod process;
+
+pub use os::*;
+pub use paths::{io_reason, nice_path, normalize};
