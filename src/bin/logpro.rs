@@ -71,6 +71,8 @@ fn main() {
         eprintln!("warning: LOGPRO_DEBUG: {e}");
     }
     let code = megatest::entry::run_on_large_stack(|| {
+        // As in megatest, the engine has the rmt procedures.
+        megatest::scheme::add_extension(megatest::api::scheme_extension());
         let matches = match command().try_get_matches() {
             Ok(m) => m,
             Err(e)

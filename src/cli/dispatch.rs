@@ -114,6 +114,8 @@ pub fn main(words: Vec<String>) -> i32 {
 }
 
 fn run(words: &[String]) -> Result<i32> {
+    // Every engine of megatest has the rmt procedures.
+    scheme::add_extension(crate::api::scheme_extension());
     if words == [crate::launch::fork_helper::FORK_HELPER_OPTION] {
         return Ok(crate::launch::fork_helper::serve(main));
     }

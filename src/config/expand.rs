@@ -364,7 +364,9 @@ fn evaluate(
     };
     let started = Instant::now();
     let result = match form.helper {
-        "scheme" | "scm" => match crate::scheme::eval_config_snippet(body, ctx.config) {
+        "scheme" | "scm" => match crate::scheme::eval_config_snippet(body, || {
+            ctx.config.section_lists()
+        }) {
             Ok(text) => text,
             Err(e) => {
                 let (offset, len) = match e.span {

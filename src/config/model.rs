@@ -238,6 +238,22 @@ impl Config {
         self.sections.retain(|s| keep(&s.name));
     }
 
+    /// Every section with its (key, value) entries, in order of first mention: the config as
+    /// Scheme's `ht` and `*configdat*` hold it.
+    pub fn section_lists(&self) -> Vec<(String, Vec<(String, String)>)> {
+        self.sections
+            .iter()
+            .map(|s| {
+                let entries = s
+                    .entries
+                    .iter()
+                    .map(|e| (e.key.clone(), e.value.clone()))
+                    .collect();
+                (s.name.clone(), entries)
+            })
+            .collect()
+    }
+
     /// All sections, in order of first mention.
     pub fn sections(&self) -> &[Section] {
         &self.sections

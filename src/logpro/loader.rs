@@ -144,7 +144,8 @@ impl Ctx {
             return Ok(());
         }
         self.used_scheme = true;
-        if let Err(e) = crate::scheme::logpro_begin() {
+        crate::scheme::add_extension(super::scheme_procs::scheme_extension());
+        if let Err(e) = crate::scheme::begin_capture() {
             return Err(LoadFailure {
                 message: e.message,
                 detail: None,
@@ -152,7 +153,7 @@ impl Ctx {
             });
         }
         let result = self.scheme_forms(path, &text, &nodes, depth);
-        self.output.push_str(&crate::scheme::logpro_end());
+        self.output.push_str(&crate::scheme::end_capture());
         result
     }
 
@@ -173,7 +174,7 @@ impl Ctx {
                 self.scheme_forms(&target, &sub_text, &sub_nodes, depth + 1)?;
                 continue;
             }
-            crate::scheme::logpro_eval(&text[node.start..node.end])
+            crate::scheme::eval_form(&text[node.start..node.end])
                 .map_err(|e| scheme_failure(e, path, text, node.start))?;
         }
         Ok(())

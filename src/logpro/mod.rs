@@ -14,6 +14,7 @@ mod output;
 mod reader;
 mod run;
 mod scan;
+mod scheme_procs;
 mod text;
 mod value;
 mod verdict;

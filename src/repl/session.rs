@@ -17,12 +17,34 @@ const PROMPT: &str = "megatest> ";
 fn scheme_setup(area: Option<&Area>, program: bool) -> Result<()> {
     let bound = program.then_some(scheme::PROGRAM_TIMEOUT);
     match area {
-        Some(area) => scheme::enter_area(area, bound),
+        Some(area) => {
+            crate::api::install(area);
+            scheme::enter_area(scheme_area(area), bound)
+        }
         None => scheme::make_interactive(bound),
     }
     .map_err(|e| Error::new(e.message))?;
     scheme::load_megatestrc();
     Ok(())
+}
+
+/// What Scheme is told of `area`; its link tree is `[setup] linktree`, else `<area>/lt`.
+fn scheme_area(area: &Area) -> scheme::SchemeArea {
+    let linktree = match area
+        .config
+        .get("setup", "linktree")
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        Some(dir) => area.top.join(dir),
+        None => area.top.join("lt"),
+    };
+    scheme::SchemeArea {
+        top: area.top.clone(),
+        config: area.config.section_lists(),
+        tests: area.tests().into_iter().collect(),
+        linktree,
+    }
 }
 
 /// Evaluates `text` and prints its values (or the error); true when it succeeded.

@@ -4,8 +4,7 @@
 
 use super::prepass::{self, Prepared};
 use super::watchdog::{Stop, Watchdog};
-use super::{api_bridge, builtins, conc};
-use crate::config::Config;
+use super::{area_procs, builtins, conc, native};
 use std::cell::{Cell, RefCell};
 use std::mem::ManuallyDrop;
 use std::panic::{self, AssertUnwindSafe};
@@ -118,7 +117,8 @@ pub struct Host {
     timeout: Option<Duration>,
     /// Ctrl-C interrupts evaluations (the REPL, -load).
     interactive: bool,
-    extensions: Vec<&'static str>,
+    /// How many of the registered extensions are installed.
+    extensions: usize,
     capture: Option<SteelVal>,
 }
 
@@ -134,7 +134,7 @@ pub fn with_host<R>(f: impl FnOnce(&mut Host) -> Result<R, SchemeError>) -> Resu
             *slot = Some(ManuallyDrop::new(Host::create()?));
         }
         let host = slot.as_mut().expect("created above");
-        let result = f(host);
+        let result = host.catch_up().and_then(|()| f(host));
         if panicked(&result) {
             // Steel's state after a panic is unknown: start afresh next time.
             *slot = None;
@@ -174,7 +174,7 @@ fn with_spare_host<R>(
         Some(host) => host,
         None => ManuallyDrop::new(Host::create()?),
     };
-    let result = f(&mut host);
+    let result = host.catch_up().and_then(|()| f(&mut host));
     if !panicked(&result) {
         SPARE.with(|s| s.borrow_mut().push(host));
     }
@@ -189,35 +189,49 @@ impl Host {
         let started = std::time::Instant::now();
         let mut engine = Engine::new();
         builtins::register(&mut engine);
-        api_bridge::register(&mut engine);
-        let sources = PRELUDE
-            .iter()
-            .map(|(name, source)| (*name, source.to_string()))
-            .chain([("the rmt procedures", api_bridge::wrappers())])
-            .chain([(
-                "prelude/rmt.scm",
-                include_str!("../../prelude/rmt.scm").to_string(),
-            )]);
-        for (name, source) in sources {
-            engine.run(source).map_err(|e| {
+        area_procs::register(&mut engine);
+        for (name, source) in PRELUDE {
+            engine.run(source.to_string()).map_err(|e| {
                 SchemeError::plain(format!("the built-in {name} does not load: {e}"))
             })?;
         }
         let watchdog = Watchdog::start(engine.get_thread_state_controller());
+        let mut host = Host {
+            engine,
+            watchdog,
+            timeout: Some(configured_timeout().unwrap_or(DEFAULT_TIMEOUT)),
+            interactive: false,
+            extensions: 0,
+            capture: None,
+        };
+        host.catch_up()?;
         CREATED.store(true, Ordering::Relaxed);
         crate::debug!(
             2,
             "Scheme engine ready in {} ms",
             started.elapsed().as_millis()
         );
-        Ok(Host {
-            engine,
-            watchdog,
-            timeout: Some(configured_timeout().unwrap_or(DEFAULT_TIMEOUT)),
-            interactive: false,
-            extensions: Vec::new(),
-            capture: None,
-        })
+        Ok(host)
+    }
+
+    /// Installs the extensions registered since this engine last looked (each once, in the
+    /// order they were registered).
+    fn catch_up(&mut self) -> Result<(), SchemeError> {
+        if native::registered() == self.extensions {
+            return Ok(());
+        }
+        for extension in native::registered_from(self.extensions) {
+            for (name, native) in &extension.natives {
+                self.engine.register_value(name, native::procedure(*native));
+            }
+            for (name, source) in extension.sources {
+                self.engine.run(source).map_err(|e| {
+                    SchemeError::plain(format!("the built-in {name} does not load: {e}"))
+                })?;
+            }
+            self.extensions += 1;
+        }
+        Ok(())
     }
 
     /// For the REPL and `-load`: Ctrl-C interrupts the evaluation under way, and the time
@@ -225,24 +239,6 @@ impl Host {
     pub fn set_interactive(&mut self, default: Option<Duration>) {
         self.interactive = true;
         self.timeout = configured_timeout().or(default);
-    }
-
-    /// Loads an extension prelude (and its Rust procedures) once.
-    pub fn extend(
-        &mut self,
-        name: &'static str,
-        source: &str,
-        register: fn(&mut Engine),
-    ) -> Result<(), SchemeError> {
-        if self.extensions.contains(&name) {
-            return Ok(());
-        }
-        register(&mut self.engine);
-        self.engine
-            .run(source.to_string())
-            .map_err(|e| SchemeError::plain(format!("the built-in {name} does not load: {e}")))?;
-        self.extensions.push(name);
-        Ok(())
     }
 
     /// From now on, what Scheme prints is kept instead of written to stdout.
@@ -401,10 +397,17 @@ fn message_of(err: &SteelErr) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// A config as Scheme sees it: each section with its (key, value) entries, in order.
+pub type ConfigLists = Vec<(String, Vec<(String, String)>)>;
+
 /// Evaluates the body of a `#{scheme ...}` form as CHICKEN's Megatest does, inside
-/// `(lambda (ht) BODY)` with `ht` the config read so far; returns the value as `conc` shows it.
-/// Whatever the code prints goes to stderr, so it cannot corrupt megatest's output.
-pub fn eval_config_snippet(body: &str, config: &Config) -> Result<String, SchemeError> {
+/// `(lambda (ht) BODY)` with `ht` the config read so far (made by `config` only when the
+/// body uses it); returns the value as `conc` shows it. Whatever the code prints goes to
+/// stderr, so it cannot corrupt megatest's output.
+pub fn eval_config_snippet(
+    body: &str,
+    config: impl FnOnce() -> ConfigLists,
+) -> Result<String, SchemeError> {
     if body.trim().is_empty() {
         return Ok(String::new());
     }
@@ -415,7 +418,7 @@ pub fn eval_config_snippet(body: &str, config: &Config) -> Result<String, Scheme
         .any(|w| w == "ht");
     with_host(|host| {
         let ht = if uses_ht {
-            host.call("%mt:config->hash-table", vec![config_as_lists(config)?])?
+            host.call("%mt:config->hash-table", vec![config_as_lists(config())?])?
         } else {
             SteelVal::BoolV(false)
         };
@@ -441,18 +444,13 @@ pub fn eval_config_snippet(body: &str, config: &Config) -> Result<String, Scheme
     })
 }
 
-pub(super) fn config_as_lists(config: &Config) -> Result<SteelVal, SchemeError> {
+pub(super) fn config_as_lists(config: ConfigLists) -> Result<SteelVal, SchemeError> {
     let sections: Vec<SteelVal> = config
-        .sections()
-        .iter()
-        .map(|s| {
-            let entries: Vec<Vec<String>> = s
-                .entries
-                .iter()
-                .map(|e| vec![e.key.clone(), e.value.clone()])
-                .collect();
+        .into_iter()
+        .map(|(name, entries)| {
+            let entries: Vec<Vec<String>> = entries.into_iter().map(|(k, v)| vec![k, v]).collect();
             vec![
-                SteelVal::StringV(s.name.clone().into()),
+                SteelVal::StringV(name.into()),
                 entries.into_steelval().unwrap_or(SteelVal::Void),
             ]
             .into_steelval()
@@ -469,7 +467,7 @@ mod tests {
     use super::*;
 
     fn eval(body: &str) -> Result<String, SchemeError> {
-        eval_config_snippet(body, &Config::new())
+        eval_config_snippet(body, Vec::new)
     }
 
     #[test]
@@ -554,15 +552,9 @@ mod tests {
 
     #[test]
     fn ht_is_the_config_so_far() {
-        use crate::config::Origin;
-        let mut c = Config::new();
-        let o = Origin {
-            file: std::sync::Arc::from(std::path::Path::new("x")),
-            line: 1,
-        };
-        c.set("setup", "jobs", "4".into(), o);
+        let config = || vec![("setup".into(), vec![("jobs".into(), "4".into())])];
         assert_eq!(
-            eval_config_snippet("(configf:lookup ht \"setup\" \"jobs\")", &c).unwrap(),
+            eval_config_snippet("(configf:lookup ht \"setup\" \"jobs\")", config).unwrap(),
             "4"
         );
     }

@@ -2,9 +2,10 @@
 //! whole programs evaluated with CHICKEN's suffix keywords, values written as a REPL shows
 //! them, and errors located in the text given.
 
-use super::host::{SchemeError, after_evaluation, config_as_lists, host_busy, with_host};
-use super::{api_bridge, prepass};
-use crate::area::Area;
+use super::host::{
+    ConfigLists, SchemeError, after_evaluation, config_as_lists, host_busy, with_host,
+};
+use super::{area_procs, native, prepass};
 use crate::error::{Error, Location};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -22,30 +23,29 @@ pub fn input_is_incomplete(text: &str) -> bool {
     )
 }
 
-/// The link tree of an area: `[setup] linktree`, else `<area>/lt`.
-fn linktree(area: &Area) -> PathBuf {
-    match area
-        .config
-        .get("setup", "linktree")
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        Some(dir) => area.top.join(dir),
-        None => area.top.join("lt"),
-    }
+/// What Scheme is told of the area it works in.
+pub struct SchemeArea {
+    /// The area's top directory (`*toppath*`).
+    pub top: PathBuf,
+    /// megatest.config (`*configdat*`).
+    pub config: ConfigLists,
+    /// Test name and directory of every test (`(tests:get-all)`).
+    pub tests: Vec<(String, PathBuf)>,
+    /// The link tree (`(common:get-linktree)`).
+    pub linktree: PathBuf,
 }
 
-/// Makes the area the one Scheme works on: the rmt procedures, `*toppath*`, `*configdat*`,
-/// `(tests:get-all)`, `(common:get-linktree)`; and makes Ctrl-C interrupt evaluations, with
-/// `time_bound` (unless `MEGATEST_SCHEME_TIMEOUT` sets one) on each.
-pub fn enter_area(area: &Area, time_bound: Option<Duration>) -> Result<(), SchemeError> {
-    crate::api::install(area);
-    api_bridge::set_area_globals(area.tests().into_iter().collect(), Some(linktree(area)));
+/// Makes the area the one Scheme works on: `*toppath*`, `*configdat*`, `(tests:get-all)`,
+/// `(common:get-linktree)`; and makes Ctrl-C interrupt evaluations, with `time_bound`
+/// (unless `MEGATEST_SCHEME_TIMEOUT` sets one) on each. The rmt procedures work on the area
+/// the API was given.
+pub fn enter_area(area: SchemeArea, time_bound: Option<Duration>) -> Result<(), SchemeError> {
+    area_procs::set_area_globals(area.tests, Some(area.linktree));
     with_host(|host| {
         host.set_interactive(time_bound);
         let configdat = host.call(
             "%mt:config->hash-table",
-            vec![config_as_lists(&area.config)?],
+            vec![config_as_lists(area.config)?],
         )?;
         host.define("*configdat*", configdat);
         host.define(
@@ -117,11 +117,7 @@ pub fn eval_trigger(
 /// Names to complete at the REPL: the engine's globals and every documented procedure.
 pub fn completion_names() -> Vec<String> {
     let mut names = with_host(|host| Ok(host.global_names())).unwrap_or_default();
-    names.extend(
-        api_bridge::documented()
-            .iter()
-            .map(|(n, _, _)| n.to_string()),
-    );
+    names.extend(native::documented().iter().map(|(n, _, _)| n.to_string()));
     names.sort();
     names.dedup();
     names

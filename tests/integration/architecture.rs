@@ -1,7 +1,10 @@
-//! Rules of the source tree that the compiler does not check: states and statuses are
-//! compared through their enums, and record writes go through the one writer.
+//! Rules of the source tree that the compiler does not check: the top-level modules form
+//! the layers docs/ARCHITECTURE.md shows (no module imports one above it, so no cycle),
+//! states and statuses are compared through their enums, and record writes go through the
+//! one writer.
 
 use megatest::model::{State, Status};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// Every `.rs` file under `dir`.
@@ -103,5 +106,126 @@ fn state_writes_go_through_the_writer() {
         found.is_empty(),
         "state and status writes go through writer::Writer, which fires the triggers:\n{}",
         found.join("\n")
+    );
+}
+
+/// The top-level module a source file belongs to (`None` for the crate root and binaries).
+fn top_module(src: &Path, path: &Path) -> Option<String> {
+    let rel = path.strip_prefix(src).ok()?;
+    let first = rel
+        .components()
+        .next()?
+        .as_os_str()
+        .to_string_lossy()
+        .into_owned();
+    let name = first.strip_suffix(".rs").unwrap_or(&first).to_string();
+    (!["main", "lib", "bin"].contains(&name.as_str())).then_some(name)
+}
+
+/// The top-level modules `code` names through `crate::` paths (`crate::a::b`,
+/// `crate::{a, b::c}`).
+fn named_modules(code: &str) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    let ident = |text: &str| -> String {
+        text.chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect()
+    };
+    for (at, _) in code.match_indices("crate::") {
+        let rest = &code[at + "crate::".len()..];
+        if let Some(group) = rest.strip_prefix('{') {
+            let mut depth = 0;
+            let mut item_start = true;
+            for (i, c) in group.char_indices() {
+                match c {
+                    '{' => depth += 1,
+                    '}' if depth == 0 => break,
+                    '}' => depth -= 1,
+                    ',' if depth == 0 => item_start = true,
+                    c if c.is_whitespace() => {}
+                    _ if item_start => {
+                        found.insert(ident(&group[i..]));
+                        item_start = false;
+                    }
+                    _ => {}
+                }
+            }
+        } else {
+            found.insert(ident(rest));
+        }
+    }
+    found.retain(|m| !m.is_empty() && m != "self");
+    found
+}
+
+/// Layer number → modules, from the `## Layers` list of docs/ARCHITECTURE.md (`- N: a, b`).
+fn documented_layers() -> BTreeMap<String, usize> {
+    let doc = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/ARCHITECTURE.md");
+    let text = std::fs::read_to_string(doc).expect("docs/ARCHITECTURE.md");
+    let section = text
+        .split("\n## Layers")
+        .nth(1)
+        .expect("docs/ARCHITECTURE.md has a `## Layers` section");
+    let mut layers = BTreeMap::new();
+    for line in section.lines().take_while(|l| !l.starts_with("## ")) {
+        let Some((number, modules)) = line
+            .strip_prefix("- ")
+            .and_then(|l| l.split_once(": "))
+            .and_then(|(n, m)| Some((n.trim().parse::<usize>().ok()?, m)))
+        else {
+            continue;
+        };
+        for module in modules.split(',') {
+            let module = module.trim().trim_matches('`').to_string();
+            if let Some(name) = module.split_whitespace().next() {
+                layers.insert(name.to_string(), number);
+            }
+        }
+    }
+    layers
+}
+
+#[test]
+fn modules_only_import_lower_layers() {
+    let src = src();
+    let mut imports: BTreeMap<String, BTreeMap<String, BTreeSet<String>>> = BTreeMap::new();
+    for path in rust_files(&src) {
+        let Some(module) = top_module(&src, &path) else {
+            continue;
+        };
+        let code = product_code(&path);
+        let entry = imports.entry(module.clone()).or_default();
+        for named in named_modules(&code) {
+            if named != module {
+                let at = path.strip_prefix(&src).unwrap().display().to_string();
+                entry.entry(named).or_default().insert(format!("src/{at}"));
+            }
+        }
+    }
+    let layers = documented_layers();
+    let mut problems = Vec::new();
+    for module in imports.keys() {
+        if !layers.contains_key(module) {
+            problems.push(format!("`{module}` is in no layer of docs/ARCHITECTURE.md"));
+        }
+    }
+    for (module, named) in &imports {
+        for (target, files) in named {
+            let (Some(from), Some(to)) = (layers.get(module), layers.get(target)) else {
+                continue;
+            };
+            if to >= from {
+                let files: Vec<&str> = files.iter().map(String::as_str).collect();
+                problems.push(format!(
+                    "`{module}` (layer {from}) imports `{target}` (layer {to}) in {}",
+                    files.join(", ")
+                ));
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "a module may import only modules of lower layers (docs/ARCHITECTURE.md, ## Layers):\n{}",
+        problems.join("\n")
     );
 }
