@@ -2,8 +2,7 @@
 //! the in-test helpers (`-step`, `-test-status`, ...) need, so they never re-plan. Encoded as
 //! JSON; Megatest's own encoding is opaque to tests, which only pass the variable along.
 
-use crate::error::{Error, Result};
-use crate::exit_code;
+use crate::error::{Error, ErrorKind, Result};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
@@ -55,8 +54,8 @@ impl Job {
     /// Reads an `MT_CMDINFO` value.
     pub fn decode(text: &str) -> Result<Job> {
         serde_json::from_str(text).map_err(|e| {
-            Error::with_code(
-                exit_code::NOT_IN_TEST,
+            Error::of(
+                ErrorKind::NotInTest,
                 format!("{CMDINFO_VAR} is not a megatest job: {e}"),
             )
         })
@@ -66,8 +65,8 @@ impl Job {
     pub fn from_env(what: &str) -> Result<Job> {
         match crate::environ::var(CMDINFO_VAR) {
             Some(text) if !text.is_empty() => Job::decode(&text),
-            _ => Err(Error::with_code(
-                exit_code::NOT_IN_TEST,
+            _ => Err(Error::of(
+                ErrorKind::NotInTest,
                 format!("{what} works only inside a running test: {CMDINFO_VAR} is not set"),
             )
             .note(
@@ -92,8 +91,8 @@ mod tests {
         };
         assert_eq!(Job::decode(&job.encode()).unwrap(), job);
         assert_eq!(
-            Job::decode("nonsense").unwrap_err().exit_code,
-            exit_code::NOT_IN_TEST
+            Job::decode("nonsense").unwrap_err().exit_code(),
+            crate::exit_code::NOT_IN_TEST
         );
         let partial = Job::decode(r#"{"run_id": 1}"#).unwrap();
         assert_eq!(partial.run_id, 1);

@@ -6,7 +6,7 @@
 use crate::area::Area;
 use crate::config::{ReadOptions, SystemPolicy, read_file};
 use crate::db::{RunRecord, Store, TestFilter, TestRecord};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::model::{State, Status};
 use crate::writer::{TriggerTable, Writer};
 use std::collections::HashMap;
@@ -43,10 +43,10 @@ fn remove_directory(path: &Path) -> Result<()> {
         .arg(path)
         .status();
     std::fs::remove_dir_all(path).map_err(|e| {
-        Error::new(format!(
-            "cannot remove `{text}`: {}",
-            crate::sys::io_reason(&e)
-        ))
+        Error::of(
+            ErrorKind::Io,
+            format!("cannot remove `{text}`: {}", crate::sys::io_reason(&e)),
+        )
     })
 }
 
@@ -220,11 +220,14 @@ pub fn remove_test(
         };
         if target.is_symlink() {
             std::fs::remove_file(&target).map_err(|e| {
-                Error::new(format!(
-                    "cannot remove the link `{}`: {}",
-                    path.display(),
-                    crate::sys::io_reason(&e)
-                ))
+                Error::of(
+                    ErrorKind::Io,
+                    format!(
+                        "cannot remove the link `{}`: {}",
+                        path.display(),
+                        crate::sys::io_reason(&e)
+                    ),
+                )
             })?;
         } else if target.is_dir() {
             remove_directory(&target)?;

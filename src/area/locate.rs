@@ -2,8 +2,7 @@
 //! directory or the nearest directory above it (spec §2.1).
 
 use crate::environ;
-use crate::error::{Error, Result};
-use crate::exit_code;
+use crate::error::{Error, ErrorKind, Result};
 use std::path::{Path, PathBuf};
 
 /// The config file name Megatest looks for.
@@ -14,8 +13,8 @@ pub fn locate(config_arg: Option<&str>, cwd: &Path) -> Result<(PathBuf, PathBuf)
     if let Some(arg) = config_arg.filter(|a| a.contains('/')) {
         let file = cwd.join(arg);
         if !file.is_file() {
-            return Err(Error::with_code(
-                exit_code::NO_AREA,
+            return Err(Error::of(
+                ErrorKind::NoArea,
                 format!("the config file `{arg}` given with -config does not exist"),
             ));
         }
@@ -32,8 +31,8 @@ pub fn locate(config_arg: Option<&str>, cwd: &Path) -> Result<(PathBuf, PathBuf)
         if file.is_file() {
             return Ok((top, file));
         }
-        return Err(Error::with_code(
-            exit_code::NO_AREA,
+        return Err(Error::of(
+            ErrorKind::NoArea,
             format!("MT_RUN_AREA_HOME is `{home}` but it has no {name}"),
         )
         .note("unset MT_RUN_AREA_HOME to search from the current directory"));
@@ -44,8 +43,8 @@ pub fn locate(config_arg: Option<&str>, cwd: &Path) -> Result<(PathBuf, PathBuf)
             return Ok((dir.to_path_buf(), file));
         }
     }
-    Err(Error::with_code(
-        exit_code::NO_AREA,
+    Err(Error::of(
+        ErrorKind::NoArea,
         format!(
             "no {name} found in `{}` or any directory above it",
             cwd.display()
@@ -72,6 +71,6 @@ mod tests {
         let (found, _) = locate(Some("other.config"), &top.join("a/b")).unwrap();
         assert_eq!(found, top.join("a"));
         let err = locate(Some("nope.config"), top).unwrap_err();
-        assert_eq!(err.exit_code, exit_code::NO_AREA);
+        assert_eq!(err.exit_code(), crate::exit_code::NO_AREA);
     }
 }

@@ -131,7 +131,7 @@ mod tests {
     #[test]
     fn errors() {
         let e = parse("-show-config -sectoin s").unwrap_err();
-        assert_eq!(e.exit_code, exit_code::USAGE);
+        assert_eq!(e.exit_code(), exit_code::USAGE);
         assert_eq!(e.message, "unknown option `-sectoin`");
         assert!(e.notes[0].contains("-section"));
         let e = parse("-show-config -target").unwrap_err();

@@ -4,7 +4,7 @@
 use super::args::Args;
 use super::commands;
 use super::session::Session;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::{environ, exit_code, log, scheme};
 
 /// Whether to go on with the next action.
@@ -98,17 +98,20 @@ pub fn is_available(name: &str) -> bool {
 pub fn main(words: Vec<String>) -> i32 {
     crate::stdout::reset();
     let result = run(&words).and_then(|code| match crate::stdout::failure() {
-        Some(e) => Err(Error::new(format!(
-            "cannot write to standard output: {}",
-            crate::sys::io_reason(&e)
-        ))),
+        Some(e) => Err(Error::of(
+            ErrorKind::Io,
+            format!(
+                "cannot write to standard output: {}",
+                crate::sys::io_reason(&e)
+            ),
+        )),
         None => Ok(code),
     });
     match result {
         Ok(code) => code,
         Err(err) => {
             crate::log::emit(format_args!("{}", crate::error::render(&err).trim_end()));
-            err.exit_code
+            err.exit_code()
         }
     }
 }
@@ -168,18 +171,24 @@ fn apply_general_options(args: &Args) -> Result<()> {
     }
     if let Some(file) = args.value("-log") {
         log::set_file(std::path::Path::new(file)).map_err(|e| {
-            Error::new(format!(
-                "cannot open the log file `{file}` given with -log: {}",
-                crate::sys::io_reason(&e)
-            ))
+            Error::of(
+                ErrorKind::Io,
+                format!(
+                    "cannot open the log file `{file}` given with -log: {}",
+                    crate::sys::io_reason(&e)
+                ),
+            )
         })?;
     }
     if let Some(dir) = args.value("-start-dir") {
         std::env::set_current_dir(dir).map_err(|e| {
-            Error::new(format!(
-                "cannot change to the directory `{dir}` given with -start-dir: {}",
-                crate::sys::io_reason(&e)
-            ))
+            Error::of(
+                ErrorKind::Io,
+                format!(
+                    "cannot change to the directory `{dir}` given with -start-dir: {}",
+                    crate::sys::io_reason(&e)
+                ),
+            )
         })?;
         if let Ok(cwd) = std::env::current_dir() {
             environ::set("PWD", &cwd.display().to_string());

@@ -5,7 +5,7 @@ use super::args::Args;
 use crate::area::{Area, AreaOptions, Target};
 use crate::db::{RunRecord, Store, TestFilter};
 use crate::environ;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::exit_code;
 use crate::select::{RunSelector, TestPatterns, list_filter};
 
@@ -116,9 +116,8 @@ impl Session {
         what: &str,
         need_testpatt: bool,
     ) -> Result<(RunSelector, Option<TestPatterns>)> {
-        let missing = |thing: &str| {
-            Error::with_code(exit_code::MISSING_SELECTOR, format!("{what} needs {thing}"))
-        };
+        let missing =
+            |thing: &str| Error::of(ErrorKind::MissingSelector, format!("{what} needs {thing}"));
         let Some((target, from)) = self.target_text() else {
             return Err(missing("a target: -target PATTERN (e.g. -target %/%)"));
         };

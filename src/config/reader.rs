@@ -7,7 +7,7 @@ use super::grammar::{LineKind, classify};
 use super::lines::{LogicalLine, logical_lines};
 use super::model::{Config, Origin};
 use super::wildcard;
-use crate::error::{Error, Location, Result};
+use crate::error::{Error, ErrorKind, Location, Result};
 use crate::{environ, shell};
 use regex::Regex;
 use std::os::unix::fs::PermissionsExt;
@@ -107,11 +107,14 @@ fn read_text(path: &Path, included_at: Option<&Location>) -> Result<String> {
     }
     match std::fs::read(path) {
         Ok(bytes) => Ok(String::from_utf8_lossy(&bytes).into_owned()),
-        Err(e) => Err(located(Error::new(format!(
-            "cannot read `{}`: {}",
-            path.display(),
-            crate::sys::io_reason(&e)
-        )))),
+        Err(e) => Err(located(Error::of(
+            ErrorKind::Io,
+            format!(
+                "cannot read `{}`: {}",
+                path.display(),
+                crate::sys::io_reason(&e)
+            ),
+        ))),
     }
 }
 

@@ -1,6 +1,6 @@
 //! `envdat.db` (`-envcap`, `-envdelta`, spec §15.7): environments saved under context names.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use rusqlite::Connection;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -11,7 +11,12 @@ pub struct EnvDat {
 }
 
 fn fail(path: &Path) -> impl Fn(rusqlite::Error) -> Error + '_ {
-    move |e| Error::new(format!("environment database `{}`: {e}", path.display()))
+    move |e| {
+        Error::of(
+            ErrorKind::Database,
+            format!("environment database `{}`: {e}", path.display()),
+        )
+    }
 }
 
 impl EnvDat {

@@ -3,7 +3,7 @@
 
 use super::schema;
 use super::store::Store;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 
 /// What `-cleanup-db` removed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -75,10 +75,13 @@ impl Store {
         let check: String =
             self.read(|c| c.query_row("PRAGMA integrity_check", [], |r| r.get(0)))?;
         if check != "ok" {
-            return Err(Error::new(format!(
-                "the database `{}` is damaged: {check}",
-                self.path().display()
-            )));
+            return Err(Error::of(
+                ErrorKind::Database,
+                format!(
+                    "the database `{}` is damaged: {check}",
+                    self.path().display()
+                ),
+            ));
         }
         Ok(())
     }

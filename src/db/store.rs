@@ -4,14 +4,14 @@
 
 use super::schema;
 use crate::area::Area;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::select::TestPatterns;
 use rusqlite::config::DbConfig;
 use rusqlite::functions::FunctionFlags;
 use rusqlite::{Connection, OpenFlags};
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::Duration;
 
 /// How long a writer waits for another to finish before giving up.
@@ -114,28 +114,24 @@ pub fn typed_keys(area: &Area) -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
-thread_local! {
-    static PATTERNS: RefCell<HashMap<String, Option<TestPatterns>>> = RefCell::new(HashMap::new());
-}
-
 /// `mt_testpatt(patterns, testname, item_path)`: the in-memory test-pattern matcher, for SQL.
+/// Each connection keeps the patterns it parsed.
 fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
+    let parsed: Mutex<HashMap<String, Option<TestPatterns>>> = Mutex::new(HashMap::new());
     conn.create_scalar_function(
         "mt_testpatt",
         3,
         FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
-        |ctx| {
+        move |ctx| {
             let patterns: String = ctx.get(0)?;
             let test: String = ctx.get::<Option<String>>(1)?.unwrap_or_default();
             let item: String = ctx.get::<Option<String>>(2)?.unwrap_or_default();
-            Ok(PATTERNS.with(|cache| {
-                cache
-                    .borrow_mut()
-                    .entry(patterns.clone())
-                    .or_insert_with(|| TestPatterns::parse(&patterns).ok())
-                    .as_ref()
-                    .is_some_and(|p| p.matches(&test, &item))
-            }))
+            let mut parsed = parsed.lock().unwrap_or_else(|p| p.into_inner());
+            Ok(parsed
+                .entry(patterns.clone())
+                .or_insert_with(|| TestPatterns::parse(&patterns).ok())
+                .as_ref()
+                .is_some_and(|p| p.matches(&test, &item)))
         },
     )
 }
@@ -178,10 +174,10 @@ impl Store {
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let fail = |e: rusqlite::Error| {
-            Error::new(format!(
-                "cannot open the database `{}`: {e}",
-                path.display()
-            ))
+            Error::of(
+                ErrorKind::Database,
+                format!("cannot open the database `{}`: {e}", path.display()),
+            )
         };
         let mut conn = Connection::open_with_flags(path, flags).map_err(fail)?;
         conn.busy_handler(Some(wait_for_lock)).map_err(fail)?;
@@ -203,18 +199,21 @@ impl Store {
             .filter(|d| !d.as_os_str().is_empty() && !d.exists())
         {
             std::fs::create_dir_all(dir).map_err(|e| {
-                Error::new(format!(
-                    "cannot create the database directory `{}`: {e}",
-                    dir.display()
-                ))
+                Error::of(
+                    ErrorKind::Database,
+                    format!(
+                        "cannot create the database directory `{}`: {e}",
+                        dir.display()
+                    ),
+                )
             })?;
         }
         let conn = Store::connect(path)?;
         let fail = |e: rusqlite::Error| {
-            Error::new(format!(
-                "cannot open the database `{}`: {e}",
-                path.display()
-            ))
+            Error::of(
+                ErrorKind::Database,
+                format!("cannot open the database `{}`: {e}", path.display()),
+            )
         };
         // WAL lets readers and one writer work at once; it stays set in the file. Two
         // processes making a new file at once can get SQLITE_BUSY here without the busy
@@ -263,7 +262,7 @@ impl Store {
         }
         let missing = schema::missing_key_columns(&store.conn, keys).map_err(|e| store.error(e))?;
         if check_keys && !missing.is_empty() {
-            return Err(Error::new(format!(
+            return Err(Error::of(ErrorKind::Database, format!(
                 "the database `{}` has no column for the [fields] key{} {}",
                 path.display(),
                 if missing.len() == 1 { "" } else { "s" },
@@ -305,7 +304,10 @@ impl Store {
             }
             _ => None,
         };
-        let mut err = Error::new(format!("database `{}`: {e}", self.path.display()));
+        let mut err = Error::of(
+            ErrorKind::Database,
+            format!("database `{}`: {e}", self.path.display()),
+        );
         if let Some(h) = hint {
             err = err.note(h);
         }
@@ -317,17 +319,22 @@ impl Store {
     /// a failing write leaves nothing behind and the others still commit.
     pub(crate) fn write<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T> {
         if let Some(version) = self.newer_schema {
-            return Err(Error::new(self.newer_schema_message(version))
-                .note("use the megatest that made it, or a copy of the database"));
+            return Err(
+                Error::of(ErrorKind::Database, self.newer_schema_message(version))
+                    .note("use the megatest that made it, or a copy of the database"),
+            );
         }
         let (begin, commit, rollback) = if !self.in_batch.get() {
             ("BEGIN IMMEDIATE", "COMMIT", "ROLLBACK")
         } else if self.conn.is_autocommit() {
             // SQLite rolled the batch back by itself (a full disk, say): nothing more of it.
-            return Err(Error::new(format!(
-                "a write to `{}` failed and took its batch with it",
-                self.path.display()
-            )));
+            return Err(Error::of(
+                ErrorKind::Database,
+                format!(
+                    "a write to `{}` failed and took its batch with it",
+                    self.path.display()
+                ),
+            ));
         } else {
             (
                 "SAVEPOINT write",

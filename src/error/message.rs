@@ -1,6 +1,7 @@
-//! The user-facing error: what went wrong, where in the input, and which exit code it maps to.
+//! The user-facing error: what went wrong, where in the input, and what kind of failure it
+//! is (which gives the exit code).
 
-use crate::exit_code;
+use super::kind::ErrorKind;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -49,7 +50,7 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
     i
 }
 
-/// An error to show the user: one message, an optional place, notes, and an exit code.
+/// An error to show the user: one message, an optional place, notes, and its kind.
 /// Boxed, so results stay small on the happy path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Error(Box<Details>);
@@ -63,29 +64,40 @@ pub struct Details {
     pub location: Option<Location>,
     /// Extra lines: what was expected, where something else was defined.
     pub notes: Vec<String>,
-    /// The process exit code this error maps to (see [`crate::exit_code`]).
-    pub exit_code: i32,
+    /// What kind of failure it is.
+    pub kind: ErrorKind,
 }
 
 impl Error {
-    /// A bad-input error (exit code [`exit_code::ERROR`]).
+    /// A bad-input error ([`ErrorKind::Config`]).
     pub fn new(message: impl Into<String>) -> Self {
-        Error::with_code(exit_code::ERROR, message)
+        Error::of(ErrorKind::Config, message)
     }
 
-    /// An error with a specific exit code.
-    pub fn with_code(exit_code: i32, message: impl Into<String>) -> Self {
+    /// An error of a kind.
+    pub fn of(kind: ErrorKind, message: impl Into<String>) -> Self {
         Error(Box::new(Details {
             message: message.into(),
             location: None,
             notes: Vec::new(),
-            exit_code,
+            kind,
         }))
     }
 
-    /// A command-line error (exit code [`exit_code::USAGE`]).
+    /// A command-line error ([`ErrorKind::Usage`]).
     pub fn usage(message: impl Into<String>) -> Self {
-        Error::with_code(exit_code::USAGE, message)
+        Error::of(ErrorKind::Usage, message)
+    }
+
+    /// The process exit code this error maps to (see [`crate::exit_code`]).
+    pub fn exit_code(&self) -> i32 {
+        self.kind.exit_code()
+    }
+
+    /// The same error as another kind.
+    pub fn as_kind(mut self, kind: ErrorKind) -> Self {
+        self.kind = kind;
+        self
     }
 
     /// Attaches the place in the input.

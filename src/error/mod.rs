@@ -1,8 +1,10 @@
-//! The user-facing error: the value (what went wrong, where, which exit code) and its
-//! rendering as a compiler-style frame.
+//! The user-facing error: the value (what went wrong, where, what kind of failure, which
+//! gives the exit code) and its rendering as a compiler-style frame.
 
+mod kind;
 mod message;
 mod render;
 
+pub use kind::ErrorKind;
 pub use message::{Details, Error, Location, Result};
 pub use render::render;

@@ -3,7 +3,7 @@
 //! decision 4). It lives in the test's run directory, so launchers that run the executor on
 //! another host only need the shared disk.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::job::Job;
 use crate::testdef::Step;
 use serde::{Deserialize, Serialize};
@@ -68,11 +68,14 @@ impl JobFile {
     /// Reads a job file.
     pub fn read(path: &Path) -> Result<JobFile> {
         let text = std::fs::read_to_string(path).map_err(|e| {
-            Error::new(format!(
-                "cannot read the job file `{}` given with -execute: {}",
-                path.display(),
-                crate::sys::io_reason(&e)
-            ))
+            Error::of(
+                ErrorKind::Io,
+                format!(
+                    "cannot read the job file `{}` given with -execute: {}",
+                    path.display(),
+                    crate::sys::io_reason(&e)
+                ),
+            )
         })?;
         serde_json::from_str(&text).map_err(|e| {
             Error::new(format!(

@@ -2,12 +2,11 @@
 //! `DISK/TARGET/RUN/TEST[/ITEM]` on the disk with the most free space, the link
 //! `LINKTREE/TARGET/RUN/TEST` pointing at it, and the copy of the test's source directory.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::sys;
 use std::collections::HashSet;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 
 /// Where one test or item runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,15 +37,9 @@ pub struct DiskChoice<'a> {
     pub free_space_script: Option<&'a str>,
 }
 
-/// Disks already warned about, so each warning is printed once per process.
-static WARNED: Mutex<Option<HashSet<String>>> = Mutex::new(None);
-
-fn warn_once(key: &str, message: impl FnOnce() -> String) {
-    let mut guard = WARNED.lock().unwrap_or_else(|p| p.into_inner());
-    if guard
-        .get_or_insert_with(HashSet::new)
-        .insert(key.to_string())
-    {
+/// Warns unless `warned` (the disks already warned about) holds `key`.
+fn warn_once(warned: &mut HashSet<String>, key: &str, message: impl FnOnce() -> String) {
+    if warned.insert(key.to_string()) {
         crate::warn!("{}", message());
     }
 }
@@ -72,8 +65,9 @@ fn free_space(path: &Path, script: Option<&str>) -> Option<u64> {
 }
 
 impl DiskChoice<'_> {
-    /// The disk with the most free space above `minspace` (spec §2.7).
-    pub fn choose(&self) -> Result<PathBuf> {
+    /// The disk with the most free space above `minspace` (spec §2.7); a disk that cannot be
+    /// used is warned about once, `warned` holding those said already.
+    pub fn choose(&self, warned: &mut HashSet<String>) -> Result<PathBuf> {
         if self.disks.is_empty() {
             return Ok(self.default_disk.to_path_buf());
         }
@@ -90,11 +84,13 @@ impl DiskChoice<'_> {
                 None
             };
             if let Some(why) = problem {
-                warn_once(path, || format!("[disks] {name} `{path}` {why}; not used"));
+                warn_once(warned, path, || {
+                    format!("[disks] {name} `{path}` {why}; not used")
+                });
                 continue;
             }
             let Some(free) = free_space(&dir, self.free_space_script) else {
-                warn_once(path, || {
+                warn_once(warned, path, || {
                     format!("[disks] {name}: cannot tell the free space of `{path}`; not used")
                 });
                 continue;
@@ -192,11 +188,14 @@ pub fn ensure_within(root: &Path, path: &Path) -> Result<()> {
 }
 
 fn io_error(what: &str, path: &Path, e: io::Error) -> Error {
-    Error::new(format!(
-        "cannot {what} `{}`: {}",
-        path.display(),
-        crate::sys::io_reason(&e)
-    ))
+    Error::of(
+        ErrorKind::Io,
+        format!(
+            "cannot {what} `{}`: {}",
+            path.display(),
+            crate::sys::io_reason(&e)
+        ),
+    )
 }
 
 impl WorkArea {
@@ -369,20 +368,21 @@ mod tests {
             minspace: 0,
             free_space_script: None,
         };
-        assert_eq!(choice.choose().unwrap(), PathBuf::from(&good));
+        let warned = &mut HashSet::new();
+        assert_eq!(choice.choose(warned).unwrap(), PathBuf::from(&good));
         let full = DiskChoice {
             disks: &disks,
             default_disk: Path::new("/nowhere"),
             minspace: u64::MAX,
             free_space_script: None,
         };
-        assert!(full.choose().is_err());
+        assert!(full.choose(warned).is_err());
         let none = DiskChoice {
             disks: &[],
             default_disk: Path::new("/d"),
             minspace: 0,
             free_space_script: None,
         };
-        assert_eq!(none.choose().unwrap(), PathBuf::from("/d"));
+        assert_eq!(none.choose(warned).unwrap(), PathBuf::from("/d"));
     }
 }

@@ -2,7 +2,7 @@
 
 use super::editor::ReplHelper;
 use crate::area::Area;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::{exit_code, scheme};
 use rustyline::error::ReadlineError;
 use rustyline::history::DefaultHistory;
@@ -23,7 +23,7 @@ fn scheme_setup(area: Option<&Area>, program: bool) -> Result<()> {
         }
         None => scheme::make_interactive(bound),
     }
-    .map_err(|e| Error::new(e.message))?;
+    .map_err(|e| Error::of(ErrorKind::Scheme, e.message))?;
     scheme::load_megatestrc();
     Ok(())
 }
@@ -148,11 +148,14 @@ fn run_program(source: &str, name: &Path) -> Result<i32> {
 /// `megatest -load FILE`.
 pub fn load_file(area: Option<&Area>, file: &Path) -> Result<i32> {
     let source = std::fs::read_to_string(file).map_err(|e| {
-        Error::new(format!(
-            "cannot read `{}` given with -load: {}",
-            file.display(),
-            crate::sys::io_reason(&e)
-        ))
+        Error::of(
+            ErrorKind::Io,
+            format!(
+                "cannot read `{}` given with -load: {}",
+                file.display(),
+                crate::sys::io_reason(&e)
+            ),
+        )
     })?;
     crate::sys::catch_ctrl_c();
     scheme_setup(area, true)?;

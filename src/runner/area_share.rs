@@ -8,7 +8,7 @@
 
 use super::lease;
 use crate::db::Store;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use std::fs::File;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -45,11 +45,14 @@ impl AreaShare {
     /// Takes the area's launch lock and looks for other runners.
     pub fn lock(&mut self, store: &Store) -> Result<AreaLock> {
         let fail = |e: std::io::Error| {
-            Error::new(format!(
-                "cannot lock `{}`: {}",
-                self.lock_path.display(),
-                crate::sys::io_reason(&e)
-            ))
+            Error::of(
+                ErrorKind::Io,
+                format!(
+                    "cannot lock `{}`: {}",
+                    self.lock_path.display(),
+                    crate::sys::io_reason(&e)
+                ),
+            )
         };
         let file = File::options()
             .create(true)

@@ -5,6 +5,8 @@ use super::settings::Settings;
 use crate::area::{Area, Target};
 use crate::db::Store;
 use crate::writer::{TriggerTable, Writer};
+use std::cell::RefCell;
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
@@ -34,6 +36,8 @@ pub struct RunContext<'a> {
     pub debug: Option<String>,
     /// This host's name.
     pub host: String,
+    /// Disks already warned about (each is said once).
+    pub disk_warnings: RefCell<HashSet<String>>,
     /// The selected tests' `[triggers]`.
     pub triggers: TriggerTable,
     /// Set when another runner took the run over (this one's hold went stale): launch

@@ -66,7 +66,7 @@ pub fn launch(
         minspace: settings.minspace,
         free_space_script: settings.free_space_script.as_deref(),
     }
-    .choose()?;
+    .choose(&mut ctx.disk_warnings.borrow_mut())?;
     let target = ctx.target_text();
     let work = plan_work_area(
         &disk,

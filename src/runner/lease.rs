@@ -5,8 +5,8 @@
 //! its start time), or when its heartbeat is older than [`STALE_AFTER`] (another host).
 
 use crate::db::{RunOwner, Store, now};
-use crate::error::{Error, Result};
-use crate::{exit_code, sys};
+use crate::error::{Error, ErrorKind, Result};
+use crate::sys;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, mpsc};
@@ -105,8 +105,8 @@ impl RunLease {
                 told = true;
             }
             if sys::interrupts() > 0 {
-                return Err(Error::with_code(
-                    exit_code::INTERRUPTED,
+                return Err(Error::of(
+                    ErrorKind::Interrupted,
                     format!(
                         "stopped waiting for {} to finish run {run_name}",
                         describe(&holder)

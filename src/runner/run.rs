@@ -75,6 +75,7 @@ pub fn run(area: &Area, store: &Store, opts: &RunOptions, owner: &str) -> Result
         settings,
         lease_lost: _lease.lost(),
         triggers: crate::writer::TriggerTable::new(),
+        disk_warnings: Default::default(),
     };
 
     let selection = plan::select(

@@ -6,7 +6,7 @@ use super::host::{
     ConfigLists, SchemeError, after_evaluation, config_as_lists, host_busy, with_host,
 };
 use super::{area_procs, native, prepass};
-use crate::error::{Error, Location};
+use crate::error::{Error, ErrorKind, Location};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use steel::parser::parser::{ParseError, Parser};
@@ -125,7 +125,7 @@ pub fn completion_names() -> Vec<String> {
 
 /// An evaluation error as megatest reports it, located in `source` (named `name`).
 pub fn located_error(e: &SchemeError, name: &Path, source: &str) -> Error {
-    let mut error = Error::new(e.message.clone());
+    let mut error = Error::of(ErrorKind::Scheme, e.message.clone());
     if let Some((start, end)) = e.span {
         let start = start.min(source.len());
         let line_start = source[..start].rfind('\n').map_or(0, |i| i + 1);

@@ -229,3 +229,73 @@ fn modules_only_import_lower_layers() {
         problems.join("\n")
     );
 }
+
+/// Every `thread_local!` static and every `static` of a lock, cell or atomic, as
+/// (file, name).
+fn process_wide_statics(src: &Path) -> Vec<(String, String)> {
+    let kinds = ["Mutex", "RwLock", "OnceLock", "OnceCell", "Atomic"];
+    let mut found = Vec::new();
+    for path in rust_files(src) {
+        let at = format!("src/{}", path.strip_prefix(src).unwrap().display());
+        let code = product_code(&path);
+        let mut in_thread_local = false;
+        for line in code.lines() {
+            let line = line.trim();
+            if line.starts_with("thread_local!") {
+                in_thread_local = true;
+                continue;
+            }
+            if in_thread_local && line.starts_with('}') {
+                in_thread_local = false;
+                continue;
+            }
+            let Some(rest) = line
+                .strip_prefix("pub static ")
+                .or_else(|| line.strip_prefix("static "))
+            else {
+                continue;
+            };
+            let Some((name, kind)) = rest.split_once(':') else {
+                continue;
+            };
+            if in_thread_local || kinds.iter().any(|k| kind.contains(k)) {
+                found.push((at.clone(), name.trim().to_string()));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn process_wide_state_is_only_what_the_architecture_lists() {
+    let doc = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/ARCHITECTURE.md");
+    let text = std::fs::read_to_string(doc).expect("docs/ARCHITECTURE.md");
+    let section = text
+        .split("\n## Process-wide state")
+        .nth(1)
+        .expect("docs/ARCHITECTURE.md has a `## Process-wide state` section");
+    // An entry may run over several lines: it is named with its file's entry.
+    let entries: Vec<String> = section
+        .split("\n- ")
+        .map(|e| e.replace('\n', " "))
+        .collect();
+    let found = process_wide_statics(&src());
+    assert!(found.len() >= 10, "the scan found {found:?}");
+    let missing: Vec<String> = found
+        .iter()
+        .filter(|(file, name)| {
+            !entries.iter().any(|e| {
+                let named = format!("`{name}`");
+                e.split(&format!("`{file}`"))
+                    .skip(1)
+                    .any(|after| after.split("`src/").next().unwrap_or("").contains(&named))
+            })
+        })
+        .map(|(file, name)| format!("{file}: {name}"))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "process-wide state not listed, with its reason, in docs/ARCHITECTURE.md:\n{}",
+        missing.join("\n")
+    );
+}

@@ -2,8 +2,7 @@
 
 use crate::cli::session::Session;
 use crate::db::Store;
-use crate::error::{Error, Result};
-use crate::exit_code;
+use crate::error::{Error, ErrorKind, Result};
 use crate::job::Job;
 
 /// The running test's job and the database, for the helper `what`.
@@ -19,8 +18,8 @@ pub fn open<'s>(session: &'s mut Session, what: &str) -> Result<(Job, &'s Store)
 pub fn state_and_status(session: &Session, what: &str) -> Result<(String, String)> {
     match (session.args.value("-state"), session.args.value("-status")) {
         (Some(state), Some(status)) => Ok((state.to_string(), status.to_string())),
-        _ => Err(Error::with_code(
-            exit_code::MISSING_STATE_STATUS,
+        _ => Err(Error::of(
+            ErrorKind::MissingStateStatus,
             format!("{what} needs both :state and :status"),
         )),
     }

@@ -196,17 +196,26 @@ pub fn run(session: &mut Session) -> Result<Flow> {
             })
             .collect();
         let mut chunk = String::new();
+        let (mut value, mut name) = (String::new(), String::new());
         for run in &runs {
             chunk.clear();
             run_line(&mut chunk, &keys, &spec, run);
             if spec.tests.is_some() {
                 if sort.is_some() {
                     for test in runs_tests(run)? {
-                        test_lines(&mut chunk, store, &selected, &|i| test.field_at(i).as_ref())?;
+                        let at = |i: usize| test.field_at(i).as_ref();
+                        test_lines(&mut chunk, store, &selected, &at, &mut value, &mut name)?;
                     }
                 } else {
                     store.for_each_test(run.id(), &filter, |view| {
-                        test_lines(&mut chunk, store, &selected, &|i| view.get(i))
+                        test_lines(
+                            &mut chunk,
+                            store,
+                            &selected,
+                            &|i| view.get(i),
+                            &mut value,
+                            &mut name,
+                        )
                     })?;
                 }
             }
@@ -291,22 +300,8 @@ fn run_line(out: &mut String, keys: &[String], spec: &FieldSpec, run: &RunRecord
 }
 
 /// The lines of one test: its summary, and for tests that did not pass, its details and steps.
+/// `value` and `name` are scratch buffers kept across tests.
 fn test_lines<'a>(
-    out: &mut String,
-    store: &Store,
-    selected: &[bool],
-    at: &dyn Fn(usize) -> FieldRef<'a>,
-) -> Result<()> {
-    thread_local! {
-        static SCRATCH: std::cell::RefCell<(String, String)> = const { std::cell::RefCell::new((String::new(), String::new())) };
-    }
-    SCRATCH.with(|scratch| {
-        let (value, name) = &mut *scratch.borrow_mut();
-        test_lines_with(out, store, selected, at, value, name)
-    })
-}
-
-fn test_lines_with<'a>(
     out: &mut String,
     store: &Store,
     selected: &[bool],

@@ -5,7 +5,7 @@ use crate::cli::dispatch::Flow;
 use crate::cli::session::Session;
 use crate::db::TestFilter;
 use crate::environ::user_name;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::exit_code;
 use crate::runner::{RunOptions, parse_setvars};
 use crate::select::{RunSelector, TagExpr, TestPatterns, list_filter};
@@ -18,7 +18,7 @@ pub fn run(session: &mut Session) -> Result<Flow> {
             .note("open the test's environment with `source megatest.sh` in its run directory"));
     }
     let missing =
-        |thing: &str| Error::with_code(exit_code::MISSING_SELECTOR, format!("-run needs {thing}"));
+        |thing: &str| Error::of(ErrorKind::MissingSelector, format!("-run needs {thing}"));
     let Some(target) = session.target()? else {
         return Err(missing(
             "a target: -target K1/K2/... (or -reqtarg, or $MT_TARGET)",

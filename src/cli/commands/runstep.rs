@@ -5,8 +5,7 @@
 use super::in_test;
 use crate::cli::dispatch::Flow;
 use crate::cli::session::Session;
-use crate::error::{Error, Result};
-use crate::exit_code;
+use crate::error::{Error, ErrorKind, Result};
 
 /// Runs a step.
 pub fn run(session: &mut Session) -> Result<Flow> {
@@ -17,7 +16,7 @@ pub fn run(session: &mut Session) -> Result<Flow> {
         .to_string();
     if session.args.leftovers.is_empty() {
         return Err(
-            Error::with_code(exit_code::MISSING_STATE_STATUS, "-runstep: nothing to run")
+            Error::of(ErrorKind::MissingStateStatus, "-runstep: nothing to run")
                 .note("write the command after the options: megatest -runstep NAME CMD ARGS..."),
         );
     }

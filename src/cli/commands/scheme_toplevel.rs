@@ -3,14 +3,13 @@
 
 use crate::cli::dispatch::Flow;
 use crate::cli::session::Session;
-use crate::error::Result;
-use crate::exit_code;
+use crate::error::{ErrorKind, Result};
 use std::path::PathBuf;
 
 fn area(session: &mut Session) -> Result<Option<crate::area::Area>> {
     match session.area() {
         Ok(area) => Ok(Some(area.clone())),
-        Err(e) if e.exit_code == exit_code::NO_AREA => Ok(None),
+        Err(e) if e.kind == ErrorKind::NoArea => Ok(None),
         Err(e) => Err(e),
     }
 }
