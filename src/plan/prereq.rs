@@ -181,16 +181,7 @@ mod tests {
     }
 
     fn modes(words: &str) -> Modes {
-        let mut m = Modes::default();
-        for w in words.split_whitespace() {
-            match w {
-                "toplevel" => m.toplevel = true,
-                "itemwait" => m.itemwait = true,
-                "itemmatch" => m.itemmatch = true,
-                _ => {}
-            }
-        }
-        m
+        Modes::from_words(words)
     }
 
     #[test]

@@ -1,7 +1,8 @@
-//! The dispatcher: one loop that owns a pass over a run (spec §7.7). It expands tests into
-//! items when their prerequisites allow, launches ready items by priority within the job
-//! limits, learns of completions from executor exits (local launches) and from the database
-//! (other launchers, earlier runners), and decides blocked tests.
+//! The dispatcher: the loop that carries out a pass over a run (spec §7.7), the I/O around
+//! its rules (`pass.rs`). It lists and registers a test's items when the rules say so,
+//! launches ready items within the job limits, learns of completions from executor exits
+//! (local launches) and from the database (other launchers, earlier runners), and writes
+//! what the rules decide.
 //!
 //! Work is driven by change: a record that changes marks the tests and items waiting on it
 //! for another look, so a run of many items costs little per completion.
@@ -10,8 +11,9 @@ use super::area_share::AreaShare;
 use super::context::RunContext;
 use super::forking::{Forks, item_of};
 use super::launching::{LaunchItem, launch};
-use super::nodes::{ItemNode, Phase, Records, Stage, TestNode, View, completed_ok};
-use super::options::{Decision, PassRules};
+use super::nodes::{Phase, Records, TestNode};
+use super::options::PassRules;
+use super::pass::{Pass, Step};
 use super::progress::Progress;
 use super::recording::Recording;
 use super::skip::skip_reason;
@@ -20,12 +22,10 @@ use crate::environ;
 use crate::error::Result;
 use crate::launch::{Answer, Process, choose_launcher};
 use crate::model::{State, Status};
-use crate::plan::{Selection, Verdict, Waiton, evaluate};
-use crate::select::TestPatterns;
+use crate::plan::Selection;
 use crate::sys;
 use crate::testdef::{Item, Items, TestDef, item_info};
-use std::cmp::{Ordering, Reverse};
-use std::collections::{BTreeSet, BinaryHeap, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::process::Child;
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex};
@@ -74,49 +74,18 @@ enum Event {
     SlotFreed,
 }
 
-#[derive(PartialEq, Eq)]
-struct ReadyEntry {
-    priority: i64,
-    order: Reverse<u64>,
-    test: usize,
-    item: usize,
-}
-
-impl Ord for ReadyEntry {
-    fn cmp(&self, other: &Self) -> Ordering {
-        (self.priority, self.order).cmp(&(other.priority, other.order))
-    }
-}
-
-impl PartialOrd for ReadyEntry {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
 /// One pass over a run.
 pub struct Dispatcher<'c, 'a> {
     ctx: &'c RunContext<'a>,
-    rules: PassRules,
-    patterns: TestPatterns,
-    tests: Vec<TestNode>,
-    by_name: HashMap<String, usize>,
-    records: Records,
-    ready: BinaryHeap<ReadyEntry>,
-    order: u64,
-    dirty_tests: BTreeSet<usize>,
-    dirty_items: BTreeSet<(usize, usize)>,
+    /// The rules and the picture of the run.
+    pass: Pass,
+    /// Each test's definition (same order as the pass's tests).
+    defs: Vec<TestDef>,
     events: Receiver<Event>,
     sender: Sender<Event>,
     unwaited: Vec<(usize, usize, Child, bool)>,
     forks: Forks,
     recording: Recording,
-    polled: BTreeSet<(usize, usize)>,
-    waiting_tests: usize,
-    pending_items: usize,
-    flights: usize,
-    done_items: usize,
-    total_items: usize,
     progress: Progress,
     next_launch: Option<Instant>,
     next_poll: Instant,
@@ -137,48 +106,35 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
     /// Prepares a pass over the tests of `selection`; registers their toplevel records.
     pub fn new(ctx: &'c RunContext<'a>, selection: Selection, rules: PassRules) -> Result<Self> {
         let names: Vec<String> = selection.defs.keys().cloned().collect();
-        let by_name: HashMap<String, usize> = names
+        let index: HashMap<&str, usize> = names
             .iter()
             .enumerate()
-            .map(|(i, n)| (n.clone(), i))
+            .map(|(i, n)| (n.as_str(), i))
             .collect();
         let pairs: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "")).collect();
         let ids = ctx.store.register_tests(ctx.run_id, &pairs)?;
         let mut tests = Vec::with_capacity(names.len());
+        let mut defs = Vec::with_capacity(names.len());
         for ((name, def), toplevel_id) in selection.defs.into_iter().zip(ids) {
             let waiton_names = selection.waitons.get(&name).cloned().unwrap_or_default();
             let waitons: Vec<usize> = waiton_names
                 .iter()
-                .filter_map(|w| by_name.get(w).copied())
+                .filter_map(|w| index.get(w.as_str()).copied())
                 .collect();
             let itemmaps = waiton_names
                 .iter()
                 .map(|w| def.itemmap_for(w))
                 .collect::<Result<Vec<_>>>()?;
-            tests.push(TestNode {
-                modes: def.modes()?,
-                priority: def.priority(),
-                jobgroup: def.jobgroup(),
+            tests.push(TestNode::new(
                 name,
-                def,
                 waitons,
                 itemmaps,
+                def.modes()?,
+                def.priority(),
+                def.jobgroup(),
                 toplevel_id,
-                stage: Stage::Waiting,
-                items: Vec::new(),
-                item_index: HashMap::new(),
-                active: 0,
-                ok_item: false,
-                dependents: Vec::new(),
-                dirs_set: false,
-                kept: 0,
-                waiting_on: Vec::new(),
-            });
-        }
-        for t in 0..tests.len() {
-            for w in tests[t].waitons.clone() {
-                tests[w].dependents.push(t);
-            }
+            ));
+            defs.push(def);
         }
         let mut records = Records::default();
         for record in ctx.store.run_records(ctx.run_id)? {
@@ -186,30 +142,16 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
         }
         let (sender, events) = mpsc::channel();
         let now = Instant::now();
-        let count = tests.len();
         Ok(Dispatcher {
             progress: Progress::new(&ctx.target_text(), &ctx.runname),
+            pass: Pass::new(tests, records, rules, selection.patterns, ctx.host.clone()),
+            defs,
             ctx,
-            rules,
-            patterns: selection.patterns,
-            dirty_tests: (0..count).collect(),
-            tests,
-            by_name,
-            records,
-            ready: BinaryHeap::new(),
-            order: 0,
-            dirty_items: BTreeSet::new(),
             events,
             sender,
             unwaited: Vec::new(),
             forks: Forks::new(ctx.settings.fork_launch),
             recording: Recording::new(ctx.settings.record_via_runner),
-            polled: BTreeSet::new(),
-            waiting_tests: count,
-            pending_items: 0,
-            flights: 0,
-            done_items: 0,
-            total_items: 0,
             next_launch: None,
             next_poll: now,
             next_refresh: now + REFRESH_EVERY,
@@ -249,45 +191,36 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
             self.launch_ready()?;
             self.evaluate_dirty()?;
             if self.interrupted.is_some() {
-                if self.flights == 0 || self.interrupted.is_some_and(|at| at.elapsed() > STOP_WAIT)
+                if self.pass.flights == 0
+                    || self.interrupted.is_some_and(|at| at.elapsed() > STOP_WAIT)
                 {
                     return Ok(PassEnd::Interrupted);
                 }
-            } else if self.finished() {
+            } else if self.pass.finished() {
                 return Ok(PassEnd::Finished);
-            } else if self.stalled() {
+            } else if self.pass.stalled() && self.next_launch.is_none() {
                 self.discard_stalled()?;
                 continue;
             }
-            self.progress
-                .bar(self.done_items, self.total_items, self.flights);
+            self.progress.bar(
+                self.pass.done_items,
+                self.pass.total_items,
+                self.pass.flights,
+            );
             let timeout = self.wait_timeout();
             self.drain_events(timeout)?;
         }
     }
 
-    fn finished(&self) -> bool {
-        self.waiting_tests == 0
-            && self.pending_items == 0
-            && (!self.rules.wait || self.flights == 0)
-    }
-
-    fn stalled(&self) -> bool {
-        (self.waiting_tests > 0 || self.pending_items > 0)
-            && self.ready.is_empty()
-            && self.flights == 0
-            && self.dirty_tests.is_empty()
-            && self.dirty_items.is_empty()
-            && self.next_launch.is_none()
-    }
-
     fn wait_timeout(&self) -> Duration {
-        let mut wait =
-            if self.polled.is_empty() && self.ready.is_empty() && self.unwaited.is_empty() {
-                IDLE_WAIT
-            } else {
-                POLL_EVERY
-            };
+        let mut wait = if self.pass.polled.is_empty()
+            && self.pass.ready_is_empty()
+            && self.unwaited.is_empty()
+        {
+            IDLE_WAIT
+        } else {
+            POLL_EVERY
+        };
         if let Some(at) = self.next_launch {
             wait = wait.min(at.saturating_duration_since(Instant::now()));
         }
@@ -346,14 +279,14 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
             Answer::Failed { token, message } => {
                 let (t, i) = item_of(token);
                 self.forks.ended(t, i);
-                let id = self.tests[t].items[i].id;
+                let id = self.pass.tests[t].items[i].id;
                 let comment = format!("Launch failed: {message}");
                 self.end_with(id, (State::Incomplete, Status::Fail), &comment)?;
                 self.set_phase(t, i, Phase::Done);
             }
             Answer::Gone => {
                 for (t, i) in self.forks.lost() {
-                    if matches!(self.tests[t].items[i].phase, Phase::Launched { .. }) {
+                    if matches!(self.pass.tests[t].items[i].phase, Phase::Launched { .. }) {
                         self.set_phase(t, i, Phase::Launched { local: false });
                     }
                 }
@@ -364,9 +297,9 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
 
     /// An executor (local) or a launcher ended.
     fn on_exit(&mut self, t: usize, i: usize, code: i32, local: bool) -> Result<()> {
-        let id = self.tests[t].items[i].id;
-        self.refresh(&[id, self.tests[t].toplevel_id])?;
-        let record = self.records.by_id.get(&id).cloned();
+        let id = self.pass.tests[t].items[i].id;
+        self.refresh(&[id, self.pass.tests[t].toplevel_id])?;
+        let record = self.pass.records.by_id.get(&id).cloned();
         let still_active = record.as_ref().is_some_and(|r| r.state.is_active());
         if local {
             if record.as_ref().is_some_and(|r| r.state == State::KillReq) {
@@ -397,16 +330,17 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
             for record in self.store().run_records(self.ctx.run_id)? {
                 self.absorb(record);
             }
-        } else if now >= self.next_poll && !self.polled.is_empty() {
+        } else if now >= self.next_poll && !self.pass.polled.is_empty() {
             self.next_poll = now + POLL_EVERY;
             let ids: Vec<i64> = self
+                .pass
                 .polled
                 .iter()
-                .map(|&(t, i)| self.tests[t].items[i].id)
+                .map(|&(t, i)| self.pass.tests[t].items[i].id)
                 .collect();
             self.refresh(&ids)?;
         }
-        if now >= self.next_liveness && !self.polled.is_empty() {
+        if now >= self.next_liveness && !self.pass.polled.is_empty() {
             self.next_liveness = now + LIVENESS_EVERY;
             self.check_liveness()?;
         }
@@ -418,9 +352,10 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
     fn check_liveness(&mut self) -> Result<()> {
         let now = crate::db::now();
         let lost: Vec<i64> = self
+            .pass
             .polled
             .iter()
-            .filter_map(|&(t, i)| self.records.by_id.get(&self.tests[t].items[i].id))
+            .filter_map(|&(t, i)| self.pass.records.by_id.get(&self.pass.tests[t].items[i].id))
             .filter(|r| r.state.is_active() && r.host == self.ctx.host)
             .filter(|r| {
                 if r.pid > 0 {
@@ -436,7 +371,7 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
         }
         self.refresh(&lost)?;
         for id in lost {
-            let state = self.records.by_id.get(&id).map(|r| r.state.clone());
+            let state = self.pass.records.by_id.get(&id).map(|r| r.state.clone());
             if state == Some(State::KillReq) {
                 self.end_killed(id, KILLED_GONE)?;
             } else if state.is_some_and(|s| s.is_active()) {
@@ -492,189 +427,105 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
 
     /// Takes in a record read from the database.
     fn absorb(&mut self, record: RecordState) {
-        if self.records.put(record.clone()).is_none() {
-            return;
+        if let Some(record) = self.pass.absorb(record) {
+            self.progress.changed(record);
         }
-        self.progress.changed(&record);
-        let Some(&t) = self.by_name.get(&record.testname) else {
-            return;
-        };
-        if let Some(&i) = self.tests[t].item_index.get(&record.item_path) {
-            let launched_elsewhere =
-                self.tests[t].items[i].phase == Phase::Launched { local: false };
-            if launched_elsewhere && !record.state.is_active() {
-                self.set_phase(t, i, Phase::Done);
-            }
-        }
-        self.touch(t, &record.item_path, completed_ok(&record));
-    }
-
-    /// Marks what waits on `t`/`item` for another look.
-    fn touch(&mut self, t: usize, item: &str, ok: bool) {
-        for d in self.tests[t].dependents.clone() {
-            let dep = &self.tests[d];
-            match dep.stage {
-                Stage::Waiting => {
-                    self.dirty_tests.insert(d);
-                }
-                Stage::Expanded if dep.modes.per_item() => {
-                    if item.is_empty() || (ok && dep.modes.itemmatch) {
-                        self.dirty_tests.insert(d);
-                        continue;
-                    }
-                    for (w, map) in dep.waitons.iter().zip(&dep.waiting_on) {
-                        if *w == t {
-                            for &i in map.get(item).into_iter().flatten() {
-                                self.dirty_items.insert((d, i));
-                            }
-                        }
-                    }
-                }
-                _ => {}
-            }
-        }
+        self.write_settled_pages();
     }
 
     fn set_phase(&mut self, t: usize, i: usize, phase: Phase) {
-        let old = self.tests[t].items[i].phase;
-        if old == phase {
-            return;
-        }
-        match old {
-            Phase::Pending | Phase::Ready => self.pending_items -= 1,
-            Phase::Launched { .. } => self.flights -= 1,
-            Phase::Done => self.done_items -= 1,
-        }
-        match phase {
-            Phase::Pending | Phase::Ready => self.pending_items += 1,
-            Phase::Launched { .. } => self.flights += 1,
-            Phase::Done => self.done_items += 1,
-        }
-        if phase == (Phase::Launched { local: false }) {
-            self.polled.insert((t, i));
-        } else {
-            self.polled.remove(&(t, i));
-        }
-        self.tests[t].items[i].phase = phase;
-        if phase == Phase::Done {
-            let id = self.tests[t].items[i].id;
-            let ok = self.records.by_id.get(&id).is_some_and(completed_ok);
-            let node = &mut self.tests[t];
-            node.ok_item |= ok;
-            node.active -= 1;
-            let path = node.items[i].path.clone();
-            let settled = node.active == 0;
-            self.touch(t, &path, ok);
-            if settled {
-                self.settle(t);
-            }
-        }
+        self.pass.set_phase(t, i, phase);
+        self.write_settled_pages();
     }
 
-    /// The test is settled: everything waiting on it looks again, and an itemized test that
-    /// ran gets its rollup page (once, rather than after every item as Megatest does).
-    fn settle(&mut self, t: usize) {
-        let node = &self.tests[t];
-        if node.dirs_set {
+    /// The rollup pages of the itemized tests that settled (once per test, rather than after
+    /// every item as Megatest does).
+    fn write_settled_pages(&mut self) {
+        for t in self.pass.take_settled_pages() {
             let job = crate::job::Job {
                 run_id: self.ctx.run_id,
-                test_name: node.name.clone(),
+                test_name: self.pass.tests[t].name.clone(),
                 ..crate::job::Job::default()
             };
             if let Err(e) = crate::report::write_rollup(self.ctx.store, &job) {
                 crate::warn!("{}", e.message);
             }
         }
-        for d in self.tests[t].dependents.clone() {
-            self.dirty_tests.insert(d);
-        }
     }
 
     // ----- decisions -----
 
+    /// Carries out what the rules decide until nothing is left to look at.
     fn evaluate_dirty(&mut self) -> Result<()> {
-        while !self.dirty_tests.is_empty() || !self.dirty_items.is_empty() {
-            let tests = std::mem::take(&mut self.dirty_tests);
-            let items = std::mem::take(&mut self.dirty_items);
-            for t in tests {
-                match self.tests[t].stage {
-                    Stage::Waiting => self.evaluate_toplevel(t)?,
-                    Stage::Expanded => {
-                        for i in 0..self.tests[t].items.len() {
-                            if self.tests[t].items[i].phase == Phase::Pending {
-                                self.evaluate_item(t, i)?;
-                            }
-                        }
-                    }
-                    Stage::Closed => {}
-                }
-            }
-            for (t, i) in items {
-                if self.tests[t].stage == Stage::Expanded
-                    && self.tests[t].items[i].phase == Phase::Pending
-                {
-                    self.evaluate_item(t, i)?;
-                }
-            }
+        while let Some(step) = self.pass.next_step() {
+            self.write_settled_pages();
+            self.carry_out(step)?;
         }
+        self.write_settled_pages();
         Ok(())
     }
 
-    fn verdict(&self, t: usize, item: Option<&str>) -> Verdict {
-        let node = &self.tests[t];
-        let waitons: Vec<Waiton<'_>> = node
-            .waitons
-            .iter()
-            .zip(&node.itemmaps)
-            .map(|(&w, map)| Waiton {
-                name: &self.tests[w].name,
-                itemmap: map.as_ref(),
-            })
-            .collect();
-        let view = View {
-            tests: &self.tests,
-            by_name: &self.by_name,
-            records: &self.records,
-        };
-        evaluate(node.modes, &waitons, item, &view)
-    }
-
-    fn evaluate_toplevel(&mut self, t: usize) -> Result<()> {
-        match self.verdict(t, None) {
-            Verdict::Wait => Ok(()),
-            Verdict::Met => self.expand(t),
-            blocked => {
-                let (status, comment) = blocked_status(blocked);
-                self.close(t, Some((status, comment)))
+    fn carry_out(&mut self, step: Step) -> Result<()> {
+        match step {
+            Step::Expand(t) => self.expand(t),
+            Step::Close { t, write } => self.close(t, write.map(|(s, c)| (s, c.to_string()))),
+            Step::Block { t, i, write } => {
+                if let Some((status, comment)) = write {
+                    let id = self.pass.tests[t].items[i].id;
+                    self.end_with(id, (State::NotStarted, status), comment)?;
+                }
+                self.set_phase(t, i, Phase::Done);
+                Ok(())
+            }
+            Step::Keep { t, i, note } => {
+                self.note_kept(t, &note);
+                self.set_phase(t, i, Phase::Done);
+                Ok(())
+            }
+            Step::CheckKilled { t, i, pid } if sys::process_exists(pid) => {
+                self.set_phase(t, i, Phase::Launched { local: false });
+                Ok(())
+            }
+            Step::EndKilled { t, i } | Step::CheckKilled { t, i, .. } => {
+                // Asked to stop before it was ever launched (or its launcher is gone):
+                // nothing to wait for.
+                let id = self.pass.tests[t].items[i].id;
+                self.end_killed(id, KILLED_UNSTARTED)?;
+                self.set_phase(t, i, Phase::Done);
+                Ok(())
             }
         }
     }
 
-    /// Closes a test's toplevel stage, writing `(status, comment)` to its toplevel record
-    /// when the re-run rules would have run it.
-    fn close(&mut self, t: usize, outcome: Option<(Status, &str)>) -> Result<()> {
-        if let Some((status, comment)) = outcome {
-            let id = self.tests[t].toplevel_id;
-            if self.would_run(t, id) {
-                self.write(id, Some(State::NotStarted), Some(status), Some(comment))?;
-            }
+    /// Closes a test's toplevel stage, writing `write` (with state `NOT_STARTED`) to its
+    /// toplevel record.
+    fn close(&mut self, t: usize, write: Option<(Status, String)>) -> Result<()> {
+        if let Some((status, comment)) = write {
+            let id = self.pass.tests[t].toplevel_id;
+            self.end_with(id, (State::NotStarted, status), &comment)?;
         }
-        self.tests[t].stage = Stage::Closed;
-        self.waiting_tests -= 1;
-        self.settle(t);
+        self.pass.close(t);
+        self.write_settled_pages();
         Ok(())
+    }
+
+    /// [`Self::close`], writing `outcome` only when the re-run rules would have run the test.
+    fn close_if_it_would_run(&mut self, t: usize, outcome: Option<(Status, String)>) -> Result<()> {
+        let would_run = self.pass.would_run(t, self.pass.tests[t].toplevel_id);
+        self.close(t, outcome.filter(|_| would_run))
     }
 
     /// Says why a record is not started, as Megatest's NOTE does; a test's items after the
     /// first [`NOTES_PER_TEST`] are summed up in one line (`-debug 1` lists them all).
     fn note_kept(&mut self, t: usize, note: &str) {
-        let node = &mut self.tests[t];
+        let notes = self.pass.rules().notes;
+        let node = &mut self.pass.tests[t];
         node.kept += 1;
-        if self.rules.notes && node.kept <= NOTES_PER_TEST {
+        if notes && node.kept <= NOTES_PER_TEST {
             crate::log::emit(format_args!("NOTE: {note}"));
             return;
         }
-        if self.rules.notes && node.kept == NOTES_PER_TEST + 1 {
+        if notes && node.kept == NOTES_PER_TEST + 1 {
             crate::log::emit(format_args!(
                 "NOTE: Not starting further items of test {} either (-debug 1 lists them)",
                 node.name
@@ -683,52 +534,38 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
         crate::debug!(1, "NOTE: {note}");
     }
 
-    fn would_run(&self, t: usize, id: i64) -> bool {
-        self.records.by_id.get(&id).is_none_or(|r| {
-            self.rules.decide(&self.tests[t].name, &r.state, &r.status) == Decision::Run
-        })
-    }
-
     /// The toplevel stage is met: list the items and register them.
     fn expand(&mut self, t: usize) -> Result<()> {
-        if self.tests[t].def.dynamic {
+        if self.defs[t].dynamic {
             self.set_item_env(t, "", &[]);
-            let (name, dir) = (self.tests[t].name.clone(), self.tests[t].def.dir.clone());
-            self.tests[t].def = TestDef::read(&name, &dir, &self.ctx.area.top)?;
+            let (name, dir) = (self.pass.tests[t].name.clone(), self.defs[t].dir.clone());
+            self.defs[t] = TestDef::read(&name, &dir, &self.ctx.area.top)?;
             // Items computed now (`[system ...]`, `#{shell ...}`) are checked now: a value
             // that would put a run directory outside the area ends this test, not the run.
-            if let Err(error) = self.tests[t].def.check_items() {
+            if let Err(error) = self.defs[t].check_items() {
                 crate::log::emit(format_args!("{error}"));
                 let comment = error.message.clone();
-                return self.close(t, Some((Status::Abort, &comment)));
+                return self.close_if_it_would_run(t, Some((Status::Abort, comment)));
             }
         }
-        let name = self.tests[t].name.clone();
-        let list: Vec<Item> = match self.tests[t].def.items() {
+        let list: Vec<Item> = match self.defs[t].items() {
             Items::None => vec![Item {
                 path: String::new(),
                 vars: Vec::new(),
             }],
             Items::List(list) if list.is_empty() => {
-                return self.close(
-                    t,
-                    Some((
-                        Status::ZeroItems,
-                        "No items: [items] or [itemstable] gave an empty list",
-                    )),
-                );
+                let comment = "No items: [items] or [itemstable] gave an empty list";
+                return self.close_if_it_would_run(t, Some((Status::ZeroItems, comment.into())));
             }
-            Items::List(list) => list
-                .into_iter()
-                .filter(|item| self.patterns.matches(&name, &item.path))
-                .collect(),
+            Items::List(list) => self.pass.select_items(t, list),
         };
         if list.is_empty() {
             return self.close(t, None);
         }
         let ids = if list.len() == 1 && list[0].path.is_empty() {
-            vec![self.tests[t].toplevel_id]
+            vec![self.pass.tests[t].toplevel_id]
         } else {
+            let name = &self.pass.tests[t].name;
             let pairs: Vec<(&str, &str)> = list
                 .iter()
                 .map(|i| (name.as_str(), i.path.as_str()))
@@ -736,106 +573,10 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
             self.ctx.store.register_tests(self.ctx.run_id, &pairs)?
         };
         for record in self.ctx.store.records(&ids)? {
-            self.records.put(record);
+            self.pass.records.put(record);
         }
-        let node = &mut self.tests[t];
-        node.items = list
-            .into_iter()
-            .zip(ids)
-            .map(|(item, id)| ItemNode {
-                path: item.path,
-                vars: item.vars,
-                id,
-                phase: Phase::Pending,
-                seen: None,
-            })
-            .collect();
-        node.item_index = node
-            .items
-            .iter()
-            .enumerate()
-            .map(|(i, n)| (n.path.clone(), i))
-            .collect();
-        node.active = node.items.len();
-        if node.modes.per_item() {
-            node.waiting_on = node
-                .itemmaps
-                .iter()
-                .map(|map| {
-                    let mut index: HashMap<String, Vec<usize>> = HashMap::new();
-                    for (i, item) in node.items.iter().enumerate() {
-                        let mapped = map
-                            .as_ref()
-                            .map_or_else(|| item.path.clone(), |m| m.apply(&item.path));
-                        index.entry(mapped).or_default().push(i);
-                    }
-                    index
-                })
-                .collect();
-        }
-        node.stage = Stage::Expanded;
-        let count = node.items.len();
-        self.pending_items += count;
-        self.total_items += count;
-        self.waiting_tests -= 1;
-        self.dirty_tests.insert(t);
+        self.pass.expanded(t, list, ids);
         Ok(())
-    }
-
-    fn evaluate_item(&mut self, t: usize, i: usize) -> Result<()> {
-        let node = &self.tests[t];
-        let verdict = if node.modes.per_item() {
-            self.verdict(t, Some(&node.items[i].path))
-        } else {
-            Verdict::Met
-        };
-        let id = node.items[i].id;
-        match verdict {
-            Verdict::Wait => Ok(()),
-            Verdict::Met => {
-                let full = crate::model::full_test_name(&node.name, &node.items[i].path);
-                let record = self.records.by_id.get(&id);
-                let decision = record.map_or(Decision::Run, |r| {
-                    self.rules.decide(&full, &r.state, &r.status)
-                });
-                let seen = record.map(|r| (r.state.clone(), r.status.clone()));
-                match decision {
-                    Decision::Run => {
-                        self.tests[t].items[i].seen = seen;
-                        let node = &self.tests[t];
-                        self.order += 1;
-                        self.ready.push(ReadyEntry {
-                            priority: node.priority,
-                            order: Reverse(self.order),
-                            test: t,
-                            item: i,
-                        });
-                        self.set_phase(t, i, Phase::Ready);
-                    }
-                    Decision::AlreadyRunning if record.is_some_and(|r| self.never_ran(r)) => {
-                        // Asked to stop before it was ever launched: nothing to wait for.
-                        self.end_killed(id, KILLED_UNSTARTED)?;
-                        self.set_phase(t, i, Phase::Done);
-                    }
-                    Decision::AlreadyRunning => {
-                        self.set_phase(t, i, Phase::Launched { local: false })
-                    }
-                    Decision::Keep(note) => {
-                        self.note_kept(t, &note);
-                        self.set_phase(t, i, Phase::Done);
-                    }
-                }
-                Ok(())
-            }
-            blocked => {
-                if self.would_run(t, id) {
-                    let (status, comment) = blocked_status(blocked);
-                    self.write(id, Some(State::NotStarted), Some(status), Some(comment))?;
-                }
-                self.set_phase(t, i, Phase::Done);
-                Ok(())
-            }
-        }
     }
 
     /// A kill request fulfilled: nothing of the test runs (any more).
@@ -843,39 +584,11 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
         self.end_with(id, (State::Killed, Status::Killed), comment)
     }
 
-    /// A `KILLREQ` record with no executor behind it: never launched (no host), or launched
-    /// from this host by a process that is gone.
-    fn never_ran(&self, record: &RecordState) -> bool {
-        record.state == State::KillReq
-            && (record.host == "n/a"
-                || (record.host == self.ctx.host
-                    && (record.pid <= 0 || !sys::process_exists(record.pid as u32))))
-    }
-
     /// Nothing runs and nothing can become ready: whatever still waits is discarded.
     fn discard_stalled(&mut self) -> Result<()> {
         crate::warn!("tests are waiting on tests that can no longer run; they are discarded");
-        let comment = "Failed to run: waited on tests that can no longer run";
-        for t in 0..self.tests.len() {
-            match self.tests[t].stage {
-                Stage::Waiting => self.close(t, Some((Status::PreqDiscarded, comment)))?,
-                Stage::Expanded => {
-                    for i in 0..self.tests[t].items.len() {
-                        if self.tests[t].items[i].phase == Phase::Pending {
-                            let id = self.tests[t].items[i].id;
-                            if self.would_run(t, id) {
-                                self.end_with(
-                                    id,
-                                    (State::NotStarted, Status::PreqDiscarded),
-                                    comment,
-                                )?;
-                            }
-                            self.set_phase(t, i, Phase::Done);
-                        }
-                    }
-                }
-                Stage::Closed => {}
-            }
+        for step in self.pass.stalled_steps() {
+            self.carry_out(step)?;
         }
         Ok(())
     }
@@ -883,7 +596,7 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
     // ----- launching -----
 
     fn launch_ready(&mut self) -> Result<()> {
-        if self.ready.is_empty() || self.interrupted.is_some() {
+        if self.pass.ready_is_empty() || self.interrupted.is_some() {
             return Ok(());
         }
         if let Some(at) = self.next_launch {
@@ -900,17 +613,12 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
         // Count and launch under the area's lock (see area_share.rs).
         let area_lock = self.area_share.lock(self.ctx.store)?;
         let settings = &self.ctx.settings;
-        let mut slots = settings.max_jobs - self.store().count_running()?;
+        let slots = settings.max_jobs - self.store().count_running()?;
         self.full_since = (slots <= 0).then(Instant::now);
-        let mut aside = Vec::new();
-        while slots > 0 {
-            let Some(entry) = self.ready.pop() else { break };
-            let (t, i) = (entry.test, entry.item);
-            if self.tests[t].items[i].phase != Phase::Ready {
-                continue;
-            }
+        let mut round = self.pass.begin_round(slots);
+        while let Some((t, i)) = self.pass.next_ready(&mut round) {
             if !self.resources_allow(t, i)? {
-                aside.push(entry);
+                round.wait();
                 continue;
             }
             if let Some(maxload) = settings.maxload
@@ -921,23 +629,25 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
                     "load is above [jobtools] maxload; waiting {:?}",
                     settings.waitdelay
                 );
-                aside.push(entry);
+                round.hold();
                 self.next_launch = Some(Instant::now() + settings.waitdelay);
                 break;
             }
             if self.launch_one(t, i)? {
-                slots -= 1;
+                round.launched();
                 if !settings.launch_delay.is_zero() {
                     self.next_launch = Some(Instant::now() + settings.launch_delay);
-                    break;
+                    round.hold();
                 }
+            } else {
+                round.passed();
             }
         }
-        if slots <= 0 {
+        if round.slots() <= 0 {
             // Filled by these launches: the same as having counted them.
             self.full_since.get_or_insert_with(Instant::now);
         }
-        self.ready.extend(aside);
+        self.pass.end_round(round);
         if area_lock.shared {
             // The launches are in the database before the next runner counts.
             self.recording.settle();
@@ -948,7 +658,7 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
 
     /// Job groups and exclusive mode.
     fn resources_allow(&self, t: usize, i: usize) -> Result<bool> {
-        let node = &self.tests[t];
+        let node = &self.pass.tests[t];
         if let Some(group) = &node.jobgroup
             && let Some(&limit) = self.ctx.settings.jobgroups.get(group)
             && self.store().count_running_in_jobgroup(group)? >= limit
@@ -970,20 +680,23 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
     /// (an operator's `-set-state-status`, a kill request, another runner) is not launched.
     /// True when it may be launched.
     fn still_launchable(&mut self, t: usize, i: usize) -> Result<bool> {
-        let id = self.tests[t].items[i].id;
+        let id = self.pass.tests[t].items[i].id;
         self.refresh(&[id])?;
-        let Some(record) = self.records.by_id.get(&id).cloned() else {
+        let Some(record) = self.pass.records.by_id.get(&id).cloned() else {
             return Ok(true);
         };
         let now = (record.state.clone(), record.status.clone());
-        if self.tests[t].items[i]
+        if self.pass.tests[t].items[i]
             .seen
             .as_ref()
             .is_none_or(|seen| *seen == now)
         {
             return Ok(true);
         }
-        let full = crate::model::full_test_name(&self.tests[t].name, &self.tests[t].items[i].path);
+        let full = crate::model::full_test_name(
+            &self.pass.tests[t].name,
+            &self.pass.tests[t].items[i].path,
+        );
         match &record.state {
             State::KillReq => {
                 self.end_killed(id, KILLED_UNSTARTED)?;
@@ -991,7 +704,7 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
             }
             state if state.is_running() => {
                 self.set_phase(t, i, Phase::Launched { local: false });
-                self.polled.insert((t, i));
+                self.pass.polled.insert((t, i));
             }
             State::NotStarted if record.status == Status::NotApplicable => return Ok(true),
             state => {
@@ -1012,20 +725,20 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
             return Ok(false);
         }
         let (path, vars, id) = {
-            let item = &self.tests[t].items[i];
+            let item = &self.pass.tests[t].items[i];
             (item.path.clone(), item.vars.clone(), item.id)
         };
         self.set_item_env(t, &path, &vars);
         let reread;
-        let def = if self.tests[t].def.dynamic {
+        let def = if self.defs[t].dynamic {
             reread = TestDef::read(
-                &self.tests[t].name,
-                &self.tests[t].def.dir,
+                &self.pass.tests[t].name,
+                &self.defs[t].dir,
                 &self.ctx.area.top,
             )?;
             &reread
         } else {
-            &self.tests[t].def
+            &self.defs[t]
         };
         // Only `[skip]` rules look at the database (running instances).
         let store = if def.skip().is_some() {
@@ -1043,8 +756,8 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
             path: &path,
             vars: &vars,
             id,
-            toplevel_id: self.tests[t].toplevel_id,
-            set_toplevel_dirs: !path.is_empty() && !self.tests[t].dirs_set,
+            toplevel_id: self.pass.tests[t].toplevel_id,
+            set_toplevel_dirs: !path.is_empty() && !self.pass.tests[t].dirs_set,
         };
         let local =
             choose_launcher(&self.ctx.area.config, &def.name, &path).is_ok_and(|l| l.is_local());
@@ -1062,12 +775,12 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
             .server(self.ctx.store.path(), &self.ctx.keys, move || {
                 let _ = sender.send(Event::SlotFreed);
             });
-        let launched = match launch(self.ctx, &item, &self.rules, fork, &self.recording) {
+        let launched = match launch(self.ctx, &item, self.pass.rules(), fork, &self.recording) {
             Ok(launched) => launched,
             Err(error) => return self.launch_failed(t, i, &error).map(|()| false),
         };
         if !path.is_empty() {
-            self.tests[t].dirs_set = true;
+            self.pass.tests[t].dirs_set = true;
         }
         match launched.process {
             Process::Spawned(child) => self.watch(t, i, child, launched.local),
@@ -1082,12 +795,12 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
         );
         if !launched.local {
             // Launcher launches are followed through the database as well.
-            self.polled.insert((t, i));
+            self.pass.polled.insert((t, i));
         }
         if let Some(seq) = launched.posted {
             // Taken in as written rather than read back, which would wait for the commit.
             self.recording.posted(id, seq);
-            if let Some(mut record) = self.records.by_id.get(&id).cloned() {
+            if let Some(mut record) = self.pass.records.by_id.get(&id).cloned() {
                 record.state = State::Launched;
                 record.status = Status::NotApplicable;
                 record.host = self.ctx.host.clone();
@@ -1097,7 +810,7 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
                 self.absorb(record);
             }
         } else {
-            self.refresh(&[id, self.tests[t].toplevel_id])?;
+            self.refresh(&[id, self.pass.tests[t].toplevel_id])?;
         }
         Ok(true)
     }
@@ -1106,7 +819,7 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
     /// item ends `INCOMPLETE/FAIL` with the reason, said once per reason on stderr, and the
     /// run goes on with the others.
     fn launch_failed(&mut self, t: usize, i: usize, error: &crate::error::Error) -> Result<()> {
-        let id = self.tests[t].items[i].id;
+        let id = self.pass.tests[t].items[i].id;
         if self.launch_errors.insert(error.message.clone()) {
             crate::log::emit(format_args!("{}", crate::error::render(error).trim_end()));
         }
@@ -1147,7 +860,7 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
     /// Exports the variables of the item about to be read or launched (spec §10.2).
     fn set_item_env(&mut self, t: usize, path: &str, vars: &[(String, String)]) {
         self.clear_item_env();
-        environ::set("MT_TEST_NAME", &self.tests[t].name);
+        environ::set("MT_TEST_NAME", &self.pass.tests[t].name);
         environ::set("MT_ITEMPATH", path);
         environ::set("MT_ITEM_INFO", &item_info(vars));
         for (name, value) in vars {
@@ -1180,10 +893,11 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
         self.interrupted = Some(Instant::now());
         eprintln!(
             "megatest: interrupted; no more tests will be launched, asking {} running test{} to stop",
-            self.flights,
-            if self.flights == 1 { "" } else { "s" }
+            self.pass.flights,
+            if self.pass.flights == 1 { "" } else { "s" }
         );
         let running: Vec<i64> = self
+            .pass
             .tests
             .iter()
             .flat_map(|n| n.items.iter())
@@ -1194,6 +908,7 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
         self.refresh(&running)?;
         for id in running {
             if self
+                .pass
                 .records
                 .by_id
                 .get(&id)
@@ -1203,19 +918,6 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
             }
         }
         Ok(false)
-    }
-}
-
-fn blocked_status(verdict: Verdict) -> (Status, &'static str) {
-    match verdict {
-        Verdict::Fail => (
-            Status::PreqFail,
-            "Failed to run due to failed prerequisites",
-        ),
-        _ => (
-            Status::PreqDiscarded,
-            "Failed to run due to prior failed prerequisites",
-        ),
     }
 }
 

@@ -9,6 +9,7 @@ mod launching;
 mod lease;
 mod nodes;
 mod options;
+mod pass;
 mod progress;
 mod recording;
 mod resets;

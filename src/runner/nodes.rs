@@ -4,7 +4,7 @@
 use crate::db::RecordState;
 use crate::model::{State, Status};
 use crate::plan::{Board, Upstream};
-use crate::testdef::{ItemMap, Modes, TestDef};
+use crate::testdef::{ItemMap, Modes};
 use std::collections::HashMap;
 
 /// Where an item is in this pass.
@@ -54,8 +54,6 @@ pub struct ItemNode {
 pub struct TestNode {
     /// The test name.
     pub name: String,
-    /// Its definition.
-    pub def: TestDef,
     /// Indexes of the tests it waits on.
     pub waitons: Vec<usize>,
     /// The item map towards each waiton (same order).
@@ -89,6 +87,37 @@ pub struct TestNode {
 }
 
 impl TestNode {
+    /// A test waiting for its prerequisites, with its waitons (indexes) and the item map
+    /// towards each.
+    pub fn new(
+        name: String,
+        waitons: Vec<usize>,
+        itemmaps: Vec<Option<ItemMap>>,
+        modes: Modes,
+        priority: i64,
+        jobgroup: Option<String>,
+        toplevel_id: i64,
+    ) -> TestNode {
+        TestNode {
+            name,
+            waitons,
+            itemmaps,
+            modes,
+            priority,
+            jobgroup,
+            toplevel_id,
+            stage: Stage::Waiting,
+            items: Vec::new(),
+            item_index: HashMap::new(),
+            active: 0,
+            ok_item: false,
+            dependents: Vec::new(),
+            dirs_set: false,
+            kept: 0,
+            waiting_on: Vec::new(),
+        }
+    }
+
     /// Whether this pass is done with the test.
     pub fn settled(&self) -> bool {
         match self.stage {

@@ -28,6 +28,22 @@ impl Modes {
     pub fn per_item(self) -> bool {
         self.itemwait || self.itemmatch
     }
+
+    /// Modes from their words (`toplevel itemwait`), for tests.
+    #[cfg(test)]
+    pub fn from_words(words: &str) -> Modes {
+        let mut m = Modes::default();
+        for w in words.split_whitespace() {
+            match w {
+                "toplevel" => m.toplevel = true,
+                "itemwait" => m.itemwait = true,
+                "itemmatch" => m.itemmatch = true,
+                "exclusive" => m.exclusive = true,
+                other => panic!("no mode {other}"),
+            }
+        }
+        m
+    }
 }
 
 /// A `[skip]` rule (spec §4.3).
