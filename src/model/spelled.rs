@@ -39,6 +39,12 @@ macro_rules! spelled_enum {
                 }
             }
 
+            /// Whether `text` is the word of one of `words`, without parsing it (for listings
+            /// that look at every record).
+            pub fn text_is_one_of(text: &str, words: &[$name]) -> bool {
+                words.iter().any(|w| w.as_str() == text)
+            }
+
             /// Whether the word is one Megatest's code writes.
             pub fn is_known(&self) -> bool {
                 !matches!(self, $name::Other(_))

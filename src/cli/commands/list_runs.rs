@@ -299,6 +299,10 @@ fn run_line(out: &mut String, keys: &[String], spec: &FieldSpec, run: &RunRecord
     out.push('\n');
 }
 
+/// Tests listed without their details and steps: passed, warned, or not started.
+const QUIET_STATUSES: &[Status] = &[Status::Pass, Status::Warn];
+const QUIET_STATES: &[State] = &[State::NotStarted];
+
 /// The lines of one test: its summary, and for tests that did not pass, its details and steps.
 /// `value` and `name` are scratch buffers kept across tests.
 fn test_lines<'a>(
@@ -364,8 +368,10 @@ fn test_lines<'a>(
     }
     out.push('\n');
     let status = at(STATUS).text().unwrap_or("");
-    let quiet = matches!(Status::parse(status), Status::Pass | Status::Warn)
-        || at(STATE).text().map(State::parse) == Some(State::NotStarted);
+    let quiet = Status::text_is_one_of(status, QUIET_STATUSES)
+        || at(STATE)
+            .text()
+            .is_some_and(|s| State::text_is_one_of(s, QUIET_STATES));
     if !quiet {
         let mut first = true;
         for (label, i) in [
