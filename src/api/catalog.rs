@@ -9,7 +9,7 @@ use crate::db::Store;
 use crate::error::Result;
 
 /// The Rust side of a procedure.
-pub type Handler = fn(&Args<'_>, &Store, &ApiContext) -> Result<Value>;
+pub(super) type Handler = fn(&Args<'_>, &Store, &ApiContext) -> Result<Value>;
 
 /// One API procedure.
 pub struct Procedure {

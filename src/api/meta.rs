@@ -7,7 +7,7 @@ use super::value::Value;
 use crate::db::Store;
 use crate::error::Result;
 
-pub fn get_var(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
+pub(super) fn get_var(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
     Ok(match store.var(&a.str(0, "var")?)? {
         None => Value::FALSE,
         Some(text) => {
@@ -22,19 +22,19 @@ pub fn get_var(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
     })
 }
 
-pub fn set_var(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
+pub(super) fn set_var(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
     store.set_var(&a.str(0, "var")?, &a.str(1, "value")?)?;
     Ok(Value::Void)
 }
 
-pub fn del_var(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
+pub(super) fn del_var(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
     let name = a.str(0, "var")?;
     store.write(|c| c.execute("DELETE FROM metadat WHERE var=?1", [name]))?;
     Ok(Value::Void)
 }
 
 /// `((tag name ...) ...)`; the Scheme side turns it into a hash table.
-pub fn get_tests_tags(_: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
+pub(super) fn get_tests_tags(_: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
     let mut by_tag: std::collections::BTreeMap<String, Vec<String>> = Default::default();
     for row in rows(
         store,
@@ -65,7 +65,7 @@ pub fn get_tests_tags(_: &Args, store: &Store, _: &ApiContext) -> Result<Value> 
     ))
 }
 
-pub fn testmeta_get_record(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
+pub(super) fn testmeta_get_record(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
     let found = rows(
         store,
         "SELECT id,testname,author,owner,description,reviewed,iterated,avg_runtime,avg_disk,tags,jobgroup FROM test_meta WHERE testname=?1",
@@ -99,7 +99,7 @@ const STATEMENTS: &[(&str, &str)] = &[
     ),
 ];
 
-pub fn general_call(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
+pub(super) fn general_call(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
     let name = a.str(0, "stmt")?;
     let Some((_, sql)) = STATEMENTS.iter().find(|(n, _)| *n == name) else {
         let known: Vec<&str> = STATEMENTS.iter().map(|(n, _)| *n).collect();

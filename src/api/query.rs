@@ -7,7 +7,7 @@ use rusqlite::params_from_iter;
 use rusqlite::types::Value as SqlValue;
 
 /// Every row of `sql`, each as its column values.
-pub fn rows(store: &Store, sql: &str, params: &[SqlValue]) -> Result<Vec<Vec<Value>>> {
+pub(super) fn rows(store: &Store, sql: &str, params: &[SqlValue]) -> Result<Vec<Vec<Value>>> {
     store.read(|c| {
         let mut stmt = c.prepare(sql)?;
         let width = stmt.column_count();
@@ -25,7 +25,7 @@ pub fn rows(store: &Store, sql: &str, params: &[SqlValue]) -> Result<Vec<Vec<Val
 }
 
 /// The first column of the first row, if any.
-pub fn scalar(store: &Store, sql: &str, params: &[SqlValue]) -> Result<Option<Value>> {
+pub(super) fn scalar(store: &Store, sql: &str, params: &[SqlValue]) -> Result<Option<Value>> {
     Ok(rows(store, sql, params)?
         .into_iter()
         .next()
@@ -33,16 +33,16 @@ pub fn scalar(store: &Store, sql: &str, params: &[SqlValue]) -> Result<Option<Va
 }
 
 /// Each row as a vector.
-pub fn vectors(rows: Vec<Vec<Value>>) -> Value {
+pub(super) fn vectors(rows: Vec<Vec<Value>>) -> Value {
     Value::List(rows.into_iter().map(Value::Vector).collect())
 }
 
 /// A header/rows structure: `#(header rows)`.
-pub fn header_rows(header: Vec<String>, rows: Vec<Vec<Value>>) -> Value {
+pub(super) fn header_rows(header: Vec<String>, rows: Vec<Vec<Value>>) -> Value {
     Value::Vector(vec![Value::strs(header), vectors(rows)])
 }
 
 /// Double-quoted SQL identifier.
-pub fn ident(name: &str) -> String {
+pub(super) fn ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }

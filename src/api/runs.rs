@@ -25,12 +25,12 @@ fn key_values(store: &Store, run_id: i64) -> Result<Option<Vec<Value>>> {
     Ok(rows(store, &sql, &[run_id.into()])?.into_iter().next())
 }
 
-pub fn get_keys(_: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
+pub(super) fn get_keys(_: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
     Ok(Value::strs(store.keys().iter().cloned()))
 }
 
 // A run that is not there has no keys: '() (and target ""), as Megatest's loops give.
-pub fn get_key_val_pairs(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
+pub(super) fn get_key_val_pairs(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
     let Some(values) = key_values(store, a.int(0, "run-id")?)? else {
         return Ok(Value::List(Vec::new()));
     };
@@ -44,13 +44,13 @@ pub fn get_key_val_pairs(a: &Args, store: &Store, _: &ApiContext) -> Result<Valu
     ))
 }
 
-pub fn get_key_vals(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
+pub(super) fn get_key_vals(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
     Ok(Value::List(
         key_values(store, a.int(0, "run-id")?)?.unwrap_or_default(),
     ))
 }
 
-pub fn get_target(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
+pub(super) fn get_target(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
     let Some(values) = key_values(store, a.int(0, "run-id")?)? else {
         return Ok(Value::str(String::new()));
     };
@@ -64,7 +64,7 @@ pub fn get_target(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
     Ok(Value::str(parts.join("/")))
 }
 
-pub fn get_targets(_: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
+pub(super) fn get_targets(_: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
     let cols: Vec<String> = store.keys().iter().map(|k| ident(k)).collect();
     let found = if cols.is_empty() {
         Vec::new()
@@ -133,7 +133,7 @@ fn run_listing(
     Ok(header_rows(columns.to_vec(), found))
 }
 
-pub fn get_runs(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
+pub(super) fn get_runs(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
     let runpatt = a.opt_str(0).unwrap_or_else(|| "%".into());
     let mut params = Vec::new();
     let mut conditions = vec![runname_condition(&runpatt, &mut params)];
@@ -196,15 +196,15 @@ fn by_patt(a: &Args, store: &Store, paged: bool) -> Result<Value> {
     run_listing(store, &columns, conditions, params, (limit, offset), false)
 }
 
-pub fn get_runs_by_patt(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
+pub(super) fn get_runs_by_patt(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
     by_patt(a, store, true)
 }
 
-pub fn mt_get_runs_by_patt(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
+pub(super) fn mt_get_runs_by_patt(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
     by_patt(a, store, false)
 }
 
-pub fn get_run_info(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
+pub(super) fn get_run_info(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
     let mut columns = store.keys().to_vec();
     columns.extend(RUN_INFO_COLUMNS.iter().map(|c| c.to_string()));
     let select: Vec<String> = columns.iter().map(|c| ident(c)).collect();
@@ -224,7 +224,7 @@ pub fn get_run_info(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
     ]))
 }
 
-pub fn get_run_name_from_id(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
+pub(super) fn get_run_name_from_id(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
     Ok(Value::or_false(scalar(
         store,
         "SELECT runname FROM runs WHERE id=?1",
@@ -232,7 +232,7 @@ pub fn get_run_name_from_id(a: &Args, store: &Store, _: &ApiContext) -> Result<V
     )?))
 }
 
-pub fn get_all_run_ids(_: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
+pub(super) fn get_all_run_ids(_: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
     let ids = rows(
         store,
         "SELECT id FROM runs WHERE coalesce(state,'') != 'deleted' ORDER BY event_time DESC, id DESC",
@@ -241,7 +241,7 @@ pub fn get_all_run_ids(_: &Args, store: &Store, _: &ApiContext) -> Result<Value>
     Ok(Value::List(ids.into_iter().flatten().collect()))
 }
 
-pub fn get_num_runs(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
+pub(super) fn get_num_runs(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
     Ok(Value::or_false(scalar(
         store,
         "SELECT count(*) FROM runs WHERE runname LIKE ?1 AND coalesce(state,'') != 'deleted'",
@@ -249,7 +249,7 @@ pub fn get_num_runs(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
     )?))
 }
 
-pub fn register_run(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
+pub(super) fn register_run(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
     let pairs = match a.required(0, "keyvals")? {
         Value::List(p) => p,
         _ => return Err(a.error("keyvals must be a list of (key value) lists")),
@@ -284,7 +284,7 @@ pub fn register_run(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
 }
 
 /// `"n/a"` for a run that is not there, as in Megatest.
-pub fn get_run_status(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
+pub(super) fn get_run_status(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
     Ok(scalar(
         store,
         "SELECT status FROM runs WHERE id=?1",
@@ -293,7 +293,7 @@ pub fn get_run_status(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> 
     .unwrap_or_else(|| Value::str("n/a".to_string())))
 }
 
-pub fn set_run_status(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
+pub(super) fn set_run_status(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
     let message = a.keyword("msg:").and_then(|v| match v {
         Value::Bool(false) => None,
         other => Some(other.text()),
@@ -306,7 +306,7 @@ pub fn set_run_status(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> 
     Ok(Value::Void)
 }
 
-pub fn lock_unlock_run(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
+pub(super) fn lock_unlock_run(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
     let id = a.int(0, "run-id")?;
     let user = a.opt_str(3).unwrap_or_else(crate::environ::user_name);
     // Megatest locks unless only `unlock` is given.
@@ -315,7 +315,7 @@ pub fn lock_unlock_run(a: &Args, store: &Store, _: &ApiContext) -> Result<Value>
     Ok(Value::Void)
 }
 
-pub fn delete_run(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
+pub(super) fn delete_run(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
     store.mark_run_deleted(a.int(0, "run-id")?)?;
     Ok(Value::Void)
 }

@@ -25,7 +25,7 @@ fn finished_well(record: &[Value]) -> bool {
         )
 }
 
-pub fn get_prereqs_not_met(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
+pub(super) fn get_prereqs_not_met(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
     let run_id = a.int(0, "run-id")?;
     let waitons = a.strs(1);
     let itempath = a.opt_str(3).unwrap_or_default();
@@ -72,11 +72,11 @@ pub fn get_prereqs_not_met(a: &Args, store: &Store, _: &ApiContext) -> Result<Va
     Ok(Value::List(unmet))
 }
 
-pub fn count_running(_: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
+pub(super) fn count_running(_: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
     Ok(Value::Int(store.count_running()?))
 }
 
-pub fn count_running_for_run(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
+pub(super) fn count_running_for_run(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
     Ok(Value::or_false(scalar(
         store,
         &format!(
@@ -87,7 +87,7 @@ pub fn count_running_for_run(a: &Args, store: &Store, _: &ApiContext) -> Result<
     )?))
 }
 
-pub fn count_running_in_jobgroup(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
+pub(super) fn count_running_in_jobgroup(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
     Ok(Value::Int(
         store.count_running_in_jobgroup(&a.str(1, "jobgroup")?)?,
     ))
@@ -97,7 +97,7 @@ fn lists(found: Vec<Vec<Value>>) -> Value {
     Value::List(found.into_iter().map(Value::List).collect())
 }
 
-pub fn raw_run_stats(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
+pub(super) fn raw_run_stats(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
     Ok(lists(rows(
         store,
         "SELECT state, status, count(*) FROM tests WHERE run_id=?1 AND coalesce(state,'') != 'DELETED' GROUP BY state, status ORDER BY state, status",
@@ -105,7 +105,7 @@ pub fn raw_run_stats(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
     )?))
 }
 
-pub fn main_run_stats(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
+pub(super) fn main_run_stats(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
     Ok(lists(rows(
         store,
         "SELECT state, status, count FROM run_stats WHERE run_id=?1 ORDER BY state, status",
@@ -113,7 +113,7 @@ pub fn main_run_stats(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> 
     )?))
 }
 
-pub fn run_stats(_: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
+pub(super) fn run_stats(_: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
     const WHAT: &str = "CASE WHEN t.state='COMPLETED' THEN t.status ELSE t.state END";
     const FROM: &str = "FROM tests t JOIN runs r ON r.id=t.run_id WHERE coalesce(t.state,'') != 'DELETED' AND coalesce(r.state,'') != 'deleted'";
     let mut found = rows(
@@ -169,12 +169,12 @@ fn in_other_runs(a: &Args, store: &Store, op: &str) -> Result<Vec<Vec<Value>>> {
     )
 }
 
-pub fn previous_test_run_record(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
+pub(super) fn previous_test_run_record(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
     let found = in_other_runs(a, store, "=")?;
     Ok(Value::or_false(found.into_iter().next().map(Value::Vector)))
 }
 
-pub fn matching_previous_records(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
+pub(super) fn matching_previous_records(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
     let found = in_other_runs(a, store, "LIKE")?;
     let name = TEST_FIELDS
         .iter()
@@ -192,7 +192,7 @@ pub fn matching_previous_records(a: &Args, store: &Store, _: &ApiContext) -> Res
     Ok(vectors(newest))
 }
 
-pub fn find_and_mark_incomplete(a: &Args, store: &Store, ctx: &ApiContext) -> Result<Value> {
+pub(super) fn find_and_mark_incomplete(a: &Args, store: &Store, ctx: &ApiContext) -> Result<Value> {
     let deadtime = a.opt_int(1, "ovr-deadtime")?.unwrap_or(7200);
     let changes = ctx.writer(store).mark_dead_tests(deadtime)?;
     let mut dead: Vec<i64> = changes

@@ -7,7 +7,7 @@ use super::value::Value;
 use crate::db::{Store, parse_rows};
 use crate::error::Result;
 
-pub fn get_steps_for_test(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
+pub(super) fn get_steps_for_test(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
     Ok(vectors(rows(
         store,
         "SELECT id,test_id,stepname,state,status,event_time,logfile,comment FROM test_steps WHERE test_id=?1 ORDER BY id ASC",
@@ -15,7 +15,7 @@ pub fn get_steps_for_test(a: &Args, store: &Store, _: &ApiContext) -> Result<Val
     )?))
 }
 
-pub fn teststep_set_status(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
+pub(super) fn teststep_set_status(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
     store.set_step(
         a.int(1, "test-id")?,
         &a.str(2, "stepname")?,
@@ -27,7 +27,7 @@ pub fn teststep_set_status(a: &Args, store: &Store, _: &ApiContext) -> Result<Va
     Ok(Value::Void)
 }
 
-pub fn read_test_data(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
+pub(super) fn read_test_data(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
     Ok(vectors(rows(
         store,
         "SELECT id,test_id,category,variable,value,expected,tol,units,comment,status,type FROM test_data WHERE test_id=?1 AND category LIKE ?2 ORDER BY category, variable",
@@ -38,19 +38,19 @@ pub fn read_test_data(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> 
     )?))
 }
 
-pub fn csv_to_test_data(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
+pub(super) fn csv_to_test_data(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
     let test_id = a.int(1, "test-id")?;
     let parsed = parse_rows(&a.str(2, "csv")?).map_err(|e| a.error(&e.message))?;
     store.load_test_data(test_id, &parsed)?;
     Ok(Value::Void)
 }
 
-pub fn test_data_rollup(a: &Args, store: &Store, ctx: &ApiContext) -> Result<Value> {
+pub(super) fn test_data_rollup(a: &Args, store: &Store, ctx: &ApiContext) -> Result<Value> {
     ctx.writer(store).test_data_rollup(a.int(1, "test-id")?)?;
     Ok(Value::Void)
 }
 
-pub fn test_set_log(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
+pub(super) fn test_set_log(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
     store.set_test_log(a.int(1, "test-id")?, &a.str(2, "logfile")?)?;
     Ok(Value::Void)
 }

@@ -126,7 +126,7 @@ fn record_columns(shortlist: bool) -> String {
         .join(",")
 }
 
-pub fn get_tests_for_run(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
+pub(super) fn get_tests_for_run(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
     let query = TestQuery {
         run_ids: Some(vec![a.int(0, "run-id")?]),
         testpatt: a.opt_str(1),
@@ -142,7 +142,7 @@ pub fn get_tests_for_run(a: &Args, store: &Store, _: &ApiContext) -> Result<Valu
     Ok(vectors(query.run(store, &record_columns(shortlist))?))
 }
 
-pub fn mt_get_tests_for_run(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
+pub(super) fn mt_get_tests_for_run(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
     // Megatest's keywords and their defaults: not-in: #t, sort-by: 'event_time,
     // sort-order: "ASC", last-update: #f.
     let not_in = a.keyword("not-in:").is_none_or(Value::truthy);
@@ -172,7 +172,7 @@ pub fn mt_get_tests_for_run(a: &Args, store: &Store, _: &ApiContext) -> Result<V
     Ok(vectors(query.run(store, &record_columns(false))?))
 }
 
-pub fn get_tests_for_runs_mindata(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
+pub(super) fn get_tests_for_runs_mindata(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
     let run_ids = match a.value(0) {
         None | Some(Value::Bool(false)) => None,
         Some(Value::List(ids)) => Some(
@@ -203,7 +203,7 @@ pub fn get_tests_for_runs_mindata(a: &Args, store: &Store, _: &ApiContext) -> Re
     )?))
 }
 
-pub fn get_test_id(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
+pub(super) fn get_test_id(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
     Ok(Value::or_false(
         store
             .test_id(
@@ -227,15 +227,15 @@ fn record(store: &Store, test_id: i64, shortlist: bool) -> Result<Value> {
     Ok(Value::or_false(found.into_iter().next().map(Value::Vector)))
 }
 
-pub fn get_test_info_by_id(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
+pub(super) fn get_test_info_by_id(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
     record(store, a.int(1, "test-id")?, false)
 }
 
-pub fn get_testinfo_state_status(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
+pub(super) fn get_testinfo_state_status(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
     record(store, a.int(1, "test-id")?, true)
 }
 
-pub fn get_rundir(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
+pub(super) fn get_rundir(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
     Ok(Value::or_false(scalar(
         store,
         "SELECT rundir FROM tests WHERE id=?1",
@@ -243,7 +243,7 @@ pub fn get_rundir(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
     )?))
 }
 
-pub fn register_test(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
+pub(super) fn register_test(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
     Ok(Value::Int(store.register_test(
         a.int(0, "run-id")?,
         &a.str(1, "testname")?,
@@ -251,7 +251,7 @@ pub fn register_test(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
     )?))
 }
 
-pub fn test_set_state_status(a: &Args, store: &Store, ctx: &ApiContext) -> Result<Value> {
+pub(super) fn test_set_state_status(a: &Args, store: &Store, ctx: &ApiContext) -> Result<Value> {
     let test_id = a.int(1, "test-id")?;
     let (state, status, comment) = (a.opt_str(2), a.opt_str(3), a.opt_str(4));
     let written = ctx.writer(store).set_state_status_without_rollup(
@@ -283,7 +283,7 @@ fn set_with_rollup(
     Ok(Value::Bool(true))
 }
 
-pub fn set_state_status_and_roll_up_items(
+pub(super) fn set_state_status_and_roll_up_items(
     a: &Args,
     store: &Store,
     ctx: &ApiContext,
@@ -303,11 +303,15 @@ pub fn set_state_status_and_roll_up_items(
     }
 }
 
-pub fn mt_test_set_state_status_by_id(a: &Args, store: &Store, ctx: &ApiContext) -> Result<Value> {
+pub(super) fn mt_test_set_state_status_by_id(
+    a: &Args,
+    store: &Store,
+    ctx: &ApiContext,
+) -> Result<Value> {
     set_with_rollup(store, ctx, a.int(1, "test-id")?, a, 2)
 }
 
-pub fn set_tests_state_status(a: &Args, store: &Store, ctx: &ApiContext) -> Result<Value> {
+pub(super) fn set_tests_state_status(a: &Args, store: &Store, ctx: &ApiContext) -> Result<Value> {
     let run_id = a.int(0, "run-id")?;
     let names = a.strs(1);
     let (curr_state, curr_status) = (a.opt_str(2), a.opt_str(3));
@@ -343,7 +347,7 @@ pub fn set_tests_state_status(a: &Args, store: &Store, ctx: &ApiContext) -> Resu
     Ok(Value::List(toplevels))
 }
 
-pub fn delete_test_records(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
+pub(super) fn delete_test_records(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
     let test_id = a.int(1, "test-id")?;
     if store.test(test_id)?.is_none() {
         return Ok(Value::FALSE);
@@ -352,7 +356,7 @@ pub fn delete_test_records(a: &Args, store: &Store, _: &ApiContext) -> Result<Va
     Ok(Value::Bool(true))
 }
 
-pub fn toplevel_num_items(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
+pub(super) fn toplevel_num_items(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
     Ok(Value::or_false(scalar(
         store,
         "SELECT count(*) FROM tests WHERE run_id=?1 AND testname=?2 AND item_path != '' AND coalesce(state,'') != 'DELETED'",

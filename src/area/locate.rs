@@ -6,7 +6,7 @@ use crate::error::{Error, ErrorKind, Result};
 use std::path::{Path, PathBuf};
 
 /// The config file name Megatest looks for.
-pub const CONFIG_NAME: &str = "megatest.config";
+pub(super) const CONFIG_NAME: &str = "megatest.config";
 
 /// Returns (area top directory, config file path).
 pub fn locate(config_arg: Option<&str>, cwd: &Path) -> Result<(PathBuf, PathBuf)> {

@@ -8,7 +8,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::{environ, exit_code, log, scheme};
 
 /// Whether to go on with the next action.
-pub enum Flow {
+pub(super) enum Flow {
     /// Run the next action.
     Continue,
     /// Stop here (after -h, -version).
@@ -87,7 +87,7 @@ fn test_files(session: &mut Session) -> Result<Flow> {
 }
 
 /// Whether an option is a working action (or not an action at all).
-pub fn is_available(name: &str) -> bool {
+pub(super) fn is_available(name: &str) -> bool {
     ACTIONS
         .iter()
         .find(|(n, _)| *n == name)

@@ -5,7 +5,7 @@ use super::options::{Group, OPTIONS};
 use std::fmt::Write;
 
 /// The help text.
-pub fn text() -> String {
+pub(super) fn text() -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,

@@ -642,7 +642,7 @@ pub fn lookup(word: &str) -> Option<&'static OptionSpec> {
 }
 
 /// The known spelling closest to an unknown word, for "did you mean".
-pub fn closest(word: &str) -> Option<&'static str> {
+pub(super) fn closest(word: &str) -> Option<&'static str> {
     let bare = word.trim_start_matches(['-', ':']);
     OPTIONS
         .iter()

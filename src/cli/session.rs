@@ -10,7 +10,7 @@ use crate::exit_code;
 use crate::select::{RunSelector, TestPatterns, list_filter};
 
 /// One invocation's state.
-pub struct Session {
+pub(super) struct Session {
     /// The command line.
     pub args: Args,
     area: Option<Area>,
@@ -21,7 +21,7 @@ pub struct Session {
 
 impl Session {
     /// A session for these arguments.
-    pub fn new(args: Args) -> Self {
+    pub(super) fn new(args: Args) -> Self {
         Session {
             args,
             area: None,
@@ -31,7 +31,7 @@ impl Session {
     }
 
     /// The target as given: (text, where from), from -reqtarg, -target or `$MT_TARGET`.
-    pub fn target_text(&self) -> Option<(String, &'static str)> {
+    pub(super) fn target_text(&self) -> Option<(String, &'static str)> {
         if let Some(t) = self.args.value("-reqtarg") {
             return Some((t.to_string(), "-reqtarg"));
         }
@@ -44,7 +44,7 @@ impl Session {
     }
 
     /// The run name: `-runname`, `:runname` or `$MT_RUNNAME`.
-    pub fn runname(&self) -> Option<String> {
+    pub(super) fn runname(&self) -> Option<String> {
         self.args
             .value("-runname")
             .map(str::to_string)
@@ -52,7 +52,7 @@ impl Session {
     }
 
     /// The area, read on first use.
-    pub fn area(&mut self) -> Result<&Area> {
+    pub(super) fn area(&mut self) -> Result<&Area> {
         if self.area.is_none() {
             let opts = AreaOptions {
                 config_file: self.args.value("-config").map(str::to_string),
@@ -68,7 +68,7 @@ impl Session {
     }
 
     /// The area's database, opened on first use.
-    pub fn store(&mut self) -> Result<&Store> {
+    pub(super) fn store(&mut self) -> Result<&Store> {
         if self.store.is_none() {
             let store = Store::open(self.area()?)?;
             self.store = Some(store);
@@ -77,7 +77,7 @@ impl Session {
     }
 
     /// The area and its database together.
-    pub fn area_and_store(&mut self) -> Result<(&Area, &Store)> {
+    pub(super) fn area_and_store(&mut self) -> Result<(&Area, &Store)> {
         self.store()?;
         Ok((
             self.area.as_ref().expect("loaded"),
@@ -86,7 +86,7 @@ impl Session {
     }
 
     /// The validated target, if one was given.
-    pub fn target(&mut self) -> Result<Option<Target>> {
+    pub(super) fn target(&mut self) -> Result<Option<Target>> {
         let Some((text, from)) = self.target_text() else {
             return Ok(None);
         };
@@ -94,7 +94,7 @@ impl Session {
     }
 
     /// `-reqtarg T` requires a runconfigs.config section named exactly T.
-    pub fn check_reqtarg(&mut self, target: &Target) -> Result<()> {
+    pub(super) fn check_reqtarg(&mut self, target: &Target) -> Result<()> {
         let Some(name) = self.args.value("-reqtarg").map(str::to_string) else {
             return Ok(());
         };
@@ -111,7 +111,7 @@ impl Session {
 
     /// Target pattern, run-name pattern and test patterns that `what` requires (Megatest
     /// exits 3 without them).
-    pub fn required_selectors(
+    pub(super) fn required_selectors(
         &mut self,
         what: &str,
         need_testpatt: bool,
@@ -136,7 +136,7 @@ impl Session {
     }
 
     /// Checks a target pattern against the area's keys.
-    pub fn check_target_pattern(&mut self, text: &str, from: &str) -> Result<()> {
+    pub(super) fn check_target_pattern(&mut self, text: &str, from: &str) -> Result<()> {
         let keys = self.area()?.keys.clone();
         crate::area::check_target_pattern(text, &keys, from)
     }
@@ -144,7 +144,7 @@ impl Session {
     /// The runs and tests a command operating on tests (`-remove-runs`,
     /// `-set-state-status`) selects: target, run name and test patterns are required, the
     /// `-state`/`-status` filters optional.
-    pub fn test_selection(&mut self, what: &str) -> Result<(RunSelector, TestFilter)> {
+    pub(super) fn test_selection(&mut self, what: &str) -> Result<(RunSelector, TestFilter)> {
         let (runs, patterns) = self.required_selectors(what, true)?;
         let (states, statuses) = self.state_status_filters();
         Ok((
@@ -160,7 +160,11 @@ impl Session {
 
     /// The selected runs that are not locked; locked ones are named in a warning saying that
     /// they were `left` as they are.
-    pub fn unlocked_runs(&mut self, selector: &RunSelector, left: &str) -> Result<Vec<RunRecord>> {
+    pub(super) fn unlocked_runs(
+        &mut self,
+        selector: &RunSelector,
+        left: &str,
+    ) -> Result<Vec<RunRecord>> {
         let mut runs = self.store()?.runs(selector)?;
         runs.retain(|run| {
             let locked = run.state() == "locked";
@@ -173,7 +177,7 @@ impl Session {
     }
 
     /// `-state`/`:state` and `-status`/`:status` lists.
-    pub fn state_status_filters(&self) -> (Option<Vec<String>>, Option<Vec<String>>) {
+    pub(super) fn state_status_filters(&self) -> (Option<Vec<String>>, Option<Vec<String>>) {
         (
             list_filter(self.args.value("-state")),
             list_filter(self.args.value("-status")),

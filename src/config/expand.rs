@@ -86,7 +86,7 @@ fn placeholder_index(c: char) -> Option<usize> {
 
 impl Expanded {
     /// A line without forms.
-    pub fn unchanged(line: &str) -> Expanded {
+    pub(super) fn unchanged(line: &str) -> Expanded {
         Expanded {
             text: line.to_string(),
             first_change: None,
@@ -95,7 +95,7 @@ impl Expanded {
     }
 
     /// `piece` (a part of `text`) with every result put back.
-    pub fn restore(&self, piece: &str) -> String {
+    pub(super) fn restore(&self, piece: &str) -> String {
         if self.results.is_empty() {
             return piece.to_string();
         }
@@ -110,7 +110,7 @@ impl Expanded {
     }
 
     /// The whole line with the results put back.
-    pub fn restored(&self) -> String {
+    pub(super) fn restored(&self) -> String {
         self.restore(&self.text)
     }
 
@@ -119,7 +119,7 @@ impl Expanded {
     /// `[pre-launch-env-vars]`, commands) expands the author's `$VAR`s but takes each result
     /// as literal text; a value looked up in the config goes in as its author wrote it.
     /// `None` when `piece` holds no result.
-    pub fn restore_for_shell(&self, piece: &str) -> Result<Option<String>, Unsafe> {
+    pub(super) fn restore_for_shell(&self, piece: &str) -> Result<Option<String>, Unsafe> {
         if !piece.chars().any(|c| self.result_of(c).is_some()) {
             return Ok(None);
         }
@@ -141,7 +141,7 @@ impl Expanded {
     /// `piece` (Scheme code) with every result put back, escaped where it falls inside a
     /// string literal (`"#{getenv X}/tmp"` stays one string whatever X holds); elsewhere the
     /// author used the result as code (`(+ 1 #{getenv N})`) and it goes in as it is.
-    pub fn restore_for_scheme(&self, piece: &str) -> String {
+    pub(super) fn restore_for_scheme(&self, piece: &str) -> String {
         let mut out = String::with_capacity(piece.len());
         let (mut in_string, mut escaped) = (false, false);
         for c in piece.chars() {
@@ -183,7 +183,7 @@ impl Expanded {
     }
 
     /// Whether the line is one form and nothing else: its result is the line.
-    pub fn is_one_result(&self) -> bool {
+    pub(super) fn is_one_result(&self) -> bool {
         let mut chars = self
             .text
             .trim_matches(|c: char| c.is_ascii_whitespace())
@@ -193,7 +193,7 @@ impl Expanded {
 
     /// Drops trailing whitespace of the line, including that of results at its end (the
     /// reader's `trim-trailing-spaces`).
-    pub fn trim_end(&mut self, is_space: fn(char) -> bool) {
+    pub(super) fn trim_end(&mut self, is_space: fn(char) -> bool) {
         loop {
             let trimmed = self.text.trim_end_matches(is_space).len();
             self.text.truncate(trimmed);

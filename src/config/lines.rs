@@ -12,12 +12,12 @@ pub(crate) struct LogicalLine<'a> {
 
 impl LogicalLine<'_> {
     /// 1-based number of the first physical line.
-    pub fn first_line(&self) -> u32 {
+    pub(super) fn first_line(&self) -> u32 {
         self.pieces[0].0
     }
 
     /// The physical line holding byte `offset` of the joined text: (number, text, offset in it).
-    pub fn physical(&self, offset: usize) -> (u32, &str, usize) {
+    pub(super) fn physical(&self, offset: usize) -> (u32, &str, usize) {
         let piece = self
             .pieces
             .iter()

@@ -24,10 +24,10 @@ enum Frame {
 
 /// Why data cannot go where it was asked to.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Unsafe(pub &'static str);
+pub(super) struct Unsafe(pub &'static str);
 
 /// Shell text built from the author's characters and data.
-pub struct ShellText {
+pub(super) struct ShellText {
     out: String,
     stack: Vec<Frame>,
     /// The author's last character was an unused `\`.
@@ -45,7 +45,7 @@ pub struct ShellText {
 
 impl ShellText {
     /// Empty text at the shell's top level.
-    pub fn new() -> ShellText {
+    pub(super) fn new() -> ShellText {
         ShellText {
             out: String::new(),
             stack: vec![Frame::Plain {
@@ -87,7 +87,7 @@ impl ShellText {
     }
 
     /// Appends the author's text, following its quoting.
-    pub fn push_code(&mut self, text: &str) {
+    pub(super) fn push_code(&mut self, text: &str) {
         for c in text.chars() {
             self.push_code_char(c);
         }
@@ -157,7 +157,7 @@ impl ShellText {
 
     /// Appends `data` so that the shell reads it as literal text here, or says why it
     /// cannot be placed here safely.
-    pub fn push_data(&mut self, data: &str) -> Result<(), Unsafe> {
+    pub(super) fn push_data(&mut self, data: &str) -> Result<(), Unsafe> {
         if self
             .stack
             .iter()
@@ -207,7 +207,7 @@ impl ShellText {
     }
 
     /// The text.
-    pub fn finish(self) -> String {
+    pub(super) fn finish(self) -> String {
         self.out
     }
 }

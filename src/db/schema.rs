@@ -101,7 +101,7 @@ fn runs_ddl(keys: &[(String, String)]) -> String {
 }
 
 /// Megatest 1.65's schema (version 1), for a new file or tests of the migration.
-pub fn create_v1(conn: &Connection, keys: &[(String, String)]) -> rusqlite::Result<()> {
+pub(super) fn create_v1(conn: &Connection, keys: &[(String, String)]) -> rusqlite::Result<()> {
     conn.execute_batch(V1_TABLES)?;
     conn.execute_batch(&runs_ddl(keys))?;
     for table in TIMESTAMPED {
@@ -126,7 +126,7 @@ fn columns(conn: &Connection, table: &str) -> rusqlite::Result<Vec<String>> {
 
 /// Brings the schema to [`SCHEMA_VERSION`]; runs inside the caller's write transaction.
 /// Returns the version found.
-pub fn migrate(conn: &Connection, keys: &[(String, String)]) -> rusqlite::Result<i64> {
+pub(super) fn migrate(conn: &Connection, keys: &[(String, String)]) -> rusqlite::Result<i64> {
     let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if found >= SCHEMA_VERSION {
         return Ok(found);
@@ -162,7 +162,7 @@ pub fn migrate(conn: &Connection, keys: &[(String, String)]) -> rusqlite::Result
 }
 
 /// The key columns `runs` lacks (keys added to `[fields]` since the database was made).
-pub fn missing_key_columns(
+pub(super) fn missing_key_columns(
     conn: &Connection,
     keys: &[(String, String)],
 ) -> rusqlite::Result<Vec<String>> {
@@ -176,7 +176,7 @@ pub fn missing_key_columns(
 
 /// Adds missing key columns (existing runs get `x`, as Megatest's `-cleanup-db` does) and
 /// refreshes the `keys` table.
-pub fn add_key_columns(
+pub(super) fn add_key_columns(
     conn: &Connection,
     keys: &[(String, String)],
 ) -> rusqlite::Result<Vec<String>> {

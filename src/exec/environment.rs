@@ -9,7 +9,7 @@ use crate::testdef::item_info;
 use std::path::Path;
 
 /// Exports the test's environment into this process's overlay.
-pub fn prepare(file: &JobFile, megatest: &Path) -> Result<()> {
+pub(super) fn prepare(file: &JobFile, megatest: &Path) -> Result<()> {
     let job = &file.job;
     environ::restore(&file.environment);
     let work = &job.work_area;
@@ -61,7 +61,7 @@ pub fn prepare(file: &JobFile, megatest: &Path) -> Result<()> {
 }
 
 /// Writes `megatest.sh` and `megatest.csh` with the test's environment into `dir`.
-pub fn write_env_files(dir: &Path) -> Result<()> {
+pub(super) fn write_env_files(dir: &Path) -> Result<()> {
     crate::envfile::write_env_files(&dir.join("megatest"), &environ::vars()).map_err(|e| {
         Error::new(format!(
             "cannot write megatest.sh in `{}`: {e}",

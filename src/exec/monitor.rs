@@ -21,7 +21,7 @@ const HEARTBEAT_EVERY: Duration = Duration::from_secs(3);
 
 /// Why the monitor killed the test.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KillReason {
+pub(super) enum KillReason {
     /// The run time went over `runtimelim` (seconds).
     TimeLimit(u64),
     /// Someone set the test to KILLREQ.
@@ -31,7 +31,7 @@ pub enum KillReason {
 }
 
 /// What the monitor needs.
-pub struct Watch {
+pub(super) struct Watch {
     /// The database file and keys, for the monitor's own connection.
     pub db: (PathBuf, Vec<(String, String)>),
     /// The test record.
@@ -48,7 +48,7 @@ const QUIET: Duration = Duration::from_secs(1);
 
 /// The monitor of a test: its thread starts once a command has run for [`QUIET`] (or at the
 /// run-time limit, if sooner), or at once on a signal.
-pub struct Monitor {
+pub(super) struct Monitor {
     running: Arc<Mutex<Option<Running>>>,
     supervisor: Arc<Supervisor>,
     interrupts_at_start: usize,
@@ -61,7 +61,7 @@ struct Running {
 
 impl Monitor {
     /// Starts watching; kills go through `supervisor`.
-    pub fn start(watch: Watch, supervisor: Arc<Supervisor>) -> Monitor {
+    pub(super) fn start(watch: Watch, supervisor: Arc<Supervisor>) -> Monitor {
         let started = Instant::now();
         let interrupts_at_start = sys::interrupts();
         let quiet = watch
@@ -93,7 +93,7 @@ impl Monitor {
 
     /// Stops the monitor; returns why it killed the test (if it did) and whether the kill
     /// left no process behind.
-    pub fn finish(self) -> (Option<KillReason>, bool) {
+    pub(super) fn finish(self) -> (Option<KillReason>, bool) {
         self.supervisor.stop_watching();
         let running = self
             .running

@@ -20,7 +20,7 @@ use std::process::{Command, Stdio};
 
 /// How the job ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct JobOutcome {
+pub(super) struct JobOutcome {
     /// The rollup exit code (0 pass, 1 fail, 2 warn, 3 check, ...).
     pub code: i32,
     /// Whether the runscript or a step was ended by a signal nobody in megatest sent.
@@ -43,7 +43,7 @@ fn shell_command(program: &str, script: &str, work: &Path) -> Command {
 /// executor started, whose triggers fire now; `first_started` tells that the first step's
 /// `start` record was written with them. State and status go through `writer`, steps
 /// straight to `recorder`.
-pub fn run_job(
+pub(super) fn run_job(
     writer: &Writer<'_, Recorder>,
     recorder: &Recorder,
     file: &JobFile,

@@ -11,11 +11,11 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// How long a TERM'ed group gets before KILL.
-pub const GRACE: Duration = Duration::from_secs(5);
+pub(super) const GRACE: Duration = Duration::from_secs(5);
 
 /// The running child's group, and whether the test was killed.
 #[derive(Default)]
-pub struct Supervisor {
+pub(super) struct Supervisor {
     state: Mutex<Inner>,
 }
 
@@ -39,7 +39,7 @@ struct Watch {
 const SIGNAL_TICK: Duration = Duration::from_millis(200);
 
 /// How a supervised command ended.
-pub enum Ended {
+pub(super) enum Ended {
     /// It exited (or a signal ended it) by itself or by a kill.
     Exited(ExitStatus),
     /// The test was killed before it could start.
@@ -48,7 +48,7 @@ pub enum Ended {
 
 impl Supervisor {
     /// Runs `cmd` in a new process group and waits for it.
-    pub fn run(&self, mut cmd: Command) -> io::Result<Ended> {
+    pub(super) fn run(&self, mut cmd: Command) -> io::Result<Ended> {
         cmd.process_group(0);
         // A watch that is due starts before anything more runs; a signal that arrived in
         // the meantime stops the job here, as the watcher would have.
@@ -79,7 +79,7 @@ impl Supervisor {
 
     /// Starts the watch now if it has not started (before work done in this process that
     /// may take long, such as logpro on a large log).
-    pub fn ensure_watching(&self) {
+    pub(super) fn ensure_watching(&self) {
         let start = {
             let mut inner = self.lock();
             let start = inner.watch.take().map(|w| w.start);
@@ -92,7 +92,7 @@ impl Supervisor {
     }
 
     /// Whether the watch started (it may still write the test's heartbeat).
-    pub fn watch_started(&self) -> bool {
+    pub(super) fn watch_started(&self) -> bool {
         self.lock().watching
     }
 
@@ -107,7 +107,12 @@ impl Supervisor {
 
     /// Calls `start` once a command is still running at `at`, or a signal arrived (the
     /// interrupt count went past `interrupts`); until then waits without a watcher.
-    pub fn watch_from(&self, at: Instant, interrupts: usize, start: Box<dyn FnOnce() + Send>) {
+    pub(super) fn watch_from(
+        &self,
+        at: Instant,
+        interrupts: usize,
+        start: Box<dyn FnOnce() + Send>,
+    ) {
         self.lock().watch = Some(Watch {
             at,
             interrupts,
@@ -116,7 +121,7 @@ impl Supervisor {
     }
 
     /// The watch is no longer wanted (the job is over).
-    pub fn stop_watching(&self) {
+    pub(super) fn stop_watching(&self) {
         self.lock().watch = None;
     }
 
@@ -149,13 +154,13 @@ impl Supervisor {
     }
 
     /// Whether [`Supervisor::kill`] was called.
-    pub fn was_killed(&self) -> bool {
+    pub(super) fn was_killed(&self) -> bool {
         self.lock().killed
     }
 
     /// Stops the test: no new command starts, the running group gets TERM, then KILL after
     /// the grace period. Returns false if processes survived the KILL.
-    pub fn kill(&self) -> bool {
+    pub(super) fn kill(&self) -> bool {
         let group = {
             let mut inner = self.state.lock().unwrap_or_else(|p| p.into_inner());
             inner.killed = true;

@@ -29,11 +29,17 @@ const CONTROL_FD: i32 = 3;
 const SIGNAL_TICK: Duration = Duration::from_secs(1);
 
 /// The program's command line run on a job's words, returning its exit code.
-pub type Entry = fn(Vec<String>) -> i32;
+pub(super) type Entry = fn(Vec<String>) -> i32;
 
 /// Runs `first`, then the jobs the helper sends while the process stays clean, each through
 /// `entry`; returns the exit code.
-pub fn live(first: &Request, null: File, log: File, control: UnixStream, entry: Entry) -> i32 {
+pub(super) fn live(
+    first: &Request,
+    null: File,
+    log: File,
+    control: UnixStream,
+    entry: Entry,
+) -> i32 {
     if put_at(&null, 0).is_err() || put_at(&log, 1).is_err() || put_at(&log, 2).is_err() {
         return crate::exit_code::INTERNAL;
     }

@@ -159,7 +159,7 @@ pub fn plan_work_area(
 
 /// Checks, before `path` is created, that what already exists of it resolves (symlinks
 /// followed) to `root` or below, so the directories still to make land there too.
-pub fn ensure_within(root: &Path, path: &Path) -> Result<()> {
+pub(super) fn ensure_within(root: &Path, path: &Path) -> Result<()> {
     std::fs::create_dir_all(root).map_err(|e| io_error("create", root, e))?;
     let real_root = root
         .canonicalize()

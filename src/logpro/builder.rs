@@ -12,7 +12,7 @@ use std::collections::HashMap;
 
 /// A failure that stops loading (logpro's "Syntax error in your command file!").
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LoadError {
+pub(super) struct LoadError {
     /// The condition message, as CHICKEN words it where the corpus shows it.
     pub message: String,
 }
@@ -32,7 +32,7 @@ impl LoadError {
 }
 
 /// The procedures of logpro's API, which a rule file may call.
-pub const API: &[&str] = &[
+pub(super) const API: &[&str] = &[
     "expect",
     "expect:error",
     "expect:warning",
@@ -59,7 +59,7 @@ pub const API: &[&str] = &[
 ];
 
 /// Accumulates rules as a rule file runs.
-pub struct Builder {
+pub(super) struct Builder {
     set: RuleSet,
     next_rule: usize,
     clock: fn() -> NaiveDateTime,
@@ -69,7 +69,7 @@ pub struct Builder {
 
 impl Builder {
     /// A builder; `clock` (read at the first `expires:`) decides which dates have passed.
-    pub fn new(clock: fn() -> NaiveDateTime) -> Self {
+    pub(super) fn new(clock: fn() -> NaiveDateTime) -> Self {
         Builder {
             set: RuleSet::new(),
             next_rule: 0,
@@ -80,13 +80,13 @@ impl Builder {
     }
 
     /// The rules built.
-    pub fn finish(self) -> RuleSet {
+    pub(super) fn finish(self) -> RuleSet {
         self.set
     }
 
     /// Runs API procedure `name`; returns the text it prints (in order), or the error that
     /// stops loading.
-    pub fn call(
+    pub(super) fn call(
         &mut self,
         name: &str,
         args: Vec<LValue>,

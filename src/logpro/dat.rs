@@ -6,7 +6,7 @@ use super::verdict::Verdict;
 use std::fmt::Write;
 
 /// The `.dat` text: a block per value rule, then `[final]`.
-pub fn render(scan: &Scan<'_>, verdict: &Verdict<'_>) -> String {
+pub(super) fn render(scan: &Scan<'_>, verdict: &Verdict<'_>) -> String {
     let mut out = String::new();
     for row in verdict.sections.iter().flat_map(|(_, rows)| rows) {
         let Some(check) = &row.rule.check else {

@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 
 /// Fills a rule hook's placeholders: `#{msg}` is the whole log line, `#{line}` the matched
 /// text, `#{m1}`... the captures (logpro's names, kept), each also as `#{escaped X}`.
-pub fn expand_rule_hook(template: &str, line: &[u8], caps: Option<&Captures<'_>>) -> String {
+pub(super) fn expand_rule_hook(template: &str, line: &[u8], caps: Option<&Captures<'_>>) -> String {
     let mut text = substitute(template, "msg", &String::from_utf8_lossy(line));
     if let Some(caps) = caps {
         let whole = caps.get(0).map_or(&b""[..], |m| m.as_bytes());
@@ -21,7 +21,7 @@ pub fn expand_rule_hook(template: &str, line: &[u8], caps: Option<&Captures<'_>>
 }
 
 /// Fills a value hook's placeholders.
-pub fn expand_value_hook(template: &str, values: &[(&str, String)]) -> String {
+pub(super) fn expand_value_hook(template: &str, values: &[(&str, String)]) -> String {
     values
         .iter()
         .fold(template.to_string(), |text, (name, value)| {
@@ -38,7 +38,7 @@ fn substitute(text: &str, name: &str, value: &str) -> String {
 }
 
 /// Runs a hook command; returns what it printed on stdout (stderr passes through).
-pub fn run(command: &str) -> io::Result<Vec<u8>> {
+pub(super) fn run(command: &str) -> io::Result<Vec<u8>> {
     let out = Command::new("/bin/sh")
         .arg("-c")
         .arg(command)

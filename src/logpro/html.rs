@@ -8,7 +8,7 @@ use std::io::{self, BufWriter, Write};
 
 /// How a log line is marked in the report.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Highlight {
+pub(super) enum Highlight {
     /// Plain.
     None,
     /// A trigger fired on it.
@@ -27,7 +27,7 @@ pub enum Highlight {
 }
 
 /// The report being written.
-pub struct Html {
+pub(super) struct Html {
     w: BufWriter<File>,
     css: bool,
 }
@@ -44,7 +44,7 @@ const SPECIAL: [bool; 256] = {
 
 /// Writes `bytes` with `&`, `<`, `>` and `"` as entities; other bytes (invalid UTF-8
 /// included) go through as they are.
-pub fn write_escaped(w: &mut impl Write, mut bytes: &[u8]) -> io::Result<()> {
+pub(super) fn write_escaped(w: &mut impl Write, mut bytes: &[u8]) -> io::Result<()> {
     while let Some(i) = bytes.iter().position(|&b| SPECIAL[b as usize]) {
         w.write_all(&bytes[..i])?;
         w.write_all(match bytes[i] {
@@ -71,7 +71,7 @@ fn esc(text: &str) -> String {
 
 impl Html {
     /// A report in `file`; `css` says whether `logpro_style.css` sits beside it.
-    pub fn new(file: File, css: bool) -> Self {
+    pub(super) fn new(file: File, css: bool) -> Self {
         Html {
             w: BufWriter::with_capacity(1 << 16, file),
             css,
@@ -79,7 +79,7 @@ impl Html {
     }
 
     /// The page header.
-    pub fn header(&mut self) -> io::Result<()> {
+    pub(super) fn header(&mut self) -> io::Result<()> {
         writeln!(self.w, "<html>")?;
         if self.css {
             writeln!(
@@ -98,13 +98,13 @@ impl Html {
     }
 
     /// Text printed instead of a report (a rule-file error).
-    pub fn text_block(&mut self, text: &str) -> io::Result<()> {
+    pub(super) fn text_block(&mut self, text: &str) -> io::Result<()> {
         write_escaped(&mut self.w, text.as_bytes())?;
         self.w.flush()
     }
 
     /// Unmarked lines, terminators included.
-    pub fn plain_lines(&mut self, lines: &[u8]) -> io::Result<()> {
+    pub(super) fn plain_lines(&mut self, lines: &[u8]) -> io::Result<()> {
         write_escaped(&mut self.w, lines)?;
         if !lines.ends_with(b"\n") {
             self.w.write_all(b"\n")?;
@@ -113,7 +113,7 @@ impl Html {
     }
 
     /// One log line.
-    pub fn line(&mut self, line: &[u8], highlight: &Highlight) -> io::Result<()> {
+    pub(super) fn line(&mut self, line: &[u8], highlight: &Highlight) -> io::Result<()> {
         match highlight {
             Highlight::None => {}
             Highlight::Trigger(name) => {
@@ -154,7 +154,7 @@ impl Html {
     }
 
     /// The summary: trigger lines, the rule table, the exit code.
-    pub fn summary(
+    pub(super) fn summary(
         &mut self,
         rules: &RuleSet,
         scan: &Scan<'_>,
@@ -253,7 +253,7 @@ impl Html {
 }
 
 /// The stylesheet written beside a report when none is there.
-pub const STYLESHEET: &str = "body { font-family: Courier, monospace; }
+pub(super) const STYLESHEET: &str = "body { font-family: Courier, monospace; }
 table { font-family: Arial, sans-serif; border-collapse: collapse; }
 td, th { border: 1px solid #ccc; padding: 2px 6px; }
 .required { color: purple; }

@@ -13,7 +13,7 @@ const CHUNK: usize = 1 << 16;
 /// however the reader delivers it: bytes already searched are not searched again, and a read
 /// that comes back short (a pipe gives at most its buffer) makes the next one small again
 /// (twice what it gave) instead of growing a buffer that would only be zero-filled.
-pub struct LineInput<R> {
+pub(super) struct LineInput<R> {
     reader: R,
     buf: Vec<u8>,
     /// Bytes of `buf` already handed out.
@@ -32,7 +32,7 @@ pub struct LineInput<R> {
 
 impl<R: Read> LineInput<R> {
     /// Wraps a reader.
-    pub fn new(reader: R) -> Self {
+    pub(super) fn new(reader: R) -> Self {
         LineInput {
             reader,
             buf: Vec::new(),
@@ -47,7 +47,7 @@ impl<R: Read> LineInput<R> {
 
     /// The next region of whole lines (terminators included; at the end of input the last
     /// line may have none), or `None` at the end.
-    pub fn next_region(&mut self) -> io::Result<Option<&[u8]>> {
+    pub(super) fn next_region(&mut self) -> io::Result<Option<&[u8]>> {
         self.buf.drain(..self.consumed);
         self.consumed = 0;
         self.searched = 0;
@@ -112,7 +112,7 @@ fn complete_end(buf: &[u8]) -> Option<usize> {
 }
 
 /// The line starting at `pos` of a region: (line without terminator, start of the next).
-pub fn split_line(region: &[u8], pos: usize) -> (&[u8], usize) {
+pub(super) fn split_line(region: &[u8], pos: usize) -> (&[u8], usize) {
     match region[pos..].iter().position(|&b| b == b'\n' || b == b'\r') {
         None => (&region[pos..], region.len()),
         Some(i) => {

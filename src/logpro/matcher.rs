@@ -9,7 +9,7 @@ use std::ops::Range;
 
 /// Who owns a pattern.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Owner {
+pub(super) enum Owner {
     /// Trigger index.
     Trigger(usize),
     /// Rule index (into `RuleSet::rules`).
@@ -17,7 +17,7 @@ pub enum Owner {
 }
 
 /// All patterns, compiled.
-pub struct Matcher {
+pub(super) struct Matcher {
     set: RegexSet,
     /// Compiled on first use: only value rules and hooks need captures.
     singles: Vec<OnceCell<Regex>>,
@@ -31,7 +31,7 @@ pub struct Matcher {
 
 /// How lines can be skipped for a given set of live patterns.
 #[derive(Debug, Clone)]
-pub enum Prefilter {
+pub(super) enum Prefilter {
     /// No pattern can match: every line passes untouched.
     Nothing,
     /// Lines before the first match of this regex pass untouched.
@@ -42,7 +42,7 @@ pub enum Prefilter {
 
 /// Patterns are validated when rules are built, so compiling cannot fail here; if it did, the
 /// error names the pattern.
-pub fn compile(rules: &RuleSet) -> Result<Matcher, String> {
+pub(super) fn compile(rules: &RuleSet) -> Result<Matcher, String> {
     let mut sources = Vec::new();
     let mut trigger_patterns = Vec::new();
     for trigger in &rules.triggers {
@@ -73,7 +73,7 @@ pub fn compile(rules: &RuleSet) -> Result<Matcher, String> {
 
 impl Matcher {
     /// Which patterns match `line`.
-    pub fn matches(&self, line: &[u8]) -> Vec<bool> {
+    pub(super) fn matches(&self, line: &[u8]) -> Vec<bool> {
         let found = self.set.matches(line);
         let mut hit = vec![false; self.sources.len()];
         for i in found.iter() {
@@ -83,7 +83,7 @@ impl Matcher {
     }
 
     /// The regex of pattern `i`, for captures.
-    pub fn single(&self, i: usize) -> &Regex {
+    pub(super) fn single(&self, i: usize) -> &Regex {
         self.singles[i].get_or_init(|| {
             Regex::new(&self.sources[i]).expect("every pattern compiled into the set already")
         })
@@ -91,7 +91,7 @@ impl Matcher {
 
     /// A regex matching (at least) every line on which one of the `live` patterns matches,
     /// to search over many lines at once.
-    pub fn prefilter(&mut self, live: Vec<bool>) -> &Prefilter {
+    pub(super) fn prefilter(&mut self, live: Vec<bool>) -> &Prefilter {
         let sources = &self.sources;
         self.prefilters.entry(live).or_insert_with_key(|live| {
             let parts: Vec<String> = live
@@ -112,7 +112,7 @@ impl Matcher {
     }
 
     /// Owners of the patterns, in pattern order.
-    pub fn owners(&self) -> Vec<Owner> {
+    pub(super) fn owners(&self) -> Vec<Owner> {
         let mut owners = vec![Owner::Trigger(0); self.sources.len()];
         for (t, range) in self.trigger_patterns.iter().enumerate() {
             for i in range.clone() {

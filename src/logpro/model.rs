@@ -386,7 +386,7 @@ pub struct RuleSet {
 }
 
 /// The built-in section every rule file can use.
-pub const LOG_FILE_BODY: &str = "LogFileBody";
+pub(super) const LOG_FILE_BODY: &str = "LogFileBody";
 
 impl RuleSet {
     /// An empty set with the built-in trigger and section.

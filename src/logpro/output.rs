@@ -4,7 +4,7 @@ use super::html::{Highlight, Html};
 use std::io::{self, BufWriter, Write};
 
 /// The outputs of one run.
-pub struct Outputs<'w> {
+pub(super) struct Outputs<'w> {
     /// The annotated log and the text summary (stdout for the `logpro` command).
     pub text: BufWriter<Box<dyn Write + 'w>>,
     /// The HTML report, when one was asked for.
@@ -13,7 +13,7 @@ pub struct Outputs<'w> {
 
 impl<'w> Outputs<'w> {
     /// Outputs writing text to `text`.
-    pub fn new(text: Box<dyn Write + 'w>, html: Option<Html>) -> Self {
+    pub(super) fn new(text: Box<dyn Write + 'w>, html: Option<Html>) -> Self {
         Outputs {
             text: BufWriter::with_capacity(1 << 16, text),
             html,
@@ -21,7 +21,7 @@ impl<'w> Outputs<'w> {
     }
 
     /// Lines no rule or trigger touched: echoed as they are (they hold no `\r`).
-    pub fn pass_through(&mut self, lines: &[u8]) -> io::Result<()> {
+    pub(super) fn pass_through(&mut self, lines: &[u8]) -> io::Result<()> {
         self.text.write_all(lines)?;
         if !lines.ends_with(b"\n") {
             self.text.write_all(b"\n")?;
@@ -33,7 +33,7 @@ impl<'w> Outputs<'w> {
     }
 
     /// One log line in the HTML report.
-    pub fn html_line(&mut self, line: &[u8], highlight: &Highlight) -> io::Result<()> {
+    pub(super) fn html_line(&mut self, line: &[u8], highlight: &Highlight) -> io::Result<()> {
         match &mut self.html {
             Some(html) => html.line(line, highlight),
             None => Ok(()),

@@ -6,7 +6,7 @@ use crate::model::Number;
 
 /// A datum and where it was in the source.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Node {
+pub(super) struct Node {
     /// The datum.
     pub datum: Datum,
     /// Byte offset of its first character.
@@ -17,7 +17,7 @@ pub struct Node {
 
 /// A datum.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Datum {
+pub(super) enum Datum {
     /// `(...)` or `[...]`.
     List(Vec<Node>),
     /// `#(...)`.
@@ -47,7 +47,7 @@ pub enum Datum {
 
 /// A reading failure at a byte offset.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReadError {
+pub(super) struct ReadError {
     /// What is wrong.
     pub message: String,
     /// Where.
@@ -55,7 +55,7 @@ pub struct ReadError {
 }
 
 /// Reads every top-level datum of `source`.
-pub fn read_all(source: &str) -> Result<Vec<Node>, ReadError> {
+pub(super) fn read_all(source: &str) -> Result<Vec<Node>, ReadError> {
     let mut reader = Reader {
         src: source,
         bytes: source.as_bytes(),
@@ -358,7 +358,7 @@ impl Reader<'_> {
 }
 
 /// 1-based (line, column) of a byte offset.
-pub fn line_col(source: &str, offset: usize) -> (usize, usize) {
+pub(super) fn line_col(source: &str, offset: usize) -> (usize, usize) {
     // A reading error may point into a multi-byte character: count from its start.
     let mut offset = offset.min(source.len());
     while !source.is_char_boundary(offset) {

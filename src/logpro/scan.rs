@@ -16,7 +16,7 @@ const PREFILTER_MIN_BYTES: usize = 16 << 10;
 
 /// What a value rule measured.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Measured {
+pub(super) enum Measured {
     /// A number.
     Num(Number),
     /// Anything else (it counts as a failure).
@@ -25,7 +25,7 @@ pub enum Measured {
 
 impl Measured {
     /// As reports show it.
-    pub fn display(&self) -> String {
+    pub(super) fn display(&self) -> String {
         match self {
             Measured::Num(n) => n.to_string(),
             Measured::Text(t) => t.clone(),
@@ -35,7 +35,7 @@ impl Measured {
 
 /// A value rule's tally.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct ValueState {
+pub(super) struct ValueState {
     /// Measurements within tolerance.
     pub pass: u64,
     /// Measurements outside it (or not numbers).
@@ -46,7 +46,7 @@ pub struct ValueState {
 
 /// A rule under one of its sections, with the lines it counted there.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Registration {
+pub(super) struct Registration {
     /// Index into `RuleSet::rules`.
     pub rule: usize,
     /// The section.
@@ -56,7 +56,7 @@ pub struct Registration {
 }
 
 /// The scanner's state.
-pub struct Scan<'r> {
+pub(super) struct Scan<'r> {
     rules: &'r RuleSet,
     matcher: Matcher,
     /// Hits each trigger has left.
@@ -80,7 +80,7 @@ pub struct Scan<'r> {
 
 impl<'r> Scan<'r> {
     /// A scanner for `rules` (already validated, so compiling cannot fail).
-    pub fn new(rules: &'r RuleSet) -> Result<Self, String> {
+    pub(super) fn new(rules: &'r RuleSet) -> Result<Self, String> {
         let matcher = super::matcher::compile(rules)?;
         let mut regs = Vec::new();
         for (i, rule) in rules.rules.iter().enumerate() {
@@ -157,7 +157,7 @@ impl<'r> Scan<'r> {
     }
 
     /// Scans a region of whole lines.
-    pub fn region(&mut self, region: &[u8], out: &mut Outputs) -> io::Result<()> {
+    pub(super) fn region(&mut self, region: &[u8], out: &mut Outputs) -> io::Result<()> {
         // The prefilter treats \n as the only terminator, so regions holding \r go line by
         // line; so do small regions, where compiling the prefilter would cost more than it saves.
         let prefilter_ok = region.len() >= PREFILTER_MIN_BYTES && !region.contains(&b'\r');
@@ -200,7 +200,7 @@ impl<'r> Scan<'r> {
     }
 
     /// Processes one line.
-    pub fn line(&mut self, line: &[u8], out: &mut Outputs) -> io::Result<()> {
+    pub(super) fn line(&mut self, line: &[u8], out: &mut Outputs) -> io::Result<()> {
         let n = self.line_no;
         self.line_no += 1;
         let hit = self.matcher.matches(line);

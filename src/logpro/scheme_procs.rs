@@ -9,7 +9,7 @@ use crate::model::Number;
 use crate::scheme::{Datum, Extension};
 
 /// The extension a rule file that needs Scheme gets (registered when the first one loads).
-pub fn scheme_extension() -> Extension {
+pub(super) fn scheme_extension() -> Extension {
     Extension {
         name: "logpro",
         natives: vec![("%logpro:call", logpro_call)],

@@ -9,7 +9,7 @@ use super::verdict::{Row, Verdict};
 use std::io::{self, Write};
 
 /// The comparison as summaries show it.
-pub fn comparison_symbol(rule: &Rule) -> String {
+pub(super) fn comparison_symbol(rule: &Rule) -> String {
     match &rule.comparison {
         Comparison::Op(op) => op.summary_symbol().to_string(),
         Comparison::Invalid(text) => text.clone(),
@@ -17,7 +17,7 @@ pub fn comparison_symbol(rule: &Rule) -> String {
 }
 
 /// The `Trigger:` lines, newest trigger first.
-pub fn trigger_lines(rules: &RuleSet, scan: &Scan<'_>) -> Vec<String> {
+pub(super) fn trigger_lines(rules: &RuleSet, scan: &Scan<'_>) -> Vec<String> {
     (0..rules.triggers.len())
         .rev()
         .map(|t| {
@@ -75,7 +75,7 @@ fn expect_line(row: &Row<'_>, scan: &Scan<'_>) -> String {
 }
 
 /// Writes the summary, running value hooks where logpro runs them.
-pub fn write_summary(
+pub(super) fn write_summary(
     out: &mut Outputs<'_>,
     scan: &Scan<'_>,
     triggers: &[String],

@@ -5,7 +5,7 @@ use super::scan::{Registration, Scan};
 use crate::model::Number;
 
 /// A rule under one section, with its status.
-pub struct Row<'a> {
+pub(super) struct Row<'a> {
     /// The registration.
     pub reg: &'a Registration,
     /// Its rule.
@@ -15,7 +15,7 @@ pub struct Row<'a> {
 }
 
 /// The outcome.
-pub struct Verdict<'a> {
+pub(super) struct Verdict<'a> {
     /// Sections in descending name order, rows by rule number.
     pub sections: Vec<(String, Vec<Row<'a>>)>,
     /// logpro's exit code.
@@ -29,7 +29,7 @@ pub struct Verdict<'a> {
 }
 
 /// Decides the verdict.
-pub fn decide<'a>(rules: &'a RuleSet, scan: &'a Scan<'_>) -> Verdict<'a> {
+pub(super) fn decide<'a>(rules: &'a RuleSet, scan: &'a Scan<'_>) -> Verdict<'a> {
     let mut names: Vec<&str> = scan.regs.iter().map(|r| r.section.as_str()).collect();
     names.sort_unstable_by(|a, b| b.cmp(a));
     names.dedup();

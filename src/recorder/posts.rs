@@ -13,7 +13,7 @@ use std::time::Duration;
 
 /// The queue between the runner's threads and the recorder thread.
 #[derive(Default)]
-pub struct Posts {
+pub(super) struct Posts {
     state: Mutex<State>,
     applied: Condvar,
 }
@@ -36,7 +36,7 @@ impl Posts {
     }
 
     /// Queues `request`; returns its number, or `None` when the recorder is gone.
-    pub fn post(&self, request: Request) -> Option<u64> {
+    pub(super) fn post(&self, request: Request) -> Option<u64> {
         let mut state = self.state();
         if state.closed {
             return None;
@@ -47,17 +47,17 @@ impl Posts {
     }
 
     /// Whether post number `seq` is done with.
-    pub fn is_applied(&self, seq: u64) -> bool {
+    pub(super) fn is_applied(&self, seq: u64) -> bool {
         self.state().applied >= seq
     }
 
     /// The recorder's side: what was posted since its last look.
-    pub fn take(&self) -> Vec<Request> {
+    pub(super) fn take(&self) -> Vec<Request> {
         std::mem::take(&mut self.state().queue)
     }
 
     /// The recorder's side: `n` taken posts are committed.
-    pub fn applied(&self, n: usize) {
+    pub(super) fn applied(&self, n: usize) {
         if n > 0 {
             self.state().applied += n as u64;
             self.applied.notify_all();
@@ -66,7 +66,7 @@ impl Posts {
 
     /// The recorder's side, when it stops: no more posts; returns those still queued (to be
     /// reported [`Posts::applied`] once written).
-    pub fn close(&self) -> Vec<Request> {
+    pub(super) fn close(&self) -> Vec<Request> {
         let mut state = self.state();
         state.closed = true;
         std::mem::take(&mut state.queue)
@@ -75,7 +75,7 @@ impl Posts {
     /// Waits until every post so far is committed, waking the recorder through `wake`;
     /// `alive` tells whether the recorder thread still runs (the posts of one that died are
     /// given up: its executors write for themselves).
-    pub fn settle(&self, wake: &UnixStream, alive: impl Fn() -> bool) {
+    pub(super) fn settle(&self, wake: &UnixStream, alive: impl Fn() -> bool) {
         let mut state = self.state();
         if state.applied >= state.posted {
             return;

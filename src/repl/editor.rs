@@ -8,13 +8,13 @@ use rustyline::validate::{ValidationContext, ValidationResult, Validator};
 use rustyline::{Context, Helper};
 
 /// The REPL's line-editor helper.
-pub struct ReplHelper {
+pub(super) struct ReplHelper {
     names: Vec<String>,
 }
 
 impl ReplHelper {
     /// A helper completing these names.
-    pub fn new(names: Vec<String>) -> Self {
+    pub(super) fn new(names: Vec<String>) -> Self {
         ReplHelper { names }
     }
 }

@@ -17,14 +17,14 @@ use std::time::Duration;
 const JOIN_DELAY: Duration = Duration::from_millis(500);
 
 /// The area's launch lock, and whether this runner has looked for others yet.
-pub struct AreaShare {
+pub(super) struct AreaShare {
     lock_path: PathBuf,
     run_id: i64,
     looked: bool,
 }
 
 /// The lock, held until dropped; `shared` says whether other runners are at work.
-pub struct AreaLock {
+pub(super) struct AreaLock {
     _file: File,
     /// Other live runners hold runs of this area: commit launches before letting go.
     pub shared: bool,
@@ -32,7 +32,7 @@ pub struct AreaLock {
 
 impl AreaShare {
     /// For the run `run_id` of the database `store`.
-    pub fn new(store: &Store, run_id: i64) -> AreaShare {
+    pub(super) fn new(store: &Store, run_id: i64) -> AreaShare {
         let mut lock_path = store.path().as_os_str().to_owned();
         lock_path.push(".launch-lock");
         AreaShare {
@@ -43,7 +43,7 @@ impl AreaShare {
     }
 
     /// Takes the area's launch lock and looks for other runners.
-    pub fn lock(&mut self, store: &Store) -> Result<AreaLock> {
+    pub(super) fn lock(&mut self, store: &Store) -> Result<AreaLock> {
         let fail = |e: std::io::Error| {
             Error::of(
                 ErrorKind::Io,

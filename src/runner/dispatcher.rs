@@ -48,7 +48,7 @@ const NOTES_PER_TEST: usize = 5;
 
 /// How a pass ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PassEnd {
+pub(super) enum PassEnd {
     /// Everything was decided (and, when waiting, finished).
     Finished,
     /// Ctrl-C or a termination signal.
@@ -75,7 +75,7 @@ enum Event {
 }
 
 /// One pass over a run.
-pub struct Dispatcher<'c, 'a> {
+pub(super) struct Dispatcher<'c, 'a> {
     ctx: &'c RunContext<'a>,
     /// The rules and the picture of the run.
     pass: Pass,
@@ -104,7 +104,11 @@ pub struct Dispatcher<'c, 'a> {
 
 impl<'c, 'a> Dispatcher<'c, 'a> {
     /// Prepares a pass over the tests of `selection`; registers their toplevel records.
-    pub fn new(ctx: &'c RunContext<'a>, selection: Selection, rules: PassRules) -> Result<Self> {
+    pub(super) fn new(
+        ctx: &'c RunContext<'a>,
+        selection: Selection,
+        rules: PassRules,
+    ) -> Result<Self> {
         let names: Vec<String> = selection.defs.keys().cloned().collect();
         let index: HashMap<&str, usize> = names
             .iter()
@@ -166,7 +170,7 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
     }
 
     /// Runs the pass to its end.
-    pub fn run(mut self) -> Result<PassEnd> {
+    pub(super) fn run(mut self) -> Result<PassEnd> {
         let result = self.run_loop();
         self.progress.finish();
         self.clear_item_env();

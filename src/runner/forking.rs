@@ -6,25 +6,25 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 /// The helper of one pass and the items it launched that still run.
-pub struct Forks {
+pub(super) struct Forks {
     launcher: Option<ForkLauncher>,
     usable: bool,
     in_flight: BTreeSet<(usize, usize)>,
 }
 
 /// The token of item `i` of test `t` in the helper's answers.
-pub fn token(t: usize, i: usize) -> u64 {
+pub(super) fn token(t: usize, i: usize) -> u64 {
     ((t as u64) << 32) | i as u64
 }
 
 /// The test and item of a token.
-pub fn item_of(token: u64) -> (usize, usize) {
+pub(super) fn item_of(token: u64) -> (usize, usize) {
     ((token >> 32) as usize, (token & 0xffff_ffff) as usize)
 }
 
 impl Forks {
     /// Forks for a pass; `enabled` from `[setup] fork-launch`.
-    pub fn new(enabled: bool) -> Self {
+    pub(super) fn new(enabled: bool) -> Self {
         Forks {
             launcher: None,
             usable: enabled,
@@ -34,7 +34,7 @@ impl Forks {
 
     /// The helper for launching item `i` of test `t` (started now when needed), with its
     /// token; `None` to spawn instead.
-    pub fn for_launch(
+    pub(super) fn for_launch(
         &mut self,
         exe: &Path,
         t: usize,
@@ -58,18 +58,18 @@ impl Forks {
     }
 
     /// Item `i` of test `t` went to the helper.
-    pub fn sent(&mut self, t: usize, i: usize) {
+    pub(super) fn sent(&mut self, t: usize, i: usize) {
         self.in_flight.insert((t, i));
     }
 
     /// The helper's executor for the item ended (or never started).
-    pub fn ended(&mut self, t: usize, i: usize) {
+    pub(super) fn ended(&mut self, t: usize, i: usize) {
         self.in_flight.remove(&(t, i));
     }
 
     /// The helper went away: launch by spawning from now on; returns the items it launched
     /// that may still run, whose ends only the database will tell.
-    pub fn lost(&mut self) -> Vec<(usize, usize)> {
+    pub(super) fn lost(&mut self) -> Vec<(usize, usize)> {
         if self.usable {
             crate::warn!("the fork helper ended early; spawning executors instead");
         }

@@ -17,7 +17,7 @@ use crate::testdef::TestDef;
 use std::path::Path;
 
 /// What is launched.
-pub struct LaunchItem<'a> {
+pub(super) struct LaunchItem<'a> {
     /// The test definition to use (read again for this item when it computes values).
     pub def: &'a TestDef,
     /// The item path.
@@ -33,7 +33,7 @@ pub struct LaunchItem<'a> {
 }
 
 /// A started launch.
-pub struct Launched {
+pub(super) struct Launched {
     /// The executor (local) or the launcher process.
     pub process: Process,
     /// Whether `process` is the executor.
@@ -44,7 +44,7 @@ pub struct Launched {
 
 /// Launches one test or item; a local launch goes through `fork` when given (the helper and
 /// the token of its answers); the job file names the runner's recorder when it runs.
-pub fn launch(
+pub(super) fn launch(
     ctx: &RunContext<'_>,
     item: &LaunchItem<'_>,
     rules: &PassRules,

@@ -17,13 +17,13 @@ use std::time::Duration;
 const RENEW_EVERY: Duration = Duration::from_secs(5);
 
 /// A hold not renewed for this long (seconds) is taken over, when its host is another.
-pub const STALE_AFTER: i64 = 60;
+pub(super) const STALE_AFTER: i64 = 60;
 
 /// How often a waiting runner looks again.
 const WAIT_STEP: Duration = Duration::from_millis(250);
 
 /// This process as a run owner.
-pub fn me() -> RunOwner {
+pub(super) fn me() -> RunOwner {
     let pid = std::process::id();
     RunOwner {
         host: sys::host_name(),
@@ -36,7 +36,7 @@ pub fn me() -> RunOwner {
 
 /// Whether `owner` still runs (or may: a silent owner on another host is given
 /// [`STALE_AFTER`] seconds).
-pub fn is_alive(owner: &RunOwner) -> bool {
+pub(super) fn is_alive(owner: &RunOwner) -> bool {
     let me = me();
     if owner.host == me.host {
         if owner.pid == me.pid && owner.pid_start == me.pid_start {
@@ -65,7 +65,7 @@ pub fn live_owner(store: &Store, run_id: i64) -> Result<Option<RunOwner>> {
 }
 
 /// A run held by this process; let go when dropped.
-pub struct RunLease {
+pub(super) struct RunLease {
     db: (PathBuf, Vec<(String, String)>),
     run_id: i64,
     me: RunOwner,
@@ -77,7 +77,7 @@ pub struct RunLease {
 impl RunLease {
     /// Takes the run, waiting while another live runner holds it (saying so once); Ctrl-C
     /// while waiting ends the command with exit 130.
-    pub fn take(
+    pub(super) fn take(
         store: &Store,
         keys: &[(String, String)],
         run_id: i64,
@@ -131,7 +131,7 @@ impl RunLease {
     }
 
     /// Set once another runner has taken the run over.
-    pub fn lost(&self) -> Arc<AtomicBool> {
+    pub(super) fn lost(&self) -> Arc<AtomicBool> {
         self.lost.clone()
     }
 

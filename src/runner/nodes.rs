@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 /// Where an item is in this pass.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Phase {
+pub(super) enum Phase {
     /// Waiting for its prerequisites.
     Pending,
     /// Prerequisites met, in the launch queue.
@@ -25,7 +25,7 @@ pub enum Phase {
 
 /// Where a test's toplevel stage is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stage {
+pub(super) enum Stage {
     /// Waiting for the prerequisites that allow its items to be listed.
     Waiting,
     /// Its items are known.
@@ -36,7 +36,7 @@ pub enum Stage {
 
 /// One item (or the test itself when it has no items).
 #[derive(Debug, Clone)]
-pub struct ItemNode {
+pub(super) struct ItemNode {
     /// The item path (`""` for a test without items).
     pub path: String,
     /// The item variables.
@@ -51,7 +51,7 @@ pub struct ItemNode {
 }
 
 /// One test of the run.
-pub struct TestNode {
+pub(super) struct TestNode {
     /// The test name.
     pub name: String,
     /// Indexes of the tests it waits on.
@@ -89,7 +89,7 @@ pub struct TestNode {
 impl TestNode {
     /// A test waiting for its prerequisites, with its waitons (indexes) and the item map
     /// towards each.
-    pub fn new(
+    pub(super) fn new(
         name: String,
         waitons: Vec<usize>,
         itemmaps: Vec<Option<ItemMap>>,
@@ -119,7 +119,7 @@ impl TestNode {
     }
 
     /// Whether this pass is done with the test.
-    pub fn settled(&self) -> bool {
+    pub(super) fn settled(&self) -> bool {
         match self.stage {
             Stage::Waiting => false,
             Stage::Expanded => self.active == 0,
@@ -130,7 +130,7 @@ impl TestNode {
 
 /// The run's records, as last read or written.
 #[derive(Default)]
-pub struct Records {
+pub(super) struct Records {
     /// By id.
     pub by_id: HashMap<i64, RecordState>,
     /// (test, item path) → id.
@@ -139,7 +139,7 @@ pub struct Records {
 
 impl Records {
     /// Stores a record; returns the previous (state, status) when it changed them.
-    pub fn put(&mut self, record: RecordState) -> Option<Option<(State, Status)>> {
+    pub(super) fn put(&mut self, record: RecordState) -> Option<Option<(State, Status)>> {
         let key = (record.testname.clone(), record.item_path.clone());
         self.by_name.insert(key, record.id);
         match self.by_id.insert(record.id, record.clone()) {
@@ -150,7 +150,7 @@ impl Records {
     }
 
     /// A record by test and item.
-    pub fn get(&self, test: &str, item: &str) -> Option<&RecordState> {
+    pub(super) fn get(&self, test: &str, item: &str) -> Option<&RecordState> {
         self.by_name
             .get(&(test.to_string(), item.to_string()))
             .and_then(|id| self.by_id.get(id))
@@ -158,7 +158,7 @@ impl Records {
 }
 
 /// The tests of the pass with their records, as the prerequisite check sees them.
-pub struct View<'a> {
+pub(super) struct View<'a> {
     /// The tests.
     pub tests: &'a [TestNode],
     /// Test name → index.
@@ -199,6 +199,6 @@ impl Board for View<'_> {
 }
 
 /// Whether a record completed with a status that satisfies waitons.
-pub fn completed_ok(record: &RecordState) -> bool {
+pub(super) fn completed_ok(record: &RecordState) -> bool {
     record.state == State::Completed && record.status.is_ok()
 }

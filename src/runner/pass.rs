@@ -15,7 +15,7 @@ use std::cmp::{Ordering, Reverse};
 use std::collections::{BTreeSet, BinaryHeap, HashMap, VecDeque};
 
 /// Comment of a test that waited on tests which can no longer run.
-pub const STALLED_COMMENT: &str = "Failed to run: waited on tests that can no longer run";
+pub(super) const STALLED_COMMENT: &str = "Failed to run: waited on tests that can no longer run";
 
 #[derive(Debug, PartialEq, Eq)]
 struct ReadyEntry {
@@ -39,7 +39,7 @@ impl PartialOrd for ReadyEntry {
 
 /// What the dispatcher must carry out next: each needs I/O, and ends with a call back.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Step {
+pub(super) enum Step {
     /// The toplevel stage of test `t` is met: list its items (re-reading a dynamic
     /// testconfig), register them, then [`Pass::expanded`] (or [`Pass::close`]).
     Expand(usize),
@@ -93,7 +93,7 @@ pub enum Step {
 }
 
 /// What the blocked verdict writes: (status, comment).
-pub fn blocked_status(verdict: Verdict) -> (Status, &'static str) {
+pub(super) fn blocked_status(verdict: Verdict) -> (Status, &'static str) {
     match verdict {
         Verdict::Fail => (
             Status::PreqFail,
@@ -114,7 +114,7 @@ enum Todo {
 }
 
 /// One pass's picture of the run and its rules.
-pub struct Pass {
+pub(super) struct Pass {
     /// The tests, by index.
     pub tests: Vec<TestNode>,
     /// Test name → index.
@@ -148,7 +148,7 @@ pub struct Pass {
 
 impl Pass {
     /// A pass over `tests` (their waitons and dependents linked), with the run's records.
-    pub fn new(
+    pub(super) fn new(
         mut tests: Vec<TestNode>,
         records: Records,
         rules: PassRules,
@@ -189,7 +189,7 @@ impl Pass {
     }
 
     /// The re-run rules of the pass.
-    pub fn rules(&self) -> &PassRules {
+    pub(super) fn rules(&self) -> &PassRules {
         &self.rules
     }
 
@@ -197,7 +197,7 @@ impl Pass {
 
     /// Takes in a record read or written; the record as kept when its state or status
     /// changed. An item launched elsewhere whose record is no longer active is done.
-    pub fn absorb(&mut self, record: RecordState) -> Option<&RecordState> {
+    pub(super) fn absorb(&mut self, record: RecordState) -> Option<&RecordState> {
         let id = record.id;
         let testname = record.testname.clone();
         let item_path = record.item_path.clone();
@@ -247,7 +247,7 @@ impl Pass {
 
     /// Moves item `i` of test `t` to `phase`, keeping the counts; a test whose last item is
     /// done settles.
-    pub fn set_phase(&mut self, t: usize, i: usize, phase: Phase) {
+    pub(super) fn set_phase(&mut self, t: usize, i: usize, phase: Phase) {
         let old = self.tests[t].items[i].phase;
         if old == phase {
             return;
@@ -295,12 +295,12 @@ impl Pass {
     }
 
     /// The tests whose rollup page is due since last asked.
-    pub fn take_settled_pages(&mut self) -> Vec<usize> {
+    pub(super) fn take_settled_pages(&mut self) -> Vec<usize> {
         std::mem::take(&mut self.settled_pages)
     }
 
     /// Closes test `t`'s toplevel stage: nothing (more) of it runs in this pass.
-    pub fn close(&mut self, t: usize) {
+    pub(super) fn close(&mut self, t: usize) {
         self.tests[t].stage = Stage::Closed;
         self.waiting_tests -= 1;
         self.settle(t);
@@ -308,7 +308,7 @@ impl Pass {
 
     /// Whether the re-run rules would run the record `id` of test `t` (a record not seen
     /// yet would run).
-    pub fn would_run(&self, t: usize, id: i64) -> bool {
+    pub(super) fn would_run(&self, t: usize, id: i64) -> bool {
         self.records.by_id.get(&id).is_none_or(|r| {
             self.rules.decide(&self.tests[t].name, &r.state, &r.status) == Decision::Run
         })
@@ -317,7 +317,7 @@ impl Pass {
     // ----- expansion -----
 
     /// The items of test `t` the pass's test patterns select.
-    pub fn select_items(&self, t: usize, list: Vec<Item>) -> Vec<Item> {
+    pub(super) fn select_items(&self, t: usize, list: Vec<Item>) -> Vec<Item> {
         let name = &self.tests[t].name;
         list.into_iter()
             .filter(|item| self.patterns.matches(name, &item.path))
@@ -326,7 +326,7 @@ impl Pass {
 
     /// Test `t`'s items are listed and registered (`ids`, same order) and their records
     /// taken in: they wait for their prerequisites.
-    pub fn expanded(&mut self, t: usize, list: Vec<Item>, ids: Vec<i64>) {
+    pub(super) fn expanded(&mut self, t: usize, list: Vec<Item>, ids: Vec<i64>) {
         let node = &mut self.tests[t];
         node.items = list
             .into_iter()
@@ -392,14 +392,14 @@ impl Pass {
     }
 
     /// Whether something is left to look at.
-    pub fn has_dirty(&self) -> bool {
+    pub(super) fn has_dirty(&self) -> bool {
         !self.todo.is_empty() || !self.dirty_tests.is_empty() || !self.dirty_items.is_empty()
     }
 
     /// The next thing to carry out, after looking at what changed; `None` when nothing is left
     /// to decide for now. Items found ready go to the ready queue, items launched elsewhere
     /// are followed, without a step.
-    pub fn next_step(&mut self) -> Option<Step> {
+    pub(super) fn next_step(&mut self) -> Option<Step> {
         loop {
             if self.todo.is_empty() {
                 if self.dirty_tests.is_empty() && self.dirty_items.is_empty() {
@@ -520,7 +520,7 @@ impl Pass {
     // ----- the end of a pass -----
 
     /// Nothing waits any more (and, when the pass waits, nothing runs).
-    pub fn finished(&self) -> bool {
+    pub(super) fn finished(&self) -> bool {
         self.waiting_tests == 0
             && self.pending_items == 0
             && (!self.rules.wait || self.flights == 0)
@@ -528,7 +528,7 @@ impl Pass {
 
     /// Something waits, but nothing runs, nothing is ready and nothing is left to look at:
     /// what waits can never run.
-    pub fn stalled(&self) -> bool {
+    pub(super) fn stalled(&self) -> bool {
         (self.waiting_tests > 0 || self.pending_items > 0)
             && self.ready.is_empty()
             && self.flights == 0
@@ -538,7 +538,7 @@ impl Pass {
     /// What a stalled pass discards, in order: each test still waiting to be expanded
     /// ([`Step::Close`]) and each item still pending ([`Step::Block`]), written
     /// `NOT_STARTED/PREQ_DISCARDED` when the re-run rules would have run them.
-    pub fn stalled_steps(&self) -> Vec<Step> {
+    pub(super) fn stalled_steps(&self) -> Vec<Step> {
         let discarded = (Status::PreqDiscarded, STALLED_COMMENT);
         let mut steps = Vec::new();
         for (t, node) in self.tests.iter().enumerate() {
@@ -569,13 +569,13 @@ impl Pass {
     // ----- launching -----
 
     /// Whether nothing is in the ready queue.
-    pub fn ready_is_empty(&self) -> bool {
+    pub(super) fn ready_is_empty(&self) -> bool {
         self.ready.is_empty()
     }
 
     /// Starts a launch round with `slots` free job slots (`max_concurrent_jobs` less what
     /// runs in the area).
-    pub fn begin_round(&self, slots: i64) -> Round {
+    pub(super) fn begin_round(&self, slots: i64) -> Round {
         Round {
             slots,
             aside: Vec::new(),
@@ -586,7 +586,7 @@ impl Pass {
 
     /// The next ready item of the round, highest priority first, then first found ready;
     /// `None` when the round has no slot left, was held, or nothing is ready.
-    pub fn next_ready(&mut self, round: &mut Round) -> Option<(usize, usize)> {
+    pub(super) fn next_ready(&mut self, round: &mut Round) -> Option<(usize, usize)> {
         round.current = None;
         if round.slots <= 0 || round.held {
             return None;
@@ -602,7 +602,7 @@ impl Pass {
     }
 
     /// Ends the round: the items set aside go back to the ready queue in their order.
-    pub fn end_round(&mut self, round: Round) {
+    pub(super) fn end_round(&mut self, round: Round) {
         self.ready.extend(round.aside);
     }
 }
@@ -610,7 +610,7 @@ impl Pass {
 /// One launch round: the free slots, the item being launched, and the items that must wait
 /// for the next round. Each item [`Pass::next_ready`] gives ends one of four ways.
 #[derive(Debug)]
-pub struct Round {
+pub(super) struct Round {
     slots: i64,
     aside: Vec<ReadyEntry>,
     current: Option<ReadyEntry>,
@@ -619,24 +619,24 @@ pub struct Round {
 
 impl Round {
     /// Free job slots left.
-    pub fn slots(&self) -> i64 {
+    pub(super) fn slots(&self) -> i64 {
         self.slots
     }
 
     /// The item was launched: one slot fewer.
-    pub fn launched(&mut self) {
+    pub(super) fn launched(&mut self) {
         self.current = None;
         self.slots -= 1;
     }
 
     /// The item was not launched and needs no slot (skipped, or changed meanwhile).
-    pub fn passed(&mut self) {
+    pub(super) fn passed(&mut self) {
         self.current = None;
     }
 
     /// The item waits for the next round (its job group is full, an exclusive instance
     /// runs).
-    pub fn wait(&mut self) {
+    pub(super) fn wait(&mut self) {
         if let Some(entry) = self.current.take() {
             self.aside.push(entry);
         }
@@ -644,7 +644,7 @@ impl Round {
 
     /// No more launches this round (the load is too high, a launch delay); the item, if
     /// not launched, waits for the next.
-    pub fn hold(&mut self) {
+    pub(super) fn hold(&mut self) {
         self.wait();
         self.held = true;
     }

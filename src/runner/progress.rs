@@ -7,7 +7,7 @@ use crate::model::{State, Status};
 use std::io::IsTerminal;
 
 /// The result printer.
-pub struct Progress {
+pub(super) struct Progress {
     /// `lt/<target>/<runname>`.
     prefix: String,
     header_printed: bool,
@@ -51,7 +51,7 @@ fn reportable(record: &RecordState) -> bool {
 
 impl Progress {
     /// A printer for the run `target`/`runname`.
-    pub fn new(target: &str, runname: &str) -> Progress {
+    pub(super) fn new(target: &str, runname: &str) -> Progress {
         Progress {
             prefix: format!("lt/{target}/{runname}"),
             header_printed: false,
@@ -68,7 +68,7 @@ impl Progress {
     }
 
     /// Prints the result line of a record that changed.
-    pub fn changed(&mut self, record: &RecordState) {
+    pub(super) fn changed(&mut self, record: &RecordState) {
         if !reportable(record) {
             return;
         }
@@ -98,7 +98,7 @@ impl Progress {
     }
 
     /// Redraws the progress bar (terminal only).
-    pub fn bar(&mut self, done: usize, total: usize, running: usize) {
+    pub(super) fn bar(&mut self, done: usize, total: usize, running: usize) {
         if !self.bar || total == 0 {
             return;
         }
@@ -113,7 +113,7 @@ impl Progress {
     }
 
     /// Removes the bar before the runner prints something else or ends.
-    pub fn finish(&mut self) {
+    pub(super) fn finish(&mut self) {
         self.clear_bar();
     }
 }

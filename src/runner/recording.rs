@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 /// The recorder of one pass.
-pub struct Recording {
+pub(super) struct Recording {
     server: Option<RecorderServer>,
     usable: bool,
     /// Records with a posted write not known to be in the database: id → post number.
@@ -15,7 +15,7 @@ pub struct Recording {
 
 impl Recording {
     /// A recorder for a pass; `enabled` from `[setup] record-via-runner`.
-    pub fn new(enabled: bool) -> Self {
+    pub(super) fn new(enabled: bool) -> Self {
         Recording {
             server: None,
             usable: enabled,
@@ -26,7 +26,7 @@ impl Recording {
     /// The recorder for the next launch (it starts now when needed, calling `freed`
     /// whenever a test's write frees its job slot); `None` when executors write to the
     /// database themselves.
-    pub fn server(
+    pub(super) fn server(
         &mut self,
         db: &Path,
         keys: &[(String, String)],
@@ -52,18 +52,18 @@ impl Recording {
     }
 
     /// The recorder, if it was started and executors use it.
-    pub fn running(&self) -> Option<&RecorderServer> {
+    pub(super) fn running(&self) -> Option<&RecorderServer> {
         self.server.as_ref().filter(|_| self.usable)
     }
 
     /// Notes that the write of record `id` was posted as number `seq`.
-    pub fn posted(&mut self, id: i64, seq: u64) {
+    pub(super) fn posted(&mut self, id: i64, seq: u64) {
         self.pending.insert(id, seq);
     }
 
     /// Makes sure every write posted to the recorder is in the database, before the runner
     /// writes or counts itself.
-    pub fn settle(&self) {
+    pub(super) fn settle(&self) {
         if let Some(server) = &self.server {
             server.settle();
         }
@@ -71,7 +71,7 @@ impl Recording {
 
     /// [`Recording::settle`] when one of these records has a posted write pending, so
     /// that reading them shows it.
-    pub fn settle_for(&mut self, ids: &[i64]) {
+    pub(super) fn settle_for(&mut self, ids: &[i64]) {
         let Some(server) = &self.server else { return };
         self.pending.retain(|_, seq| !server.is_applied(*seq));
         if ids.iter().any(|id| self.pending.contains_key(id)) {

@@ -8,7 +8,7 @@ use crate::error::Result;
 use crate::model::Status;
 
 /// Applies the resets; returns whether run directories must be cleaned (`-preclean`).
-pub fn apply(ctx: &RunContext<'_>, opts: &RunOptions, selected: &[String]) -> Result<bool> {
+pub(super) fn apply(ctx: &RunContext<'_>, opts: &RunOptions, selected: &[String]) -> Result<bool> {
     let store = ctx.store;
     let settings = &ctx.settings;
     if opts.rerun_all {

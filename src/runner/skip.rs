@@ -6,7 +6,7 @@ use crate::testdef::{Skip, TestDef};
 use std::path::Path;
 
 /// Why the test is skipped, if it is.
-pub fn skip_reason(
+pub(super) fn skip_reason(
     def: &TestDef,
     store: &Store,
     area_top: &Path,

@@ -16,7 +16,7 @@ struct AreaGlobals {
 static AREA: Mutex<Option<AreaGlobals>> = Mutex::new(None);
 
 /// Tells the engine's `tests:get-all` and `common:get-linktree` about the area.
-pub fn set_area_globals(tests: Vec<(String, PathBuf)>, linktree: Option<PathBuf>) {
+pub(super) fn set_area_globals(tests: Vec<(String, PathBuf)>, linktree: Option<PathBuf>) {
     *AREA.lock().unwrap_or_else(|p| p.into_inner()) = Some(AreaGlobals { tests, linktree });
 }
 
@@ -75,7 +75,7 @@ fn linktree(_: &[SteelVal]) -> Result<SteelVal> {
 }
 
 /// Registers the Rust side in `engine`.
-pub fn register(engine: &mut Engine) {
+pub(super) fn register(engine: &mut Engine) {
     for (name, f) in [
         ("%mt:help", help_text as fn(&[SteelVal]) -> Result<SteelVal>),
         ("%mt:tests", tests),

@@ -277,7 +277,7 @@ fn exit(args: &[SteelVal]) -> Result<SteelVal> {
 }
 
 /// Registers every procedure in `engine`.
-pub fn register(engine: &mut Engine) {
+pub(super) fn register(engine: &mut Engine) {
     for (name, f) in [
         ("conc", conc_fn as fn(&[SteelVal]) -> Result<SteelVal>),
         ("args:get-arg", get_arg),

@@ -13,7 +13,7 @@ pub fn display(value: &SteelVal) -> String {
 }
 
 /// The `write` form of a value: what the REPL prints, readable back.
-pub fn written(value: &SteelVal) -> String {
+pub(super) fn written(value: &SteelVal) -> String {
     let mut out = String::new();
     write_value(value, &mut out, true);
     out

@@ -70,12 +70,12 @@ thread_local! {
 }
 
 /// Whether this thread's engine is evaluating now (a write made from Scheme calls back).
-pub fn host_busy() -> bool {
+pub(super) fn host_busy() -> bool {
     HOST.with(|cell| cell.try_borrow_mut().is_err())
 }
 
 /// Runs `job` once the evaluation under way on this thread has ended.
-pub fn after_evaluation(job: Box<dyn FnOnce()>) {
+pub(super) fn after_evaluation(job: Box<dyn FnOnce()>) {
     AFTERWARDS.with(|a| a.borrow_mut().push(job));
 }
 
@@ -398,7 +398,7 @@ fn message_of(err: &SteelErr) -> String {
 }
 
 /// A config as Scheme sees it: each section with its (key, value) entries, in order.
-pub type ConfigLists = Vec<(String, Vec<(String, String)>)>;
+pub(super) type ConfigLists = Vec<(String, Vec<(String, String)>)>;
 
 /// Evaluates the body of a `#{scheme ...}` form as CHICKEN's Megatest does, inside
 /// `(lambda (ht) BODY)` with `ht` the config read so far (made by `config` only when the

@@ -11,7 +11,7 @@ const SIGNAL_POLL: Duration = Duration::from_millis(25);
 
 /// Why an evaluation was interrupted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stop {
+pub(super) enum Stop {
     /// It outlived its deadline.
     Deadline,
     /// Ctrl-C (SIGINT) arrived.
@@ -38,17 +38,17 @@ struct State {
 }
 
 /// Interrupts one engine's evaluations that run past their deadline.
-pub struct Watchdog {
+pub(super) struct Watchdog {
     shared: Arc<(Mutex<State>, Condvar)>,
 }
 
 /// An armed deadline; [`Watchdog::disarm`] it when the evaluation ends.
 #[must_use]
-pub struct Armed(u64);
+pub(super) struct Armed(u64);
 
 impl Watchdog {
     /// Starts the watchdog thread for the engine behind `controller`.
-    pub fn start(controller: ThreadStateController) -> Self {
+    pub(super) fn start(controller: ThreadStateController) -> Self {
         let shared = Arc::new((Mutex::new(State::default()), Condvar::new()));
         let theirs = shared.clone();
         let spawned = std::thread::Builder::new()
@@ -63,7 +63,12 @@ impl Watchdog {
     /// Arms a deadline `limit` from now (none: no deadline) and a bound on how much the
     /// process's resident memory may grow (none: no bound); with `on_interrupt`, Ctrl-C
     /// interrupts too.
-    pub fn arm(&self, limit: Option<Duration>, memory: Option<u64>, on_interrupt: bool) -> Armed {
+    pub(super) fn arm(
+        &self,
+        limit: Option<Duration>,
+        memory: Option<u64>,
+        on_interrupt: bool,
+    ) -> Armed {
         let memory_ceiling =
             memory.and_then(|m| crate::sys::resident_bytes().map(|r| r.saturating_add(m)));
         let (lock, cv) = &*self.shared;
@@ -81,7 +86,7 @@ impl Watchdog {
     }
 
     /// Disarms; says why the engine was interrupted, if it was.
-    pub fn disarm(&self, armed: Armed) -> Option<Stop> {
+    pub(super) fn disarm(&self, armed: Armed) -> Option<Stop> {
         let (lock, cv) = &*self.shared;
         let mut st = lock.lock().unwrap_or_else(|p| p.into_inner());
         if st.armed.is_some_and(|w| w.generation == armed.0) {

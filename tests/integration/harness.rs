@@ -4,13 +4,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 /// A Megatest area in a temporary directory.
-pub struct Area {
+pub(crate) struct Area {
     dir: tempfile::TempDir,
 }
 
 /// What a run of the binary produced.
 #[derive(Debug)]
-pub struct Output {
+pub(crate) struct Output {
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
@@ -18,14 +18,14 @@ pub struct Output {
 
 impl Area {
     /// An empty directory.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Area {
             dir: tempfile::tempdir().expect("temp dir"),
         }
     }
 
     /// Writes a file (parent directories created); text is unindented first.
-    pub fn file(self, path: &str, text: &str) -> Self {
+    pub(crate) fn file(self, path: &str, text: &str) -> Self {
         let full = self.dir.path().join(path);
         std::fs::create_dir_all(full.parent().unwrap()).unwrap();
         std::fs::write(&full, unindent(text)).unwrap();
@@ -33,18 +33,18 @@ impl Area {
     }
 
     /// The area's directory.
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         self.dir.path()
     }
 
     /// A command running megatest in the area with a clean Megatest environment.
-    pub fn megatest(&self, args: &[&str]) -> Run {
+    pub(crate) fn megatest(&self, args: &[&str]) -> Run {
         Run::new(self.dir.path().to_path_buf(), args)
     }
 }
 
 /// A megatest invocation being prepared.
-pub struct Run {
+pub(crate) struct Run {
     command: Command,
     cwd: PathBuf,
 }
@@ -62,19 +62,19 @@ impl Run {
     }
 
     /// Runs in a subdirectory of the area.
-    pub fn in_dir(mut self, sub: &str) -> Self {
+    pub(crate) fn in_dir(mut self, sub: &str) -> Self {
         self.command.current_dir(self.cwd.join(sub));
         self
     }
 
     /// Sets an environment variable.
-    pub fn env(mut self, name: &str, value: &str) -> Self {
+    pub(crate) fn env(mut self, name: &str, value: &str) -> Self {
         self.command.env(name, value);
         self
     }
 
     /// Starts it in the background, its output thrown away.
-    pub fn spawn(mut self) -> std::process::Child {
+    pub(crate) fn spawn(mut self) -> std::process::Child {
         self.command
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -83,7 +83,7 @@ impl Run {
     }
 
     /// Starts it in the background, its output captured for `wait_with_output`.
-    pub fn spawn_with_output(mut self) -> std::process::Child {
+    pub(crate) fn spawn_with_output(mut self) -> std::process::Child {
         self.command
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -92,7 +92,7 @@ impl Run {
     }
 
     /// Runs it.
-    pub fn run(mut self) -> Output {
+    pub(crate) fn run(mut self) -> Output {
         let out = self.command.output().expect("megatest runs");
         Output {
             code: out.status.code().unwrap_or(-1),
@@ -105,7 +105,7 @@ impl Run {
 impl Output {
     /// Asserts exit code 0 and returns stdout.
     #[track_caller]
-    pub fn success(&self) -> &str {
+    pub(crate) fn success(&self) -> &str {
         assert_eq!(
             self.code, 0,
             "exit code; stderr:\n{}\nstdout:\n{}",
@@ -116,14 +116,14 @@ impl Output {
 
     /// Asserts exit code 0 and returns stderr.
     #[track_caller]
-    pub fn success_stderr(&self) -> &str {
+    pub(crate) fn success_stderr(&self) -> &str {
         self.success();
         &self.stderr
     }
 
     /// Asserts the exit code and returns stderr.
     #[track_caller]
-    pub fn failure(&self, code: i32) -> &str {
+    pub(crate) fn failure(&self, code: i32) -> &str {
         assert_eq!(
             self.code, code,
             "exit code; stderr:\n{}\nstdout:\n{}",
@@ -134,7 +134,7 @@ impl Output {
 }
 
 /// Removes the common leading indentation and a leading newline, so tests can indent text.
-pub fn unindent(text: &str) -> String {
+pub(crate) fn unindent(text: &str) -> String {
     let text = text.strip_prefix('\n').unwrap_or(text);
     let indent = text
         .lines()
@@ -161,7 +161,7 @@ pub fn unindent(text: &str) -> String {
 
 /// The area every test starts from: two keys, a runconfigs file with exact, wildcard and
 /// regex target sections.
-pub fn basic_area() -> Area {
+pub(crate) fn basic_area() -> Area {
     Area::new()
         .file(
             "megatest.config",
@@ -202,7 +202,7 @@ pub fn basic_area() -> Area {
 
 /// An area with one target key (`platform`), `max_jobs` tests at a time, and a runconfigs
 /// file with one default value: add `tests/NAME/testconfig` files to it.
-pub fn one_key_area(max_jobs: usize) -> Area {
+pub(crate) fn one_key_area(max_jobs: usize) -> Area {
     Area::new()
         .file(
             "megatest.config",
@@ -212,7 +212,7 @@ pub fn one_key_area(max_jobs: usize) -> Area {
 }
 
 /// A random seed, or the one `variable` names (to replay a run); printed either way.
-pub fn seed(variable: &str) -> u64 {
+pub(crate) fn seed(variable: &str) -> u64 {
     let seed = std::env::var(variable)
         .ok()
         .and_then(|s| s.parse().ok())
@@ -228,7 +228,7 @@ pub fn seed(variable: &str) -> u64 {
 }
 
 /// An area with two target keys (`platform`, `variant`), for database tests.
-pub fn db_area() -> Area {
+pub(crate) fn db_area() -> Area {
     Area::new()
         .file(
             "megatest.config",
@@ -238,7 +238,7 @@ pub fn db_area() -> Area {
 }
 
 /// The area's database, opened through the library.
-pub fn open_store(area: &Area) -> megatest::db::Store {
+pub(crate) fn open_store(area: &Area) -> megatest::db::Store {
     let keys = vec![
         ("platform".to_string(), "TEXT".to_string()),
         ("variant".to_string(), "TEXT".to_string()),
@@ -248,13 +248,13 @@ pub fn open_store(area: &Area) -> megatest::db::Store {
 }
 
 /// A target for [`db_area`].
-pub fn target(text: &str) -> megatest::area::Target {
+pub(crate) fn target(text: &str) -> megatest::area::Target {
     let keys = vec!["platform".to_string(), "variant".to_string()];
     megatest::area::Target::parse(text, &keys, "test").expect("a valid target")
 }
 
 /// The `MT_CMDINFO` of a test, for running in-test helpers.
-pub fn cmdinfo(
+pub(crate) fn cmdinfo(
     area: &Area,
     run_id: i64,
     test_id: i64,
@@ -276,7 +276,7 @@ pub fn cmdinfo(
 
 impl Run {
     /// Feeds `text` on stdin.
-    pub fn stdin(mut self, text: &str) -> Self {
+    pub(crate) fn stdin(mut self, text: &str) -> Self {
         let mut file = tempfile::NamedTempFile::new().unwrap();
         std::io::Write::write_all(&mut file, text.as_bytes()).unwrap();
         let reader = file.reopen().unwrap();

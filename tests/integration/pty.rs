@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// A child process on a pseudo-terminal.
-pub struct Pty {
+pub(crate) struct Pty {
     master: File,
     output: Arc<Mutex<Vec<u8>>>,
     /// How much of the output earlier `expect`s consumed.
@@ -43,7 +43,7 @@ fn open_pty() -> (RawFd, RawFd) {
 
 impl Pty {
     /// Starts `cmd` with the terminal as stdin, stdout and stderr.
-    pub fn spawn(cmd: &mut Command) -> Pty {
+    pub(crate) fn spawn(cmd: &mut Command) -> Pty {
         let (master_fd, slave_fd) = open_pty();
         // SAFETY: fresh descriptors owned from here on.
         let slave = unsafe { File::from_raw_fd(slave_fd) };
@@ -86,20 +86,20 @@ impl Pty {
     }
 
     /// Types `text`.
-    pub fn send(&mut self, text: &str) {
+    pub(crate) fn send(&mut self, text: &str) {
         self.master.write_all(text.as_bytes()).unwrap();
         self.master.flush().unwrap();
     }
 
     /// Everything printed so far, escape sequences removed.
-    pub fn all_output(&self) -> String {
+    pub(crate) fn all_output(&self) -> String {
         strip_escapes(&String::from_utf8_lossy(&self.output.lock().unwrap()))
     }
 
     /// Waits until `needle` appears after what earlier calls consumed; returns the text up to
     /// and including it.
     #[track_caller]
-    pub fn expect(&mut self, needle: &str, within: Duration) -> String {
+    pub(crate) fn expect(&mut self, needle: &str, within: Duration) -> String {
         let start = Instant::now();
         loop {
             let text = self.all_output();
@@ -120,7 +120,7 @@ impl Pty {
     }
 
     /// Waits for the child to exit; its exit code.
-    pub fn wait(&mut self, within: Duration) -> i32 {
+    pub(crate) fn wait(&mut self, within: Duration) -> i32 {
         let start = Instant::now();
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
@@ -139,7 +139,7 @@ impl Pty {
 }
 
 /// Removes ANSI escape sequences and carriage returns.
-pub fn strip_escapes(text: &str) -> String {
+pub(crate) fn strip_escapes(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {

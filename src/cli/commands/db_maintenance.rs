@@ -8,7 +8,7 @@ use crate::error::Result;
 use crate::stdout;
 
 /// Removes orphan and deleted records, adds new key columns, vacuums.
-pub fn cleanup(session: &mut Session) -> Result<Flow> {
+pub(crate) fn cleanup(session: &mut Session) -> Result<Flow> {
     let area = session.area()?;
     let store = Store::open_for_repair(area)?;
     let report = store.cleanup(&typed_keys(area), &format!("{MEGATEST_VERSION}-rust"))?;
@@ -30,7 +30,7 @@ pub fn cleanup(session: &mut Session) -> Result<Flow> {
 }
 
 /// Brings the schema, indexes and triggers up to date and checks integrity.
-pub fn rebuild(session: &mut Session) -> Result<Flow> {
+pub(crate) fn rebuild(session: &mut Session) -> Result<Flow> {
     let area = session.area()?;
     let store = Store::open_for_repair(area)?;
     store.rebuild(&typed_keys(area))?;

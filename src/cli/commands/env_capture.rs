@@ -11,7 +11,7 @@ use std::fmt::Write;
 use std::path::PathBuf;
 
 /// Writes NAME.sh and NAME.csh of the current environment.
-pub fn env2file(session: &mut Session) -> Result<Flow> {
+pub(crate) fn env2file(session: &mut Session) -> Result<Flow> {
     let name = session.args.value("-env2file").unwrap_or_default();
     write_env_files(&PathBuf::from(name), &crate::environ::vars())
         .map_err(|e| Error::new(format!("cannot write {name}.sh and {name}.csh: {e}")))?;
@@ -29,7 +29,7 @@ fn envdat_path(session: &Session) -> PathBuf {
 }
 
 /// Saves the environment as a context.
-pub fn envcap(session: &mut Session) -> Result<Flow> {
+pub(crate) fn envcap(session: &mut Session) -> Result<Flow> {
     let context = session
         .args
         .value("-envcap")
@@ -43,7 +43,7 @@ pub fn envcap(session: &mut Session) -> Result<Flow> {
 }
 
 /// Prints what changed from context A to context B.
-pub fn envdelta(session: &mut Session) -> Result<Flow> {
+pub(crate) fn envdelta(session: &mut Session) -> Result<Flow> {
     let spec = session
         .args
         .value("-envdelta")

@@ -6,7 +6,7 @@ use crate::error::Result;
 use std::path::PathBuf;
 
 /// Runs the test of the job file.
-pub fn run(session: &mut Session) -> Result<Flow> {
+pub(crate) fn run(session: &mut Session) -> Result<Flow> {
     crate::sys::leave_session();
     let path = PathBuf::from(session.args.value("-execute").unwrap_or_default());
     session.exit_code = crate::exec::execute(&path)?;

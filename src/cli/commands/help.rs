@@ -6,7 +6,7 @@ use crate::error::Result;
 use crate::stdout;
 
 /// Prints the help and stops.
-pub fn run(_: &mut Session) -> Result<Flow> {
+pub(crate) fn run(_: &mut Session) -> Result<Flow> {
     stdout::print(&help::text());
     Ok(Flow::Stop)
 }

@@ -6,7 +6,7 @@ use crate::error::{Error, Result};
 use crate::stdout;
 
 /// Lists the targets, one per line or as JSON.
-pub fn run(session: &mut Session) -> Result<Flow> {
+pub(crate) fn run(session: &mut Session) -> Result<Flow> {
     let mode = session.args.value("-dumpmode").map(str::to_string);
     let targets = session.store()?.db_targets()?;
     match mode.as_deref() {

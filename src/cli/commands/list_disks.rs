@@ -6,7 +6,7 @@ use crate::error::Result;
 use crate::stdout;
 
 /// Prints the disks.
-pub fn run(session: &mut Session) -> Result<Flow> {
+pub(crate) fn run(session: &mut Session) -> Result<Flow> {
     let area = session.area()?;
     let text: String = area
         .disks()

@@ -109,7 +109,7 @@ enum Mode {
 }
 
 /// Lists runs.
-pub fn run(session: &mut Session) -> Result<Flow> {
+pub(crate) fn run(session: &mut Session) -> Result<Flow> {
     let runpatt = session.args.value("-list-runs").unwrap_or("%").to_string();
     let target = session.args.value("-target").map(str::to_string);
     let patterns = TestPatterns::parse(session.args.value("-testpatt").unwrap_or("%"))?;

@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use crate::stdout;
 
 /// Prints the targets, one per line or as a JSON list.
-pub fn run(session: &mut Session) -> Result<Flow> {
+pub(crate) fn run(session: &mut Session) -> Result<Flow> {
     let filter = session.args.value("-target").map(str::to_string);
     let mode = session.args.value("-dumpmode").map(str::to_string);
     let area = session.area()?;

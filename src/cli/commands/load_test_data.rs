@@ -9,7 +9,7 @@ use crate::writer::{TriggerTable, Writer};
 use std::io::Read;
 
 /// Loads test data.
-pub fn run(session: &mut Session) -> Result<Flow> {
+pub(crate) fn run(session: &mut Session) -> Result<Flow> {
     let (job, store) = in_test::open(session, "-load-test-data")?;
     let mut text = String::new();
     std::io::stdin()

@@ -36,11 +36,11 @@ fn set_lock(session: &mut Session, lock: bool) -> Result<Flow> {
 }
 
 /// Locks runs.
-pub fn lock(session: &mut Session) -> Result<Flow> {
+pub(crate) fn lock(session: &mut Session) -> Result<Flow> {
     set_lock(session, true)
 }
 
 /// Unlocks runs, asking first.
-pub fn unlock(session: &mut Session) -> Result<Flow> {
+pub(crate) fn unlock(session: &mut Session) -> Result<Flow> {
     set_lock(session, false)
 }

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 /// Seconds in `AGE`: numbers with units s, m, h, d, w, M (30 days) or y (365 days), e.g.
 /// `1w 2d` or `90d`.
-pub fn parse_age(text: &str) -> Result<i64> {
+pub(crate) fn parse_age(text: &str) -> Result<i64> {
     let bad = || {
         Error::usage(format!("-age `{text}` is not an age"))
             .note("write numbers with units: s, m, h, d, w, M (months), y; e.g. `30d` or `1w 2d`")
@@ -47,7 +47,7 @@ pub fn parse_age(text: &str) -> Result<i64> {
 }
 
 /// Removes old runs.
-pub fn run(session: &mut Session) -> Result<Flow> {
+pub(crate) fn run(session: &mut Session) -> Result<Flow> {
     let keep_text = session
         .args
         .value("-remove-keep")

@@ -10,7 +10,7 @@ use crate::removal::{Removal, RemoveOptions, Roots, remove_tests};
 use crate::stdout;
 
 /// Removes runs' tests.
-pub fn run(session: &mut Session) -> Result<Flow> {
+pub(crate) fn run(session: &mut Session) -> Result<Flow> {
     let (runs, filter) = session.test_selection("-remove-runs")?;
     let opts = RemoveOptions {
         keep_records: session.args.has("-keep-records"),

@@ -12,7 +12,7 @@ use crate::select::{RunSelector, TagExpr, TestPatterns, list_filter};
 use std::time::Duration;
 
 /// Runs the tests.
-pub fn run(session: &mut Session) -> Result<Flow> {
+pub(crate) fn run(session: &mut Session) -> Result<Flow> {
     if session.args.has("-xterm") {
         return Err(Error::usage("-xterm is not supported by this version")
             .note("open the test's environment with `source megatest.sh` in its run directory"));
@@ -64,7 +64,7 @@ pub fn run(session: &mut Session) -> Result<Flow> {
 }
 
 /// `-runtests PATT` is `-run -testpatt PATT`.
-pub fn runtests(session: &mut Session) -> Result<Flow> {
+pub(crate) fn runtests(session: &mut Session) -> Result<Flow> {
     if session.args.has("-run") {
         return Ok(Flow::Continue);
     }
@@ -107,7 +107,7 @@ fn test_pattern(session: &mut Session, target: &crate::area::Target) -> Result<O
 
 /// `-run-wait` without `-run`: waits while tests of the selected runs (and `-testpatt`,
 /// `-state`, `-status`) exist.
-pub fn run_wait(session: &mut Session) -> Result<Flow> {
+pub(crate) fn run_wait(session: &mut Session) -> Result<Flow> {
     if session.args.has("-run") || session.args.has("-runtests") {
         return Ok(Flow::Continue);
     }

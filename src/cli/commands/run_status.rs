@@ -18,7 +18,7 @@ fn first_run(session: &mut Session, what: &str) -> Result<RunRecord> {
 }
 
 /// Sets the run's status.
-pub fn set(session: &mut Session) -> Result<Flow> {
+pub(crate) fn set(session: &mut Session) -> Result<Flow> {
     let status = session
         .args
         .value("-set-run-status")
@@ -33,7 +33,7 @@ pub fn set(session: &mut Session) -> Result<Flow> {
 }
 
 /// Prints the run's status.
-pub fn get(session: &mut Session) -> Result<Flow> {
+pub(crate) fn get(session: &mut Session) -> Result<Flow> {
     let run = first_run(session, "-get-run-status")?;
     stdout::println(&run.status());
     Ok(Flow::Continue)

@@ -8,7 +8,7 @@ use crate::cli::session::Session;
 use crate::error::{Error, ErrorKind, Result};
 
 /// Runs a step.
-pub fn run(session: &mut Session) -> Result<Flow> {
+pub(crate) fn run(session: &mut Session) -> Result<Flow> {
     let name = session
         .args
         .value("-runstep")

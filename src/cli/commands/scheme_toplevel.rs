@@ -15,14 +15,14 @@ fn area(session: &mut Session) -> Result<Option<crate::area::Area>> {
 }
 
 /// `-repl`.
-pub fn repl(session: &mut Session) -> Result<Flow> {
+pub(crate) fn repl(session: &mut Session) -> Result<Flow> {
     let area = area(session)?;
     session.exit_code = crate::repl::repl(area.as_ref())?;
     Ok(Flow::Stop)
 }
 
 /// `-load FILE`.
-pub fn load(session: &mut Session) -> Result<Flow> {
+pub(crate) fn load(session: &mut Session) -> Result<Flow> {
     let file = PathBuf::from(session.args.value("-load").unwrap_or_default());
     let area = area(session)?;
     session.exit_code = crate::repl::load_file(area.as_ref(), &file)?;
@@ -30,7 +30,7 @@ pub fn load(session: &mut Session) -> Result<Flow> {
 }
 
 /// A script on stdin, when `MT_RUNSCRIPT` is set and no action was given.
-pub fn run_script(session: &mut Session) -> Result<i32> {
+pub(crate) fn run_script(session: &mut Session) -> Result<i32> {
     let area = area(session)?;
     crate::repl::run_script(area.as_ref())
 }

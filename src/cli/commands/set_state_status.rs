@@ -17,7 +17,7 @@ const KILLABLE: &[State] = &[
 ];
 
 /// Sets state and status.
-pub fn run(session: &mut Session) -> Result<Flow> {
+pub(crate) fn run(session: &mut Session) -> Result<Flow> {
     let value = session
         .args
         .value("-set-state-status")

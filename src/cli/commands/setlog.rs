@@ -6,7 +6,7 @@ use crate::cli::session::Session;
 use crate::error::{Error, Result};
 
 /// Sets the running test's final log.
-pub fn setlog(session: &mut Session) -> Result<Flow> {
+pub(crate) fn setlog(session: &mut Session) -> Result<Flow> {
     let file = session
         .args
         .value("-setlog")
@@ -18,7 +18,7 @@ pub fn setlog(session: &mut Session) -> Result<Flow> {
 }
 
 /// Sets the final log of the running test's toplevel record.
-pub fn set_toplog(session: &mut Session) -> Result<Flow> {
+pub(crate) fn set_toplog(session: &mut Session) -> Result<Flow> {
     let file = session
         .args
         .value("-set-toplog")

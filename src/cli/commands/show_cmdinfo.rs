@@ -8,7 +8,7 @@ use crate::report::scheme_string;
 use crate::stdout;
 
 /// Prints the job of the current test.
-pub fn run(session: &mut Session) -> Result<Flow> {
+pub(crate) fn run(session: &mut Session) -> Result<Flow> {
     let job = match session.args.value(":value") {
         Some(text) => Job::decode(text)?,
         None => Job::from_env("-show-cmdinfo")?,

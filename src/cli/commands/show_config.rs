@@ -8,7 +8,7 @@ use crate::report::{DumpMode, dump_config};
 use crate::stdout;
 
 /// Prints megatest.config.
-pub fn run(session: &mut Session) -> Result<Flow> {
+pub(crate) fn run(session: &mut Session) -> Result<Flow> {
     let mode = mode_of(session, DumpMode::Sexp)?;
     let (section, var) = section_and_var(session);
     let area = session.area()?;

@@ -6,7 +6,7 @@ use crate::error::Result;
 use crate::stdout;
 
 /// Prints the `[fields]` keys.
-pub fn run(session: &mut Session) -> Result<Flow> {
+pub(crate) fn run(session: &mut Session) -> Result<Flow> {
     let area = session.area()?;
     stdout::println(&format!("Keys: {}", area.keys.join(", ")));
     Ok(Flow::Continue)

@@ -8,7 +8,7 @@ use crate::error::Result;
 use crate::report::DumpMode;
 
 /// Prints runconfigs.config.
-pub fn run(session: &mut Session) -> Result<Flow> {
+pub(crate) fn run(session: &mut Session) -> Result<Flow> {
     let mode = mode_of(session, DumpMode::Ini)?;
     let (section, var) = section_and_var(session);
     let target = session.target()?;

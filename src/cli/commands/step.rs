@@ -7,7 +7,7 @@ use crate::cli::session::Session;
 use crate::error::Result;
 
 /// Records a step.
-pub fn run(session: &mut Session) -> Result<Flow> {
+pub(crate) fn run(session: &mut Session) -> Result<Flow> {
     let name = session.args.value("-step").unwrap_or_default().to_string();
     let (state, status) = in_test::state_and_status(session, "-step")?;
     let logfile = session

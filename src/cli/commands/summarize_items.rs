@@ -8,7 +8,7 @@ use crate::error::Result;
 use crate::report::write_rollup;
 
 /// Writes the rollup page.
-pub fn run(session: &mut Session) -> Result<Flow> {
+pub(crate) fn run(session: &mut Session) -> Result<Flow> {
     let (job, store) = in_test::open(session, "-summarize-items")?;
     write_rollup(store, &job)?;
     Ok(Flow::Continue)

@@ -29,7 +29,7 @@ fn expand(dir: &str, glob: &str) -> Vec<String> {
 }
 
 /// Prints test paths or files.
-pub fn run(session: &mut Session) -> Result<Flow> {
+pub(crate) fn run(session: &mut Session) -> Result<Flow> {
     let files = session.args.value("-test-files").map(str::to_string);
     let in_test = crate::environ::var(crate::job::CMDINFO_VAR).is_some_and(|v| !v.is_empty());
     let target = match session.args.value("-target") {

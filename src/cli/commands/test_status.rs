@@ -53,7 +53,7 @@ fn store_values(store: &Store, test_id: i64, line: &str) -> Result<()> {
 }
 
 /// Sets the running test's state and status (and records a value, when given).
-pub fn test_status(session: &mut Session) -> Result<Flow> {
+pub(crate) fn test_status(session: &mut Session) -> Result<Flow> {
     let (state, status) = in_test::state_and_status(session, "-test-status")?;
     let state = State::from(state);
     if !state.is_known() {
@@ -83,7 +83,7 @@ pub fn test_status(session: &mut Session) -> Result<Flow> {
 }
 
 /// Records a value for the running test.
-pub fn set_values(session: &mut Session) -> Result<Flow> {
+pub(crate) fn set_values(session: &mut Session) -> Result<Flow> {
     if session.args.has("-test-status") {
         return Ok(Flow::Continue);
     }

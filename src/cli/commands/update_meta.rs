@@ -8,7 +8,7 @@ use crate::error::Result;
 use crate::stdout;
 
 /// Refreshes test metadata.
-pub fn run(session: &mut Session) -> Result<Flow> {
+pub(crate) fn run(session: &mut Session) -> Result<Flow> {
     let (area, store) = session.area_and_store()?;
     let mut text = String::new();
     for (name, dir) in area.tests() {

@@ -6,10 +6,10 @@ use crate::error::Result;
 use crate::stdout;
 
 /// The Megatest release whose behaviour this port follows.
-pub const MEGATEST_VERSION: &str = "1.6501";
+pub(crate) const MEGATEST_VERSION: &str = "1.6501";
 
 /// Prints the version and stops.
-pub fn run(_: &mut Session) -> Result<Flow> {
+pub(crate) fn run(_: &mut Session) -> Result<Flow> {
     stdout::println(&format!(
         "{MEGATEST_VERSION} (megatest-rs {})",
         env!("CARGO_PKG_VERSION")
