@@ -3,6 +3,7 @@
 //! JSON; Megatest's own encoding is opaque to tests, which only pass the variable along.
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::model::{RunId, TestId};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
@@ -16,9 +17,9 @@ pub struct Job {
     /// The area (`$MT_RUN_AREA_HOME`).
     pub toppath: PathBuf,
     /// The run's id in megatest.db.
-    pub run_id: i64,
+    pub run_id: RunId,
     /// The test record's id.
-    pub test_id: i64,
+    pub test_id: TestId,
     /// The test name.
     pub test_name: String,
     /// The item path (`""` for a test without items).
@@ -36,7 +37,7 @@ pub struct Job {
     /// The item variables, in order.
     pub itemdat: Vec<(String, String)>,
     /// The id of the test's toplevel record (the test's own id without items).
-    pub toplevel_id: i64,
+    pub toplevel_id: TestId,
     /// `[triggers]` of the testconfig: (`STATE/STATUS`, command).
     pub triggers: Vec<(String, String)>,
     /// `[waivers]`: (name, rule, file glob).
@@ -83,8 +84,8 @@ mod tests {
     #[test]
     fn round_trip_and_errors() {
         let job = Job {
-            run_id: 3,
-            test_id: 7,
+            run_id: RunId(3),
+            test_id: TestId(7),
             test_name: "t".into(),
             item_path: "a/b".into(),
             ..Job::default()
@@ -95,6 +96,6 @@ mod tests {
             crate::exit_code::NOT_IN_TEST
         );
         let partial = Job::decode(r#"{"run_id": 1}"#).unwrap();
-        assert_eq!(partial.run_id, 1);
+        assert_eq!(partial.run_id, RunId(1));
     }
 }

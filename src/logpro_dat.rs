@@ -4,6 +4,7 @@
 use crate::config::{ReadOptions, SystemPolicy, read_file};
 use crate::db::{DataRow, Field, Store};
 use crate::error::Result;
+use crate::model::TestId;
 use std::path::Path;
 
 fn cell(text: Option<&str>) -> Field {
@@ -18,7 +19,7 @@ fn cell(text: Option<&str>) -> Field {
 
 /// Loads `path` (a `STEP.dat`) as the test data of `step`; returns the step comment
 /// (`FAIL: message`, or `PASS`), or `None` when the file is absent or empty.
-pub fn import(store: &Store, test_id: i64, step: &str, path: &Path) -> Result<Option<String>> {
+pub fn import(store: &Store, test_id: TestId, step: &str, path: &Path) -> Result<Option<String>> {
     let mut opts = ReadOptions::new(path.parent().unwrap_or(Path::new(".")));
     opts.system = SystemPolicy::Raw;
     let Some(dat) = read_file(path, &opts)? else {

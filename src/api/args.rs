@@ -4,6 +4,7 @@
 
 use super::value::Value;
 use crate::error::{Error, Result};
+use crate::model::{RunId, TestId};
 
 /// The arguments of a call to `name`.
 pub struct Args<'a> {
@@ -53,6 +54,16 @@ impl<'a> Args<'a> {
     pub fn int(&self, i: usize, what: &str) -> Result<i64> {
         self.opt_int(i, what)?
             .ok_or_else(|| self.error(format!("argument {} ({what}) must be a number", i + 1)))
+    }
+
+    /// A test record's id.
+    pub(crate) fn test_id(&self, i: usize, what: &str) -> Result<TestId> {
+        self.int(i, what).map(TestId)
+    }
+
+    /// A run record's id.
+    pub(crate) fn run_id(&self, i: usize, what: &str) -> Result<RunId> {
+        self.int(i, what).map(RunId)
     }
 
     /// An integer, or `None` for `#f` or a missing argument.

@@ -7,6 +7,7 @@ use super::value::Value;
 use crate::area::Target;
 use crate::db::{RUN_FIELDS, Store};
 use crate::error::Result;
+use crate::model::RunId;
 use crate::select::like_or_glob;
 use rusqlite::types::Value as SqlValue;
 
@@ -14,7 +15,7 @@ const RUN_COLUMNS: [&str; 6] = ["id", "runname", "state", "status", "owner", "ev
 /// What `rmt:get-run-info` shows after the keys: the run fields up to `contour`.
 const RUN_INFO_COLUMNS: &[&str] = RUN_FIELDS.split_at(10).0;
 
-fn key_values(store: &Store, run_id: i64) -> Result<Option<Vec<Value>>> {
+fn key_values(store: &Store, run_id: RunId) -> Result<Option<Vec<Value>>> {
     if store.keys().is_empty() {
         return Ok(
             scalar(store, "SELECT 1 FROM runs WHERE id=?1", &[run_id.into()])?.map(|_| Vec::new()),
@@ -31,7 +32,7 @@ pub(super) fn get_keys(_: &Args, store: &Store, _: &ApiContext) -> Result<Value>
 
 // A run that is not there has no keys: '() (and target ""), as Megatest's loops give.
 pub(super) fn get_key_val_pairs(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
-    let Some(values) = key_values(store, a.int(0, "run-id")?)? else {
+    let Some(values) = key_values(store, a.run_id(0, "run-id")?)? else {
         return Ok(Value::List(Vec::new()));
     };
     Ok(Value::List(
@@ -46,12 +47,12 @@ pub(super) fn get_key_val_pairs(a: &Args, store: &Store, _: &ApiContext) -> Resu
 
 pub(super) fn get_key_vals(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
     Ok(Value::List(
-        key_values(store, a.int(0, "run-id")?)?.unwrap_or_default(),
+        key_values(store, a.run_id(0, "run-id")?)?.unwrap_or_default(),
     ))
 }
 
 pub(super) fn get_target(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
-    let Some(values) = key_values(store, a.int(0, "run-id")?)? else {
+    let Some(values) = key_values(store, a.run_id(0, "run-id")?)? else {
         return Ok(Value::str(String::new()));
     };
     let parts: Vec<String> = values
@@ -214,7 +215,7 @@ pub(super) fn get_run_info(a: &Args, store: &Store, _: &ApiContext) -> Result<Va
             "SELECT {} FROM runs WHERE id=?1 AND coalesce(state,'') != 'deleted'",
             select.join(",")
         ),
-        &[a.int(0, "run-id")?.into()],
+        &[a.run_id(0, "run-id")?.into()],
     )?
     .into_iter()
     .next();
@@ -228,7 +229,7 @@ pub(super) fn get_run_name_from_id(a: &Args, store: &Store, _: &ApiContext) -> R
     Ok(Value::or_false(scalar(
         store,
         "SELECT runname FROM runs WHERE id=?1",
-        &[a.int(0, "run-id")?.into()],
+        &[a.run_id(0, "run-id")?.into()],
     )?))
 }
 
@@ -280,7 +281,7 @@ pub(super) fn register_run(a: &Args, store: &Store, _: &ApiContext) -> Result<Va
             (state, status, id),
         )
     })?;
-    Ok(Value::Int(id))
+    Ok(Value::from(id))
 }
 
 /// `"n/a"` for a run that is not there, as in Megatest.
@@ -288,7 +289,7 @@ pub(super) fn get_run_status(a: &Args, store: &Store, _: &ApiContext) -> Result<
     Ok(scalar(
         store,
         "SELECT status FROM runs WHERE id=?1",
-        &[a.int(0, "run-id")?.into()],
+        &[a.run_id(0, "run-id")?.into()],
     )?
     .unwrap_or_else(|| Value::str("n/a".to_string())))
 }
@@ -299,7 +300,7 @@ pub(super) fn set_run_status(a: &Args, store: &Store, _: &ApiContext) -> Result<
         other => Some(other.text()),
     });
     store.set_run_status(
-        a.int(0, "run-id")?,
+        a.run_id(0, "run-id")?,
         &a.str(1, "status")?,
         message.as_deref(),
     )?;
@@ -307,7 +308,7 @@ pub(super) fn set_run_status(a: &Args, store: &Store, _: &ApiContext) -> Result<
 }
 
 pub(super) fn lock_unlock_run(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
-    let id = a.int(0, "run-id")?;
+    let id = a.run_id(0, "run-id")?;
     let user = a.opt_str(3).unwrap_or_else(crate::environ::user_name);
     // Megatest locks unless only `unlock` is given.
     let lock = a.flag(1) || !a.flag(2);
@@ -316,6 +317,6 @@ pub(super) fn lock_unlock_run(a: &Args, store: &Store, _: &ApiContext) -> Result
 }
 
 pub(super) fn delete_run(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
-    store.mark_run_deleted(a.int(0, "run-id")?)?;
+    store.mark_run_deleted(a.run_id(0, "run-id")?)?;
     Ok(Value::Void)
 }

@@ -6,7 +6,7 @@ use super::query::{ident, rows, scalar, vectors};
 use super::value::Value;
 use crate::db::{Store, TEST_FIELDS};
 use crate::error::Result;
-use crate::model::{State, Status};
+use crate::model::{State, Status, TestId};
 
 fn finished_well(record: &[Value]) -> bool {
     let field = |name: &str| {
@@ -26,7 +26,7 @@ fn finished_well(record: &[Value]) -> bool {
 }
 
 pub(super) fn get_prereqs_not_met(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
-    let run_id = a.int(0, "run-id")?;
+    let run_id = a.run_id(0, "run-id")?;
     let waitons = a.strs(1);
     let itempath = a.opt_str(3).unwrap_or_default();
     let modes: Vec<String> = match a.keyword("mode:") {
@@ -83,7 +83,7 @@ pub(super) fn count_running_for_run(a: &Args, store: &Store, _: &ApiContext) -> 
             "SELECT count(*) FROM tests WHERE run_id=?1 AND state IN {}",
             crate::model::sql_list(crate::model::State::RUNNING)
         ),
-        &[a.int(0, "run-id")?.into()],
+        &[a.run_id(0, "run-id")?.into()],
     )?))
 }
 
@@ -101,7 +101,7 @@ pub(super) fn raw_run_stats(a: &Args, store: &Store, _: &ApiContext) -> Result<V
     Ok(lists(rows(
         store,
         "SELECT state, status, count(*) FROM tests WHERE run_id=?1 AND coalesce(state,'') != 'DELETED' GROUP BY state, status ORDER BY state, status",
-        &[a.int(0, "run-id")?.into()],
+        &[a.run_id(0, "run-id")?.into()],
     )?))
 }
 
@@ -109,7 +109,7 @@ pub(super) fn main_run_stats(a: &Args, store: &Store, _: &ApiContext) -> Result<
     Ok(lists(rows(
         store,
         "SELECT state, status, count FROM run_stats WHERE run_id=?1 ORDER BY state, status",
-        &[a.int(0, "run-id")?.into()],
+        &[a.run_id(0, "run-id")?.into()],
     )?))
 }
 
@@ -162,7 +162,7 @@ fn in_other_runs(a: &Args, store: &Store, op: &str) -> Result<Vec<Vec<Value>>> {
         store,
         &sql,
         &[
-            a.int(0, "run-id")?.into(),
+            a.run_id(0, "run-id")?.into(),
             a.str(1, "testname")?.into(),
             a.opt_str(2).unwrap_or_default().into(),
         ],
@@ -195,7 +195,7 @@ pub(super) fn matching_previous_records(a: &Args, store: &Store, _: &ApiContext)
 pub(super) fn find_and_mark_incomplete(a: &Args, store: &Store, ctx: &ApiContext) -> Result<Value> {
     let deadtime = a.opt_int(1, "ovr-deadtime")?.unwrap_or(7200);
     let changes = ctx.writer(store).mark_dead_tests(deadtime)?;
-    let mut dead: Vec<i64> = changes
+    let mut dead: Vec<TestId> = changes
         .iter()
         .filter(|c| c.status == crate::model::Status::Dead)
         .map(|c| c.test_id)

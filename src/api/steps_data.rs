@@ -11,13 +11,13 @@ pub(super) fn get_steps_for_test(a: &Args, store: &Store, _: &ApiContext) -> Res
     Ok(vectors(rows(
         store,
         "SELECT id,test_id,stepname,state,status,event_time,logfile,comment FROM test_steps WHERE test_id=?1 ORDER BY id ASC",
-        &[a.int(1, "test-id")?.into()],
+        &[a.test_id(1, "test-id")?.into()],
     )?))
 }
 
 pub(super) fn teststep_set_status(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
     store.set_step(
-        a.int(1, "test-id")?,
+        a.test_id(1, "test-id")?,
         &a.str(2, "stepname")?,
         &a.opt_str(3).unwrap_or_default(),
         &a.opt_str(4).unwrap_or_default(),
@@ -32,25 +32,26 @@ pub(super) fn read_test_data(a: &Args, store: &Store, _: &ApiContext) -> Result<
         store,
         "SELECT id,test_id,category,variable,value,expected,tol,units,comment,status,type FROM test_data WHERE test_id=?1 AND category LIKE ?2 ORDER BY category, variable",
         &[
-            a.int(1, "test-id")?.into(),
+            a.test_id(1, "test-id")?.into(),
             a.opt_str(2).unwrap_or_else(|| "%".into()).into(),
         ],
     )?))
 }
 
 pub(super) fn csv_to_test_data(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
-    let test_id = a.int(1, "test-id")?;
+    let test_id = a.test_id(1, "test-id")?;
     let parsed = parse_rows(&a.str(2, "csv")?).map_err(|e| a.error(&e.message))?;
     store.load_test_data(test_id, &parsed)?;
     Ok(Value::Void)
 }
 
 pub(super) fn test_data_rollup(a: &Args, store: &Store, ctx: &ApiContext) -> Result<Value> {
-    ctx.writer(store).test_data_rollup(a.int(1, "test-id")?)?;
+    ctx.writer(store)
+        .test_data_rollup(a.test_id(1, "test-id")?)?;
     Ok(Value::Void)
 }
 
 pub(super) fn test_set_log(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
-    store.set_test_log(a.int(1, "test-id")?, &a.str(2, "logfile")?)?;
+    store.set_test_log(a.test_id(1, "test-id")?, &a.str(2, "logfile")?)?;
     Ok(Value::Void)
 }

@@ -6,7 +6,7 @@ use super::query::{rows, scalar, vectors};
 use super::value::Value;
 use crate::db::{Store, TEST_FIELDS};
 use crate::error::Result;
-use crate::model::{State, Status};
+use crate::model::{RunId, State, Status, TestId};
 use rusqlite::types::Value as SqlValue;
 
 /// `state [NOT] IN (...)` for a non-empty list.
@@ -28,7 +28,7 @@ fn in_list(
 }
 
 struct TestQuery {
-    run_ids: Option<Vec<i64>>,
+    run_ids: Option<Vec<RunId>>,
     testpatt: Option<String>,
     states: Vec<String>,
     statuses: Vec<String>,
@@ -49,7 +49,7 @@ impl TestQuery {
             }
             let marks = vec!["?"; ids.len()].join(",");
             conditions.push(format!("run_id IN ({marks})"));
-            params.extend(ids.iter().map(|i| SqlValue::Integer(*i)));
+            params.extend(ids.iter().map(|&i| SqlValue::from(i)));
         }
         if let Some(p) = self
             .testpatt
@@ -128,7 +128,7 @@ fn record_columns(shortlist: bool) -> String {
 
 pub(super) fn get_tests_for_run(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
     let query = TestQuery {
-        run_ids: Some(vec![a.int(0, "run-id")?]),
+        run_ids: Some(vec![a.run_id(0, "run-id")?]),
         testpatt: a.opt_str(1),
         states: a.strs(2),
         statuses: a.strs(3),
@@ -159,7 +159,7 @@ pub(super) fn mt_get_tests_for_run(a: &Args, store: &Store, _: &ApiContext) -> R
         _ => None,
     };
     let query = TestQuery {
-        run_ids: Some(vec![a.int(0, "run-id")?]),
+        run_ids: Some(vec![a.run_id(0, "run-id")?]),
         testpatt: a.opt_str(1),
         states: a.strs(2),
         statuses: a.strs(3),
@@ -180,11 +180,12 @@ pub(super) fn get_tests_for_runs_mindata(a: &Args, store: &Store, _: &ApiContext
                 .map(|v| {
                     v.text()
                         .parse::<i64>()
+                        .map(RunId)
                         .map_err(|_| a.error("run-ids must be numbers"))
                 })
                 .collect::<Result<Vec<_>>>()?,
         ),
-        Some(_) => Some(vec![a.int(0, "run-ids")?]),
+        Some(_) => Some(vec![a.run_id(0, "run-ids")?]),
     };
     let query = TestQuery {
         run_ids,
@@ -207,15 +208,15 @@ pub(super) fn get_test_id(a: &Args, store: &Store, _: &ApiContext) -> Result<Val
     Ok(Value::or_false(
         store
             .test_id(
-                a.int(0, "run-id")?,
+                a.run_id(0, "run-id")?,
                 &a.str(1, "testname")?,
                 &a.opt_str(2).unwrap_or_default(),
             )?
-            .map(Value::Int),
+            .map(Value::from),
     ))
 }
 
-fn record(store: &Store, test_id: i64, shortlist: bool) -> Result<Value> {
+fn record(store: &Store, test_id: TestId, shortlist: bool) -> Result<Value> {
     let found = rows(
         store,
         &format!(
@@ -228,31 +229,31 @@ fn record(store: &Store, test_id: i64, shortlist: bool) -> Result<Value> {
 }
 
 pub(super) fn get_test_info_by_id(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
-    record(store, a.int(1, "test-id")?, false)
+    record(store, a.test_id(1, "test-id")?, false)
 }
 
 pub(super) fn get_testinfo_state_status(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
-    record(store, a.int(1, "test-id")?, true)
+    record(store, a.test_id(1, "test-id")?, true)
 }
 
 pub(super) fn get_rundir(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
     Ok(Value::or_false(scalar(
         store,
         "SELECT rundir FROM tests WHERE id=?1",
-        &[a.int(1, "test-id")?.into()],
+        &[a.test_id(1, "test-id")?.into()],
     )?))
 }
 
 pub(super) fn register_test(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
-    Ok(Value::Int(store.register_test(
-        a.int(0, "run-id")?,
+    Ok(Value::from(store.register_test(
+        a.run_id(0, "run-id")?,
         &a.str(1, "testname")?,
         &a.opt_str(2).unwrap_or_default(),
     )?))
 }
 
 pub(super) fn test_set_state_status(a: &Args, store: &Store, ctx: &ApiContext) -> Result<Value> {
-    let test_id = a.int(1, "test-id")?;
+    let test_id = a.test_id(1, "test-id")?;
     let (state, status, comment) = (a.opt_str(2), a.opt_str(3), a.opt_str(4));
     let written = ctx.writer(store).set_state_status_without_rollup(
         test_id,
@@ -266,7 +267,7 @@ pub(super) fn test_set_state_status(a: &Args, store: &Store, ctx: &ApiContext) -
 fn set_with_rollup(
     store: &Store,
     ctx: &ApiContext,
-    test_id: i64,
+    test_id: TestId,
     a: &Args,
     from: usize,
 ) -> Result<Value> {
@@ -288,9 +289,9 @@ pub(super) fn set_state_status_and_roll_up_items(
     store: &Store,
     ctx: &ApiContext,
 ) -> Result<Value> {
-    let run_id = a.int(0, "run-id")?;
+    let run_id = a.run_id(0, "run-id")?;
     let test_id = match a.required(1, "test-name-or-id")? {
-        Value::Int(id) => Some(*id),
+        Value::Int(id) => Some(TestId(*id)),
         _ => store.test_id(
             run_id,
             &a.str(1, "test-name-or-id")?,
@@ -308,11 +309,11 @@ pub(super) fn mt_test_set_state_status_by_id(
     store: &Store,
     ctx: &ApiContext,
 ) -> Result<Value> {
-    set_with_rollup(store, ctx, a.int(1, "test-id")?, a, 2)
+    set_with_rollup(store, ctx, a.test_id(1, "test-id")?, a, 2)
 }
 
 pub(super) fn set_tests_state_status(a: &Args, store: &Store, ctx: &ApiContext) -> Result<Value> {
-    let run_id = a.int(0, "run-id")?;
+    let run_id = a.run_id(0, "run-id")?;
     let names = a.strs(1);
     let (curr_state, curr_status) = (a.opt_str(2), a.opt_str(3));
     let new_state = a.opt_str(4).map(State::from);
@@ -332,14 +333,14 @@ pub(super) fn set_tests_state_status(a: &Args, store: &Store, ctx: &ApiContext) 
         for id in ids.into_iter().flatten() {
             let Value::Int(id) = id else { continue };
             let changes = ctx.writer(store).set_state_status(
-                id,
+                TestId(id),
                 new_state.as_ref(),
                 new_status.as_ref(),
                 None,
             )?;
             for change in changes.iter().filter(|c| c.item_path.is_empty()) {
-                if !toplevels.contains(&Value::Int(change.test_id)) {
-                    toplevels.push(Value::Int(change.test_id));
+                if !toplevels.contains(&Value::from(change.test_id)) {
+                    toplevels.push(Value::from(change.test_id));
                 }
             }
         }
@@ -348,7 +349,7 @@ pub(super) fn set_tests_state_status(a: &Args, store: &Store, ctx: &ApiContext) 
 }
 
 pub(super) fn delete_test_records(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
-    let test_id = a.int(1, "test-id")?;
+    let test_id = a.test_id(1, "test-id")?;
     if store.test(test_id)?.is_none() {
         return Ok(Value::FALSE);
     }
@@ -360,7 +361,7 @@ pub(super) fn toplevel_num_items(a: &Args, store: &Store, _: &ApiContext) -> Res
     Ok(Value::or_false(scalar(
         store,
         "SELECT count(*) FROM tests WHERE run_id=?1 AND testname=?2 AND item_path != '' AND coalesce(state,'') != 'DELETED'",
-        &[a.int(0, "run-id")?.into(), a.str(1, "testname")?.into()],
+        &[a.run_id(0, "run-id")?.into(), a.str(1, "testname")?.into()],
     )?))
 }
 

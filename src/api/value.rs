@@ -1,6 +1,7 @@
 //! The values the API takes and returns: what Scheme sees, without the engine's types.
 
 use crate::db::{Field, FieldRef};
+use crate::model::{RunId, TestId};
 
 /// A Scheme value as the API knows it.
 #[derive(Debug, Clone, PartialEq)]
@@ -99,6 +100,18 @@ impl From<rusqlite::types::ValueRef<'_>> for Value {
             ValueRef::Text(t) | ValueRef::Blob(t) => Value::Str(String::from_utf8_lossy(t).into()),
             ValueRef::Null => Value::FALSE,
         }
+    }
+}
+
+impl From<TestId> for Value {
+    fn from(id: TestId) -> Value {
+        Value::Int(id.0)
+    }
+}
+
+impl From<RunId> for Value {
+    fn from(id: RunId) -> Value {
+        Value::Int(id.0)
     }
 }
 

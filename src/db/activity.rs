@@ -3,7 +3,7 @@
 
 use super::store::Store;
 use crate::error::Result;
-use crate::model::{State, Status, sql_list};
+use crate::model::{RunId, State, Status, TestId, sql_list};
 use rusqlite::OptionalExtension;
 
 /// Excludes toplevel records of itemized tests that never ran themselves.
@@ -28,7 +28,7 @@ impl Store {
         &self,
         testname: &str,
         item_path: &str,
-        except_id: i64,
+        except_id: TestId,
     ) -> Result<bool> {
         let running = sql_list(State::RUNNING);
         self.read(|c| {
@@ -59,7 +59,7 @@ impl Store {
     /// (state, status, comment, rundir). Used by waiver propagation (spec §12).
     pub fn previous_instance(
         &self,
-        run_id: i64,
+        run_id: RunId,
         testname: &str,
         item_path: &str,
     ) -> Result<Option<(State, Status, String, String)>> {

@@ -6,14 +6,14 @@ use super::rollup::{Extra, refresh_run_stats, set_and_roll_up, set_and_roll_up_t
 use super::store::{Store, now};
 use super::test_records::StatusChange;
 use crate::error::Result;
-use crate::model::{State, Status};
+use crate::model::{RunId, State, Status, TestId};
 use rusqlite::OptionalExtension;
 
 /// One record of a run as the dispatcher tracks it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordState {
     /// The record's id.
-    pub id: i64,
+    pub id: TestId,
     /// The test name.
     pub testname: String,
     /// The item path (`""` for the toplevel).
@@ -51,7 +51,7 @@ fn record_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RecordState> {
 impl Store {
     /// Registers tests and items (NOT_STARTED/n/a when new) in one transaction; returns their
     /// ids in the order given.
-    pub fn register_tests(&self, run_id: i64, names: &[(&str, &str)]) -> Result<Vec<i64>> {
+    pub fn register_tests(&self, run_id: RunId, names: &[(&str, &str)]) -> Result<Vec<TestId>> {
         self.write(|c| {
             let mut insert = c.prepare_cached(
                 "INSERT OR IGNORE INTO tests (run_id, testname, item_path, state, status, event_time) VALUES (?1, ?2, ?3, 'NOT_STARTED', 'n/a', ?4)",
@@ -70,7 +70,7 @@ impl Store {
     }
 
     /// Every record of a run, DELETED ones included.
-    pub fn run_records(&self, run_id: i64) -> Result<Vec<RecordState>> {
+    pub fn run_records(&self, run_id: RunId) -> Result<Vec<RecordState>> {
         self.read(|c| {
             let mut stmt = c.prepare_cached(&format!(
                 "SELECT {RECORD_COLUMNS} FROM tests WHERE run_id=?1"
@@ -80,7 +80,7 @@ impl Store {
     }
 
     /// These records, by id (missing ids are left out).
-    pub fn records(&self, ids: &[i64]) -> Result<Vec<RecordState>> {
+    pub fn records(&self, ids: &[TestId]) -> Result<Vec<RecordState>> {
         self.read(|c| {
             let mut stmt =
                 c.prepare_cached(&format!("SELECT {RECORD_COLUMNS} FROM tests WHERE id=?1"))?;
@@ -98,7 +98,7 @@ impl Store {
     /// directories and the launching host; rolled up.
     pub(super) fn mark_launched(
         &self,
-        test_id: i64,
+        test_id: TestId,
         rundir: &str,
         shortdir: &str,
         host: &str,
@@ -116,7 +116,7 @@ impl Store {
 
     /// Sets the directories of a toplevel record (of an itemized test) once its first item
     /// launches.
-    pub fn set_toplevel_dirs(&self, test_id: i64, rundir: &str, shortdir: &str) -> Result<()> {
+    pub fn set_toplevel_dirs(&self, test_id: TestId, rundir: &str, shortdir: &str) -> Result<()> {
         self.write(|c| {
             c.prepare_cached("UPDATE tests SET rundir=?1, shortdir=?2 WHERE id=?3")?
                 .execute((rundir, shortdir, test_id))?;
@@ -125,7 +125,7 @@ impl Store {
     }
 
     /// Records the process a launch started, unless the executor already did.
-    pub fn set_launch_pid(&self, test_id: i64, pid: u32) -> Result<()> {
+    pub fn set_launch_pid(&self, test_id: TestId, pid: u32) -> Result<()> {
         self.write(|c| {
             c.prepare_cached(
                 "UPDATE tests SET attemptnum=?1 WHERE id=?2 AND coalesce(attemptnum,0)=0",
@@ -140,7 +140,7 @@ impl Store {
     /// host, uname and pid, then RUNNING, each rolled up. The changes come back in that order.
     pub(super) fn start_test(
         &self,
-        test_id: i64,
+        test_id: TestId,
         host: &str,
         uname: &str,
         pid: u32,
@@ -177,7 +177,13 @@ impl Store {
     }
 
     /// The executor's heartbeat: run time so far, and a `test_rundat` sample.
-    pub fn heartbeat(&self, test_id: i64, seconds: i64, cpuload: f64, diskfree: i64) -> Result<()> {
+    pub fn heartbeat(
+        &self,
+        test_id: TestId,
+        seconds: i64,
+        cpuload: f64,
+        diskfree: i64,
+    ) -> Result<()> {
         self.write(|c| {
             c.prepare_cached("UPDATE tests SET run_duration=?1, cpuload=?2, diskfree=?3 WHERE id=?4")?.execute((seconds, cpuload, diskfree, test_id))?;
             c.prepare_cached("INSERT INTO test_rundat (test_id, update_time, cpuload, diskfree, run_duration) VALUES (?1, ?2, ?3, ?4, ?5)")?.execute((test_id, now(), cpuload, diskfree, seconds))?;
@@ -186,7 +192,7 @@ impl Store {
     }
 
     /// The current state of one test.
-    pub fn state_of(&self, test_id: i64) -> Result<Option<(State, Status)>> {
+    pub fn state_of(&self, test_id: TestId) -> Result<Option<(State, Status)>> {
         Ok(self.records(&[test_id])?.pop().map(|r| (r.state, r.status)))
     }
 
@@ -194,7 +200,7 @@ impl Store {
     /// `deadtime`, and tests LAUNCHED for more than a day, become COMPLETED/DEAD.
     pub(super) fn mark_dead_tests(&self, deadtime: i64) -> Result<Vec<StatusChange>> {
         let time = now();
-        let ids: Vec<i64> = self.read(|c| {
+        let ids: Vec<TestId> = self.read(|c| {
             let mut stmt = c.prepare_cached(
                 "SELECT id FROM tests WHERE (state IN ('RUNNING','REMOTEHOSTSTART') AND ?1 - event_time > coalesce(run_duration,0) + ?2) OR (state='LAUNCHED' AND ?1 - event_time > 86400)",
             )?;
@@ -245,7 +251,7 @@ impl Store {
     /// keeping theirs when `None`), so they run again; returns how many changed.
     pub fn reset_tests(
         &self,
-        run_id: i64,
+        run_id: RunId,
         filter: &ResetFilter<'_>,
         status: Option<&Status>,
     ) -> Result<usize> {

@@ -7,7 +7,7 @@ use super::launching::TestStart;
 use super::store::Store;
 use super::test_records::StatusChange;
 use crate::error::Result;
-use crate::model::{State, Status};
+use crate::model::{State, Status, TestId};
 
 /// State and status writes, triggers not fired.
 pub trait RecordWrites {
@@ -15,7 +15,7 @@ pub trait RecordWrites {
     /// toplevel record is rolled up in the same transaction.
     fn set_state_status(
         &self,
-        test_id: i64,
+        test_id: TestId,
         state: Option<&State>,
         status: Option<&Status>,
         comment: Option<&str>,
@@ -25,7 +25,7 @@ pub trait RecordWrites {
     /// decided in the same transaction (`None`: nothing written).
     fn set_state_status_if_in(
         &self,
-        test_id: i64,
+        test_id: TestId,
         only_in: &[State],
         state: Option<&State>,
         status: Option<&Status>,
@@ -34,7 +34,7 @@ pub trait RecordWrites {
     /// State, status and comment of one record without its rollup; how many records changed.
     fn set_state_status_without_rollup(
         &self,
-        test_id: i64,
+        test_id: TestId,
         state: Option<&State>,
         status: Option<&Status>,
         comment: Option<&str>,
@@ -43,26 +43,26 @@ pub trait RecordWrites {
     /// The runner's launch: LAUNCHED/n/a with the run directories and the host.
     fn mark_launched(
         &self,
-        test_id: i64,
+        test_id: TestId,
         rundir: &str,
         shortdir: &str,
         host: &str,
     ) -> Result<Vec<StatusChange>>;
 
     /// The executor's start: REMOTEHOSTSTART then RUNNING, unless removed or killed meanwhile.
-    fn start_test(&self, test_id: i64, host: &str, uname: &str, pid: u32) -> Result<TestStart>;
+    fn start_test(&self, test_id: TestId, host: &str, uname: &str, pid: u32) -> Result<TestStart>;
 
     /// Tests silent past their time become COMPLETED/DEAD (spec §8.4).
     fn mark_dead_tests(&self, deadtime: i64) -> Result<Vec<StatusChange>>;
 
     /// The test-data rollup's status (spec §13.3).
-    fn test_data_rollup(&self, test_id: i64) -> Result<Vec<StatusChange>>;
+    fn test_data_rollup(&self, test_id: TestId) -> Result<Vec<StatusChange>>;
 }
 
 impl RecordWrites for Store {
     fn set_state_status(
         &self,
-        test_id: i64,
+        test_id: TestId,
         state: Option<&State>,
         status: Option<&Status>,
         comment: Option<&str>,
@@ -72,7 +72,7 @@ impl RecordWrites for Store {
 
     fn set_state_status_if_in(
         &self,
-        test_id: i64,
+        test_id: TestId,
         only_in: &[State],
         state: Option<&State>,
         status: Option<&Status>,
@@ -82,7 +82,7 @@ impl RecordWrites for Store {
 
     fn set_state_status_without_rollup(
         &self,
-        test_id: i64,
+        test_id: TestId,
         state: Option<&State>,
         status: Option<&Status>,
         comment: Option<&str>,
@@ -92,7 +92,7 @@ impl RecordWrites for Store {
 
     fn mark_launched(
         &self,
-        test_id: i64,
+        test_id: TestId,
         rundir: &str,
         shortdir: &str,
         host: &str,
@@ -100,7 +100,7 @@ impl RecordWrites for Store {
         Store::mark_launched(self, test_id, rundir, shortdir, host)
     }
 
-    fn start_test(&self, test_id: i64, host: &str, uname: &str, pid: u32) -> Result<TestStart> {
+    fn start_test(&self, test_id: TestId, host: &str, uname: &str, pid: u32) -> Result<TestStart> {
         Store::start_test(self, test_id, host, uname, pid)
     }
 
@@ -108,7 +108,7 @@ impl RecordWrites for Store {
         Store::mark_dead_tests(self, deadtime)
     }
 
-    fn test_data_rollup(&self, test_id: i64) -> Result<Vec<StatusChange>> {
+    fn test_data_rollup(&self, test_id: TestId) -> Result<Vec<StatusChange>> {
         Store::test_data_rollup(self, test_id)
     }
 }

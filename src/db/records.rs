@@ -1,6 +1,6 @@
 //! Rows as the commands and the Scheme API see them, in Megatest's field orders.
 
-use crate::model::format_flonum;
+use crate::model::{RunId, TestId, format_flonum};
 use rusqlite::Row;
 use rusqlite::types::{Value, ValueRef};
 use std::fmt;
@@ -233,12 +233,12 @@ impl TestRecord {
     }
 
     /// The id.
-    pub fn id(&self) -> i64 {
-        self.int_of("id")
+    pub fn id(&self) -> TestId {
+        TestId(self.int_of("id"))
     }
     /// The run id.
-    pub fn run_id(&self) -> i64 {
-        self.int_of("run_id")
+    pub fn run_id(&self) -> RunId {
+        RunId(self.int_of("run_id"))
     }
     /// The test name.
     pub fn testname(&self) -> String {
@@ -341,11 +341,11 @@ impl RunRecord {
     }
 
     /// The id.
-    pub fn id(&self) -> i64 {
-        match self.at("id") {
+    pub fn id(&self) -> RunId {
+        RunId(match self.at("id") {
             Field::Int(i) => *i,
             _ => 0,
-        }
+        })
     }
     /// The run name.
     pub fn runname(&self) -> String {
@@ -382,7 +382,7 @@ pub struct StepRecord {
     /// The id.
     pub id: i64,
     /// The test.
-    pub test_id: i64,
+    pub test_id: TestId,
     /// The step name.
     pub stepname: String,
     /// `start`, `end`, ...
@@ -404,7 +404,7 @@ pub struct DataRecord {
     /// The id.
     pub id: i64,
     /// The test.
-    pub test_id: i64,
+    pub test_id: TestId,
     /// The category.
     pub category: String,
     /// The variable.

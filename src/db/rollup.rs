@@ -4,7 +4,7 @@
 
 use super::store::now;
 use super::test_records::StatusChange;
-use crate::model::{ItemState, State, Status, rollup_toplevel};
+use crate::model::{ItemState, RunId, State, Status, TestId, rollup_toplevel};
 use rusqlite::{Connection, OptionalExtension};
 
 /// What a write changes besides state and status.
@@ -19,7 +19,7 @@ pub(crate) struct Extra<'a> {
 
 /// A record's columns that the write reads first.
 struct Before {
-    run_id: i64,
+    run_id: RunId,
     testname: String,
     item_path: String,
     state: Option<State>,
@@ -37,7 +37,7 @@ fn counted(uname: Option<&str>, state: Option<&State>) -> bool {
 /// returns every record written.
 pub(crate) fn set_and_roll_up(
     c: &Connection,
-    test_id: i64,
+    test_id: TestId,
     state: Option<&State>,
     status: Option<&Status>,
     extra: Extra<'_>,
@@ -51,7 +51,7 @@ pub(crate) fn set_and_roll_up(
 /// if each had been written (their triggers fire). `extra` goes with the first.
 pub(crate) fn set_and_roll_up_through(
     c: &Connection,
-    test_id: i64,
+    test_id: TestId,
     writes: &[(Option<&State>, Option<&Status>)],
     extra: Extra<'_>,
 ) -> rusqlite::Result<Vec<Vec<StatusChange>>> {
@@ -91,7 +91,7 @@ pub(crate) fn set_and_roll_up_through(
             .then(|| pair(&before.state, &before.status)),
         counted(new_uname.as_deref(), new_state.as_ref()).then(|| pair(&new_state, &new_status)),
     )?;
-    let change = |test_id: i64, item_path: &str, item: &ItemState| StatusChange {
+    let change = |test_id: TestId, item_path: &str, item: &ItemState| StatusChange {
         test_id,
         run_id: before.run_id,
         testname: before.testname.clone(),
@@ -132,12 +132,16 @@ fn pair(state: &Option<State>, status: &Option<Status>) -> (State, Status) {
 
 /// Writes the toplevel record of `item`'s test (created when missing) with the rolled-up
 /// state and status `top`; returns its id.
-fn write_toplevel(c: &Connection, item: &Before, top: Option<&ItemState>) -> rusqlite::Result<i64> {
+fn write_toplevel(
+    c: &Connection,
+    item: &Before,
+    top: Option<&ItemState>,
+) -> rusqlite::Result<TestId> {
     c.prepare_cached(
         "INSERT OR IGNORE INTO tests (run_id, testname, item_path, state, status, event_time) VALUES (?1, ?2, '', 'NOT_STARTED', 'n/a', ?3)",
     )?
     .execute((item.run_id, &item.testname, now()))?;
-    let (top_id, top_state, top_status, top_uname): (i64, Option<State>, Option<Status>, Option<String>) = c
+    let (top_id, top_state, top_status, top_uname): (TestId, Option<State>, Option<Status>, Option<String>) = c
         .prepare_cached(
             "SELECT id, state, status, uname FROM tests WHERE run_id=?1 AND testname=?2 AND item_path=''",
         )?
@@ -166,9 +170,9 @@ fn write_toplevel(c: &Connection, item: &Before, top: Option<&ItemState>) -> rus
 /// ten thousand items costs what a test of ten does.
 fn other_item_states(
     c: &Connection,
-    run_id: i64,
+    run_id: RunId,
     testname: &str,
-    except: i64,
+    except: TestId,
 ) -> rusqlite::Result<Vec<ItemState>> {
     let mut same_state = c.prepare_cached(
         "SELECT state, status FROM tests WHERE run_id=?1 AND testname=?2 AND state=?3 AND status>?4 ORDER BY status LIMIT 1",
@@ -226,7 +230,7 @@ fn other_item_states(
 /// not counted there).
 fn count_move(
     c: &Connection,
-    run_id: i64,
+    run_id: RunId,
     from: Option<(State, Status)>,
     to: Option<(State, Status)>,
 ) -> rusqlite::Result<()> {
@@ -261,7 +265,7 @@ fn count_move(
 
 /// Recomputes a run's `run_stats` from the tests that were executed, for the writes that
 /// change many records at once.
-pub(crate) fn refresh_run_stats(c: &Connection, run_id: i64) -> rusqlite::Result<()> {
+pub(crate) fn refresh_run_stats(c: &Connection, run_id: RunId) -> rusqlite::Result<()> {
     c.prepare_cached("DELETE FROM run_stats WHERE run_id=?1")?
         .execute([run_id])?;
     c.prepare_cached(
@@ -315,7 +319,7 @@ mod tests {
     }
 
     /// The rollup the slow way: every other item's state, grouped.
-    fn expected_toplevel(c: &Connection, id: i64) -> ItemState {
+    fn expected_toplevel(c: &Connection, id: TestId) -> ItemState {
         let (test, state, status): (String, String, String) = c
             .query_row(
                 "SELECT testname, state, status FROM tests WHERE id=?1",
@@ -338,12 +342,12 @@ mod tests {
     #[test]
     fn counts_and_rollups_match_a_full_recount_after_every_write() {
         let c = database();
-        let ids: Vec<i64> = rows(
+        let ids: Vec<TestId> = rows(
             &c,
             "SELECT CAST(id AS TEXT), '', 0 FROM tests WHERE item_path != '' ORDER BY id",
         )
         .into_iter()
-        .map(|(id, _, _)| id.parse().unwrap())
+        .map(|(id, _, _)| TestId(id.parse().unwrap()))
         .collect();
         // A fixed pseudo-random walk over states, statuses and unames.
         let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
@@ -404,7 +408,7 @@ mod tests {
             .unwrap();
         let changes = set_and_roll_up(
             &c,
-            3,
+            TestId(3),
             Some(&State::Completed),
             Some(&Status::Pass),
             Extra::default(),
@@ -431,9 +435,9 @@ mod tests {
         let (one_by_one, through) = (database(), database());
         for c in [&one_by_one, &through] {
             let launched = (Some(&State::Launched), Some(&Status::NotApplicable));
-            set_and_roll_up(c, 3, launched.0, launched.1, Extra::default()).unwrap();
+            set_and_roll_up(c, TestId(3), launched.0, launched.1, Extra::default()).unwrap();
             let passed = (Some(&State::Completed), Some(&Status::Pass));
-            set_and_roll_up(c, 4, passed.0, passed.1, Extra::default()).unwrap();
+            set_and_roll_up(c, TestId(4), passed.0, passed.1, Extra::default()).unwrap();
         }
         let extra = Extra {
             uname: Some("Linux x"),
@@ -448,10 +452,10 @@ mod tests {
             .enumerate()
             .map(|(i, (state, status))| {
                 let extra = if i == 0 { extra } else { Extra::default() };
-                set_and_roll_up(&one_by_one, 3, *state, *status, extra).unwrap()
+                set_and_roll_up(&one_by_one, TestId(3), *state, *status, extra).unwrap()
             })
             .collect();
-        let got = set_and_roll_up_through(&through, 3, &writes, extra).unwrap();
+        let got = set_and_roll_up_through(&through, TestId(3), &writes, extra).unwrap();
         assert_eq!(got, expected);
         assert_eq!(
             got[0][1].state,

@@ -3,6 +3,7 @@
 
 use super::store::{Store, now};
 use crate::error::Result;
+use crate::model::RunId;
 use rusqlite::OptionalExtension;
 
 /// The runner holding a run.
@@ -20,7 +21,7 @@ pub struct RunOwner {
     pub heartbeat: i64,
 }
 
-fn owner_of(c: &rusqlite::Connection, run_id: i64) -> rusqlite::Result<Option<RunOwner>> {
+fn owner_of(c: &rusqlite::Connection, run_id: RunId) -> rusqlite::Result<Option<RunOwner>> {
     c.prepare_cached(
         "SELECT host, pid, pid_start, since, heartbeat FROM run_owners WHERE run_id=?1",
     )?
@@ -38,12 +39,12 @@ fn owner_of(c: &rusqlite::Connection, run_id: i64) -> rusqlite::Result<Option<Ru
 
 impl Store {
     /// The owner of a run, if one is recorded.
-    pub fn run_owner(&self, run_id: i64) -> Result<Option<RunOwner>> {
+    pub fn run_owner(&self, run_id: RunId) -> Result<Option<RunOwner>> {
         self.read(|c| owner_of(c, run_id))
     }
 
     /// Every recorded owner, with its run.
-    pub fn run_owners(&self) -> Result<Vec<(i64, RunOwner)>> {
+    pub fn run_owners(&self) -> Result<Vec<(RunId, RunOwner)>> {
         self.read(|c| {
             let mut stmt = c.prepare_cached(
                 "SELECT run_id, host, pid, pid_start, since, heartbeat FROM run_owners",
@@ -68,7 +69,7 @@ impl Store {
     /// one transaction, so two runners cannot both take it. Returns the owner that stays.
     pub fn take_run(
         &self,
-        run_id: i64,
+        run_id: RunId,
         me: &RunOwner,
         keep: impl FnOnce(&RunOwner) -> bool,
     ) -> Result<Option<RunOwner>> {
@@ -86,7 +87,7 @@ impl Store {
     }
 
     /// Renews `me`'s hold on a run; false when it is no longer `me`'s.
-    pub fn renew_run(&self, run_id: i64, me: &RunOwner) -> Result<bool> {
+    pub fn renew_run(&self, run_id: RunId, me: &RunOwner) -> Result<bool> {
         self.write(|c| {
             let changed = c
                 .prepare_cached(
@@ -98,7 +99,7 @@ impl Store {
     }
 
     /// Lets go of a run held by `me`.
-    pub fn release_run(&self, run_id: i64, me: &RunOwner) -> Result<()> {
+    pub fn release_run(&self, run_id: RunId, me: &RunOwner) -> Result<()> {
         self.write(|c| {
             c.prepare_cached(
                 "DELETE FROM run_owners WHERE run_id=?1 AND host=?2 AND pid=?3 AND pid_start=?4",

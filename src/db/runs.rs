@@ -5,6 +5,7 @@ use super::records::RunRecord;
 use super::store::{Store, now};
 use crate::area::Target;
 use crate::error::Result;
+use crate::model::RunId;
 use crate::select::RunSelector;
 use rusqlite::{OptionalExtension, params_from_iter};
 
@@ -16,7 +17,7 @@ impl Store {
         runname: &str,
         owner: &str,
         contour: &str,
-    ) -> Result<i64> {
+    ) -> Result<RunId> {
         crate::model::check_run_name(runname)?;
         let keys = self.keys().to_vec();
         let values = target.values().to_vec();
@@ -39,7 +40,7 @@ impl Store {
             let cond: String = keys.iter().map(|k| format!(" AND \"{k}\"=?")).collect();
             let mut find: Vec<rusqlite::types::Value> = vec![runname.to_string().into()];
             find.extend(values.iter().map(|v| rusqlite::types::Value::from(v.clone())));
-            let (id, state): (i64, String) = c.query_row(
+            let (id, state): (RunId, String) = c.query_row(
                 &format!("SELECT id, coalesce(state,'') FROM runs WHERE runname=?{cond}"),
                 params_from_iter(find.iter()),
                 |r| Ok((r.get(0)?, r.get(1)?)),
@@ -75,7 +76,7 @@ impl Store {
     }
 
     /// One run.
-    pub fn run(&self, id: i64) -> Result<Option<RunRecord>> {
+    pub fn run(&self, id: RunId) -> Result<Option<RunRecord>> {
         let keys = self.keys().to_vec();
         let sql = format!("SELECT {} FROM runs WHERE id=?1", RunRecord::columns(&keys));
         self.read(|c| {
@@ -85,7 +86,7 @@ impl Store {
     }
 
     /// Sets a run's status, and its comment when given.
-    pub fn set_run_status(&self, id: i64, status: &str, comment: Option<&str>) -> Result<()> {
+    pub fn set_run_status(&self, id: RunId, status: &str, comment: Option<&str>) -> Result<()> {
         self.write(|c| {
             c.execute("UPDATE runs SET status=?1 WHERE id=?2", (status, id))?;
             if let Some(m) = comment {
@@ -96,7 +97,7 @@ impl Store {
     }
 
     /// Locks or unlocks a run (`runs.state`), logging who did it in `access_log`.
-    pub fn set_run_lock(&self, id: i64, locked: bool, user: &str) -> Result<()> {
+    pub fn set_run_lock(&self, id: RunId, locked: bool, user: &str) -> Result<()> {
         let word = if locked { "locked" } else { "unlocked" };
         self.write(|c| {
             c.execute("UPDATE runs SET state=?1 WHERE id=?2", (word, id))?;
@@ -109,7 +110,7 @@ impl Store {
     }
 
     /// Marks a run deleted: its tests become DELETED and their steps and data go.
-    pub fn mark_run_deleted(&self, id: i64) -> Result<()> {
+    pub fn mark_run_deleted(&self, id: RunId) -> Result<()> {
         self.write(|c| {
             c.execute(
                 "DELETE FROM test_steps WHERE test_id IN (SELECT id FROM tests WHERE run_id=?1)",

@@ -4,12 +4,13 @@
 use super::records::{Field, StepRecord, text};
 use super::store::{Store, now};
 use crate::error::Result;
+use crate::model::TestId;
 
 impl Store {
     /// Records a step state (insert or replace on test, step name and state).
     pub fn set_step(
         &self,
-        test_id: i64,
+        test_id: TestId,
         stepname: &str,
         state: &str,
         status: &str,
@@ -23,7 +24,7 @@ impl Store {
     }
 
     /// The steps of a test, in the order they were recorded.
-    pub fn steps(&self, test_id: i64) -> Result<Vec<StepRecord>> {
+    pub fn steps(&self, test_id: TestId) -> Result<Vec<StepRecord>> {
         self.read(|c| {
             let mut stmt = c.prepare_cached(
                 "SELECT id, test_id, stepname, state, status, event_time, logfile, comment FROM test_steps WHERE test_id=?1 ORDER BY id ASC",

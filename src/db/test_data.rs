@@ -6,8 +6,8 @@ use super::rollup::{Extra, set_and_roll_up};
 use super::store::Store;
 use super::test_records::StatusChange;
 use crate::error::{Error, Result};
-use crate::model::Number;
 use crate::model::Status;
+use crate::model::{Number, TestId};
 
 /// The columns of a test-data CSV line.
 pub const DATA_COLUMNS: [&str; 9] = [
@@ -184,7 +184,7 @@ pub fn parse_rows(text: &str) -> Result<Vec<DataRow>> {
 
 impl Store {
     /// Stores rows (replacing rows with the same category and variable), all or none.
-    pub fn load_test_data(&self, test_id: i64, rows: &[DataRow]) -> Result<()> {
+    pub fn load_test_data(&self, test_id: TestId, rows: &[DataRow]) -> Result<()> {
         self.write(|c| {
             let mut stmt = c.prepare_cached(
                 "INSERT OR REPLACE INTO test_data (test_id,category,variable,value,expected,tol,units,comment,status,type) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
@@ -209,7 +209,7 @@ impl Store {
 
     /// The test-data rollup (spec §13.3): pass and fail counts; FAIL if any row failed, else
     /// PASS if any passed and the test is not WARN or FAIL.
-    pub(super) fn test_data_rollup(&self, test_id: i64) -> Result<Vec<StatusChange>> {
+    pub(super) fn test_data_rollup(&self, test_id: TestId) -> Result<Vec<StatusChange>> {
         self.write(|c| {
             let (fails, passes): (i64, i64) = c.prepare_cached("SELECT (SELECT count(*) FROM test_data WHERE test_id=?1 AND status LIKE 'fail'), (SELECT count(*) FROM test_data WHERE test_id=?1 AND status LIKE 'pass')")?.query_row(
                 [test_id],
@@ -235,7 +235,7 @@ impl Store {
     }
 
     /// Test data rows whose category matches `category` (SQL LIKE), by category and variable.
-    pub fn test_data(&self, test_id: i64, category: &str) -> Result<Vec<DataRecord>> {
+    pub fn test_data(&self, test_id: TestId, category: &str) -> Result<Vec<DataRecord>> {
         self.read(|c| {
             let mut stmt = c.prepare_cached(
                 "SELECT id,test_id,category,variable,value,expected,tol,units,comment,status,type FROM test_data WHERE test_id=?1 AND category LIKE ?2 ORDER BY category,variable",

@@ -5,7 +5,7 @@ use super::records::{TEST_FIELDS, TestRecord, TestView};
 use super::rollup::{Extra, refresh_run_stats, set_and_roll_up};
 use super::store::{Store, now};
 use crate::error::Result;
-use crate::model::{State, Status};
+use crate::model::{RunId, State, Status, TestId};
 use crate::select::TestPatterns;
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params_from_iter};
@@ -14,9 +14,9 @@ use rusqlite::{Connection, OptionalExtension, params_from_iter};
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StatusChange {
     /// The test record written.
-    pub test_id: i64,
+    pub test_id: TestId,
     /// Its run.
-    pub run_id: i64,
+    pub run_id: RunId,
     /// Its test name.
     pub testname: String,
     /// Its item path (`""` for the toplevel).
@@ -64,7 +64,7 @@ impl TestFilter {
     }
 }
 
-fn test_by_id(c: &Connection, id: i64) -> rusqlite::Result<Option<TestRecord>> {
+fn test_by_id(c: &Connection, id: TestId) -> rusqlite::Result<Option<TestRecord>> {
     c.prepare_cached(&format!(
         "SELECT {} FROM tests WHERE id=?1",
         TestRecord::columns()
@@ -75,7 +75,7 @@ fn test_by_id(c: &Connection, id: i64) -> rusqlite::Result<Option<TestRecord>> {
 
 impl Store {
     /// Registers a test or item (NOT_STARTED/n/a if new) and returns its id.
-    pub fn register_test(&self, run_id: i64, testname: &str, item_path: &str) -> Result<i64> {
+    pub fn register_test(&self, run_id: RunId, testname: &str, item_path: &str) -> Result<TestId> {
         self.write(|c| {
             c.execute(
                 "INSERT OR IGNORE INTO tests (run_id, testname, item_path, state, status, event_time) VALUES (?1, ?2, ?3, 'NOT_STARTED', 'n/a', ?4)",
@@ -89,12 +89,17 @@ impl Store {
     }
 
     /// A test record.
-    pub fn test(&self, id: i64) -> Result<Option<TestRecord>> {
+    pub fn test(&self, id: TestId) -> Result<Option<TestRecord>> {
         self.read(|c| test_by_id(c, id))
     }
 
     /// The id of a test or item of a run.
-    pub fn test_id(&self, run_id: i64, testname: &str, item_path: &str) -> Result<Option<i64>> {
+    pub fn test_id(
+        &self,
+        run_id: RunId,
+        testname: &str,
+        item_path: &str,
+    ) -> Result<Option<TestId>> {
         self.read(|c| {
             c.prepare_cached(
                 "SELECT id FROM tests WHERE run_id=?1 AND testname=?2 AND item_path=?3",
@@ -105,7 +110,7 @@ impl Store {
     }
 
     /// The tests of a run, by test name then item path.
-    pub fn tests_for_run(&self, run_id: i64, filter: &TestFilter) -> Result<Vec<TestRecord>> {
+    pub fn tests_for_run(&self, run_id: RunId, filter: &TestFilter) -> Result<Vec<TestRecord>> {
         let (sql, params) = self.tests_query(run_id, filter);
         self.read(|c| {
             let mut stmt = c.prepare_cached(&sql)?;
@@ -119,7 +124,7 @@ impl Store {
     /// reading the row in place.
     pub fn for_each_test(
         &self,
-        run_id: i64,
+        run_id: RunId,
         filter: &TestFilter,
         mut visit: impl FnMut(&TestView<'_, '_>) -> Result<()>,
     ) -> Result<()> {
@@ -137,7 +142,7 @@ impl Store {
         Ok(())
     }
 
-    fn tests_query(&self, run_id: i64, filter: &TestFilter) -> (String, Vec<Value>) {
+    fn tests_query(&self, run_id: RunId, filter: &TestFilter) -> (String, Vec<Value>) {
         let (conditions, extra) = filter.sql();
         let columns = match &filter.only_fields {
             None => TestRecord::columns(),
@@ -150,7 +155,7 @@ impl Store {
         let sql = format!(
             "SELECT {columns} FROM tests WHERE {conditions} ORDER BY testname ASC, item_path ASC"
         );
-        let mut params = vec![Value::Integer(run_id)];
+        let mut params = vec![Value::from(run_id)];
         params.extend(extra);
         (sql, params)
     }
@@ -159,7 +164,7 @@ impl Store {
     /// toplevel record is rolled up in the same transaction. Returns every record written.
     pub(super) fn set_state_status(
         &self,
-        test_id: i64,
+        test_id: TestId,
         state: Option<&State>,
         status: Option<&Status>,
         comment: Option<&str>,
@@ -182,7 +187,7 @@ impl Store {
     /// only when its state is one of `only_in` (none written otherwise: `None`).
     pub(super) fn set_state_status_if_in(
         &self,
-        test_id: i64,
+        test_id: TestId,
         only_in: &[State],
         state: Option<&State>,
         status: Option<&Status>,
@@ -203,7 +208,7 @@ impl Store {
     /// API's `test-set-state-status-by-id`); returns how many records changed.
     pub(super) fn set_state_status_without_rollup(
         &self,
-        test_id: i64,
+        test_id: TestId,
         state: Option<&State>,
         status: Option<&Status>,
         comment: Option<&str>,
@@ -214,7 +219,7 @@ impl Store {
                 (state, status, comment, test_id),
             )?;
             if written > 0 {
-                let run_id: i64 =
+                let run_id: RunId =
                     c.prepare_cached("SELECT run_id FROM tests WHERE id=?1")?.query_row( [test_id], |r| {
                         r.get(0)
                     })?;
@@ -225,7 +230,7 @@ impl Store {
     }
 
     /// Sets named columns of a test record (run directory, host, ...).
-    pub fn set_test_fields(&self, test_id: i64, fields: &[(&str, Value)]) -> Result<()> {
+    pub fn set_test_fields(&self, test_id: TestId, fields: &[(&str, Value)]) -> Result<()> {
         for (name, _) in fields {
             if !TEST_FIELDS.contains(name) && !["logdat", "fail_count", "pass_count"].contains(name)
             {
@@ -245,7 +250,7 @@ impl Store {
                 )?;
             }
             if counts_change {
-                let run_id: i64 = c
+                let run_id: RunId = c
                     .prepare_cached("SELECT run_id FROM tests WHERE id=?1")?
                     .query_row([test_id], |r| r.get(0))?;
                 refresh_run_stats(c, run_id)?;
@@ -255,12 +260,12 @@ impl Store {
     }
 
     /// Sets a test's final log file.
-    pub fn set_test_log(&self, test_id: i64, logfile: &str) -> Result<()> {
+    pub fn set_test_log(&self, test_id: TestId, logfile: &str) -> Result<()> {
         self.set_test_fields(test_id, &[("final_logf", Value::Text(logfile.to_string()))])
     }
 
     /// Marks a test record DELETED (steps and data too).
-    pub fn mark_test_deleted(&self, test_id: i64) -> Result<()> {
+    pub fn mark_test_deleted(&self, test_id: TestId) -> Result<()> {
         self.write(|c| {
             c.execute(
                 "UPDATE tests SET state='DELETED', status='n/a', comment='' WHERE id=?1",
@@ -274,7 +279,7 @@ impl Store {
                 "UPDATE test_data SET status='DELETED' WHERE test_id=?1",
                 [test_id],
             )?;
-            let run_id: i64 = c
+            let run_id: RunId = c
                 .prepare_cached("SELECT run_id FROM tests WHERE id=?1")?
                 .query_row([test_id], |r| r.get(0))?;
             refresh_run_stats(c, run_id)
@@ -292,7 +297,7 @@ impl Store {
         self.write(|c| {
             c.execute(sql, rusqlite::params_from_iter(params.iter()))?;
             if let Some(test_id) = status_of {
-                let run_id: Option<i64> = c
+                let run_id: Option<RunId> = c
                     .prepare_cached("SELECT run_id FROM tests WHERE id=?1")?
                     .query_row([test_id], |r| r.get(0))
                     .optional()?;

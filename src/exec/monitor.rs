@@ -5,6 +5,7 @@
 
 use super::supervisor::Supervisor;
 use crate::db::Store;
+use crate::model::TestId;
 use crate::sys;
 use std::path::PathBuf;
 use std::sync::mpsc::{self, RecvTimeoutError};
@@ -35,7 +36,7 @@ pub(super) struct Watch {
     /// The database file and keys, for the monitor's own connection.
     pub db: (PathBuf, Vec<(String, String)>),
     /// The test record.
-    pub test_id: i64,
+    pub test_id: TestId,
     /// The limit, in seconds.
     pub runtimelim: Option<u64>,
     /// The run directory (for free-space samples).

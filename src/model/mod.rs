@@ -2,6 +2,7 @@
 //! (spec §6.3), item paths, the names that become path components, and numbers as Megatest
 //! reads and prints them.
 
+mod ids;
 mod names;
 mod number;
 mod rollup;
@@ -9,6 +10,7 @@ mod spelled;
 mod state;
 mod status;
 
+pub use ids::{RunId, TestId};
 pub use names::{
     ITEM_PATH_RULE, NAME_RULE, NameProblem, check_component, check_item_path, check_run_name,
     item_dir,

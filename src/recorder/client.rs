@@ -9,7 +9,7 @@ use super::protocol::{Reply, Request, answer};
 use crate::db::{StatusChange, Store, TestStart};
 use crate::error::{Error, Result};
 use crate::launch::JobFile;
-use crate::model::{State, Status};
+use crate::model::{State, Status, TestId};
 use crate::writer::Destination;
 use std::cell::{OnceCell, RefCell};
 use std::collections::VecDeque;
@@ -235,7 +235,7 @@ impl Recorder {
     /// [`Store::set_step`], posted: a failure is warned about at the next call.
     pub fn set_step(
         &self,
-        test_id: i64,
+        test_id: TestId,
         name: &str,
         state: &str,
         status: &str,
@@ -254,7 +254,7 @@ impl Recorder {
     }
 
     /// [`Store::state_of`].
-    pub fn state_of(&self, test_id: i64) -> Result<Option<(State, Status)>> {
+    pub fn state_of(&self, test_id: TestId) -> Result<Option<(State, Status)>> {
         self.via(Request::StateOf { test_id }, |r| match r {
             Reply::State(s) => Ok(s),
             other => Err(other),
@@ -262,7 +262,7 @@ impl Recorder {
     }
 
     /// [`Store::set_test_log`].
-    pub fn set_test_log(&self, test_id: i64, logfile: &str) -> Result<()> {
+    pub fn set_test_log(&self, test_id: TestId, logfile: &str) -> Result<()> {
         let request = Request::TestLog {
             test_id,
             logfile: logfile.to_string(),
@@ -272,7 +272,7 @@ impl Recorder {
 
     /// Writes `dir/test-summary.html` for the test: the page that came with its last write,
     /// else one asked for now.
-    pub fn write_test_summary(&self, test_id: i64, dir: &Path) -> Result<()> {
+    pub fn write_test_summary(&self, test_id: TestId, dir: &Path) -> Result<()> {
         let page = match self.summary.take() {
             Some(page) => page.map_err(Error::new)?,
             None => self.via(Request::Summary { test_id }, |r| match r {
@@ -292,7 +292,7 @@ impl Destination for Recorder {
     /// with it and is kept for [`Recorder::write_test_summary`].
     fn set_state_status(
         &self,
-        test_id: i64,
+        test_id: TestId,
         state: Option<&State>,
         status: Option<&Status>,
         comment: Option<&str>,
@@ -316,7 +316,7 @@ impl Destination for Recorder {
 
     fn start_test(
         &self,
-        test_id: i64,
+        test_id: TestId,
         host: &str,
         uname: &str,
         pid: u32,

@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::area::Target;
+use crate::model::TestId;
 use crate::recorder::RecorderServer;
 
 const KEYS: &[(&str, &str)] = &[("platform", "TEXT")];
@@ -14,7 +15,7 @@ fn keys() -> Vec<(String, String)> {
 }
 
 /// A database with one run and one test; the runner's store and the test's id.
-fn database(dir: &Path, name: &str) -> (Store, i64) {
+fn database(dir: &Path, name: &str) -> (Store, TestId) {
     let store = Store::open_at(&dir.join(name), &keys()).unwrap();
     let target = Target::parse("linux", &["platform".to_string()], "-target").unwrap();
     let run = store.register_run(&target, "r1", "me", "").unwrap();
@@ -31,7 +32,7 @@ fn job_file(db: &Path, recorder: Option<&str>) -> JobFile {
     }
 }
 
-fn steps(store: &Store, id: i64) -> Vec<(String, String)> {
+fn steps(store: &Store, id: TestId) -> Vec<(String, String)> {
     store
         .steps(id)
         .unwrap()
@@ -53,7 +54,7 @@ fn linked(store: &Store) -> (RecorderServer, Recorder) {
 }
 
 /// What the executor does for a one-step test that passes.
-fn record_a_passing_test(recorder: &Recorder, id: i64) {
+fn record_a_passing_test(recorder: &Recorder, id: TestId) {
     match recorder.start_test(id, "host", "uname", 42, None).unwrap() {
         TestStart::Started { started, running } => {
             assert_eq!(started[0].state, "REMOTEHOSTSTART");
@@ -201,7 +202,7 @@ fn a_request_that_fails_in_a_batch_leaves_the_others_written() {
                 answer(
                     &store,
                     Request::Status {
-                        test_id: id + 1000,
+                        test_id: TestId(id.0 + 1000),
                         state: Some("RUNNING".into()),
                         status: None,
                         comment: None,
@@ -249,7 +250,7 @@ fn the_first_step_starts_with_the_test_and_not_without_it() {
     assert!(steps(&store, id).is_empty(), "no step of a refused test");
 }
 
-fn launched(id: i64) -> Request {
+fn launched(id: TestId) -> Request {
     Request::Launched {
         test_id: id,
         rundir: "/links/t1".into(),

@@ -106,9 +106,12 @@ impl Posts {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::TestId;
 
     fn request(id: i64) -> Request {
-        Request::StateOf { test_id: id }
+        Request::StateOf {
+            test_id: TestId(id),
+        }
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! and how the runner answers from its own connection.
 
 use crate::db::{RecordWrites, StatusChange, Store, TestStart};
-use crate::model::{State, Status};
+use crate::model::{State, Status, TestId};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
@@ -17,7 +17,7 @@ pub enum Request {
     /// [`Store::start_test`].
     Start {
         /// The test record.
-        test_id: i64,
+        test_id: TestId,
         /// The executor's host.
         host: String,
         /// Its `uname`.
@@ -32,7 +32,7 @@ pub enum Request {
     /// [`Store::set_step`].
     Step {
         /// The test record.
-        test_id: i64,
+        test_id: TestId,
         /// The step.
         name: String,
         /// `start` or `end`.
@@ -47,7 +47,7 @@ pub enum Request {
     /// [`Store::set_state_status`].
     Status {
         /// The test record.
-        test_id: i64,
+        test_id: TestId,
         /// The new state, if it changes.
         state: Option<State>,
         /// The new status, if it changes.
@@ -61,19 +61,19 @@ pub enum Request {
     /// [`Store::state_of`].
     StateOf {
         /// The test record.
-        test_id: i64,
+        test_id: TestId,
     },
     /// [`Store::set_test_log`].
     TestLog {
         /// The test record.
-        test_id: i64,
+        test_id: TestId,
         /// The final log file.
         logfile: String,
     },
     /// [`Store::mark_launched`], posted by the runner itself (see `posts.rs`).
     Launched {
         /// The test record.
-        test_id: i64,
+        test_id: TestId,
         /// The run directory (the link).
         rundir: String,
         /// The physical run directory.
@@ -84,7 +84,7 @@ pub enum Request {
     /// The text of `test-summary.html`.
     Summary {
         /// The test record.
-        test_id: i64,
+        test_id: TestId,
     },
     /// Nothing: its reply tells that every request before it was answered.
     Flush,
@@ -178,7 +178,7 @@ pub fn answer(store: &Store, request: Request) -> Reply {
 /// The executor's start, with the `start` record of its first step when the test starts.
 fn start(
     store: &Store,
-    test_id: i64,
+    test_id: TestId,
     host: &str,
     uname: &str,
     pid: u32,

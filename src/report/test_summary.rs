@@ -5,6 +5,7 @@
 use crate::db::{Field, Store};
 use crate::error::{Error, Result};
 use crate::logpro::escape_html;
+use crate::model::TestId;
 use std::fmt::Write;
 use std::path::Path;
 
@@ -45,7 +46,7 @@ fn link_target(log: &str) -> String {
 }
 
 /// Writes `dir/test-summary.html` for the test `test_id`.
-pub fn write_test_summary(store: &Store, test_id: i64, dir: &Path) -> Result<()> {
+pub fn write_test_summary(store: &Store, test_id: TestId, dir: &Path) -> Result<()> {
     match test_summary_page(store, test_id)? {
         Some(page) => write_summary_page(&page, dir),
         None => Ok(()),
@@ -60,7 +61,7 @@ pub fn write_summary_page(page: &str, dir: &Path) -> Result<()> {
 }
 
 /// The text of `test-summary.html` for the test `test_id`; `None` without such a record.
-pub fn test_summary_page(store: &Store, test_id: i64) -> Result<Option<String>> {
+pub fn test_summary_page(store: &Store, test_id: TestId) -> Result<Option<String>> {
     let Some(test) = store.test(test_id)? else {
         return Ok(None);
     };

@@ -9,6 +9,7 @@
 use super::lease;
 use crate::db::Store;
 use crate::error::{Error, ErrorKind, Result};
+use crate::model::RunId;
 use std::fs::File;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -19,7 +20,7 @@ const JOIN_DELAY: Duration = Duration::from_millis(500);
 /// The area's launch lock, and whether this runner has looked for others yet.
 pub(super) struct AreaShare {
     lock_path: PathBuf,
-    run_id: i64,
+    run_id: RunId,
     looked: bool,
 }
 
@@ -32,7 +33,7 @@ pub(super) struct AreaLock {
 
 impl AreaShare {
     /// For the run `run_id` of the database `store`.
-    pub(super) fn new(store: &Store, run_id: i64) -> AreaShare {
+    pub(super) fn new(store: &Store, run_id: RunId) -> AreaShare {
         let mut lock_path = store.path().as_os_str().to_owned();
         lock_path.push(".launch-lock");
         AreaShare {

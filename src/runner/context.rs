@@ -4,6 +4,7 @@
 use super::settings::Settings;
 use crate::area::{Area, Target};
 use crate::db::Store;
+use crate::model::RunId;
 use crate::writer::{TriggerTable, Writer};
 use std::cell::RefCell;
 use std::collections::HashSet;
@@ -19,7 +20,7 @@ pub struct RunContext<'a> {
     /// `[setup]`, `[jobtools]`, `[jobgroups]`.
     pub settings: Settings,
     /// The run's record.
-    pub run_id: i64,
+    pub run_id: RunId,
     /// The target.
     pub target: Target,
     /// The run name.

@@ -21,7 +21,7 @@ use crate::db::{RecordState, StatusChange, Store};
 use crate::environ;
 use crate::error::Result;
 use crate::launch::{Answer, Process, choose_launcher};
-use crate::model::{State, Status};
+use crate::model::{State, Status, TestId};
 use crate::plan::Selection;
 use crate::sys;
 use crate::testdef::{Item, Items, TestDef, item_info};
@@ -336,7 +336,7 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
             }
         } else if now >= self.next_poll && !self.pass.polled.is_empty() {
             self.next_poll = now + POLL_EVERY;
-            let ids: Vec<i64> = self
+            let ids: Vec<TestId> = self
                 .pass
                 .polled
                 .iter()
@@ -355,7 +355,7 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
     /// launches, found after a restart).
     fn check_liveness(&mut self) -> Result<()> {
         let now = crate::db::now();
-        let lost: Vec<i64> = self
+        let lost: Vec<TestId> = self
             .pass
             .polled
             .iter()
@@ -398,7 +398,7 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
     }
 
     /// Reads these records again (with their posted writes).
-    fn refresh(&mut self, ids: &[i64]) -> Result<()> {
+    fn refresh(&mut self, ids: &[TestId]) -> Result<()> {
         self.recording.settle_for(ids);
         for record in self.ctx.store.records(ids)? {
             self.absorb(record);
@@ -409,7 +409,7 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
     /// Writes a state/status (with rollup), fires triggers, and takes in the result.
     fn write(
         &mut self,
-        id: i64,
+        id: TestId,
         state: Option<State>,
         status: Option<Status>,
         comment: Option<&str>,
@@ -420,12 +420,17 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
             status.as_ref(),
             comment,
         )?;
-        let ids: Vec<i64> = changes.iter().map(|c| c.test_id).collect();
+        let ids: Vec<TestId> = changes.iter().map(|c| c.test_id).collect();
         self.refresh(&ids)
     }
 
     /// [`Self::write`] of both a state and a status, with a comment.
-    fn end_with(&mut self, id: i64, (state, status): (State, Status), comment: &str) -> Result<()> {
+    fn end_with(
+        &mut self,
+        id: TestId,
+        (state, status): (State, Status),
+        comment: &str,
+    ) -> Result<()> {
         self.write(id, Some(state), Some(status), Some(comment))
     }
 
@@ -584,7 +589,7 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
     }
 
     /// A kill request fulfilled: nothing of the test runs (any more).
-    fn end_killed(&mut self, id: i64, comment: &str) -> Result<()> {
+    fn end_killed(&mut self, id: TestId, comment: &str) -> Result<()> {
         self.end_with(id, (State::Killed, Status::Killed), comment)
     }
 
@@ -900,7 +905,7 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
             self.pass.flights,
             if self.pass.flights == 1 { "" } else { "s" }
         );
-        let running: Vec<i64> = self
+        let running: Vec<TestId> = self
             .pass
             .tests
             .iter()

@@ -11,7 +11,7 @@ use crate::launch::{
     DiskChoice, ForkLauncher, JOB_FILE_NAME, JobFile, Process, choose_launcher, copy_test_source,
     plan_work_area, start,
 };
-use crate::model::{State, Status};
+use crate::model::{State, Status, TestId};
 use crate::recorder::Request;
 use crate::testdef::TestDef;
 use std::path::Path;
@@ -25,9 +25,9 @@ pub(super) struct LaunchItem<'a> {
     /// The item variables.
     pub vars: &'a [(String, String)],
     /// Its record.
-    pub id: i64,
+    pub id: TestId,
     /// The test's toplevel record.
-    pub toplevel_id: i64,
+    pub toplevel_id: TestId,
     /// Whether the toplevel record still needs its directories.
     pub set_toplevel_dirs: bool,
 }

@@ -6,6 +6,7 @@
 
 use crate::db::{RunOwner, Store, now};
 use crate::error::{Error, ErrorKind, Result};
+use crate::model::RunId;
 use crate::sys;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -60,14 +61,14 @@ pub fn describe(owner: &RunOwner) -> String {
 }
 
 /// The live holder of a run, if any (for commands that must not touch a run being run).
-pub fn live_owner(store: &Store, run_id: i64) -> Result<Option<RunOwner>> {
+pub fn live_owner(store: &Store, run_id: RunId) -> Result<Option<RunOwner>> {
     Ok(store.run_owner(run_id)?.filter(is_alive))
 }
 
 /// A run held by this process; let go when dropped.
 pub(super) struct RunLease {
     db: (PathBuf, Vec<(String, String)>),
-    run_id: i64,
+    run_id: RunId,
     me: RunOwner,
     stop: Option<mpsc::Sender<()>>,
     renewer: Option<JoinHandle<()>>,
@@ -80,7 +81,7 @@ impl RunLease {
     pub(super) fn take(
         store: &Store,
         keys: &[(String, String)],
-        run_id: i64,
+        run_id: RunId,
         run_name: &str,
     ) -> Result<RunLease> {
         let me = me();

@@ -2,7 +2,7 @@
 //! each in a phase, plus a cache of the run's records as the database last showed them.
 
 use crate::db::RecordState;
-use crate::model::{State, Status};
+use crate::model::{State, Status, TestId};
 use crate::plan::{Board, Upstream};
 use crate::testdef::{ItemMap, Modes};
 use std::collections::HashMap;
@@ -42,7 +42,7 @@ pub(super) struct ItemNode {
     /// The item variables.
     pub vars: Vec<(String, String)>,
     /// Its record.
-    pub id: i64,
+    pub id: TestId,
     /// Its phase.
     pub phase: Phase,
     /// The state and status its record had when it was found ready: a different record at
@@ -65,7 +65,7 @@ pub(super) struct TestNode {
     /// `[test_meta] jobgroup`.
     pub jobgroup: Option<String>,
     /// The toplevel record.
-    pub toplevel_id: i64,
+    pub toplevel_id: TestId,
     /// The toplevel stage.
     pub stage: Stage,
     /// The items, once expanded.
@@ -96,7 +96,7 @@ impl TestNode {
         modes: Modes,
         priority: i64,
         jobgroup: Option<String>,
-        toplevel_id: i64,
+        toplevel_id: TestId,
     ) -> TestNode {
         TestNode {
             name,
@@ -132,9 +132,9 @@ impl TestNode {
 #[derive(Default)]
 pub(super) struct Records {
     /// By id.
-    pub by_id: HashMap<i64, RecordState>,
+    pub by_id: HashMap<TestId, RecordState>,
     /// (test, item path) → id.
-    pub by_name: HashMap<(String, String), i64>,
+    pub by_name: HashMap<(String, String), TestId>,
 }
 
 impl Records {

@@ -7,7 +7,7 @@
 use super::nodes::{ItemNode, Phase, Records, Stage, TestNode, View, completed_ok};
 use super::options::{Decision, PassRules};
 use crate::db::RecordState;
-use crate::model::{State, Status, full_test_name};
+use crate::model::{State, Status, TestId, full_test_name};
 use crate::plan::{Verdict, Waiton, evaluate};
 use crate::select::TestPatterns;
 use crate::testdef::Item;
@@ -308,7 +308,7 @@ impl Pass {
 
     /// Whether the re-run rules would run the record `id` of test `t` (a record not seen
     /// yet would run).
-    pub(super) fn would_run(&self, t: usize, id: i64) -> bool {
+    pub(super) fn would_run(&self, t: usize, id: TestId) -> bool {
         self.records.by_id.get(&id).is_none_or(|r| {
             self.rules.decide(&self.tests[t].name, &r.state, &r.status) == Decision::Run
         })
@@ -326,7 +326,7 @@ impl Pass {
 
     /// Test `t`'s items are listed and registered (`ids`, same order) and their records
     /// taken in: they wait for their prerequisites.
-    pub(super) fn expanded(&mut self, t: usize, list: Vec<Item>, ids: Vec<i64>) {
+    pub(super) fn expanded(&mut self, t: usize, list: Vec<Item>, ids: Vec<TestId>) {
         let node = &mut self.tests[t];
         node.items = list
             .into_iter()

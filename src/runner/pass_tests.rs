@@ -3,13 +3,14 @@
 //! process and no file.
 
 use super::*;
+use crate::model::TestId;
 use crate::model::{ItemState, rollup_toplevel};
 use crate::testdef::{ItemMap, Modes};
 
 /// A record as the database would hold it.
 fn record(id: i64, test: &str, item: &str, state: State, status: Status) -> RecordState {
     RecordState {
-        id,
+        id: TestId(id),
         testname: test.into(),
         item_path: item.into(),
         state,
@@ -110,7 +111,7 @@ impl Sim {
                     Modes::from_words(s.modes),
                     s.priority,
                     None,
-                    t as i64 + 1,
+                    TestId(t as i64 + 1),
                 )
             })
             .collect();
@@ -144,7 +145,7 @@ impl Sim {
     }
 
     /// A write the dispatcher decided, kept in `writes`, then applied.
-    fn write(&mut self, id: i64, state: State, status: Status) {
+    fn write(&mut self, id: TestId, state: State, status: Status) {
         let old = &self.pass.records.by_id[&id];
         self.writes.push(format!(
             "{}/{} {state}/{status}",
@@ -155,7 +156,7 @@ impl Sim {
 
     /// A write as the database makes it: the record, then its toplevel rolled up, both
     /// taken in by the pass.
-    fn apply(&mut self, id: i64, state: State, status: Status) {
+    fn apply(&mut self, id: TestId, state: State, status: Status) {
         let old = self.pass.records.by_id[&id].clone();
         let written = RecordState {
             state,
@@ -204,7 +205,7 @@ impl Sim {
         match step {
             Step::Expand(t) => {
                 let paths = self.items[t].clone();
-                let (list, ids): (Vec<Item>, Vec<i64>) = if paths.is_empty() {
+                let (list, ids): (Vec<Item>, Vec<TestId>) = if paths.is_empty() {
                     (vec![item("")], vec![self.pass.tests[t].toplevel_id])
                 } else {
                     let list = self
@@ -226,7 +227,7 @@ impl Sim {
                                         State::NotStarted,
                                         Status::NotApplicable,
                                     ));
-                                    id
+                                    TestId(id)
                                 }
                             },
                         )

@@ -1,6 +1,7 @@
 //! The recorder of a pass: started at its first launch, so that the executors it launches
 //! can hand their database writes to the runner; given up when it cannot start.
 
+use crate::model::TestId;
 use crate::recorder::RecorderServer;
 use std::collections::HashMap;
 use std::path::Path;
@@ -10,7 +11,7 @@ pub(super) struct Recording {
     server: Option<RecorderServer>,
     usable: bool,
     /// Records with a posted write not known to be in the database: id → post number.
-    pending: HashMap<i64, u64>,
+    pending: HashMap<TestId, u64>,
 }
 
 impl Recording {
@@ -57,7 +58,7 @@ impl Recording {
     }
 
     /// Notes that the write of record `id` was posted as number `seq`.
-    pub(super) fn posted(&mut self, id: i64, seq: u64) {
+    pub(super) fn posted(&mut self, id: TestId, seq: u64) {
         self.pending.insert(id, seq);
     }
 
@@ -71,7 +72,7 @@ impl Recording {
 
     /// [`Recording::settle`] when one of these records has a posted write pending, so
     /// that reading them shows it.
-    pub(super) fn settle_for(&mut self, ids: &[i64]) {
+    pub(super) fn settle_for(&mut self, ids: &[TestId]) {
         let Some(server) = &self.server else { return };
         self.pending.retain(|_, seq| !server.is_applied(*seq));
         if ids.iter().any(|id| self.pending.contains_key(id)) {

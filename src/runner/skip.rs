@@ -2,6 +2,7 @@
 
 use crate::db::{Store, now};
 use crate::error::Result;
+use crate::model::TestId;
 use crate::testdef::{Skip, TestDef};
 use std::path::Path;
 
@@ -11,7 +12,7 @@ pub(super) fn skip_reason(
     store: &Store,
     area_top: &Path,
     item: &str,
-    id: i64,
+    id: TestId,
 ) -> Result<Option<String>> {
     let Some(rule) = def.skip() else {
         return Ok(None);

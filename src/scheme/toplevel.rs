@@ -7,6 +7,7 @@ use super::host::{
 };
 use super::{area_procs, native, prepass};
 use crate::error::{Error, ErrorKind, Location};
+use crate::model::TestId;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use steel::parser::parser::{ParseError, Parser};
@@ -84,7 +85,7 @@ pub fn eval_toplevel(source: &str) -> Result<Vec<String>, SchemeError> {
 /// engine, so that procedures defined at the REPL are there.
 pub fn eval_trigger(
     procedure: &str,
-    test_id: i64,
+    test_id: TestId,
     rundir: &str,
     key: &str,
 ) -> Result<(), SchemeError> {
@@ -102,7 +103,7 @@ pub fn eval_trigger(
             "%mt:trigger-args",
             SteelVal::ListV(
                 vec![
-                    SteelVal::IntV(test_id as isize),
+                    SteelVal::IntV(test_id.0 as isize),
                     SteelVal::StringV(rundir.into()),
                     SteelVal::StringV(key.into()),
                 ]

@@ -7,7 +7,7 @@ use super::trigger_table::TriggerTable;
 use crate::db::{RecordWrites, StatusChange, Store, TestStart};
 use crate::error::Result;
 use crate::job::Job;
-use crate::model::{State, Status};
+use crate::model::{State, Status, TestId};
 
 /// Where the writes go: the database itself, or the runner's recorder, which writes them
 /// there and sends the changes back.
@@ -17,7 +17,7 @@ pub trait Destination {
     /// summary page back with the reply).
     fn set_state_status(
         &self,
-        test_id: i64,
+        test_id: TestId,
         state: Option<&State>,
         status: Option<&Status>,
         comment: Option<&str>,
@@ -28,7 +28,7 @@ pub trait Destination {
     /// record in the same write when the test starts.
     fn start_test(
         &self,
-        test_id: i64,
+        test_id: TestId,
         host: &str,
         uname: &str,
         pid: u32,
@@ -42,7 +42,7 @@ pub trait Destination {
 impl Destination for Store {
     fn set_state_status(
         &self,
-        test_id: i64,
+        test_id: TestId,
         state: Option<&State>,
         status: Option<&Status>,
         comment: Option<&str>,
@@ -53,7 +53,7 @@ impl Destination for Store {
 
     fn start_test(
         &self,
-        test_id: i64,
+        test_id: TestId,
         host: &str,
         uname: &str,
         pid: u32,
@@ -113,7 +113,7 @@ impl<'a, D: Destination + ?Sized> Writer<'a, D> {
     /// the triggers; returns every record written.
     pub fn set_state_status(
         &self,
-        test_id: i64,
+        test_id: TestId,
         state: Option<&State>,
         status: Option<&Status>,
         comment: Option<&str>,
@@ -175,7 +175,7 @@ impl<'a, D: Destination + ?Sized> Writer<'a, D> {
     /// killed meanwhile.
     pub fn start_test(
         &self,
-        test_id: i64,
+        test_id: TestId,
         host: &str,
         uname: &str,
         pid: u32,
@@ -203,7 +203,7 @@ impl Writer<'_, Store> {
     /// [`Store::set_state_status_if_in`], firing the triggers of what it wrote.
     pub fn set_state_status_if_in(
         &self,
-        test_id: i64,
+        test_id: TestId,
         only_in: &[State],
         state: Option<&State>,
         status: Option<&Status>,
@@ -221,7 +221,7 @@ impl Writer<'_, Store> {
     /// firing the triggers of the record as written; returns whether it was there.
     pub fn set_state_status_without_rollup(
         &self,
-        test_id: i64,
+        test_id: TestId,
         state: Option<&State>,
         status: Option<&Status>,
         comment: Option<&str>,
@@ -254,7 +254,7 @@ impl Writer<'_, Store> {
     /// [`Store::mark_launched`], firing the triggers of LAUNCHED.
     pub fn mark_launched(
         &self,
-        test_id: i64,
+        test_id: TestId,
         rundir: &str,
         shortdir: &str,
         host: &str,
@@ -265,7 +265,7 @@ impl Writer<'_, Store> {
     }
 
     /// [`Store::test_data_rollup`], firing the triggers of the status it sets.
-    pub fn test_data_rollup(&self, test_id: i64) -> Result<Vec<StatusChange>> {
+    pub fn test_data_rollup(&self, test_id: TestId) -> Result<Vec<StatusChange>> {
         let changes = self.to.test_data_rollup(test_id)?;
         self.fire(&changes);
         Ok(changes)

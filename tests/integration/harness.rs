@@ -256,8 +256,8 @@ pub(crate) fn target(text: &str) -> megatest::area::Target {
 /// The `MT_CMDINFO` of a test, for running in-test helpers.
 pub(crate) fn cmdinfo(
     area: &Area,
-    run_id: i64,
-    test_id: i64,
+    run_id: megatest::model::RunId,
+    test_id: megatest::model::TestId,
     test: &str,
     item: &str,
     work_area: &std::path::Path,

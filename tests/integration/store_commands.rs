@@ -2,11 +2,11 @@
 
 use crate::harness::{Area, cmdinfo, db_area, open_store, target};
 use megatest::db::{RecordWrites, Store, TestFilter};
-use megatest::model::{State, Status};
+use megatest::model::{RunId, State, Status, TestId};
 use rusqlite::types::Value;
 
 /// Two runs of one target and one of another; `compile` has items a, b; `lint` has none.
-fn seeded() -> (Area, Store, i64, i64, i64) {
+fn seeded() -> (Area, Store, RunId, RunId, RunId) {
     let area = db_area();
     let store = open_store(&area);
     let r1 = store
@@ -28,7 +28,7 @@ fn seeded() -> (Area, Store, i64, i64, i64) {
     (area, store, r1, r2, r3)
 }
 
-fn state_status(store: &Store, run: i64, test: &str, item: &str) -> (String, String) {
+fn state_status(store: &Store, run: RunId, test: &str, item: &str) -> (String, String) {
     let id = store.test_id(run, test, item).unwrap().unwrap();
     let t = store.test(id).unwrap().unwrap();
     (t.state().to_string(), t.status().to_string())
@@ -130,7 +130,7 @@ fn list_runs_text_and_json() {
         ])
         .run();
     let value: serde_json::Value = serde_json::from_str(json.success()).unwrap();
-    assert_eq!(value["linux/release"]["r1"]["meta"]["id"], r1);
+    assert_eq!(value["linux/release"]["r1"]["meta"]["id"], r1.0);
     assert_eq!(
         value["linux/release"]["r1"]["data"][a.to_string()]["status"],
         "FAIL"
@@ -387,7 +387,7 @@ fn run_status_get_and_set() {
     );
 }
 
-fn make_dirs(area: &Area, store: &Store, run: i64, runname: &str) {
+fn make_dirs(area: &Area, store: &Store, run: RunId, runname: &str) {
     for (test, item) in [
         ("compile", ""),
         ("compile", "a"),
@@ -806,7 +806,7 @@ fn in_test_helpers() {
     );
     let shown = helper(&["-show-cmdinfo", "-dumpmode", "json"]).run();
     let json: serde_json::Value = serde_json::from_str(shown.success()).unwrap();
-    assert_eq!(json["test_id"], item);
+    assert_eq!(json["test_id"], item.0);
 }
 
 #[test]
@@ -995,7 +995,7 @@ fn concurrent_writers_all_land() {
     let run = store
         .register_run(&target("linux/release"), "r", "u", "")
         .unwrap();
-    let ids: Vec<i64> = (0..8)
+    let ids: Vec<TestId> = (0..8)
         .map(|i| store.register_test(run, &format!("t{i}"), "").unwrap())
         .collect();
     let children: Vec<_> = ids

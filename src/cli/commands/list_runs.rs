@@ -6,7 +6,7 @@ use crate::db::{
     Field, FieldRef, RUN_FIELDS, RunRecord, Store, TEST_FIELDS, TestFilter, TestRecord,
 };
 use crate::error::{Error, Result};
-use crate::model::{State, Status};
+use crate::model::{State, Status, TestId};
 use crate::report::scheme_string;
 use crate::select::{RunSelector, TestPatterns};
 use crate::stdout;
@@ -392,7 +392,7 @@ fn test_lines<'a>(
         }
         out.push('\n');
         let id = match at(ID) {
-            FieldRef::Int(i) => i,
+            FieldRef::Int(i) => TestId(i),
             _ => return Ok(()),
         };
         for step in store.steps(id)? {

@@ -6,7 +6,7 @@ use crate::cli::dispatch::Flow;
 use crate::cli::session::Session;
 use crate::db::{Store, parse_row};
 use crate::error::{Error, Result};
-use crate::model::{State, Status};
+use crate::model::{State, Status, TestId};
 use crate::writer::{TriggerTable, Writer};
 
 /// A numeric status is an exit code: 0 is PASS, anything else FAIL.
@@ -47,7 +47,7 @@ fn value_row(session: &Session, required: bool) -> Result<Option<String>> {
     }
 }
 
-fn store_values(store: &Store, test_id: i64, line: &str) -> Result<()> {
+fn store_values(store: &Store, test_id: TestId, line: &str) -> Result<()> {
     let row = parse_row(line).map_err(|why| Error::new(format!("bad value: {why}")))?;
     store.load_test_data(test_id, &[row])
 }

@@ -1,6 +1,7 @@
-//! States and statuses in and out of SQLite: stored as their words, as Megatest stores them.
+//! States, statuses and record ids in and out of SQLite: stored as Megatest stores them (words,
+//! integers).
 
-use crate::model::{State, Status};
+use crate::model::{RunId, State, Status, TestId};
 use rusqlite::types::{FromSql, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 
 /// Stores a word enum as its text and reads it back with its `parse`.
@@ -24,6 +25,32 @@ macro_rules! as_sql_text {
 
 as_sql_text!(State);
 as_sql_text!(Status);
+
+/// Stores an id newtype as its integer.
+macro_rules! as_sql_integer {
+    ($name:ident) => {
+        impl ToSql for $name {
+            fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+                Ok(ToSqlOutput::Owned(rusqlite::types::Value::Integer(self.0)))
+            }
+        }
+
+        impl FromSql for $name {
+            fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+                value.as_i64().map($name)
+            }
+        }
+
+        impl From<$name> for rusqlite::types::Value {
+            fn from(id: $name) -> Self {
+                rusqlite::types::Value::Integer(id.0)
+            }
+        }
+    };
+}
+
+as_sql_integer!(TestId);
+as_sql_integer!(RunId);
 
 #[cfg(test)]
 mod tests {
