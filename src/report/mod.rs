@@ -1,10 +1,14 @@
-//! Output formats for people and programs: config dumps (ini, json, sexp) and the HTML pages
-//! written into run directories.
+//! Output formats for people and programs: config dumps (ini, json, sexp), the run listing,
+//! and the HTML pages written into run directories.
 
 mod config_dump;
 mod item_rollup;
+mod run_listing;
 mod test_summary;
 
 pub use config_dump::{DumpMode, dump_config, scheme_string};
 pub use item_rollup::write_rollup;
+pub(crate) use run_listing::{
+    FieldSpec, ListingMode, compare, json_listing, run_line, sexp_listing, test_lines,
+};
 pub use test_summary::{test_summary_page, write_summary_page, write_test_summary};
