@@ -33,5 +33,4 @@ pub mod shell;
 pub mod stdout;
 pub mod sys;
 pub mod testdef;
-pub mod waivers;
 pub mod writer;

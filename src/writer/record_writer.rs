@@ -158,7 +158,7 @@ impl<'a, D: Destination + ?Sized> Writer<'a, D> {
         last: bool,
     ) -> Result<Vec<StatusChange>> {
         let (status, comment) =
-            crate::waivers::waived_status(|| self.to.database(), job, status, comment)?;
+            super::waivers::waived_status(|| self.to.database(), job, status, comment)?;
         let last = last && !self.triggers.has(&job.test_name);
         let changes = self.to.set_state_status(
             job.test_id,

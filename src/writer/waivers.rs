@@ -9,7 +9,11 @@ use crate::model::{State, Status};
 use std::path::Path;
 
 /// The (status, comment) to write instead of FAIL, when the waiver carries over.
-pub fn carried_waiver(store: &Store, job: &Job, comment: Option<&str>) -> Result<Option<String>> {
+pub(super) fn carried_waiver(
+    store: &Store,
+    job: &Job,
+    comment: Option<&str>,
+) -> Result<Option<String>> {
     if job.waivers.is_empty() {
         return Ok(None);
     }
@@ -56,7 +60,7 @@ fn here_or_root(dir: &Path) -> &Path {
 
 /// The status and comment to write: FAIL becomes WAIVED when a waiver carries over. The
 /// database is opened (by `store`) only for a FAIL of a test with waivers.
-pub fn waived_status<'s>(
+pub(super) fn waived_status<'s>(
     store: impl FnOnce() -> Result<&'s Store>,
     job: &Job,
     status: Option<&Status>,
