@@ -4,7 +4,7 @@
 use crate::area::Area;
 use crate::db::{Store, db_path, typed_keys};
 use crate::error::{Error, Result};
-use crate::writer::{TriggerTable, Writer};
+use crate::writer::{TriggerTable, Triggers, Writer};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -49,6 +49,16 @@ pub fn install_at(top: &Path, db_path: &Path, keys: Vec<(String, String)>) {
         store: None,
         triggers: TriggerTable::reading_testconfigs(top.to_path_buf()),
     });
+}
+
+/// Tells the API the `[triggers]` of `test` as the runner or executor of this process
+/// registered them: its writes then fire those, as the process's own writes do, rather than
+/// reading the test's testconfig (which may be elsewhere, `[tests-paths]`).
+pub fn share_triggers(test: &str, triggers: Triggers) {
+    let mut guard = CONTEXT.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(ctx) = guard.as_mut() {
+        ctx.triggers.register(test, triggers);
+    }
 }
 
 /// The installed area's top directory.

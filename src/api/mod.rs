@@ -15,6 +15,6 @@ mod value;
 
 pub use args::Args;
 pub use catalog::{PROCEDURES, Procedure, call, find};
-pub use context::{ApiContext, install, install_at, installed_top, with_store};
+pub use context::{ApiContext, install, install_at, installed_top, share_triggers, with_store};
 pub use scheme_procs::scheme_extension;
 pub use value::Value;

@@ -25,6 +25,7 @@ pub fn execute(job_path: &Path) -> Result<i32> {
     let job = &file.job;
     let recorder = Recorder::open(&file)?;
     crate::api::install_at(&job.toppath, &file.db_path, file.keys.clone());
+    crate::api::share_triggers(&job.test_name, job.triggers.clone());
     let triggers = TriggerTable::of_test(&job.test_name, job.triggers.clone());
     let writer = Writer::new(&recorder, &triggers);
     // Without a runscript the first step begins the job: its start record goes with ours.

@@ -144,8 +144,7 @@ impl Ctx {
             return Ok(());
         }
         self.used_scheme = true;
-        crate::scheme::add_extension(super::scheme_procs::scheme_extension());
-        if let Err(e) = crate::scheme::begin_capture() {
+        if let Err(e) = crate::scheme::begin_capture(super::scheme_procs::scheme_extension()) {
             return Err(LoadFailure {
                 message: e.message,
                 detail: None,

@@ -8,7 +8,8 @@ use super::value::LValue;
 use crate::model::Number;
 use crate::scheme::{Datum, Extension};
 
-/// The extension a rule file that needs Scheme gets (registered when the first one loads).
+/// The extension a rule file that needs Scheme gets (installed in the engine that loads
+/// it).
 pub(super) fn scheme_extension() -> Extension {
     Extension {
         name: "logpro",

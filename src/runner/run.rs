@@ -95,6 +95,7 @@ pub fn run(area: &Area, store: &Store, opts: &RunOptions, owner: &str) -> Result
     let selected: Vec<String> = selection.defs.keys().cloned().collect();
     for (name, def) in &selection.defs {
         ctx.triggers.register(name, def.triggers());
+        crate::api::share_triggers(name, def.triggers());
         let values: Vec<(&str, String)> = crate::db::META_FIELDS
             .iter()
             .filter_map(|f| {

@@ -119,6 +119,8 @@ pub struct Host {
     interactive: bool,
     /// How many of the registered extensions are installed.
     extensions: usize,
+    /// The extensions installed in this engine only (see [`Host::install_here`]).
+    installed_here: Vec<&'static str>,
     capture: Option<SteelVal>,
 }
 
@@ -202,6 +204,7 @@ impl Host {
             timeout: Some(configured_timeout().unwrap_or(DEFAULT_TIMEOUT)),
             interactive: false,
             extensions: 0,
+            installed_here: Vec::new(),
             capture: None,
         };
         host.catch_up()?;
@@ -221,15 +224,31 @@ impl Host {
             return Ok(());
         }
         for extension in native::registered_from(self.extensions) {
-            for (name, native) in &extension.natives {
-                self.engine.register_value(name, native::procedure(*native));
-            }
-            for (name, source) in extension.sources {
-                self.engine.run(source).map_err(|e| {
-                    SchemeError::plain(format!("the built-in {name} does not load: {e}"))
-                })?;
-            }
+            self.install(extension)?;
             self.extensions += 1;
+        }
+        Ok(())
+    }
+
+    /// Installs `extension` in this engine only, once (logpro's procedures: only the engine
+    /// that loads a rule file needs them).
+    pub fn install_here(&mut self, extension: native::Extension) -> Result<(), SchemeError> {
+        if self.installed_here.contains(&extension.name) {
+            return Ok(());
+        }
+        self.installed_here.push(extension.name);
+        self.install(extension)
+    }
+
+    /// Defines the extension's Rust procedures, then runs its Scheme source.
+    fn install(&mut self, extension: native::Extension) -> Result<(), SchemeError> {
+        for (name, native) in &extension.natives {
+            self.engine.register_value(name, native::procedure(*native));
+        }
+        for (name, source) in extension.sources {
+            self.engine.run(source).map_err(|e| {
+                SchemeError::plain(format!("the built-in {name} does not load: {e}"))
+            })?;
         }
         Ok(())
     }

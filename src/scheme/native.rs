@@ -1,8 +1,8 @@
 //! Procedures other modules add to the engine without knowing steel: an [`Extension`] is a
 //! set of Rust procedures over [`Datum`], a steel-free value, with the Scheme source that
-//! wraps them and the documentation `help` shows. The rmt API and logpro register theirs;
-//! every engine of the thread gets the extensions registered before it, or when it is next
-//! used.
+//! wraps them and the documentation `help` shows. The rmt API registers its own, which every
+//! engine of the thread gets (those made before, when next used); logpro's is installed only
+//! in the engine that loads a rule file (`program::begin_capture`).
 
 use super::builtins::SchemeRegex;
 use crate::model::format_flonum;

@@ -1,11 +1,16 @@
 //! A program evaluated form by form with what it prints kept (logpro rule files): the
-//! procedures it uses come from a registered extension.
+//! procedures it uses come from an extension installed in the engine that runs it.
 
 use super::host::{SchemeError, with_host};
+use super::native::Extension;
 
-/// Starts capturing what Scheme prints.
-pub fn begin_capture() -> Result<(), SchemeError> {
-    with_host(|host| host.capture_output())
+/// Installs `extension` in this thread's engine (once) and starts capturing what Scheme
+/// prints.
+pub fn begin_capture(extension: Extension) -> Result<(), SchemeError> {
+    with_host(|host| {
+        host.install_here(extension)?;
+        host.capture_output()
+    })
 }
 
 /// Evaluates one top-level form.

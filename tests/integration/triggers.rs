@@ -43,6 +43,18 @@ fn area() -> Area {
         )
 }
 
+/// Makes the trigger logger executable and runs the area to its end.
+fn run(area: &Area) {
+    std::fs::set_permissions(
+        area.path().join("log.sh"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    area.megatest(&["-run", "-target", "linux", "-runname", "r1", "-run-wait"])
+        .run()
+        .success();
+}
+
 /// The trigger log's lines, once `expected` many are there (triggers run in the background).
 fn logged(area: &Area, expected: usize) -> BTreeSet<String> {
     let started = Instant::now();
@@ -59,14 +71,7 @@ fn logged(area: &Area, expected: usize) -> BTreeSet<String> {
 #[test]
 fn runner_executor_test_status_and_api_writes_fire_triggers() {
     let area = area();
-    std::fs::set_permissions(
-        area.path().join("log.sh"),
-        std::os::unix::fs::PermissionsExt::from_mode(0o755),
-    )
-    .unwrap();
-    area.megatest(&["-run", "-target", "linux", "-runname", "r1", "-run-wait"])
-        .run()
-        .success();
+    run(&area);
     let expected = [
         // The runner: each item's launch, and the toplevel's (LAUNCHED with its first item).
         "items/a LAUNCHED/",
@@ -90,5 +95,33 @@ fn runner_executor_test_status_and_api_writes_fire_triggers() {
     assert!(
         lines.contains("reports/ /CHECK"),
         "the API's write fired its trigger: {lines:?}"
+    );
+}
+
+#[test]
+fn an_api_write_in_the_executor_fires_the_triggers_it_registered() {
+    // The test lives under [tests-paths], not <area>/tests: only the executor knows its
+    // triggers. Its Scheme trigger on PASS sets WARN through the rmt API, whose write must
+    // fire the test's WARN trigger too.
+    let area = one_key_area(1)
+        .file(
+            "megatest.config",
+            "[fields]\nplatform TEXT\n\n[setup]\nmax_concurrent_jobs 1\n\n[tests-paths]\nelsewhere other\n",
+        )
+        .file(
+            "log.sh",
+            "#!/bin/sh\necho \"$MT_TEST_NAME/$MT_ITEMPATH $3\" >> \"$MT_RUN_AREA_HOME/triggers.log\"\n",
+        )
+        .file(
+            "other/outside/testconfig",
+            &format!(
+                "[ezsteps]\nok echo ok\n\n[triggers]\nCOMPLETED/PASS (lambda (test-id rundir key) (rmt:test-set-state-status #f test-id \"COMPLETED\" \"WARN\" \"by the API\"))\n/WARN {LOG_TRIGGER}\n"
+            ),
+        );
+    run(&area);
+    let lines = logged(&area, 1);
+    assert!(
+        lines.contains("outside/ /WARN"),
+        "the API's write fired the trigger the executor registered: {lines:?}"
     );
 }

@@ -17,6 +17,7 @@ pub(crate) fn run(session: &mut Session) -> Result<Flow> {
         .map_err(|e| Error::new(format!("cannot read test data from stdin: {e}")))?;
     let rows = parse_rows(&text)?;
     store.load_test_data(job.test_id, &rows)?;
+    crate::api::share_triggers(&job.test_name, job.triggers.clone());
     let triggers = TriggerTable::of_test(&job.test_name, job.triggers.clone());
     Writer::new(store, &triggers).test_data_rollup(job.test_id)?;
     Ok(Flow::Continue)

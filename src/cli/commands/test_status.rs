@@ -69,6 +69,7 @@ pub(crate) fn test_status(session: &mut Session) -> Result<Flow> {
         .map(str::to_string);
     let values = value_row(session, false)?;
     let (job, store) = in_test::open(session, "-test-status")?;
+    crate::api::share_triggers(&job.test_name, job.triggers.clone());
     let triggers = TriggerTable::of_test(&job.test_name, job.triggers.clone());
     Writer::new(store, &triggers).set_test_status(
         &job,
