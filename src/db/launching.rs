@@ -2,12 +2,11 @@
 //! runner, REMOTEHOSTSTART and the heartbeat by the executor, and dead tests (spec §8.2, §8.4,
 //! §9.7). Each is one transaction with its rollup, so a killed process leaves no half state.
 
-use super::rollup::{Extra, refresh_run_stats, set_and_roll_up, set_and_roll_up_through};
+use super::rollup::refresh_run_stats;
 use super::store::{Store, now};
 use super::test_records::StatusChange;
 use crate::error::Result;
 use crate::model::{RunId, State, Status, TestId};
-use rusqlite::OptionalExtension;
 
 /// One record of a run as the dispatcher tracks it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,26 +93,6 @@ impl Store {
         })
     }
 
-    /// The runner's launch: LAUNCHED/n/a, a fresh event time and attempt, the run
-    /// directories and the launching host; rolled up.
-    pub(super) fn mark_launched(
-        &self,
-        test_id: TestId,
-        rundir: &str,
-        shortdir: &str,
-        host: &str,
-    ) -> Result<Vec<StatusChange>> {
-        self.write(|c| {
-            c.prepare_cached("UPDATE tests SET event_time=?1, rundir=?2, shortdir=?3, host=?4, attemptnum=0, run_duration=0 WHERE id=?5")?.execute((now(), rundir, shortdir, host, test_id))?;
-            let extra = Extra {
-                comment: Some(""),
-                uname: Some("n/a"),
-            };
-            let launched = (State::Launched, Status::NotApplicable);
-            set_and_roll_up(c, test_id, Some(&launched.0), Some(&launched.1), extra)
-        })
-    }
-
     /// Sets the directories of a toplevel record (of an itemized test) once its first item
     /// launches.
     pub fn set_toplevel_dirs(&self, test_id: TestId, rundir: &str, shortdir: &str) -> Result<()> {
@@ -132,47 +111,6 @@ impl Store {
             )?
             .execute((pid, test_id))?;
             Ok(())
-        })
-    }
-
-    /// The executor's start in one transaction: unless the record is being removed or was
-    /// asked to stop or killed meanwhile (then its state comes back as refused), REMOTEHOSTSTART/n/a with the
-    /// host, uname and pid, then RUNNING, each rolled up. The changes come back in that order.
-    pub(super) fn start_test(
-        &self,
-        test_id: TestId,
-        host: &str,
-        uname: &str,
-        pid: u32,
-    ) -> Result<TestStart> {
-        self.write(|c| {
-            let state: Option<State> = c
-                .prepare_cached("SELECT coalesce(state,'') FROM tests WHERE id=?1")?
-                .query_row([test_id], |r| r.get(0))
-                .optional()?;
-            let Some(state) = state else {
-                return Ok(TestStart::Missing);
-            };
-            if state.refuses_start() {
-                return Ok(TestStart::Refused(state));
-            }
-            c.prepare_cached("UPDATE tests SET event_time=?1, host=?2, attemptnum=?3, run_duration=0 WHERE id=?4")?.execute((now(), host, pid, test_id))?;
-            let extra = Extra {
-                uname: Some(uname),
-                ..Extra::default()
-            };
-            let mut changes = set_and_roll_up_through(
-                c,
-                test_id,
-                &[
-                    (Some(&State::RemoteHostStart), Some(&Status::NotApplicable)),
-                    (Some(&State::Running), None),
-                ],
-                extra,
-            )?;
-            let running = changes.pop().unwrap_or_default();
-            let started = changes.pop().unwrap_or_default();
-            Ok(TestStart::Started { started, running })
         })
     }
 
@@ -195,31 +133,9 @@ impl Store {
     pub fn state_of(&self, test_id: TestId) -> Result<Option<(State, Status)>> {
         Ok(self.records(&[test_id])?.pop().map(|r| (r.state, r.status)))
     }
-
-    /// Spec §8.4: RUNNING/REMOTEHOSTSTART tests silent for longer than their run time plus
-    /// `deadtime`, and tests LAUNCHED for more than a day, become COMPLETED/DEAD.
-    pub(super) fn mark_dead_tests(&self, deadtime: i64) -> Result<Vec<StatusChange>> {
-        let time = now();
-        let ids: Vec<TestId> = self.read(|c| {
-            let mut stmt = c.prepare_cached(
-                "SELECT id FROM tests WHERE (state IN ('RUNNING','REMOTEHOSTSTART') AND ?1 - event_time > coalesce(run_duration,0) + ?2) OR (state='LAUNCHED' AND ?1 - event_time > 86400)",
-            )?;
-            stmt.query_map((time, deadtime), |r| r.get(0))?.collect()
-        })?;
-        let mut changes = Vec::new();
-        for id in ids {
-            changes.extend(self.set_state_status(
-                id,
-                Some(&State::Completed),
-                Some(&Status::Dead),
-                Some("Test failed to complete"),
-            )?);
-        }
-        Ok(changes)
-    }
 }
 
-/// What [`Store::start_test`] found and did.
+/// What [`super::RecordWrites::start_test`] found and did.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum TestStart {
     /// No such record.

@@ -1,13 +1,16 @@
 //! The writes that change a test record's state or status, each returning every record it
 //! changed (the record and its rolled-up toplevel). They fire no triggers: `writer::Writer`
 //! is their one user, with the recorder, which applies an executor's writes whose triggers
-//! the executor's own writer fires. A test of the source tree keeps it so.
+//! the executor's own writer fires. A test of the source tree keeps it so. Each write and its
+//! rollup are one transaction.
 
 use super::launching::TestStart;
-use super::store::Store;
+use super::rollup::{Extra, refresh_run_stats, set_and_roll_up, set_and_roll_up_through};
+use super::store::{Store, now};
 use super::test_records::StatusChange;
 use crate::error::Result;
-use crate::model::{State, Status, TestId};
+use crate::model::{RunId, State, Status, TestId};
+use rusqlite::OptionalExtension;
 
 /// State and status writes, triggers not fired.
 pub trait RecordWrites {
@@ -67,7 +70,18 @@ impl RecordWrites for Store {
         status: Option<&Status>,
         comment: Option<&str>,
     ) -> Result<Vec<StatusChange>> {
-        Store::set_state_status(self, test_id, state, status, comment)
+        let extra = Extra {
+            comment,
+            ..Extra::default()
+        };
+        let changes = self.write(|c| set_and_roll_up(c, test_id, state, status, extra))?;
+        if status == Some(&Status::Auto) {
+            let mut more = self.test_data_rollup(test_id)?;
+            let mut all = changes;
+            all.append(&mut more);
+            return Ok(all);
+        }
+        Ok(changes)
     }
 
     fn set_state_status_if_in(
@@ -77,7 +91,16 @@ impl RecordWrites for Store {
         state: Option<&State>,
         status: Option<&Status>,
     ) -> Result<Option<Vec<StatusChange>>> {
-        Store::set_state_status_if_in(self, test_id, only_in, state, status)
+        self.write(|c| {
+            let current: Option<State> = c
+                .prepare_cached("SELECT coalesce(state,'') FROM tests WHERE id=?1")?
+                .query_row([test_id], |r| r.get(0))
+                .optional()?;
+            if !current.is_some_and(|state| only_in.contains(&state)) {
+                return Ok(None);
+            }
+            set_and_roll_up(c, test_id, state, status, Extra::default()).map(Some)
+        })
     }
 
     fn set_state_status_without_rollup(
@@ -87,7 +110,20 @@ impl RecordWrites for Store {
         status: Option<&Status>,
         comment: Option<&str>,
     ) -> Result<usize> {
-        Store::set_state_status_without_rollup(self, test_id, state, status, comment)
+        self.write(|c| {
+            let written = c.execute(
+                "UPDATE tests SET state=coalesce(?1,state), status=coalesce(?2,status), comment=coalesce(?3,comment) WHERE id=?4",
+                (state, status, comment, test_id),
+            )?;
+            if written > 0 {
+                let run_id: RunId =
+                    c.prepare_cached("SELECT run_id FROM tests WHERE id=?1")?.query_row( [test_id], |r| {
+                        r.get(0)
+                    })?;
+                refresh_run_stats(c, run_id)?;
+            }
+            Ok(written)
+        })
     }
 
     fn mark_launched(
@@ -97,18 +133,91 @@ impl RecordWrites for Store {
         shortdir: &str,
         host: &str,
     ) -> Result<Vec<StatusChange>> {
-        Store::mark_launched(self, test_id, rundir, shortdir, host)
+        self.write(|c| {
+            c.prepare_cached("UPDATE tests SET event_time=?1, rundir=?2, shortdir=?3, host=?4, attemptnum=0, run_duration=0 WHERE id=?5")?.execute((now(), rundir, shortdir, host, test_id))?;
+            let extra = Extra {
+                comment: Some(""),
+                uname: Some("n/a"),
+            };
+            let launched = (State::Launched, Status::NotApplicable);
+            set_and_roll_up(c, test_id, Some(&launched.0), Some(&launched.1), extra)
+        })
     }
 
     fn start_test(&self, test_id: TestId, host: &str, uname: &str, pid: u32) -> Result<TestStart> {
-        Store::start_test(self, test_id, host, uname, pid)
+        self.write(|c| {
+            let state: Option<State> = c
+                .prepare_cached("SELECT coalesce(state,'') FROM tests WHERE id=?1")?
+                .query_row([test_id], |r| r.get(0))
+                .optional()?;
+            let Some(state) = state else {
+                return Ok(TestStart::Missing);
+            };
+            if state.refuses_start() {
+                return Ok(TestStart::Refused(state));
+            }
+            c.prepare_cached("UPDATE tests SET event_time=?1, host=?2, attemptnum=?3, run_duration=0 WHERE id=?4")?.execute((now(), host, pid, test_id))?;
+            let extra = Extra {
+                uname: Some(uname),
+                ..Extra::default()
+            };
+            let mut changes = set_and_roll_up_through(
+                c,
+                test_id,
+                &[
+                    (Some(&State::RemoteHostStart), Some(&Status::NotApplicable)),
+                    (Some(&State::Running), None),
+                ],
+                extra,
+            )?;
+            let running = changes.pop().unwrap_or_default();
+            let started = changes.pop().unwrap_or_default();
+            Ok(TestStart::Started { started, running })
+        })
     }
 
     fn mark_dead_tests(&self, deadtime: i64) -> Result<Vec<StatusChange>> {
-        Store::mark_dead_tests(self, deadtime)
+        let time = now();
+        let ids: Vec<TestId> = self.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT id FROM tests WHERE (state IN ('RUNNING','REMOTEHOSTSTART') AND ?1 - event_time > coalesce(run_duration,0) + ?2) OR (state='LAUNCHED' AND ?1 - event_time > 86400)",
+            )?;
+            stmt.query_map((time, deadtime), |r| r.get(0))?.collect()
+        })?;
+        let mut changes = Vec::new();
+        for id in ids {
+            changes.extend(self.set_state_status(
+                id,
+                Some(&State::Completed),
+                Some(&Status::Dead),
+                Some("Test failed to complete"),
+            )?);
+        }
+        Ok(changes)
     }
 
     fn test_data_rollup(&self, test_id: TestId) -> Result<Vec<StatusChange>> {
-        Store::test_data_rollup(self, test_id)
+        self.write(|c| {
+            let (fails, passes): (i64, i64) = c.prepare_cached("SELECT (SELECT count(*) FROM test_data WHERE test_id=?1 AND status LIKE 'fail'), (SELECT count(*) FROM test_data WHERE test_id=?1 AND status LIKE 'pass')")?.query_row(
+                [test_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            c.execute(
+                "UPDATE tests SET fail_count=?1, pass_count=?2 WHERE id=?3",
+                (fails, passes, test_id),
+            )?;
+            let current: Status = c.prepare_cached("SELECT coalesce(status,'') FROM tests WHERE id=?1")?.query_row( [test_id], |r| r.get(0))?;
+            let status = if fails > 0 {
+                Some(Status::Fail)
+            } else if passes > 0 && current != Status::Warn && current != Status::Fail {
+                Some(Status::Pass)
+            } else {
+                None
+            };
+            match status {
+                Some(s) => set_and_roll_up(c, test_id, None, Some(&s), Extra::default()),
+                None => Ok(Vec::new()),
+            }
+        })
     }
 }

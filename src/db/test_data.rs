@@ -2,11 +2,8 @@
 //! `.dat` files), the pass/fail tolerance rules, and the rollup into the test's counts.
 
 use super::records::{DataRecord, Field, text};
-use super::rollup::{Extra, set_and_roll_up};
 use super::store::Store;
-use super::test_records::StatusChange;
 use crate::error::{Error, Result};
-use crate::model::Status;
 use crate::model::{Number, TestId};
 
 /// The columns of a test-data CSV line.
@@ -204,33 +201,6 @@ impl Store {
                 ])?;
             }
             Ok(())
-        })
-    }
-
-    /// The test-data rollup (spec §13.3): pass and fail counts; FAIL if any row failed, else
-    /// PASS if any passed and the test is not WARN or FAIL.
-    pub(super) fn test_data_rollup(&self, test_id: TestId) -> Result<Vec<StatusChange>> {
-        self.write(|c| {
-            let (fails, passes): (i64, i64) = c.prepare_cached("SELECT (SELECT count(*) FROM test_data WHERE test_id=?1 AND status LIKE 'fail'), (SELECT count(*) FROM test_data WHERE test_id=?1 AND status LIKE 'pass')")?.query_row(
-                [test_id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )?;
-            c.execute(
-                "UPDATE tests SET fail_count=?1, pass_count=?2 WHERE id=?3",
-                (fails, passes, test_id),
-            )?;
-            let current: Status = c.prepare_cached("SELECT coalesce(status,'') FROM tests WHERE id=?1")?.query_row( [test_id], |r| r.get(0))?;
-            let status = if fails > 0 {
-                Some(Status::Fail)
-            } else if passes > 0 && current != Status::Warn && current != Status::Fail {
-                Some(Status::Pass)
-            } else {
-                None
-            };
-            match status {
-                Some(s) => set_and_roll_up(c, test_id, None, Some(&s), Extra::default()),
-                None => Ok(Vec::new()),
-            }
         })
     }
 

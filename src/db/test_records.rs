@@ -2,7 +2,7 @@
 //! status with the toplevel rollup of itemized tests in the same transaction (spec §6.3).
 
 use super::records::{TEST_FIELDS, TestRecord, TestView};
-use super::rollup::{Extra, refresh_run_stats, set_and_roll_up};
+use super::rollup::refresh_run_stats;
 use super::store::{Store, now};
 use crate::error::Result;
 use crate::model::{RunId, State, Status, TestId};
@@ -160,83 +160,16 @@ impl Store {
         (sql, params)
     }
 
-    /// Sets state and/or status (and the comment, when given) of a test; for an item, the
-    /// toplevel record is rolled up in the same transaction. Returns every record written.
-    pub(super) fn set_state_status(
-        &self,
-        test_id: TestId,
-        state: Option<&State>,
-        status: Option<&Status>,
-        comment: Option<&str>,
-    ) -> Result<Vec<StatusChange>> {
-        let extra = Extra {
-            comment,
-            ..Extra::default()
-        };
-        let changes = self.write(|c| set_and_roll_up(c, test_id, state, status, extra))?;
-        if status == Some(&Status::Auto) {
-            let mut more = self.test_data_rollup(test_id)?;
-            let mut all = changes;
-            all.append(&mut more);
-            return Ok(all);
-        }
-        Ok(changes)
-    }
-
-    /// Like [`Store::set_state_status`], in the same transaction as a look at the record:
-    /// only when its state is one of `only_in` (none written otherwise: `None`).
-    pub(super) fn set_state_status_if_in(
-        &self,
-        test_id: TestId,
-        only_in: &[State],
-        state: Option<&State>,
-        status: Option<&Status>,
-    ) -> Result<Option<Vec<StatusChange>>> {
-        self.write(|c| {
-            let current: Option<State> = c
-                .prepare_cached("SELECT coalesce(state,'') FROM tests WHERE id=?1")?
-                .query_row([test_id], |r| r.get(0))
-                .optional()?;
-            if !current.is_some_and(|state| only_in.contains(&state)) {
-                return Ok(None);
-            }
-            set_and_roll_up(c, test_id, state, status, Extra::default()).map(Some)
-        })
-    }
-
-    /// Sets state, status and comment of one record without rolling its toplevel up (the
-    /// API's `test-set-state-status-by-id`); returns how many records changed.
-    pub(super) fn set_state_status_without_rollup(
-        &self,
-        test_id: TestId,
-        state: Option<&State>,
-        status: Option<&Status>,
-        comment: Option<&str>,
-    ) -> Result<usize> {
-        self.write(|c| {
-            let written = c.execute(
-                "UPDATE tests SET state=coalesce(?1,state), status=coalesce(?2,status), comment=coalesce(?3,comment) WHERE id=?4",
-                (state, status, comment, test_id),
-            )?;
-            if written > 0 {
-                let run_id: RunId =
-                    c.prepare_cached("SELECT run_id FROM tests WHERE id=?1")?.query_row( [test_id], |r| {
-                        r.get(0)
-                    })?;
-                refresh_run_stats(c, run_id)?;
-            }
-            Ok(written)
-        })
-    }
-
     /// Sets named columns of a test record (run directory, host, ...).
     pub fn set_test_fields(&self, test_id: TestId, fields: &[(&str, Value)]) -> Result<()> {
         for (name, _) in fields {
             if !TEST_FIELDS.contains(name) && !["logdat", "fail_count", "pass_count"].contains(name)
             {
-                return Err(crate::error::Error::new(format!(
-                    "`{name}` is not a column of tests"
-                )));
+                // Only megatest's own code names the fields: a bug, not bad input.
+                return Err(crate::error::Error::of(
+                    crate::error::ErrorKind::Internal,
+                    format!("`{name}` is not a column of tests"),
+                ));
             }
         }
         let counts_change = fields

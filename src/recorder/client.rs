@@ -288,8 +288,8 @@ impl Recorder {
 }
 
 impl Destination for Recorder {
-    /// [`Store::set_state_status`]; for the `last` write the test's summary page comes back
-    /// with it and is kept for [`Recorder::write_test_summary`].
+    /// The store's state/status write, through the runner; for the `last` write the test's
+    /// summary page comes back with it and is kept for [`Recorder::write_test_summary`].
     fn set_state_status(
         &self,
         test_id: TestId,

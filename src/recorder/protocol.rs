@@ -14,7 +14,7 @@ pub enum Request {
         /// The job file's database path.
         db: PathBuf,
     },
-    /// [`Store::start_test`].
+    /// [`RecordWrites::start_test`].
     Start {
         /// The test record.
         test_id: TestId,
@@ -44,7 +44,7 @@ pub enum Request {
         /// Its log file.
         logfile: String,
     },
-    /// [`Store::set_state_status`].
+    /// [`RecordWrites::set_state_status`].
     Status {
         /// The test record.
         test_id: TestId,
@@ -70,7 +70,7 @@ pub enum Request {
         /// The final log file.
         logfile: String,
     },
-    /// [`Store::mark_launched`], posted by the runner itself (see `posts.rs`).
+    /// [`RecordWrites::mark_launched`], posted by the runner itself (see `posts.rs`).
     Launched {
         /// The test record.
         test_id: TestId,

@@ -24,7 +24,7 @@ pub trait Destination {
         last: bool,
     ) -> Result<Vec<StatusChange>>;
 
-    /// The executor's start ([`Store::start_test`]); `first_step` gets its `start` step
+    /// The executor's start ([`RecordWrites::start_test`]); `first_step` gets its `start` step
     /// record in the same write when the test starts.
     fn start_test(
         &self,
@@ -200,7 +200,7 @@ impl<'a, D: Destination + ?Sized> Writer<'a, D> {
 }
 
 impl Writer<'_, Store> {
-    /// [`Store::set_state_status_if_in`], firing the triggers of what it wrote.
+    /// [`RecordWrites::set_state_status_if_in`], firing the triggers of what it wrote.
     pub fn set_state_status_if_in(
         &self,
         test_id: TestId,
@@ -217,7 +217,7 @@ impl Writer<'_, Store> {
         Ok(changes)
     }
 
-    /// [`Store::set_state_status_without_rollup`] (the API's `test-set-state-status-by-id`),
+    /// [`RecordWrites::set_state_status_without_rollup`] (the API's `test-set-state-status-by-id`),
     /// firing the triggers of the record as written; returns whether it was there.
     pub fn set_state_status_without_rollup(
         &self,
@@ -244,14 +244,14 @@ impl Writer<'_, Store> {
         Ok(true)
     }
 
-    /// [`Store::mark_dead_tests`], firing the triggers of the tests found dead.
+    /// [`RecordWrites::mark_dead_tests`], firing the triggers of the tests found dead.
     pub fn mark_dead_tests(&self, deadtime: i64) -> Result<Vec<StatusChange>> {
         let changes = self.to.mark_dead_tests(deadtime)?;
         self.fire(&changes);
         Ok(changes)
     }
 
-    /// [`Store::mark_launched`], firing the triggers of LAUNCHED.
+    /// [`RecordWrites::mark_launched`], firing the triggers of LAUNCHED.
     pub fn mark_launched(
         &self,
         test_id: TestId,
@@ -264,7 +264,7 @@ impl Writer<'_, Store> {
         Ok(changes)
     }
 
-    /// [`Store::test_data_rollup`], firing the triggers of the status it sets.
+    /// [`RecordWrites::test_data_rollup`], firing the triggers of the status it sets.
     pub fn test_data_rollup(&self, test_id: TestId) -> Result<Vec<StatusChange>> {
         let changes = self.to.test_data_rollup(test_id)?;
         self.fire(&changes);
