@@ -71,6 +71,6 @@ mod tests {
         let (found, _) = locate(Some("other.config"), &top.join("a/b")).unwrap();
         assert_eq!(found, top.join("a"));
         let err = locate(Some("nope.config"), top).unwrap_err();
-        assert_eq!(err.exit_code(), crate::exit_code::NO_AREA);
+        assert_eq!(err.exit_code(), crate::error::exit_code::NO_AREA);
     }
 }

@@ -64,13 +64,13 @@ fn command() -> Command {
 }
 
 fn main() {
-    megatest::entry::prepare_process();
+    megatest::cli::entry::prepare_process();
     if let Some(level) = std::env::var("LOGPRO_DEBUG").ok().filter(|l| !l.is_empty())
-        && let Err(e) = megatest::log::set_debug(&level)
+        && let Err(e) = megatest::output::log::set_debug(&level)
     {
         eprintln!("warning: LOGPRO_DEBUG: {e}");
     }
-    let code = megatest::entry::run_on_large_stack(|| {
+    let code = megatest::cli::entry::run_on_large_stack(|| {
         // As in megatest, the engine has the rmt procedures.
         megatest::scheme::add_extension(megatest::api::scheme_extension());
         let matches = match command().try_get_matches() {

@@ -102,7 +102,7 @@ impl Args {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exit_code;
+    use crate::error::exit_code;
 
     fn parse(line: &str) -> Result<Args> {
         let words: Vec<String> = line.split_whitespace().map(str::to_string).collect();

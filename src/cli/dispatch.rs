@@ -5,7 +5,7 @@ use super::args::Args;
 use super::commands;
 use super::session::Session;
 use crate::error::{Error, ErrorKind, Result};
-use crate::{environ, exit_code, log, scheme};
+use crate::{environ, error::exit_code, output::log, scheme};
 
 /// Whether to go on with the next action.
 pub(super) enum Flow {
@@ -96,8 +96,8 @@ pub(super) fn is_available(name: &str) -> bool {
 
 /// Runs megatest with the words after the program name; returns the exit code.
 pub fn main(words: Vec<String>) -> i32 {
-    crate::stdout::reset();
-    let result = run(&words).and_then(|code| match crate::stdout::failure() {
+    crate::output::stdout::reset();
+    let result = run(&words).and_then(|code| match crate::output::stdout::failure() {
         Some(e) => Err(Error::of(
             ErrorKind::Io,
             format!(
@@ -110,7 +110,7 @@ pub fn main(words: Vec<String>) -> i32 {
     match result {
         Ok(code) => code,
         Err(err) => {
-            crate::log::emit(format_args!("{}", crate::error::render(&err).trim_end()));
+            crate::output::log::emit(format_args!("{}", crate::error::render(&err).trim_end()));
             err.exit_code()
         }
     }
@@ -141,7 +141,7 @@ fn run(words: &[String]) -> Result<i32> {
         return commands::scheme_toplevel::run_script(&mut Session::new(args));
     }
     if given.is_empty() {
-        crate::stdout::print(&super::help::text());
+        crate::output::stdout::print(&super::help::text());
         return Ok(exit_code::SUCCESS);
     }
     let mut session = Session::new(args);

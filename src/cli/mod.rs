@@ -4,6 +4,7 @@
 mod args;
 mod commands;
 mod dispatch;
+pub mod entry;
 mod help;
 mod options;
 mod session;

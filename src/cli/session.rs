@@ -5,8 +5,8 @@ use super::args::Args;
 use crate::area::{Area, AreaOptions, Target};
 use crate::db::{RunRecord, Store, TestFilter};
 use crate::environ;
+use crate::error::exit_code;
 use crate::error::{Error, ErrorKind, Result};
-use crate::exit_code;
 use crate::select::{RunSelector, TestPatterns, list_filter};
 
 /// One invocation's state.

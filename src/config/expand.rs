@@ -5,7 +5,7 @@ use super::grammar::{Form, FormParse, parse_form};
 use super::model::{Config, Entry};
 use super::shell_text::{ShellText, Unsafe};
 use crate::sys::nice_path;
-use crate::{environ, shell};
+use crate::{environ, sys::shell};
 use std::path::Path;
 use std::time::Instant;
 
@@ -392,7 +392,7 @@ fn evaluate(
             if out.status == 0 {
                 shell::lines_joined_by_spaces(&out.stdout)
             } else {
-                crate::log::emit(format_args!(
+                crate::output::log::emit(format_args!(
                     "ERROR: {body} returned bad exit code {}",
                     out.status
                 ));

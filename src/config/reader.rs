@@ -8,7 +8,7 @@ use super::lines::{LogicalLine, logical_lines};
 use super::model::{Config, Origin};
 use super::wildcard;
 use crate::error::{Error, ErrorKind, Location, Result};
-use crate::{environ, shell};
+use crate::{environ, sys::shell};
 use regex::Regex;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -282,7 +282,7 @@ impl<'o, 'h, 'c> Reader<'o, 'h, 'c> {
         // all data.
         let for_shell = |piece: &str| -> Result<Option<String>> {
             match generated {
-                Some(_) => Ok(Some(crate::envfile::sh_quote(piece))),
+                Some(_) => Ok(Some(crate::environ::env_file::sh_quote(piece))),
                 None => unsafe_here(expanded.restore_for_shell(piece), &here),
             }
         };
@@ -350,7 +350,7 @@ impl<'o, 'h, 'c> Reader<'o, 'h, 'c> {
                 let command = for_shell(command)?.unwrap_or_else(|| command.to_string());
                 if let Some(value) = self.system_value(&command, file, line.first_line()) {
                     // A command's output is data wherever it is looked up.
-                    let shell = Some(crate::envfile::sh_quote(&value));
+                    let shell = Some(crate::environ::env_file::sh_quote(&value));
                     self.config
                         .set_with_shell_text(&st.section, &r(key), value, origin, shell);
                 }
@@ -389,7 +389,7 @@ impl<'o, 'h, 'c> Reader<'o, 'h, 'c> {
                 match self.environ_value(&st.section, &key, shell_input)? {
                     Some(evaluated) => {
                         // Evaluated once already: no shell reads it again as code.
-                        let shell = Some(crate::envfile::sh_quote(&evaluated));
+                        let shell = Some(crate::environ::env_file::sh_quote(&evaluated));
                         self.config
                             .set_with_shell_text(&st.section, &key, evaluated, origin, shell)
                     }
@@ -513,7 +513,7 @@ impl<'o, 'h, 'c> Reader<'o, 'h, 'c> {
             SystemPolicy::Allow => match shell::capture(command, &self.opts.cwd) {
                 Ok(out) => {
                     if out.status != 0 {
-                        crate::log::emit(format_args!(
+                        crate::output::log::emit(format_args!(
                             "ERROR: problem with `{command}` at {}:{line}, return code {}",
                             file.display(),
                             out.status

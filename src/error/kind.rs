@@ -1,7 +1,7 @@
 //! What kind of failure an error is. The exit code follows from the kind alone, so the
 //! exit-code contract (`exit_code`, README "Exit codes") is kept in one table.
 
-use crate::exit_code;
+use crate::error::exit_code;
 
 /// The kind of an [`super::Error`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -89,7 +89,7 @@ impl Error {
         Error::of(ErrorKind::Usage, message)
     }
 
-    /// The process exit code this error maps to (see [`crate::exit_code`]).
+    /// The process exit code this error maps to (see [`crate::error::exit_code`]).
     pub fn exit_code(&self) -> i32 {
         self.kind.exit_code()
     }

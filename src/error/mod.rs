@@ -1,6 +1,7 @@
 //! The user-facing error: the value (what went wrong, where, what kind of failure, which
 //! gives the exit code) and its rendering as a compiler-style frame.
 
+pub mod exit_code;
 mod kind;
 mod message;
 mod render;

@@ -14,7 +14,7 @@ pub(super) fn prepare(file: &JobFile, megatest: &Path) -> Result<()> {
     environ::restore(&file.environment);
     let work = &job.work_area;
     let raw: Vec<&str> = file.runconfig.iter().map(|(_, v)| v.as_str()).collect();
-    let values = crate::shell::echo_eval_many(&raw, work)
+    let values = crate::sys::shell::echo_eval_many(&raw, work)
         .map_err(|e| Error::new(format!("cannot evaluate the runconfigs values: {e}")))?;
     for ((name, _), value) in file.runconfig.iter().zip(values) {
         environ::set(name, &value);
@@ -62,10 +62,12 @@ pub(super) fn prepare(file: &JobFile, megatest: &Path) -> Result<()> {
 
 /// Writes `megatest.sh` and `megatest.csh` with the test's environment into `dir`.
 pub(super) fn write_env_files(dir: &Path) -> Result<()> {
-    crate::envfile::write_env_files(&dir.join("megatest"), &environ::vars()).map_err(|e| {
-        Error::new(format!(
-            "cannot write megatest.sh in `{}`: {e}",
-            dir.display()
-        ))
-    })
+    crate::environ::env_file::write_env_files(&dir.join("megatest"), &environ::vars()).map_err(
+        |e| {
+            Error::new(format!(
+                "cannot write megatest.sh in `{}`: {e}",
+                dir.display()
+            ))
+        },
+    )
 }

@@ -4,6 +4,7 @@
 
 mod environment;
 mod execute;
+pub mod logpro_dat;
 mod monitor;
 mod steps;
 mod supervisor;

@@ -5,8 +5,8 @@
 use super::supervisor::{Ended, Supervisor};
 use super::verdict::StepVerdict;
 use crate::db::StatusChange;
-use crate::envfile::sh_quote;
 use crate::environ;
+use crate::environ::env_file::sh_quote;
 use crate::error::{Error, Result};
 use crate::launch::JobFile;
 use crate::model::{State, Status};
@@ -69,7 +69,7 @@ pub(super) fn run_job(
         {
             Ended::NotStarted => return Ok(outcome),
             Ended::Exited(status) => {
-                outcome.code = crate::shell::status_code(status);
+                outcome.code = crate::sys::shell::status_code(status);
                 outcome.abnormal = status.code().is_none() && !supervisor.was_killed();
             }
         }
@@ -131,7 +131,7 @@ pub(super) fn run_job(
 /// started: its heartbeat may still change the run time the page shows.
 fn complete(
     writer: &Writer<'_, Recorder>,
-    job: &crate::job::Job,
+    job: &crate::launch::job::Job,
     supervisor: &Supervisor,
     status: Status,
     comment: Option<&str>,
@@ -194,7 +194,7 @@ fn run_step(
         Ended::NotStarted => return Ok(None),
         Ended::Exited(status) => status,
     };
-    let mut code = crate::shell::status_code(status);
+    let mut code = crate::sys::shell::status_code(status);
     let abnormal = status.code().is_none() && !supervisor.was_killed();
     let mut comment = String::new();
     let mut logfile = String::new();
@@ -204,7 +204,8 @@ fn run_step(
         code = judge_with_logpro(work, name, &rules, &html)?;
         let dat = work.join(format!("{name}.dat"));
         if dat.exists()
-            && let Some(c) = crate::logpro_dat::import(recorder.store()?, job.test_id, name, &dat)?
+            && let Some(c) =
+                crate::exec::logpro_dat::import(recorder.store()?, job.test_id, name, &dat)?
         {
             comment = c;
         }

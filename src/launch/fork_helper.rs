@@ -83,7 +83,7 @@ pub fn serve(entry: Entry) -> i32 {
     default_child_signal();
     let (Ok(mut requests), Ok(mut answers)) = (duplicate(0), duplicate(1)) else {
         eprintln!("megatest -fork-helper: cannot take over stdin and stdout");
-        return crate::exit_code::INTERNAL;
+        return crate::error::exit_code::INTERNAL;
     };
     // Stray output must not mix with the answers, nor input be read twice.
     if let Ok(null) = File::open("/dev/null") {
@@ -115,7 +115,7 @@ pub fn serve(entry: Entry) -> i32 {
             }
         }
         let Ok(ready) = poll_readable(&fds, poll_timeout(&executors)) else {
-            return crate::exit_code::INTERNAL;
+            return crate::error::exit_code::INTERNAL;
         };
         let mut requests_ready = false;
         let mut ended: Vec<u32> = executors
@@ -140,7 +140,8 @@ pub fn serve(entry: Entry) -> i32 {
                 && let Some(e) = executors.remove(&pid)
                 && let Some(token) = e.token
             {
-                let code = crate::shell::status_code(std::process::ExitStatus::from_raw(status));
+                let code =
+                    crate::sys::shell::status_code(std::process::ExitStatus::from_raw(status));
                 let _ = writeln!(answers, "E {token} {code}");
             }
         }
@@ -219,7 +220,7 @@ fn hear(e: &mut Executor, answers: &mut File) {
         let Some(token) = e.token else { continue };
         match kind {
             "D" => {
-                let code: i32 = rest.parse().unwrap_or(crate::exit_code::INTERNAL);
+                let code: i32 = rest.parse().unwrap_or(crate::error::exit_code::INTERNAL);
                 let _ = writeln!(answers, "E {token} {code}");
             }
             "F" => {
@@ -317,7 +318,7 @@ fn start(request: &Request, entry: Entry) -> std::io::Result<(u32, Executor)> {
             let code = std::panic::catch_unwind(|| {
                 super::forked_executor::live(request, null, log, theirs, entry)
             })
-            .unwrap_or(crate::exit_code::INTERNAL);
+            .unwrap_or(crate::error::exit_code::INTERNAL);
             std::process::exit(code)
         }
     }

@@ -41,11 +41,11 @@ pub(super) fn live(
     entry: Entry,
 ) -> i32 {
     if put_at(&null, 0).is_err() || put_at(&log, 1).is_err() || put_at(&log, 2).is_err() {
-        return crate::exit_code::INTERNAL;
+        return crate::error::exit_code::INTERNAL;
     }
     drop((null, log));
     let Ok(control) = move_to(control, CONTROL_FD) else {
-        return crate::exit_code::INTERNAL;
+        return crate::error::exit_code::INTERNAL;
     };
     close_from(CONTROL_FD + 1);
     let mut reader = BufReader::new(&control);
@@ -111,11 +111,11 @@ fn take_descriptors(request: &Request) -> Result<(), String> {
 /// One job: its directory and exports, then megatest on its words.
 fn run_job(request: &Request, entry: Entry) -> i32 {
     crate::environ::clear();
-    crate::log::reset();
+    crate::output::log::reset();
     crate::scheme::forget_program_args();
     if let Err(e) = std::env::set_current_dir(&request.dir) {
         eprintln!("megatest: cannot enter `{}`: {e}", request.dir.display());
-        return crate::exit_code::INTERNAL;
+        return crate::error::exit_code::INTERNAL;
     }
     crate::environ::restore(&request.env);
     let code = entry(request.words.clone());
@@ -125,7 +125,7 @@ fn run_job(request: &Request, entry: Entry) -> i32 {
 
 /// Whether the job left the process as a fresh fork would be (see the module's text).
 fn left_clean() -> bool {
-    crate::log::reset();
+    crate::output::log::reset();
     crate::sys::interrupts() == 0
         && !crate::scheme::engine_created()
         && !has_children()

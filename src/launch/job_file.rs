@@ -4,7 +4,7 @@
 //! another host only need the shared disk.
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::job::Job;
+use crate::launch::job::Job;
 use crate::testdef::Step;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};

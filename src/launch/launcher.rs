@@ -4,8 +4,8 @@
 use super::fork_helper::Request;
 use super::fork_launcher::ForkLauncher;
 use crate::config::Config;
-use crate::envfile::sh_quote;
 use crate::environ;
+use crate::environ::env_file::sh_quote;
 use crate::error::{Error, Result};
 use crate::select::TestPatterns;
 use std::fs::OpenOptions;

@@ -4,6 +4,7 @@
 pub mod fork_helper;
 mod fork_launcher;
 mod forked_executor;
+pub mod job;
 mod job_file;
 mod launcher;
 mod work_area;

@@ -49,9 +49,9 @@ fn free_space(path: &Path, script: Option<&str>) -> Option<u64> {
         Some(script) => {
             let cmd = format!(
                 "{script} {}",
-                crate::envfile::sh_quote(&path.display().to_string())
+                crate::environ::env_file::sh_quote(&path.display().to_string())
             );
-            let out = crate::shell::capture(&cmd, path).ok()?;
+            let out = crate::sys::shell::capture(&cmd, path).ok()?;
             out.stdout
                 .lines()
                 .next()?

@@ -308,10 +308,10 @@ fn the_last_write_brings_the_summary_page_until_another_write() {
     let dir = tempfile::tempdir().unwrap();
     let (store, id) = database(dir.path(), "megatest.db");
     let (_server, recorder) = linked(&store);
-    let job = crate::job::Job {
+    let job = crate::launch::job::Job {
         test_id: id,
         test_name: "t1".into(),
-        ..crate::job::Job::default()
+        ..crate::launch::job::Job::default()
     };
     recorder.start_test(id, "host", "uname", 42, None).unwrap();
     let triggers = crate::writer::TriggerTable::new();

@@ -3,7 +3,7 @@
 use super::editor::ReplHelper;
 use crate::area::Area;
 use crate::error::{Error, ErrorKind, Result};
-use crate::{exit_code, scheme};
+use crate::{error::exit_code, scheme};
 use rustyline::error::ReadlineError;
 use rustyline::history::DefaultHistory;
 use rustyline::{Config, Editor};
@@ -104,7 +104,7 @@ pub fn repl(area: Option<&Area>) -> Result<i32> {
             }
             Err(ReadlineError::Interrupted) => continue,
             Err(ReadlineError::Eof) => {
-                crate::stdout::println("");
+                crate::output::stdout::println("");
                 return Ok(exit_code::SUCCESS);
             }
             Err(e) => return Err(Error::new(format!("cannot read the terminal: {e}"))),

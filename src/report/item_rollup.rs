@@ -3,7 +3,7 @@
 
 use crate::db::{Store, TestFilter};
 use crate::error::{Error, Result};
-use crate::job::Job;
+use crate::launch::job::Job;
 use crate::logpro::escape_html;
 use std::path::PathBuf;
 

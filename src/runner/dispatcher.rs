@@ -257,7 +257,7 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
         self.unwaited
             .retain_mut(|(t, i, child, local)| match child.try_wait() {
                 Ok(Some(status)) => {
-                    exited.push((*t, *i, crate::shell::status_code(status), *local));
+                    exited.push((*t, *i, crate::sys::shell::status_code(status), *local));
                     false
                 }
                 Ok(None) => true,
@@ -451,10 +451,10 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
     /// every item as Megatest does).
     fn write_settled_pages(&mut self) {
         for t in self.pass.take_settled_pages() {
-            let job = crate::job::Job {
+            let job = crate::launch::job::Job {
                 run_id: self.ctx.run_id,
                 test_name: self.pass.tests[t].name.clone(),
-                ..crate::job::Job::default()
+                ..crate::launch::job::Job::default()
             };
             if let Err(e) = crate::report::write_rollup(self.ctx.store, &job) {
                 crate::warn!("{}", e.message);
@@ -531,11 +531,11 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
         let node = &mut self.pass.tests[t];
         node.kept += 1;
         if notes && node.kept <= NOTES_PER_TEST {
-            crate::log::emit(format_args!("NOTE: {note}"));
+            crate::output::log::emit(format_args!("NOTE: {note}"));
             return;
         }
         if notes && node.kept == NOTES_PER_TEST + 1 {
-            crate::log::emit(format_args!(
+            crate::output::log::emit(format_args!(
                 "NOTE: Not starting further items of test {} either (-debug 1 lists them)",
                 node.name
             ));
@@ -552,7 +552,7 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
             // Items computed now (`[system ...]`, `#{shell ...}`) are checked now: a value
             // that would put a run directory outside the area ends this test, not the run.
             if let Err(error) = self.defs[t].check_items() {
-                crate::log::emit(format_args!("{error}"));
+                crate::output::log::emit(format_args!("{error}"));
                 let comment = error.message.clone();
                 return self.close_if_it_would_run(t, Some((Status::Abort, comment)));
             }
@@ -830,7 +830,7 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
     fn launch_failed(&mut self, t: usize, i: usize, error: &crate::error::Error) -> Result<()> {
         let id = self.pass.tests[t].items[i].id;
         if self.launch_errors.insert(error.message.clone()) {
-            crate::log::emit(format_args!("{}", crate::error::render(error).trim_end()));
+            crate::output::log::emit(format_args!("{}", crate::error::render(error).trim_end()));
         }
         let comment = format!("Launch failed: {}", error.message);
         self.end_with(id, (State::Incomplete, Status::Fail), &comment)?;
@@ -850,7 +850,7 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
             .spawn(move || {
                 let taken = for_thread.lock().unwrap_or_else(|p| p.into_inner()).take();
                 if let Some(mut child) = taken {
-                    let code = child.wait().map_or(-1, crate::shell::status_code);
+                    let code = child.wait().map_or(-1, crate::sys::shell::status_code);
                     let _ = sender.send(Event::Exited {
                         test: t,
                         item: i,

@@ -6,7 +6,7 @@ use super::options::PassRules;
 use super::recording::Recording;
 use crate::environ;
 use crate::error::{Error, Result};
-use crate::job::Job;
+use crate::launch::job::Job;
 use crate::launch::{
     DiskChoice, ForkLauncher, JOB_FILE_NAME, JobFile, Process, choose_launcher, copy_test_source,
     plan_work_area, start,
@@ -207,7 +207,7 @@ fn copy_source(ctx: &RunContext<'_>, def: &TestDef, dest: &Path) -> Result<()> {
             let cmd = template
                 .replace("TEST_SRC_PATH", &def.dir.display().to_string())
                 .replace("TEST_TARG_PATH", &dest.display().to_string());
-            let code = crate::shell::run_to_stderr(&cmd, dest)
+            let code = crate::sys::shell::run_to_stderr(&cmd, dest)
                 .map_err(|e| Error::new(format!("cannot run [setup] testcopycmd: {e}")))?;
             if code != 0 {
                 crate::warn!(

@@ -99,7 +99,7 @@ impl RunLease {
                 },
             };
             if !told {
-                crate::log::emit(format_args!(
+                crate::output::log::emit(format_args!(
                     "NOTE: run {run_name} is being run by {}; waiting for it to finish (Ctrl-C stops waiting)",
                     describe(&holder)
                 ));
@@ -117,7 +117,7 @@ impl RunLease {
             std::thread::sleep(WAIT_STEP);
         }
         if told {
-            crate::log::emit(format_args!("NOTE: run {run_name} is free; continuing it"));
+            crate::output::log::emit(format_args!("NOTE: run {run_name} is free; continuing it"));
         }
         let mut lease = RunLease {
             db: (store.path().to_path_buf(), keys.to_vec()),

@@ -12,6 +12,7 @@ mod options;
 mod pass;
 mod progress;
 mod recording;
+pub mod removal;
 mod resets;
 mod run;
 mod settings;

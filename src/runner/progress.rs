@@ -94,7 +94,7 @@ impl Progress {
             column(&hr_min_sec(record.run_duration), 12)
         ));
         // A failed write is remembered there and ends `-run` non-zero.
-        crate::stdout::print(&text);
+        crate::output::stdout::print(&text);
     }
 
     /// Redraws the progress bar (terminal only).

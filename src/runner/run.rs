@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::model::Status;
 use crate::select::TestPatterns;
 use crate::testdef::TestDef;
-use crate::{environ, exit_code, plan, sys};
+use crate::{environ, error::exit_code, plan, sys};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -90,7 +90,7 @@ pub fn run(area: &Area, store: &Store, opts: &RunOptions, owner: &str) -> Result
         },
     )?;
     if selection.defs.is_empty() {
-        crate::log::emit(format_args!("NOTE: No tests to run (-tagexpr leaves none)"));
+        crate::output::log::emit(format_args!("NOTE: No tests to run (-tagexpr leaves none)"));
     }
     let selected: Vec<String> = selection.defs.keys().cloned().collect();
     for (name, def) in &selection.defs {

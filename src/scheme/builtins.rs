@@ -321,7 +321,7 @@ pub(super) fn register(engine: &mut Engine) {
         environ::apply(&mut command);
         command
             .status()
-            .map_or(-1, |s| crate::shell::status_code(s) as isize)
+            .map_or(-1, |s| crate::sys::shell::status_code(s) as isize)
     });
     engine.register_fn("regex?", |v: SteelVal| {
         SchemeRegex::from_steelval(&v).is_ok()

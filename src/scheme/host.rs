@@ -457,7 +457,7 @@ pub fn eval_config_snippet(
             other => (other.clone(), String::new()),
         };
         if !printed.is_empty() {
-            crate::log::emit(format_args!("{}", printed.trim_end_matches('\n')));
+            crate::output::log::emit(format_args!("{}", printed.trim_end_matches('\n')));
         }
         Ok(conc::display(&value))
     })

@@ -5,6 +5,7 @@
 mod os;
 mod paths;
 pub mod process;
+pub mod shell;
 
 pub use os::*;
 pub use paths::{io_reason, nice_path, normalize};

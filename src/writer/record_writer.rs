@@ -6,7 +6,7 @@ use super::trigger_run::fire;
 use super::trigger_table::TriggerTable;
 use crate::db::{RecordWrites, StatusChange, Store, TestStart};
 use crate::error::Result;
-use crate::job::Job;
+use crate::launch::job::Job;
 use crate::model::{State, Status, TestId};
 
 /// Where the writes go: the database itself, or the runner's recorder, which writes them

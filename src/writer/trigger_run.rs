@@ -7,8 +7,8 @@
 
 use super::trigger_table::TriggerTable;
 use crate::db::{StatusChange, Store};
-use crate::envfile::sh_quote;
 use crate::environ;
+use crate::environ::env_file::sh_quote;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
@@ -66,7 +66,7 @@ fn run_trigger(command: &str, change: &StatusChange, rundir: &str, key: &str) {
         Ok(status) => crate::warn!(
             "trigger {key} of {} exited with {}",
             change.testname,
-            crate::shell::status_code(status)
+            crate::sys::shell::status_code(status)
         ),
         Err(e) => crate::warn!("cannot run trigger {key} of {}: {e}", change.testname),
     }

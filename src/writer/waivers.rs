@@ -4,7 +4,7 @@
 
 use crate::db::Store;
 use crate::error::Result;
-use crate::job::Job;
+use crate::launch::job::Job;
 use crate::model::{State, Status};
 use std::path::Path;
 
@@ -38,8 +38,8 @@ pub(super) fn carried_waiver(
             .replace("%file1%", &format!("{}/{glob}", here.display()))
             .replace("%file2%", &format!("{previous_dir}/{glob}"))
             .replace("%waivername%", name);
-        let ok =
-            crate::shell::run_to_stderr(&command, here_or_root(here)).is_ok_and(|code| code == 0);
+        let ok = crate::sys::shell::run_to_stderr(&command, here_or_root(here))
+            .is_ok_and(|code| code == 0);
         crate::debug!(
             1,
             "waiver {name} ({command}): {}",

@@ -262,14 +262,14 @@ pub(crate) fn cmdinfo(
     item: &str,
     work_area: &std::path::Path,
 ) -> String {
-    megatest::job::Job {
+    megatest::launch::job::Job {
         toppath: area.path().to_path_buf(),
         run_id,
         test_id,
         test_name: test.to_string(),
         item_path: item.to_string(),
         work_area: work_area.to_path_buf(),
-        ..megatest::job::Job::default()
+        ..megatest::launch::job::Job::default()
     }
     .encode()
 }

@@ -5,7 +5,7 @@ use crate::cli::dispatch::Flow;
 use crate::cli::session::Session;
 use crate::db::{Store, typed_keys};
 use crate::error::Result;
-use crate::stdout;
+use crate::output::stdout;
 
 /// Removes orphan and deleted records, adds new key columns, vacuums.
 pub(crate) fn cleanup(session: &mut Session) -> Result<Flow> {

@@ -3,9 +3,9 @@
 use crate::cli::dispatch::Flow;
 use crate::cli::session::Session;
 use crate::db::EnvDat;
-use crate::envfile::{csh_quote, sh_quote, write_env_files};
+use crate::environ::env_file::{csh_quote, sh_quote, write_env_files};
 use crate::error::{Error, Result};
-use crate::stdout;
+use crate::output::stdout;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::path::PathBuf;

@@ -3,7 +3,7 @@
 use crate::cli::dispatch::Flow;
 use crate::cli::{help, session::Session};
 use crate::error::Result;
-use crate::stdout;
+use crate::output::stdout;
 
 /// Prints the help and stops.
 pub(crate) fn run(_: &mut Session) -> Result<Flow> {

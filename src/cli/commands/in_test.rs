@@ -3,7 +3,7 @@
 use crate::cli::session::Session;
 use crate::db::Store;
 use crate::error::{Error, ErrorKind, Result};
-use crate::job::Job;
+use crate::launch::job::Job;
 
 /// The running test's job and the database, for the helper `what`.
 pub(super) fn open<'s>(session: &'s mut Session, what: &str) -> Result<(Job, &'s Store)> {

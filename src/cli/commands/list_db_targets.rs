@@ -3,7 +3,7 @@
 use crate::cli::dispatch::Flow;
 use crate::cli::session::Session;
 use crate::error::{Error, Result};
-use crate::stdout;
+use crate::output::stdout;
 
 /// Lists the targets, one per line or as JSON.
 pub(crate) fn run(session: &mut Session) -> Result<Flow> {

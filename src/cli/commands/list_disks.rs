@@ -3,7 +3,7 @@
 use crate::cli::dispatch::Flow;
 use crate::cli::session::Session;
 use crate::error::Result;
-use crate::stdout;
+use crate::output::stdout;
 
 /// Prints the disks.
 pub(crate) fn run(session: &mut Session) -> Result<Flow> {

@@ -5,11 +5,11 @@ use crate::cli::dispatch::Flow;
 use crate::cli::session::Session;
 use crate::db::{RunRecord, TEST_FIELDS, TestFilter, TestRecord};
 use crate::error::{Error, Result};
+use crate::output::stdout;
 use crate::report::{
     FieldSpec, ListingMode as Mode, compare, json_listing, run_line, sexp_listing, test_lines,
 };
 use crate::select::{RunSelector, TestPatterns};
-use crate::stdout;
 
 /// Lists runs.
 pub(crate) fn run(session: &mut Session) -> Result<Flow> {

@@ -4,7 +4,7 @@ use crate::area::pattern_list_matches;
 use crate::cli::dispatch::Flow;
 use crate::cli::session::Session;
 use crate::error::{Error, Result};
-use crate::stdout;
+use crate::output::stdout;
 
 /// Prints the targets, one per line or as a JSON list.
 pub(crate) fn run(session: &mut Session) -> Result<Flow> {

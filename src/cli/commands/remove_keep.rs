@@ -5,9 +5,9 @@ use crate::cli::dispatch::Flow;
 use crate::cli::session::Session;
 use crate::db::{RunRecord, TestFilter, now};
 use crate::error::{Error, Result};
-use crate::removal::{Removal, RemoveOptions, Roots, remove_tests};
+use crate::output::stdout;
+use crate::runner::removal::{Removal, RemoveOptions, Roots, remove_tests};
 use crate::select::RunSelector;
-use crate::stdout;
 use std::collections::BTreeMap;
 
 /// Seconds in `AGE`: numbers with units s, m, h, d, w, M (30 days) or y (365 days), e.g.

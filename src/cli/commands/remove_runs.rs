@@ -6,8 +6,8 @@ use crate::cli::session::Session;
 use crate::db::TestRecord;
 use crate::error::Result;
 use crate::model::full_test_name;
-use crate::removal::{Removal, RemoveOptions, Roots, remove_tests};
-use crate::stdout;
+use crate::output::stdout;
+use crate::runner::removal::{Removal, RemoveOptions, Roots, remove_tests};
 
 /// Removes runs' tests.
 pub(crate) fn run(session: &mut Session) -> Result<Flow> {

@@ -5,8 +5,8 @@ use crate::cli::dispatch::Flow;
 use crate::cli::session::Session;
 use crate::db::TestFilter;
 use crate::environ::user_name;
+use crate::error::exit_code;
 use crate::error::{Error, ErrorKind, Result};
-use crate::exit_code;
 use crate::runner::{RunOptions, parse_setvars};
 use crate::select::{RunSelector, TagExpr, TestPatterns, list_filter};
 use std::time::Duration;
@@ -30,7 +30,9 @@ pub(crate) fn run(session: &mut Session) -> Result<Flow> {
     crate::model::check_run_name(&runname)?;
     session.check_reqtarg(&target)?;
     let Some(testpatt) = test_pattern(session, &target)? else {
-        crate::stdout::println("WARNING: there is no test pattern for this run. Exiting now.");
+        crate::output::stdout::println(
+            "WARNING: there is no test pattern for this run. Exiting now.",
+        );
         return Ok(Flow::Stop);
     };
     TestPatterns::parse(&testpatt)?;
@@ -95,7 +97,7 @@ fn test_pattern(session: &mut Session, target: &crate::area::Target) -> Result<O
         Some(p) if p != "%" => Ok(Some(p.to_string())),
         _ => Ok(Some(match lookup("TESTPATT") {
             Some(p) => {
-                crate::stdout::println(&format!(
+                crate::output::stdout::println(&format!(
                     "testpatt defined in TESTPATT from runconfigs: {p}"
                 ));
                 p

@@ -5,7 +5,7 @@ use crate::cli::dispatch::Flow;
 use crate::cli::session::Session;
 use crate::db::RunRecord;
 use crate::error::{Error, Result};
-use crate::stdout;
+use crate::output::stdout;
 
 fn first_run(session: &mut Session, what: &str) -> Result<RunRecord> {
     let (selector, _) = session.required_selectors(what, false)?;

@@ -28,7 +28,7 @@ pub(crate) fn run(session: &mut Session) -> Result<Flow> {
     store.set_step(job.test_id, &name, "start", "n/a", &comment, &logfile)?;
     let cwd =
         std::env::current_dir().map_err(|e| Error::new(format!("no current directory: {e}")))?;
-    let mut code = crate::shell::run_to_stderr(&format!("({command}) > {logfile} 2>&1"), &cwd)
+    let mut code = crate::sys::shell::run_to_stderr(&format!("({command}) > {logfile} 2>&1"), &cwd)
         .map_err(|e| Error::new(format!("cannot run `{command}`: {e}")))?;
     if let Some(rules) = rules {
         let html = format!("{name}.html");

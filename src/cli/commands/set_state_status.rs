@@ -68,7 +68,7 @@ pub(crate) fn run(session: &mut Session) -> Result<Flow> {
         }
     }
     if finished > 0 {
-        crate::log::emit(format_args!(
+        crate::output::log::emit(format_args!(
             "NOTE: {finished} finished test{} left as {} (KILLREQ is for tests not finished)",
             if finished == 1 { "" } else { "s" },
             if finished == 1 { "it is" } else { "they are" }

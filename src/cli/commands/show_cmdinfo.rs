@@ -3,9 +3,9 @@
 use crate::cli::dispatch::Flow;
 use crate::cli::session::Session;
 use crate::error::Result;
-use crate::job::Job;
+use crate::launch::job::Job;
+use crate::output::stdout;
 use crate::report::scheme_string;
-use crate::stdout;
 
 /// Prints the job of the current test.
 pub(crate) fn run(session: &mut Session) -> Result<Flow> {

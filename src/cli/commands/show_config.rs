@@ -4,8 +4,8 @@ use crate::cli::dispatch::Flow;
 use crate::cli::session::Session;
 use crate::config::{Config, Section};
 use crate::error::{Error, Result};
+use crate::output::stdout;
 use crate::report::{DumpMode, dump_config};
-use crate::stdout;
 
 /// Prints megatest.config.
 pub(crate) fn run(session: &mut Session) -> Result<Flow> {
@@ -38,7 +38,7 @@ pub(super) fn show(
     mode: DumpMode,
     fallback: Option<&str>,
 ) -> Result<Flow> {
-    let with_origins = crate::log::enabled(9);
+    let with_origins = crate::output::log::enabled(9);
     match (section, var) {
         (Some(s), Some(v)) => {
             let value = config

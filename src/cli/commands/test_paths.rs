@@ -5,8 +5,8 @@ use crate::cli::dispatch::Flow;
 use crate::cli::session::Session;
 use crate::db::TestFilter;
 use crate::error::{Error, Result};
+use crate::output::stdout;
 use crate::select::{RunSelector, TestPatterns};
-use crate::stdout;
 use std::path::Path;
 
 /// Files matching `glob` in `dir`, as the shell expands them.
@@ -31,7 +31,8 @@ fn expand(dir: &str, glob: &str) -> Vec<String> {
 /// Prints test paths or files.
 pub(crate) fn run(session: &mut Session) -> Result<Flow> {
     let files = session.args.value("-test-files").map(str::to_string);
-    let in_test = crate::environ::var(crate::job::CMDINFO_VAR).is_some_and(|v| !v.is_empty());
+    let in_test =
+        crate::environ::var(crate::launch::job::CMDINFO_VAR).is_some_and(|v| !v.is_empty());
     let target = match session.args.value("-target") {
         Some(t) => t.to_string(),
         None if in_test => {
@@ -49,7 +50,7 @@ pub(crate) fn run(session: &mut Session) -> Result<Flow> {
     let patterns = TestPatterns::parse(session.args.value("-testpatt").unwrap_or("%"))?;
     let (states, statuses) = session.state_status_filters();
     if let Some(job) = in_test
-        .then(|| crate::job::Job::from_env("-test-paths"))
+        .then(|| crate::launch::job::Job::from_env("-test-paths"))
         .transpose()?
     {
         crate::environ::set("MT_RUN_AREA_HOME", &job.toppath.display().to_string());

@@ -5,7 +5,7 @@ use crate::cli::session::Session;
 use crate::config::{ReadOptions, read_file};
 use crate::db::META_FIELDS;
 use crate::error::Result;
-use crate::stdout;
+use crate::output::stdout;
 
 /// Refreshes test metadata.
 pub(crate) fn run(session: &mut Session) -> Result<Flow> {

@@ -3,7 +3,7 @@
 use crate::cli::dispatch::Flow;
 use crate::cli::session::Session;
 use crate::error::Result;
-use crate::stdout;
+use crate::output::stdout;
 
 /// The Megatest release whose behaviour this port follows.
 pub(crate) const MEGATEST_VERSION: &str = "1.6501";

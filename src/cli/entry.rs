@@ -1,7 +1,7 @@
 //! Process-level setup shared by the binaries: the Scheme engine's home, the quiet panic
 //! hook, and running the real `main` on a thread with a large stack.
 
-use crate::exit_code;
+use crate::error::exit_code;
 use std::panic;
 
 /// Stack size of the thread that runs the program: steel's compiler recurses on nested source.

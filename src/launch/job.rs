@@ -93,7 +93,7 @@ mod tests {
         assert_eq!(Job::decode(&job.encode()).unwrap(), job);
         assert_eq!(
             Job::decode("nonsense").unwrap_err().exit_code(),
-            crate::exit_code::NOT_IN_TEST
+            crate::error::exit_code::NOT_IN_TEST
         );
         let partial = Job::decode(r#"{"run_id": 1}"#).unwrap();
         assert_eq!(partial.run_id, RunId(1));

@@ -92,7 +92,7 @@ pub fn echo_eval_many(values: &[&str], cwd: &Path) -> io::Result<Vec<String>> {
     }
     let mut script = String::new();
     for &i in &pending {
-        let quoted = crate::envfile::sh_quote(&format!("echo {}", values[i]));
+        let quoted = crate::environ::env_file::sh_quote(&format!("echo {}", values[i]));
         script.push_str(&format!(
             "(eval {quoted}) 2>/dev/null; echo '{SEPARATOR}'\n"
         ));

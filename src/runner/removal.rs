@@ -259,7 +259,7 @@ pub fn remove_tests(
             crate::runner::describe_owner(&owner)
         ))
         .note("stop that runner first (Ctrl-C, or kill its pid), or wait for it to end");
-        crate::log::emit(format_args!("{}", crate::error::render(&held).trim_end()));
+        crate::output::log::emit(format_args!("{}", crate::error::render(&held).trim_end()));
         return Ok(Removal {
             removed: Vec::new(),
             refused: 1,
@@ -302,7 +302,7 @@ pub fn remove_tests(
                 removed.push(test);
             }
             Err(e) => {
-                crate::log::emit(format_args!("{e}"));
+                crate::output::log::emit(format_args!("{e}"));
                 refused += 1;
             }
         }

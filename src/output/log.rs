@@ -72,8 +72,8 @@ pub fn emit(args: fmt::Arguments<'_>) {
 #[macro_export]
 macro_rules! debug {
     ($level:expr, $($arg:tt)*) => {
-        if $crate::log::enabled($level) {
-            $crate::log::emit(format_args!("debug({}): {}", $level, format_args!($($arg)*)));
+        if $crate::output::log::enabled($level) {
+            $crate::output::log::emit(format_args!("debug({}): {}", $level, format_args!($($arg)*)));
         }
     };
 }
@@ -82,7 +82,7 @@ macro_rules! debug {
 #[macro_export]
 macro_rules! warn {
     ($($arg:tt)*) => {
-        $crate::log::emit(format_args!("warning: {}", format_args!($($arg)*)))
+        $crate::output::log::emit(format_args!("warning: {}", format_args!($($arg)*)))
     };
 }
 
