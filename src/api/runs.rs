@@ -2,28 +2,20 @@
 
 use super::args::Args;
 use super::context::ApiContext;
-use super::query::{header_rows, ident, rows, scalar};
+use super::query::{header_rows, values};
 use super::value::Value;
 use crate::area::Target;
+use crate::db::rmt::{self, RunListing};
 use crate::db::{RUN_FIELDS, Store};
 use crate::error::Result;
 use crate::model::RunId;
-use crate::select::like_or_glob;
-use rusqlite::types::Value as SqlValue;
 
 const RUN_COLUMNS: [&str; 6] = ["id", "runname", "state", "status", "owner", "event_time"];
 /// What `rmt:get-run-info` shows after the keys: the run fields up to `contour`.
 const RUN_INFO_COLUMNS: &[&str] = RUN_FIELDS.split_at(10).0;
 
 fn key_values(store: &Store, run_id: RunId) -> Result<Option<Vec<Value>>> {
-    if store.keys().is_empty() {
-        return Ok(
-            scalar(store, "SELECT 1 FROM runs WHERE id=?1", &[run_id.into()])?.map(|_| Vec::new()),
-        );
-    }
-    let cols: Vec<String> = store.keys().iter().map(|k| ident(k)).collect();
-    let sql = format!("SELECT {} FROM runs WHERE id=?1", cols.join(","));
-    Ok(rows(store, &sql, &[run_id.into()])?.into_iter().next())
+    Ok(rmt::run_key_values(store, run_id)?.map(values))
 }
 
 pub(super) fn get_keys(_: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
@@ -66,78 +58,24 @@ pub(super) fn get_target(a: &Args, store: &Store, _: &ApiContext) -> Result<Valu
 }
 
 pub(super) fn get_targets(_: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
-    let cols: Vec<String> = store.keys().iter().map(|k| ident(k)).collect();
-    let found = if cols.is_empty() {
-        Vec::new()
-    } else {
-        rows(
-            store,
-            &format!(
-                "SELECT DISTINCT {} FROM runs WHERE coalesce(state,'') != 'deleted'",
-                cols.join(",")
-            ),
-            &[],
-        )?
-    };
+    let found = rmt::run_targets(store)?.into_iter().map(values).collect();
     Ok(header_rows(store.keys().to_vec(), found))
 }
 
-/// `(cond OR cond ...)` for a comma list of run name patterns.
-fn runname_condition(patterns: &str, params: &mut Vec<SqlValue>) -> String {
-    let parts: Vec<String> = patterns
-        .split(',')
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (cond, value) = like_or_glob("runname", p);
-            params.push(value);
-            cond
-        })
-        .collect();
-    if parts.is_empty() {
-        "1".into()
-    } else {
-        format!("({})", parts.join(" OR "))
-    }
+/// The run name patterns of a comma list.
+fn runname_patterns(patterns: &str) -> Vec<String> {
+    patterns.split(',').map(str::to_string).collect()
 }
 
-/// Runs, oldest first as Megatest returns them; with `newest_paged` the limit and offset
-/// count from the newest run (`rmt:get-runs`), else from the oldest (`get-runs-by-patt`).
-fn run_listing(
-    store: &Store,
-    columns: &[String],
-    conditions: Vec<String>,
-    mut params: Vec<SqlValue>,
-    (limit, offset): (Option<i64>, Option<i64>),
-    newest_paged: bool,
-) -> Result<Value> {
-    let select: Vec<String> = columns.iter().map(|c| ident(c)).collect();
-    let mut sql = format!(
-        "SELECT {} FROM runs WHERE coalesce(state,'') != 'deleted' AND {} ORDER BY event_time {order}, id {order}",
-        select.join(","),
-        if conditions.is_empty() {
-            "1".to_string()
-        } else {
-            conditions.join(" AND ")
-        },
-        order = if newest_paged { "DESC" } else { "ASC" }
-    );
-    if limit.is_some() || offset.is_some() {
-        sql.push_str(" LIMIT ? OFFSET ?");
-        params.push(limit.unwrap_or(-1).into());
-        params.push(offset.unwrap_or(0).into());
-    }
-    let mut found = rows(store, &sql, &params)?;
-    if newest_paged {
-        found.reverse();
-    }
-    Ok(header_rows(columns.to_vec(), found))
+/// The listing's rows under a header of its columns.
+fn listed(store: &Store, listing: RunListing) -> Result<Value> {
+    let found = listing.rows(store)?.into_iter().map(values).collect();
+    Ok(header_rows(listing.columns, found))
 }
 
 pub(super) fn get_runs(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
     let runpatt = a.opt_str(0).unwrap_or_else(|| "%".into());
-    let mut params = Vec::new();
-    let mut conditions = vec![runname_condition(&runpatt, &mut params)];
+    let mut key_patterns = Vec::new();
     if let Some(Value::List(pairs)) = a.value(3) {
         for pair in pairs {
             let (key, patt) = match pair {
@@ -149,32 +87,31 @@ pub(super) fn get_runs(a: &Args, store: &Store, _: &ApiContext) -> Result<Value>
             if !store.keys().contains(&key) {
                 return Err(a.error(format!("`{key}` is not a key of this area")));
             }
-            let (cond, value) = like_or_glob(&ident(&key), &patt);
-            conditions.push(cond);
-            params.push(value);
+            key_patterns.push((key, patt));
         }
     }
     let mut columns = store.keys().to_vec();
     columns.extend(RUN_COLUMNS.iter().map(|c| c.to_string()));
-    run_listing(
+    listed(
         store,
-        &columns,
-        conditions,
-        params,
-        (a.opt_int(1, "count")?, a.opt_int(2, "offset")?),
-        true,
+        RunListing {
+            columns,
+            runname_patterns: runname_patterns(&runpatt),
+            key_patterns,
+            limit: a.opt_int(1, "count")?,
+            offset: a.opt_int(2, "offset")?,
+            newest_paged: true,
+            ..RunListing::default()
+        },
     )
 }
 
 fn by_patt(a: &Args, store: &Store, paged: bool) -> Result<Value> {
     let runpatt = a.opt_str(1).unwrap_or_else(|| "%".into());
-    let mut params = Vec::new();
-    let mut conditions = vec![runname_condition(&runpatt, &mut params)];
+    let mut key_patterns = Vec::new();
     if let Some(targpatt) = a.opt_str(2) {
         for (key, patt) in store.keys().iter().zip(targpatt.split('/')) {
-            let (cond, value) = like_or_glob(&ident(key), patt);
-            conditions.push(cond);
-            params.push(value);
+            key_patterns.push((key.clone(), patt.to_string()));
         }
     }
     // As Megatest's standard run fields: the keys, then the fields asked for (or all).
@@ -185,16 +122,18 @@ fn by_patt(a: &Args, store: &Store, paged: bool) -> Result<Value> {
     } else {
         columns.extend(fields);
     }
-    let (offset, limit) = if paged {
-        if let Some(since) = a.opt_int(6, "last-update")? {
-            conditions.push("last_update >= ?".into());
-            params.push(since.into());
-        }
-        (a.opt_int(3, "offset")?, a.opt_int(4, "limit")?)
-    } else {
-        (None, None)
+    let mut listing = RunListing {
+        columns,
+        runname_patterns: runname_patterns(&runpatt),
+        key_patterns,
+        ..RunListing::default()
     };
-    run_listing(store, &columns, conditions, params, (limit, offset), false)
+    if paged {
+        listing.since = a.opt_int(6, "last-update")?;
+        listing.offset = a.opt_int(3, "offset")?;
+        listing.limit = a.opt_int(4, "limit")?;
+    }
+    listed(store, listing)
 }
 
 pub(super) fn get_runs_by_patt(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
@@ -208,46 +147,26 @@ pub(super) fn mt_get_runs_by_patt(a: &Args, store: &Store, _: &ApiContext) -> Re
 pub(super) fn get_run_info(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
     let mut columns = store.keys().to_vec();
     columns.extend(RUN_INFO_COLUMNS.iter().map(|c| c.to_string()));
-    let select: Vec<String> = columns.iter().map(|c| ident(c)).collect();
-    let row = rows(
-        store,
-        &format!(
-            "SELECT {} FROM runs WHERE id=?1 AND coalesce(state,'') != 'deleted'",
-            select.join(",")
-        ),
-        &[a.run_id(0, "run-id")?.into()],
-    )?
-    .into_iter()
-    .next();
+    let row = rmt::run_info(store, a.run_id(0, "run-id")?, &columns)?;
     Ok(Value::Vector(vec![
         Value::strs(columns),
-        Value::or_false(row.map(Value::Vector)),
+        Value::or_false(row.map(|r| Value::Vector(values(r)))),
     ]))
 }
 
 pub(super) fn get_run_name_from_id(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
-    Ok(Value::or_false(scalar(
-        store,
-        "SELECT runname FROM runs WHERE id=?1",
-        &[a.run_id(0, "run-id")?.into()],
-    )?))
+    Ok(Value::or_false(
+        rmt::run_name(store, a.run_id(0, "run-id")?)?.map(Value::from),
+    ))
 }
 
 pub(super) fn get_all_run_ids(_: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
-    let ids = rows(
-        store,
-        "SELECT id FROM runs WHERE coalesce(state,'') != 'deleted' ORDER BY event_time DESC, id DESC",
-        &[],
-    )?;
-    Ok(Value::List(ids.into_iter().flatten().collect()))
+    Ok(Value::List(values(rmt::run_ids_newest_first(store)?)))
 }
 
 pub(super) fn get_num_runs(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
-    Ok(Value::or_false(scalar(
-        store,
-        "SELECT count(*) FROM runs WHERE runname LIKE ?1 AND coalesce(state,'') != 'deleted'",
-        &[a.opt_str(0).unwrap_or_else(|| "%".into()).into()],
-    )?))
+    let pattern = a.opt_str(0).unwrap_or_else(|| "%".into());
+    Ok(Value::Int(rmt::count_runs_named_like(store, &pattern)?))
 }
 
 pub(super) fn register_run(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
@@ -275,23 +194,14 @@ pub(super) fn register_run(a: &Args, store: &Store, _: &ApiContext) -> Result<Va
     let id = store.register_run(&target, &runname, &user, &contour)?;
     let state = a.opt_str(2);
     let status = a.opt_str(3);
-    store.write(|c| {
-        c.execute(
-            "UPDATE runs SET state=coalesce(?1,state), status=coalesce(?2,status) WHERE id=?3",
-            (state, status, id),
-        )
-    })?;
+    rmt::set_run_state_status(store, id, state, status)?;
     Ok(Value::from(id))
 }
 
 /// `"n/a"` for a run that is not there, as in Megatest.
 pub(super) fn get_run_status(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
-    Ok(scalar(
-        store,
-        "SELECT status FROM runs WHERE id=?1",
-        &[a.run_id(0, "run-id")?.into()],
-    )?
-    .unwrap_or_else(|| Value::str("n/a".to_string())))
+    Ok(rmt::run_status(store, a.run_id(0, "run-id")?)?
+        .map_or_else(|| Value::str("n/a".to_string()), Value::from))
 }
 
 pub(super) fn set_run_status(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {

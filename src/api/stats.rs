@@ -2,8 +2,9 @@
 
 use super::args::Args;
 use super::context::ApiContext;
-use super::query::{ident, rows, scalar, vectors};
+use super::query::{value_rows, vectors};
 use super::value::Value;
+use crate::db::rmt;
 use crate::db::{Store, TEST_FIELDS};
 use crate::error::Result;
 use crate::model::{State, Status, TestId};
@@ -35,16 +36,9 @@ pub(super) fn get_prereqs_not_met(a: &Args, store: &Store, _: &ApiContext) -> Re
         Some(other) => vec![other.text()],
     };
     let itemwait = modes.iter().any(|m| m == "itemwait" || m == "itemmatch");
-    let columns = TEST_FIELDS.join(",");
     let mut unmet = Vec::new();
     for waiton in waitons {
-        let records = rows(
-            store,
-            &format!(
-                "SELECT {columns} FROM tests WHERE run_id=?1 AND testname=?2 AND coalesce(state,'') != 'DELETED' ORDER BY item_path"
-            ),
-            &[run_id.into(), waiton.clone().into()],
-        )?;
+        let records = value_rows(rmt::test_records_named(store, run_id, &waiton)?);
         if records.is_empty() {
             unmet.push(Value::Str(waiton));
             continue;
@@ -77,13 +71,9 @@ pub(super) fn count_running(_: &Args, store: &Store, _: &ApiContext) -> Result<V
 }
 
 pub(super) fn count_running_for_run(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
-    Ok(Value::or_false(scalar(
+    Ok(Value::Int(rmt::count_running_in_run(
         store,
-        &format!(
-            "SELECT count(*) FROM tests WHERE run_id=?1 AND state IN {}",
-            crate::model::sql_list(crate::model::State::RUNNING)
-        ),
-        &[a.run_id(0, "run-id")?.into()],
+        a.run_id(0, "run-id")?,
     )?))
 }
 
@@ -93,89 +83,41 @@ pub(super) fn count_running_in_jobgroup(a: &Args, store: &Store, _: &ApiContext)
     ))
 }
 
-fn lists(found: Vec<Vec<Value>>) -> Value {
-    Value::List(found.into_iter().map(Value::List).collect())
+fn lists(found: Vec<rmt::Row>) -> Value {
+    Value::List(value_rows(found).into_iter().map(Value::List).collect())
 }
 
 pub(super) fn raw_run_stats(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
-    Ok(lists(rows(
-        store,
-        "SELECT state, status, count(*) FROM tests WHERE run_id=?1 AND coalesce(state,'') != 'DELETED' GROUP BY state, status ORDER BY state, status",
-        &[a.run_id(0, "run-id")?.into()],
-    )?))
+    Ok(lists(rmt::raw_run_stats(store, a.run_id(0, "run-id")?)?))
 }
 
 pub(super) fn main_run_stats(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
-    Ok(lists(rows(
-        store,
-        "SELECT state, status, count FROM run_stats WHERE run_id=?1 ORDER BY state, status",
-        &[a.run_id(0, "run-id")?.into()],
-    )?))
+    Ok(lists(rmt::main_run_stats(store, a.run_id(0, "run-id")?)?))
 }
 
 pub(super) fn run_stats(_: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
-    const WHAT: &str = "CASE WHEN t.state='COMPLETED' THEN t.status ELSE t.state END";
-    const FROM: &str = "FROM tests t JOIN runs r ON r.id=t.run_id WHERE coalesce(t.state,'') != 'DELETED' AND coalesce(r.state,'') != 'deleted'";
-    let mut found = rows(
-        store,
-        &format!(
-            "SELECT r.runname, {WHAT} AS x, count(*) {FROM} GROUP BY r.id, x ORDER BY r.event_time, r.id, x"
-        ),
-        &[],
-    )?;
-    found.extend(rows(
-        store,
-        &format!("SELECT 'Totals', {WHAT} AS x, count(*) {FROM} GROUP BY x ORDER BY x"),
-        &[],
-    )?);
-    Ok(lists(found))
+    Ok(lists(rmt::run_stats(store)?))
 }
 
-/// `r.k1=o.k1 AND ...`: the other run has the same target.
-fn same_target(store: &Store) -> String {
-    let mut parts: Vec<String> = store
-        .keys()
-        .iter()
-        .map(|k| format!("r.{0}=o.{0}", ident(k)))
-        .collect();
-    parts.push("r.id != o.id".into());
-    parts.join(" AND ")
-}
-
-fn test_columns() -> String {
-    TEST_FIELDS
-        .iter()
-        .map(|f| format!("t.{f}"))
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
-/// The test's records in the other runs of the same target, newest first; `op` compares the
-/// test name and item path (`=` or `LIKE`).
-fn in_other_runs(a: &Args, store: &Store, op: &str) -> Result<Vec<Vec<Value>>> {
-    let sql = format!(
-        "SELECT {} FROM tests t JOIN runs r ON r.id=t.run_id JOIN runs o ON o.id=?1 WHERE {} AND coalesce(r.state,'') != 'deleted' AND t.testname {op} ?2 AND t.item_path {op} ?3 AND coalesce(t.state,'') != 'DELETED' ORDER BY t.event_time DESC, t.id DESC",
-        test_columns(),
-        same_target(store)
-    );
-    rows(
+/// The test's records in the other runs of the same target, newest first; with `like` the
+/// test name and item path are patterns.
+fn in_other_runs(a: &Args, store: &Store, like: bool) -> Result<Vec<Vec<Value>>> {
+    Ok(value_rows(rmt::records_in_other_runs(
         store,
-        &sql,
-        &[
-            a.run_id(0, "run-id")?.into(),
-            a.str(1, "testname")?.into(),
-            a.opt_str(2).unwrap_or_default().into(),
-        ],
-    )
+        a.run_id(0, "run-id")?,
+        &a.str(1, "testname")?,
+        &a.opt_str(2).unwrap_or_default(),
+        like,
+    )?))
 }
 
 pub(super) fn previous_test_run_record(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
-    let found = in_other_runs(a, store, "=")?;
+    let found = in_other_runs(a, store, false)?;
     Ok(Value::or_false(found.into_iter().next().map(Value::Vector)))
 }
 
 pub(super) fn matching_previous_records(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
-    let found = in_other_runs(a, store, "LIKE")?;
+    let found = in_other_runs(a, store, true)?;
     let name = TEST_FIELDS
         .iter()
         .position(|f| *f == "testname")

@@ -2,17 +2,17 @@
 
 use super::args::Args;
 use super::context::ApiContext;
-use super::query::{rows, vectors};
+use super::query::{value_rows, vectors};
 use super::value::Value;
+use crate::db::rmt;
 use crate::db::{Store, parse_rows};
 use crate::error::Result;
 
 pub(super) fn get_steps_for_test(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
-    Ok(vectors(rows(
+    Ok(vectors(value_rows(rmt::test_step_rows(
         store,
-        "SELECT id,test_id,stepname,state,status,event_time,logfile,comment FROM test_steps WHERE test_id=?1 ORDER BY id ASC",
-        &[a.test_id(1, "test-id")?.into()],
-    )?))
+        a.test_id(1, "test-id")?,
+    )?)))
 }
 
 pub(super) fn teststep_set_status(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
@@ -28,14 +28,12 @@ pub(super) fn teststep_set_status(a: &Args, store: &Store, _: &ApiContext) -> Re
 }
 
 pub(super) fn read_test_data(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {
-    Ok(vectors(rows(
+    let category = a.opt_str(2).unwrap_or_else(|| "%".into());
+    Ok(vectors(value_rows(rmt::test_data_rows(
         store,
-        "SELECT id,test_id,category,variable,value,expected,tol,units,comment,status,type FROM test_data WHERE test_id=?1 AND category LIKE ?2 ORDER BY category, variable",
-        &[
-            a.test_id(1, "test-id")?.into(),
-            a.opt_str(2).unwrap_or_else(|| "%".into()).into(),
-        ],
-    )?))
+        a.test_id(1, "test-id")?,
+        &category,
+    )?)))
 }
 
 pub(super) fn csv_to_test_data(a: &Args, store: &Store, _: &ApiContext) -> Result<Value> {

@@ -80,6 +80,12 @@ impl From<&Field> for Value {
     }
 }
 
+impl From<Field> for Value {
+    fn from(f: Field) -> Value {
+        Value::from(&f)
+    }
+}
+
 impl From<FieldRef<'_>> for Value {
     fn from(f: FieldRef<'_>) -> Value {
         match f {

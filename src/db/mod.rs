@@ -8,6 +8,7 @@ mod meta;
 mod model_sql;
 mod record_writes;
 mod records;
+pub mod rmt;
 mod rollup;
 mod run_owners;
 mod runs;

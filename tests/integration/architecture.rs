@@ -1,7 +1,7 @@
 //! Rules of the source tree that the compiler does not check: the top-level modules form
 //! the layers docs/ARCHITECTURE.md shows (no module imports one above it, so no cycle),
-//! states and statuses are compared through their enums, and record writes go through the
-//! one writer.
+//! states and statuses are compared through their enums, record writes go through the one
+//! writer, and SQL is written only in `db`.
 
 use megatest::model::{State, Status};
 use std::collections::{BTreeMap, BTreeSet};
@@ -105,6 +105,38 @@ fn state_writes_go_through_the_writer() {
     assert!(
         found.is_empty(),
         "state and status writes go through writer::Writer, which fires the triggers:\n{}",
+        found.join("\n")
+    );
+}
+
+#[test]
+fn sql_statements_are_only_in_db() {
+    // The API's rows, the listings and the commands ask `db` for what they need; a
+    // statement elsewhere would be a second place where the schema is spelled.
+    let statement = regex::Regex::new(
+        r"\b(SELECT\b.*\bFROM|UPDATE \w+ SET|INSERT (OR \w+ )?INTO|DELETE FROM|CREATE (TABLE|INDEX)|PRAGMA \w)",
+    )
+    .expect("a valid pattern");
+    let src = src();
+    let mut found = Vec::new();
+    for path in rust_files(&src) {
+        if path.starts_with(src.join("db")) {
+            continue;
+        }
+        for (n, line) in product_code(&path).lines().enumerate() {
+            if !line.trim_start().starts_with("//") && statement.is_match(line) {
+                found.push(format!(
+                    "{}:{}: {}",
+                    path.strip_prefix(&src).unwrap().display(),
+                    n + 1,
+                    line.trim()
+                ));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "SQL statements belong in src/db:\n{}",
         found.join("\n")
     );
 }
