@@ -10,13 +10,17 @@ const TAKES_LEFTOVERS: &[&str] = &["-runstep", "-envcap", "-envdelta"];
 #[derive(Debug, Default)]
 pub struct Args {
     given: Vec<(&'static OptionSpec, Option<String>)>,
-    /// Words that are not options or option values.
+    /// Words that are not options or option values, for the commands that take them.
     pub leftovers: Vec<String>,
+    /// Words no option or command takes, reported and otherwise ignored as in Megatest
+    /// 1.65: (word, a known option it may have meant).
+    pub unrecognised: Vec<(String, Option<&'static str>)>,
 }
 
 impl Args {
-    /// Parses the words after the program name.
-    pub fn parse(words: &[String]) -> Result<Args> {
+    /// Parses the words after the program name. Unless `strict`, words nothing takes are
+    /// [`Args::unrecognised`] rather than an error.
+    pub fn parse(words: &[String], strict: bool) -> Result<Args> {
         let mut args = Args::default();
         let mut unknown: Vec<&str> = Vec::new();
         let mut i = 0;
@@ -52,6 +56,19 @@ impl Args {
             }
         }
         if !args.leftovers.is_empty() && !TAKES_LEFTOVERS.iter().any(|o| args.has(o)) {
+            if !strict {
+                args.unrecognised = std::mem::take(&mut args.leftovers)
+                    .into_iter()
+                    .map(|word| {
+                        let near = unknown
+                            .contains(&word.as_str())
+                            .then(|| closest(&word))
+                            .flatten();
+                        (word, near)
+                    })
+                    .collect();
+                return Ok(args);
+            }
             return Err(match unknown.first() {
                 Some(word) => {
                     let mut err = Error::usage(format!("unknown option `{word}`"));
@@ -65,6 +82,23 @@ impl Args {
             });
         }
         Ok(args)
+    }
+
+    /// The warning for [`Args::unrecognised`] words, if any: each word, and the option an
+    /// unknown one may have meant.
+    pub fn unrecognised_warning(&self) -> Option<String> {
+        if self.unrecognised.is_empty() {
+            return None;
+        }
+        let words: Vec<&str> = self.unrecognised.iter().map(|(w, _)| w.as_str()).collect();
+        let mut text = format!("unrecognised arguments, ignored: {}", words.join(" "));
+        for (word, near) in &self.unrecognised {
+            if let Some(near) = near {
+                text.push_str(&format!("; `{word}`: did you mean `{near}`?"));
+            }
+        }
+        text.push_str(" (-strict makes this an error)");
+        Some(text)
     }
 
     /// Whether the option (named as in the table, e.g. `-run`) was given.
@@ -106,7 +140,7 @@ mod tests {
 
     fn parse(line: &str) -> Result<Args> {
         let words: Vec<String> = line.split_whitespace().map(str::to_string).collect();
-        Args::parse(&words)
+        Args::parse(&words, true)
     }
 
     #[test]
@@ -138,6 +172,31 @@ mod tests {
         assert!(e.message.contains("`-target` needs a value"));
         let e = parse("-show-config stray").unwrap_err();
         assert_eq!(e.message, "unexpected argument `stray`");
+    }
+
+    #[test]
+    fn unrecognised_words_are_reported_unless_strict() {
+        let words: Vec<String> = "-test-status :state COMPLETED :first_err oops -runwait"
+            .split_whitespace()
+            .map(str::to_string)
+            .collect();
+        let a = Args::parse(&words, false).unwrap();
+        assert_eq!(a.value("-state"), Some("COMPLETED"));
+        assert!(a.leftovers.is_empty());
+        let warning = a.unrecognised_warning().unwrap();
+        assert!(
+            warning.starts_with("unrecognised arguments, ignored: :first_err oops -runwait"),
+            "{warning}"
+        );
+        assert!(
+            warning.contains("`-runwait`: did you mean `-run-wait`?"),
+            "{warning}"
+        );
+        assert!(!warning.contains("`oops`: did you mean"), "{warning}");
+        assert_eq!(
+            Args::parse(&words, true).unwrap_err().message,
+            "unknown option `:first_err`"
+        );
     }
 
     #[test]

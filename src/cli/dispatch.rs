@@ -122,9 +122,16 @@ fn run(words: &[String]) -> Result<i32> {
     if words == [crate::launch::fork_helper::FORK_HELPER_OPTION] {
         return Ok(crate::launch::fork_helper::serve(main));
     }
-    let args = Args::parse(words)?;
+    let strict = words.iter().any(|w| w == "-strict") || environ::strict();
+    let args = Args::parse(words, strict)?;
+    if args.has("-strict") {
+        environ::set(environ::STRICT_VAR, "1");
+    }
     scheme::set_program_args(args.for_scheme());
     apply_general_options(&args)?;
+    if let Some(warning) = args.unrecognised_warning() {
+        crate::warn!("{warning}");
+    }
     let given: Vec<(&str, Option<Handler>)> = ACTIONS
         .iter()
         .filter(|(name, _)| args.has(name))
@@ -196,6 +203,13 @@ fn apply_general_options(args: &Args) -> Result<()> {
     }
     if let Some(target) = args.value("-reqtarg").or_else(|| args.value("-target")) {
         environ::set("MT_TARGET", target);
+    }
+    // A run's name is known before megatest.config is read, so its `#{getenv MT_RUNNAME}`
+    // forms (an `[env-override]` value) see it, as the tests of a 1.65 run do.
+    if let Some(runname) = args.value("-runname")
+        && (args.has("-run") || args.has("-runtests"))
+    {
+        environ::set("MT_RUNNAME", runname);
     }
     Ok(())
 }

@@ -591,6 +591,11 @@ pub static OPTIONS: &[OptionSpec] = &[
         "send megatest's own log output to FILE",
     ),
     sw(
+        "-strict",
+        General,
+        "make unknown options and config forms that cannot be expanded errors, not warnings",
+    ),
+    sw(
         "-cache-db",
         General,
         "with -source-db: make a read-only cached copy of a database",

@@ -76,6 +76,19 @@ impl Session {
         Ok(self.store.as_ref().expect("opened above"))
     }
 
+    /// The database at `db_path` (a running test's, from its job), opened on first use
+    /// without reading the area.
+    pub(super) fn store_at(
+        &mut self,
+        db_path: &std::path::Path,
+        keys: &[(String, String)],
+    ) -> Result<&Store> {
+        if self.store.is_none() {
+            self.store = Some(Store::open_for_test(db_path, keys)?);
+        }
+        Ok(self.store.as_ref().expect("opened above"))
+    }
+
     /// The area and its database together.
     pub(super) fn area_and_store(&mut self) -> Result<(&Area, &Store)> {
         self.store()?;

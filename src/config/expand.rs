@@ -41,6 +41,10 @@ pub(crate) struct ExpandContext<'a> {
     pub toppath: Option<&'a Path>,
     /// The target whose runconfigs section `#{rget}` reads.
     pub target: Option<&'a str>,
+    /// Whether a form that cannot be expanded (an unknown helper, a broken form, a failing
+    /// Scheme form or command) stays as written, with a warning, as in Megatest 1.65; else
+    /// it is an error (`-strict`).
+    pub lenient: bool,
 }
 
 /// Why a line could not be expanded; offsets are bytes into the line as given.
@@ -63,6 +67,8 @@ pub(crate) struct Expanded {
     pub text: String,
     pub first_change: Option<usize>,
     results: Vec<Piece>,
+    /// The forms left as written (lenient expansion), with why.
+    pub left_as_written: Vec<ExpandError>,
 }
 
 /// One result: its text, and what a shell should read for it when that is not the text
@@ -91,6 +97,7 @@ impl Expanded {
             text: line.to_string(),
             first_change: None,
             results: Vec::new(),
+            left_as_written: Vec::new(),
         }
     }
 
@@ -172,6 +179,16 @@ impl Expanded {
     }
 
     /// Keeps `piece` as the next result; returns the placeholder that stands for it.
+    /// A form that cannot be expanded: an error, or when `lenient` it stays as written and
+    /// the reason is kept for a warning.
+    fn leave_as_written(&mut self, error: ExpandError, lenient: bool) -> Result<(), ExpandError> {
+        if !lenient {
+            return Err(error);
+        }
+        self.left_as_written.push(error);
+        Ok(())
+    }
+
     fn keep(&mut self, piece: Piece) -> char {
         let index = self.results.len() as u32;
         self.results.push(piece);
@@ -216,11 +233,7 @@ impl Expanded {
 /// Expands every `#{...}` form of `line`; a form's body gets the results of the forms nested
 /// in it (the author wrote the composition), but no result is expanded again.
 pub(crate) fn expand_line(line: &str, ctx: &ExpandContext<'_>) -> Result<Expanded, ExpandError> {
-    let mut expanded = Expanded {
-        text: line.to_string(),
-        first_change: None,
-        results: Vec::new(),
-    };
+    let mut expanded = Expanded::unchanged(line);
     // A character of the placeholders' range written in the line stands for itself.
     if line.chars().any(|c| placeholder_index(c).is_some()) {
         expanded.text = line
@@ -248,12 +261,17 @@ pub(crate) fn expand_line(line: &str, ctx: &ExpandContext<'_>) -> Result<Expande
                 continue;
             }
             FormParse::Broken { helper } => {
-                return Err(broken_form(&text[pos..], helper, report_at));
+                let error = broken_form(&text[pos..], helper, report_at);
+                expanded.leave_as_written(error, ctx.lenient)?;
+                search_end = pos;
+                continue;
             }
             FormParse::Form(form) => form,
         };
         if !HELPERS.contains(&form.helper) {
-            return Err(unknown_helper(form.helper, report_at));
+            expanded.leave_as_written(unknown_helper(form.helper, report_at), ctx.lenient)?;
+            search_end = pos;
+            continue;
         }
         if expanded.results.len() >= MAX_EXPANSIONS_PER_LINE {
             return Err(ExpandError {
@@ -292,15 +310,20 @@ pub(crate) fn expand_line(line: &str, ctx: &ExpandContext<'_>) -> Result<Expande
                 .result_of(c)
                 .is_some_and(|p| p.author_text.is_none())
         });
-        let replacement = evaluate(&with_results, ctx, body_has_data).map_err(|mut e| {
-            if first_change.is_none_or(|c| pos <= c) {
-                e.offset += pos;
-            } else {
-                e.offset = report_at;
-            }
-            e
-        })?;
         let form_len = form.len;
+        let replacement = match evaluate(&with_results, ctx, body_has_data) {
+            Ok(piece) => piece,
+            Err(mut e) => {
+                if first_change.is_none_or(|c| pos <= c) {
+                    e.offset += pos;
+                } else {
+                    e.offset = report_at;
+                }
+                expanded.leave_as_written(e, ctx.lenient)?;
+                search_end = pos;
+                continue;
+            }
+        };
         let mark = expanded.keep(replacement);
         expanded
             .text
@@ -483,6 +506,7 @@ mod tests {
             cwd: Path::new("/"),
             toppath: Some(Path::new("/area")),
             target: Some("t1"),
+            lenient: false,
         }
     }
 

@@ -44,6 +44,9 @@ pub struct ReadOptions {
     pub target: Option<String>,
     /// Whether wildcard and regex sections are applied (always, in Megatest).
     pub apply_wildcards: bool,
+    /// Whether a `#{...}` form that cannot be expanded is an error (`-strict`) rather than
+    /// left as written with a warning, as Megatest 1.65 does.
+    pub strict: bool,
 }
 
 impl ReadOptions {
@@ -57,6 +60,7 @@ impl ReadOptions {
             toppath: None,
             target: None,
             apply_wildcards: true,
+            strict: crate::environ::strict(),
         }
     }
 }
@@ -235,9 +239,25 @@ impl<'o, 'h, 'c> Reader<'o, 'h, 'c> {
             cwd: &self.opts.cwd,
             toppath: self.opts.toppath.as_deref(),
             target: self.opts.target.as_deref(),
+            lenient: !self.opts.strict,
         };
         match expand_line(&line.text, &ctx) {
-            Ok(e) => Ok(e),
+            Ok(e) => {
+                // A comment is not read: what its forms could not do does not matter.
+                let comment = line.text.trim_start().starts_with('#')
+                    && !line.text.trim_start().starts_with("#{");
+                for why in e.left_as_written.iter().filter(|_| !comment) {
+                    let at = locate(file, line, why.offset, why.len);
+                    crate::warn_once!(
+                        "{}:{}:{}: {}; left as written (-strict makes this an error)",
+                        at.file.display(),
+                        at.line,
+                        at.column,
+                        why.message
+                    );
+                }
+                Ok(e)
+            }
             Err(ExpandError {
                 offset,
                 len,

@@ -15,7 +15,11 @@ fn read(text: &str) -> Config {
 }
 
 fn read_err(text: &str) -> crate::error::Error {
-    read_str(Path::new("/virtual/t.config"), text, &opts(Path::new("/"))).unwrap_err()
+    let strict = ReadOptions {
+        strict: true,
+        ..opts(Path::new("/"))
+    };
+    read_str(Path::new("/virtual/t.config"), text, &strict).unwrap_err()
 }
 
 #[test]

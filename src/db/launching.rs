@@ -114,6 +114,15 @@ impl Store {
         })
     }
 
+    /// The test's run time in seconds, as its job ends.
+    pub fn set_run_duration(&self, test_id: TestId, seconds: i64) -> Result<()> {
+        self.write(|c| {
+            c.prepare_cached("UPDATE tests SET run_duration=?1 WHERE id=?2")?
+                .execute((seconds, test_id))
+        })?;
+        Ok(())
+    }
+
     /// The executor's heartbeat: run time so far, and a `test_rundat` sample.
     pub fn heartbeat(
         &self,

@@ -107,6 +107,15 @@ pub fn vars() -> Vec<(String, String)> {
     list
 }
 
+/// The variable `-strict` sets, so the executors and helpers a command starts are strict too.
+pub const STRICT_VAR: &str = "MEGATEST_STRICT";
+
+/// Whether input Megatest 1.65 tolerates with a warning (an unknown option, a config form
+/// that cannot be expanded) is an error instead: `-strict`, or `MEGATEST_STRICT=1`.
+pub fn strict() -> bool {
+    var(STRICT_VAR).is_some_and(|v| matches!(v.trim(), "1" | "yes" | "true"))
+}
+
 /// Who is running megatest (`USER`, else `LOGNAME`).
 pub fn user_name() -> String {
     var("USER")

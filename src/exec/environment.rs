@@ -47,7 +47,7 @@ pub(super) fn prepare(file: &JobFile, megatest: &Path) -> Result<()> {
         environ::set(name, value);
     }
     let key_values = job.target.split('/');
-    for ((key, _), value) in file.keys.iter().zip(key_values) {
+    for ((key, _), value) in file.job.keys.iter().zip(key_values) {
         environ::set(key, value);
     }
     for (name, value) in &job.itemdat {

@@ -24,7 +24,7 @@ pub fn execute(job_path: &Path) -> Result<i32> {
     sys::catch_interrupts();
     let job = &file.job;
     let recorder = Recorder::open(&file)?;
-    crate::api::install_at(&job.toppath, &file.db_path, file.keys.clone());
+    crate::api::install_at(&job.toppath, &file.job.db_path, file.job.keys.clone());
     crate::api::share_triggers(&job.test_name, job.triggers.clone());
     let triggers = TriggerTable::of_test(&job.test_name, job.triggers.clone());
     let writer = Writer::new(&recorder, &triggers);
@@ -45,7 +45,7 @@ pub fn execute(job_path: &Path) -> Result<i32> {
                 "test {} (id {}) is not in `{}`",
                 job.test_name,
                 job.test_id,
-                file.db_path.display()
+                file.job.db_path.display()
             )));
         }
         Start::Refused(State::KillReq) => {
@@ -81,13 +81,14 @@ pub fn execute(job_path: &Path) -> Result<i32> {
     let supervisor = Arc::new(Supervisor::default());
     let monitor = Monitor::start(
         Watch {
-            db: (file.db_path.clone(), file.keys.clone()),
+            db: (file.job.db_path.clone(), file.job.keys.clone()),
             test_id: job.test_id,
             runtimelim: file.runtimelim,
             work_area: work.clone(),
         },
         supervisor.clone(),
     );
+    let started = std::time::Instant::now();
     let outcome = run_job(
         &writer,
         &recorder,
@@ -97,6 +98,15 @@ pub fn execute(job_path: &Path) -> Result<i32> {
         first_step.is_some(),
     );
     let (killed, clean) = monitor.finish();
+    // The heartbeat comes every few seconds and not in the first: the run time is written
+    // once more as the job ends (a test of under a second keeps 0, with no extra write).
+    let seconds = started.elapsed().as_secs() as i64;
+    if seconds > 0
+        && let Ok(store) = crate::db::Store::open_for_test(&file.job.db_path, &file.job.keys)
+        && let Err(e) = store.set_run_duration(job.test_id, seconds)
+    {
+        crate::debug!(1, "cannot record the run time of {}: {e}", job.test_name);
+    }
     // The watch is over: a write from here on is the test's last, with its summary page.
     let exit = match killed {
         Some(KillReason::Signal(signal)) => {

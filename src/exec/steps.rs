@@ -231,8 +231,19 @@ fn run_step(
 /// `STEP_logpro.log`.
 fn judge_with_logpro(work: &Path, name: &str, rules: &Path, html: &str) -> Result<i32> {
     let log_path = work.join(format!("{name}.log"));
-    let mut input = std::fs::File::open(&log_path)
-        .map_err(|e| Error::new(format!("cannot read `{}`: {e}", log_path.display())))?;
+    // Megatest 1.65 feeds the log to logpro through the shell: a log that is not there
+    // fails the redirection, and so the step (exit code 1), not the executor.
+    let mut input = match std::fs::File::open(&log_path) {
+        Ok(file) => file,
+        Err(e) => {
+            crate::warn!(
+                "step {name}: cannot read its log `{}` for logpro: {}; the step fails",
+                log_path.display(),
+                crate::sys::io_reason(&e)
+            );
+            return Ok(1);
+        }
+    };
     let out_path = work.join(format!("{name}_logpro.log"));
     let out = std::fs::File::create(&out_path)
         .map_err(|e| Error::new(format!("cannot write `{}`: {e}", out_path.display())))?;

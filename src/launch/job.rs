@@ -16,6 +16,11 @@ pub const CMDINFO_VAR: &str = "MT_CMDINFO";
 pub struct Job {
     /// The area (`$MT_RUN_AREA_HOME`).
     pub toppath: PathBuf,
+    /// The area's database, so the in-test helpers open it without reading the area's
+    /// configs (and evaluating their Scheme) again; empty in jobs that predate it.
+    pub db_path: PathBuf,
+    /// The `[fields]` keys with their SQL types.
+    pub keys: Vec<(String, String)>,
     /// The run's id in megatest.db.
     pub run_id: RunId,
     /// The test record's id.

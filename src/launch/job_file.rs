@@ -18,10 +18,6 @@ pub const JOB_FILE_NAME: &str = ".megatest-job.json";
 pub struct JobFile {
     /// What goes into `MT_CMDINFO` for the in-test helpers.
     pub job: Job,
-    /// The area's database.
-    pub db_path: PathBuf,
-    /// The `[fields]` keys with their SQL types.
-    pub keys: Vec<(String, String)>,
     /// The link tree root (`MT_LINKTREE`).
     pub linktree: PathBuf,
     /// The area name (`MT_TESTSUITENAME`).

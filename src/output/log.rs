@@ -1,5 +1,6 @@
 //! Megatest's own log output: warnings and `-debug N` traces, on stderr or in the `-log FILE`.
 
+use std::collections::HashSet;
 use std::fmt;
 use std::fs::File;
 use std::io::Write;
@@ -10,6 +11,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// Bit N set = debug level N is printed; by default only level 0 (errors and warnings).
 static LEVELS: AtomicU64 = AtomicU64::new(0b1);
 static SINK: Mutex<Option<File>> = Mutex::new(None);
+/// The warnings given with [`warn_once!`] so far.
+static SAID: Mutex<Option<HashSet<String>>> = Mutex::new(None);
 
 /// Applies a `-debug` value: `N` enables levels 0..=N, `N,M,...` enables exactly those (and 0).
 pub fn set_debug(spec: &str) -> Result<(), String> {
@@ -53,6 +56,14 @@ pub fn set_file(path: &Path) -> std::io::Result<()> {
 pub fn reset() {
     LEVELS.store(0b1, Ordering::Relaxed);
     *SINK.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    *SAID.lock().unwrap_or_else(|p| p.into_inner()) = None;
+}
+
+/// Whether `text` is said for the first time in this process (and remembers it).
+pub fn first_time(text: &str) -> bool {
+    let mut said = SAID.lock().unwrap_or_else(|p| p.into_inner());
+    said.get_or_insert_with(HashSet::new)
+        .insert(text.to_string())
 }
 
 /// Writes one line to the log sink.
@@ -84,6 +95,17 @@ macro_rules! warn {
     ($($arg:tt)*) => {
         $crate::output::log::emit(format_args!("warning: {}", format_args!($($arg)*)))
     };
+}
+
+/// [`warn!`], but once per process for the same text: a config read again warns once.
+#[macro_export]
+macro_rules! warn_once {
+    ($($arg:tt)*) => {{
+        let text = format!($($arg)*);
+        if $crate::output::log::first_time(&text) {
+            $crate::output::log::emit(format_args!("warning: {text}"));
+        }
+    }};
 }
 
 #[cfg(test)]

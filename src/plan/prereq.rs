@@ -83,9 +83,9 @@ fn one_waiton(modes: Modes, w: &Waiton<'_>, item: Option<&str>, board: &impl Boa
             _ => Verdict::Wait,
         };
     };
-    if settled && top.is_some_and(|up| ok_completion(&up, modes.toplevel)) {
-        return Verdict::Met;
-    }
+    // The matching item decides, as in 1.65's `db:get-prereqs-not-met`: a toplevel that
+    // looks OK says nothing about this item (its rollup may count CHECK as OK). Only a
+    // waiton without that item is judged as a whole.
     if modes.itemmatch && board.any_item_ok(w.name) {
         return Verdict::Met;
     }

@@ -110,17 +110,21 @@ impl Recorder {
         let link = file
             .recorder
             .as_deref()
-            .and_then(|name| Link::connect(name, &file.db_path));
+            .and_then(|name| Link::connect(name, &file.job.db_path));
         match (&link, &file.recorder) {
             (Some(_), Some(name)) => crate::debug!(2, "writes go to the runner's recorder {name}"),
-            _ => crate::debug!(2, "writes go to the database {}", file.db_path.display()),
+            _ => crate::debug!(
+                2,
+                "writes go to the database {}",
+                file.job.db_path.display()
+            ),
         }
         let recorder = Recorder {
             link: RefCell::new(link),
             summary: RefCell::new(None),
             local: OnceCell::new(),
-            db_path: file.db_path.clone(),
-            keys: file.keys.clone(),
+            db_path: file.job.db_path.clone(),
+            keys: file.job.keys.clone(),
         };
         if recorder.link.borrow().is_none() {
             recorder.store()?;

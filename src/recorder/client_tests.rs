@@ -25,8 +25,11 @@ fn database(dir: &Path, name: &str) -> (Store, TestId) {
 
 fn job_file(db: &Path, recorder: Option<&str>) -> JobFile {
     JobFile {
-        db_path: db.to_path_buf(),
-        keys: keys(),
+        job: crate::launch::job::Job {
+            db_path: db.to_path_buf(),
+            keys: keys(),
+            ..Default::default()
+        },
         recorder: recorder.map(str::to_string),
         ..JobFile::default()
     }

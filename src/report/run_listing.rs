@@ -13,6 +13,9 @@ pub(crate) struct FieldSpec {
     pub(crate) runs: Vec<String>,
     /// The test fields shown, if tests are.
     pub(crate) tests: Option<Vec<String>>,
+    /// Whether the run fields are the default ones, whose text shows the pass and fail
+    /// counts as `#f`: Megatest 1.65 lists them without reading them (spec §15.6).
+    pub(crate) unread_counts: bool,
 }
 
 impl FieldSpec {
@@ -25,6 +28,7 @@ impl FieldSpec {
             return Ok(FieldSpec {
                 runs,
                 tests: Some(TEST_FIELDS.map(String::from).to_vec()),
+                unread_counts: true,
             });
         };
         let mut runs = Vec::new();
@@ -88,7 +92,11 @@ impl FieldSpec {
                 t
             }
         });
-        Ok(FieldSpec { runs, tests })
+        Ok(FieldSpec {
+            runs,
+            tests,
+            unread_counts: false,
+        })
     }
 }
 
@@ -163,6 +171,10 @@ pub(crate) fn run_line(out: &mut String, keys: &[String], spec: &FieldSpec, run:
         let _ = write!(out, "Run: {}/{} ", run.target(), run.runname());
     }
     for field in &spec.runs {
+        if spec.unread_counts && (field == "fail_count" || field == "pass_count") {
+            let _ = write!(out, "{field}: #f ");
+            continue;
+        }
         let _ = write!(out, "{field}: {} ", run_value(run, keys, field));
     }
     out.push('\n');

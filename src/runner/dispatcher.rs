@@ -194,6 +194,12 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
             self.evaluate_dirty()?;
             self.launch_ready()?;
             self.evaluate_dirty()?;
+            // A launch delay that ran out with nothing ready holds nothing back: left set,
+            // the wait below would be zero (a busy loop) and a stalled pass never ends.
+            if self.pass.ready_is_empty() && self.next_launch.is_some_and(|at| Instant::now() >= at)
+            {
+                self.next_launch = None;
+            }
             if self.interrupted.is_some() {
                 if self.pass.flights == 0
                     || self.interrupted.is_some_and(|at| at.elapsed() > STOP_WAIT)
@@ -336,12 +342,18 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
             }
         } else if now >= self.next_poll && !self.pass.polled.is_empty() {
             self.next_poll = now + POLL_EVERY;
-            let ids: Vec<TestId> = self
-                .pass
-                .polled
-                .iter()
-                .map(|&(t, i)| self.pass.tests[t].items[i].id)
-                .collect();
+            // An item's executor rolls its toplevel up: read that record too, or a waiter
+            // would judge the items by a toplevel as it was before them.
+            let mut ids: Vec<TestId> = Vec::new();
+            let mut toplevels = std::collections::BTreeSet::new();
+            for &(t, i) in &self.pass.polled {
+                let test = &self.pass.tests[t];
+                ids.push(test.items[i].id);
+                if !test.items[i].path.is_empty() {
+                    toplevels.insert(test.toplevel_id);
+                }
+            }
+            ids.extend(toplevels);
             self.refresh(&ids)?;
         }
         if now >= self.next_liveness && !self.pass.polled.is_empty() {

@@ -88,6 +88,8 @@ pub(super) fn launch(
     let file = JobFile {
         job: Job {
             toppath: ctx.area.top.clone(),
+            db_path: ctx.store.path().to_path_buf(),
+            keys: ctx.keys.clone(),
             run_id: ctx.run_id,
             test_id: item.id,
             test_name: def.name.clone(),
@@ -103,8 +105,6 @@ pub(super) fn launch(
             waivers: def.waivers(),
             waiver_rules: def.waiver_rules(),
         },
-        db_path: ctx.store.path().to_path_buf(),
-        keys: ctx.keys.clone(),
         linktree: settings.linktree.clone(),
         area_name: settings.area_name.clone(),
         environment: environ::overlay(),

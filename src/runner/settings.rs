@@ -9,7 +9,8 @@ use std::time::Duration;
 /// `[setup]`, `[jobtools]` and `[jobgroups]`, read once per run.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// `max_concurrent_jobs`, counted over the whole area (default 1, as Megatest).
+    /// `max_concurrent_jobs`, counted over the whole area (default 50, as Megatest 1.65's
+    /// runs.scm).
     pub max_jobs: i64,
     /// `[jobgroups] GROUP N`.
     pub jobgroups: HashMap<String, i64>,
@@ -110,7 +111,9 @@ impl Settings {
             })
             .unwrap_or_default();
         Settings {
-            max_jobs: number("max_concurrent_jobs").map_or(1, |n| n as i64).max(1),
+            max_jobs: number("max_concurrent_jobs")
+                .map_or(50, |n| n as i64)
+                .max(1),
             jobgroups,
             deadtime: number("deadtime").map_or(7200, |n| n as i64),
             launch_delay: Duration::from_secs_f64(number("launch-delay").unwrap_or(0.0).max(0.0)),

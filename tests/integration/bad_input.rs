@@ -203,7 +203,8 @@ fn runaway_scheme_is_stopped_by_its_memory_and_time_bounds() {
     let bombs: [(&[&str], &str); 2] = [
         (&["-load", "grow.scm"], "-load"),
         (
-            &["-show-config", "-append-config", "bomb.config"],
+            // -strict: without it the form would be left as written, with a warning.
+            &["-strict", "-show-config", "-append-config", "bomb.config"],
             "#{scheme}",
         ),
     ];

@@ -1,5 +1,7 @@
 //! Malformed input: each case gives one clear message naming the file:line (or the option)
-//! and a documented exit code, and never panics.
+//! and a documented exit code, and never panics. What Megatest 1.65 tolerates (config forms
+//! that cannot be expanded, unknown options) is an error only with `-strict`; without it,
+//! a warning naming the place, and the command runs.
 
 use crate::harness::Area;
 
@@ -18,12 +20,28 @@ struct Case {
 
 const FIELDS: &str = "[fields]\nsysname TEXT\nfsname TEXT\n";
 
+/// The cases Megatest 1.65 tolerates: without `-strict` they are warnings.
+const TOLERATED: &[&str] = &[
+    "unclosed #{",
+    "unknown helper",
+    "realpath is not a helper",
+    "braces inside a form",
+    "get without a variable",
+    "scheme syntax error",
+    "scheme type error",
+    "scheme unknown procedure",
+    "scheme nested too deep",
+    "error in runconfigs.config",
+    "unknown option",
+    "stray argument",
+];
+
 fn cases() -> Vec<Case> {
     vec![
         Case {
             name: "unclosed #{",
             config: "[s]\nok 1\nv #{getenv HOME\n",
-            args: &["-show-config"],
+            args: &["-strict", "-show-config"],
             code: ERROR,
             expect: &[
                 "error: unclosed `#{getenv`: expected `}`",
@@ -34,7 +52,7 @@ fn cases() -> Vec<Case> {
         Case {
             name: "unknown helper",
             config: "[s]\nv x #{foo bar}\n",
-            args: &["-show-config"],
+            args: &["-strict", "-show-config"],
             code: ERROR,
             expect: &[
                 "error: unknown helper `foo`",
@@ -45,7 +63,7 @@ fn cases() -> Vec<Case> {
         Case {
             name: "realpath is not a helper",
             config: "[s]\nv #{realpath .}\n",
-            args: &["-show-config"],
+            args: &["-strict", "-show-config"],
             code: ERROR,
             expect: &[
                 "unknown helper `realpath`",
@@ -56,42 +74,42 @@ fn cases() -> Vec<Case> {
         Case {
             name: "braces inside a form",
             config: "[s]\nv #{shell awk '{print $1}' f}\n",
-            args: &["-show-config"],
+            args: &["-strict", "-show-config"],
             code: ERROR,
             expect: &["`#{shell ...}` contains a `{`", "megatest.config:2:3"],
         },
         Case {
             name: "get without a variable",
             config: "[s]\nv #{get s}\n",
-            args: &["-show-config"],
+            args: &["-strict", "-show-config"],
             code: ERROR,
             expect: &["needs a section and a variable name", "megatest.config:2:3"],
         },
         Case {
             name: "scheme syntax error",
             config: "[s]\n\nv #{scheme (+ 1 2}\n",
-            args: &["-show-config"],
+            args: &["-strict", "-show-config"],
             code: ERROR,
             expect: &["Scheme error in `#{scheme ...}`", "megatest.config:3:"],
         },
         Case {
             name: "scheme type error",
             config: "[s]\nv #{scheme (car 10)}\n",
-            args: &["-show-config"],
+            args: &["-strict", "-show-config"],
             code: ERROR,
             expect: &["Scheme error", "car", "megatest.config:2:13"],
         },
         Case {
             name: "scheme unknown procedure",
             config: "[s]\nv #{scm (no-such-proc 1)}\n",
-            args: &["-show-config"],
+            args: &["-strict", "-show-config"],
             code: ERROR,
             expect: &["no-such-proc", "megatest.config:2:10"],
         },
         Case {
             name: "scheme nested too deep",
             config: "",
-            args: &["-show-config"],
+            args: &["-strict", "-show-config"],
             code: ERROR,
             expect: &["nesting deeper than 1000 levels", "megatest.config:2:"],
         },
@@ -172,7 +190,7 @@ fn cases() -> Vec<Case> {
         Case {
             name: "error in runconfigs.config",
             config: FIELDS,
-            args: &["-show-runconfig", "-target", "a/b"],
+            args: &["-strict", "-show-runconfig", "-target", "a/b"],
             code: ERROR,
             expect: &["unknown helper `nope`", "runconfigs.config:2:5"],
         },
@@ -227,7 +245,7 @@ fn cases() -> Vec<Case> {
         Case {
             name: "unknown option",
             config: FIELDS,
-            args: &["-show-config", "-sectoin", "setup"],
+            args: &["-strict", "-show-config", "-sectoin", "setup"],
             code: USAGE,
             expect: &[
                 "error: unknown option `-sectoin`",
@@ -244,7 +262,7 @@ fn cases() -> Vec<Case> {
         Case {
             name: "stray argument",
             config: FIELDS,
-            args: &["-show-config", "oops"],
+            args: &["-strict", "-show-config", "oops"],
             code: USAGE,
             expect: &["error: unexpected argument `oops`"],
         },
@@ -373,6 +391,68 @@ fn malformed_inputs_give_one_clear_error() {
 }
 
 #[test]
+fn tolerated_inputs_are_warnings_without_strict() {
+    for case in cases().iter().filter(|c| TOLERATED.contains(&c.name)) {
+        let area = area_for(case);
+        let args: Vec<&str> = case
+            .args
+            .iter()
+            .copied()
+            .filter(|a| *a != "-strict")
+            .collect();
+        let out = area.megatest(&args).run();
+        assert_eq!(
+            out.code, 0,
+            "{}: exit code; stderr:\n{}",
+            case.name, out.stderr
+        );
+        assert!(
+            out.stderr.contains("warning: ") && !out.stderr.contains("error:"),
+            "{}: a warning, no error:\n{}",
+            case.name,
+            out.stderr
+        );
+        for place in case.expect.iter().filter(|e| e.contains(".config:")) {
+            assert!(
+                out.stderr.contains(place) && out.stderr.contains("left as written"),
+                "{}: the warning names {place}:\n{}",
+                case.name,
+                out.stderr
+            );
+        }
+    }
+    // The form stays in the value as written, as in Megatest 1.65.
+    let area = Area::new().file("megatest.config", "[s]\nv x #{foo bar}\n");
+    let out = area
+        .megatest(&["-show-config", "-section", "s", "-var", "v"])
+        .run();
+    assert_eq!(out.stdout.trim(), "x #{foo bar}", "{}", out.stderr);
+    // A comment is not read: a form in it that cannot be expanded says nothing.
+    let area = Area::new().file(
+        "megatest.config",
+        "[s]\n# general ssh #{getbgesthost general}\nv 1\n",
+    );
+    let out = area
+        .megatest(&["-show-config", "-section", "s", "-var", "v"])
+        .run();
+    assert_eq!((out.code, out.stdout.trim()), (0, "1"), "{}", out.stderr);
+    assert!(out.stderr.is_empty(), "{}", out.stderr);
+    // An unknown option is named with the one it may mean, and the command runs.
+    let out = Area::new()
+        .file("megatest.config", "[s]\nv 1\n")
+        .megatest(&["-show-config", "-section", "s", "-var", "v", "-runwait"])
+        .run();
+    assert_eq!((out.code, out.stdout.trim()), (0, "1"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains(
+            "unrecognised arguments, ignored: -runwait; `-runwait`: did you mean `-run-wait`?"
+        ),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
 fn no_area_found() {
     let out = Area::new().megatest(&["-show-config"]).run();
     let err = out.failure(NO_AREA);
@@ -393,7 +473,7 @@ fn no_area_found() {
 #[test]
 fn rendered_frame() {
     let area = Area::new().file("megatest.config", "[s]\nvalue x #{foo bar}\n");
-    let out = area.megatest(&["-show-config"]).run();
+    let out = area.megatest(&["-strict", "-show-config"]).run();
     let path = area.path().join("megatest.config");
     let expected = format!(
         "error: unknown helper `foo` in `#{{foo ...}}`\n --> {}:2:9\n  |\n2 | value x #{{foo bar}}\n  |         ^^^^^\n  = the helpers are: scheme, scm, system, shell, sh, rp, getenv, gv, get, g, rget, runconfigs-get, mtrah\n",

@@ -14,6 +14,7 @@ mod one_runner;
 mod operator_changes;
 mod path_safety;
 mod pty;
+mod real_area_causes;
 mod recorder;
 mod repl;
 mod rerun_notes;

@@ -35,7 +35,7 @@ fn a_scheme_form_creates_it() {
 fn runaway_code_is_interrupted() {
     let area = Area::new().file("megatest.config", "[s]\nv #{scheme (let loop () (loop))}\n");
     let out = area
-        .megatest(&["-show-config"])
+        .megatest(&["-strict", "-show-config"])
         .env("MEGATEST_SCHEME_TIMEOUT", "0.5")
         .run();
     let err = out.failure(1);

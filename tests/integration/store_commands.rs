@@ -71,8 +71,9 @@ fn list_runs_text_and_json() {
     let text = out.success();
     let lines: Vec<&str> = text.lines().collect();
     assert!(lines[0].starts_with(&format!("Run: linux/release/r1 platform: linux variant: release id: {r1} runname: r1 state: new status: n/a owner: alice event_time: ")), "{}", lines[0]);
+    // Megatest 1.65 lists the counts without reading them (spec §15.6).
     assert!(
-        lines[0].ends_with(" comment:  fail_count: 0 pass_count: 0 "),
+        lines[0].ends_with(" comment:  fail_count: #f pass_count: #f "),
         "{:?}",
         lines[0]
     );

@@ -11,7 +11,14 @@ pub(super) fn open<'s>(session: &'s mut Session, what: &str) -> Result<(Job, &'s
     if !job.toppath.as_os_str().is_empty() {
         crate::environ::set("MT_RUN_AREA_HOME", &job.toppath.display().to_string());
     }
-    Ok((job, session.store()?))
+    if job.db_path.as_os_str().is_empty() {
+        return Ok((job, session.store()?));
+    }
+    // The job names the database: the area's configs (and their Scheme) are not read again
+    // for each helper call from a test.
+    crate::api::install_at(&job.toppath, &job.db_path, job.keys.clone());
+    let store = session.store_at(&job.db_path, &job.keys)?;
+    Ok((job, store))
 }
 
 /// `:state` and `:status`, both required (Megatest exits 6 without them).

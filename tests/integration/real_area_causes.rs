@@ -1,0 +1,231 @@
+//! What kept Megatest 1.65's own QA areas from running unchanged, each reduced to a small
+//! area: config forms and options 1.65 tolerates, the toplevel record an external launcher's
+//! items roll up, prerequisites judged by the matching item, the run's name before
+//! megatest.config is read, and the smaller differences (job limit, run time, a step log
+//! that is not there, the launch delay).
+
+use crate::harness::Area;
+use rusqlite::Connection;
+use std::collections::BTreeMap;
+
+/// `test` or `test/item` → "STATE STATUS" for every record of the area's runs.
+fn records(area: &Area) -> BTreeMap<String, String> {
+    let db = Connection::open(area.path().join("megatest.db")).unwrap();
+    let mut stmt = db
+        .prepare("SELECT testname, item_path, state, status FROM tests")
+        .unwrap();
+    stmt.query_map([], |r| {
+        let test: String = r.get(0)?;
+        let item: String = r.get(1)?;
+        let name = if item.is_empty() {
+            test
+        } else {
+            format!("{test}/{item}")
+        };
+        Ok((
+            name,
+            format!("{} {}", r.get::<_, String>(2)?, r.get::<_, String>(3)?),
+        ))
+    })
+    .unwrap()
+    .collect::<Result<_, _>>()
+    .unwrap()
+}
+
+const CONFIG: &str = "
+[fields]
+platform TEXT
+
+[setup]
+linktree #{getenv MT_RUN_AREA_HOME}/links
+";
+
+/// An area with this megatest.config tail and these tests (name, testconfig).
+fn area(config_tail: &str, tests: &[(&str, &str)]) -> Area {
+    let mut area = Area::new()
+        .file("megatest.config", &format!("{CONFIG}{config_tail}"))
+        .file("runconfigs.config", "[default]\nX 1\n");
+    for (name, testconfig) in tests {
+        area = area.file(&format!("tests/{name}/testconfig"), testconfig);
+    }
+    area
+}
+
+fn run(area: &Area, testpatt: &str) -> String {
+    area.megatest(&[
+        "-run",
+        "-target",
+        "p1",
+        "-runname",
+        "r1",
+        "-testpatt",
+        testpatt,
+        "-run-wait",
+    ])
+    .run()
+    .success_stderr()
+    .to_string()
+}
+
+#[test]
+fn an_external_launchers_items_roll_up_into_the_toplevel_the_waiter_reads() {
+    // The launcher starts the executor in the background and returns at once, as nbfake
+    // does: the runner learns of the items' ends only from their records.
+    let area = area(
+        "reruns 0\n[jobtools]\nlauncher #{getenv MT_RUN_AREA_HOME}/bg.sh\n",
+        &[
+            ("a", "[items]\nI x y\n[ezsteps]\ns1 sleep 1\n"),
+            (
+                "b",
+                "[requirements]\nwaiton a\nmode itemwait\n[items]\nJ 1 2\n[ezsteps]\ns1 true\n",
+            ),
+        ],
+    )
+    .file("bg.sh", "#!/bin/sh\n\"$@\" >/dev/null 2>&1 &\n");
+    std::fs::set_permissions(
+        area.path().join("bg.sh"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    run(&area, "%");
+    let found = records(&area);
+    for name in ["a/x", "a/y", "a", "b/1", "b/2", "b"] {
+        assert_eq!(found[name], "COMPLETED PASS", "{name}: {found:?}");
+    }
+}
+
+#[test]
+fn an_item_waits_on_its_own_prerequisite_item() {
+    // a/2 fails; with itemwait b/2 is PREQ_FAIL, and c/2, waiting on b/2, must not run,
+    // not even in the automatic extra pass, where b's toplevel looks settled and OK.
+    let area = area(
+        "",
+        &[
+            ("a", "[items]\nI 1 2\n[ezsteps]\ns1 test $I = 1\n"),
+            (
+                "b",
+                "[requirements]\nwaiton a\nmode itemwait\n[items]\nI 1 2\n[ezsteps]\ns1 true\n",
+            ),
+            (
+                "c",
+                "[requirements]\nwaiton b\nmode itemwait\n[items]\nI 1 2\n[ezsteps]\ns1 true\n",
+            ),
+        ],
+    );
+    run(&area, "c");
+    let found = records(&area);
+    assert_eq!(found["a/2"], "COMPLETED FAIL", "{found:?}");
+    assert_eq!(found["b/2"], "NOT_STARTED PREQ_FAIL", "{found:?}");
+    assert!(found["c/2"].starts_with("NOT_STARTED PREQ_"), "{found:?}");
+    assert_eq!(found["c/1"], "COMPLETED PASS", "{found:?}");
+}
+
+#[test]
+fn the_run_name_is_known_when_megatest_config_is_read() {
+    let area = area(
+        "[env-override]\nMYRUNNAME /this/is/#{getenv MT_RUNNAME}/my/runname\n",
+        &[(
+            "t",
+            "[ezsteps]\ns1 test \"$MYRUNNAME\" = /this/is/r1/my/runname\n",
+        )],
+    );
+    run(&area, "%");
+    assert_eq!(records(&area)["t"], "COMPLETED PASS");
+}
+
+#[test]
+fn helpers_called_from_a_test_tolerate_what_1_65_tolerates() {
+    // fullrun's singletest passes :first_err, which 1.65 reports and ignores.
+    let area = area(
+        "",
+        &[(
+            "t",
+            "[ezsteps]\ns1 $MT_MEGATEST -test-status :state COMPLETED :status PASS :first_err \"This is the first error\"\n",
+        )],
+    );
+    run(&area, "%");
+    assert_eq!(records(&area)["t"], "COMPLETED PASS");
+}
+
+#[test]
+fn tests_run_side_by_side_by_default() {
+    // 1.65's default max_concurrent_jobs is 50: each test waits until all three started.
+    let wait_for_all = "[ezsteps]\ns1 touch ../started.$MT_TEST_NAME; for i in $(seq 100); do [ $(ls .. | grep -c '^started') -ge 3 ] && exit 0; sleep 0.1; done; exit 1\n";
+    let area = area(
+        "",
+        &[
+            ("t1", wait_for_all),
+            ("t2", wait_for_all),
+            ("t3", wait_for_all),
+        ],
+    );
+    run(&area, "%");
+    let found = records(&area);
+    for name in ["t1", "t2", "t3"] {
+        assert_eq!(found[name], "COMPLETED PASS", "{found:?}");
+    }
+}
+
+#[test]
+fn a_short_test_records_its_run_time() {
+    let area = area("", &[("t", "[ezsteps]\ns1 sleep 2\n")]);
+    run(&area, "%");
+    let db = Connection::open(area.path().join("megatest.db")).unwrap();
+    let seconds: i64 = db
+        .query_row(
+            "SELECT run_duration FROM tests WHERE testname='t'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(seconds >= 2, "run_duration {seconds}");
+}
+
+#[test]
+fn a_step_whose_log_is_gone_fails_the_step_not_the_executor() {
+    let area = area("", &[("t", "[ezsteps]\ns1 rm -f s1.log\n")]).file(
+        "tests/t/s1.logpro",
+        "(expect:required in \"LogFileBody\" > 0 \"anything\" #/./)\n",
+    );
+    run(&area, "%");
+    assert_eq!(records(&area)["t"], "COMPLETED FAIL");
+}
+
+#[test]
+fn a_launch_delay_does_not_spin_while_tests_wait() {
+    // b waits 3 s on a; the runner's own CPU time while it waits stays small. Measured by
+    // the shell that runs it (`times`: its children's user and system time).
+    let area = area(
+        "[setup]\nlaunch-delay 0.2\n",
+        &[
+            ("a", "[ezsteps]\ns1 sleep 3\n"),
+            ("b", "[requirements]\nwaiton a\n[ezsteps]\ns1 true\n"),
+        ],
+    );
+    let script = format!(
+        "{} -run -target p1 -runname r1 -testpatt % -run-wait >/dev/null 2>&1; times",
+        env!("CARGO_BIN_EXE_megatest")
+    );
+    let out = std::process::Command::new("bash")
+        .args(["-c", &script])
+        .current_dir(area.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    // The second line: children's "XmY.YYYs XmZ.ZZZs".
+    let seconds: f64 = text
+        .lines()
+        .nth(1)
+        .unwrap_or_default()
+        .split_whitespace()
+        .map(|t| {
+            let (m, s) = t.trim_end_matches('s').split_once('m').unwrap();
+            m.parse::<f64>().unwrap() * 60.0 + s.parse::<f64>().unwrap()
+        })
+        .sum();
+    assert_eq!(records(&area)["b"], "COMPLETED PASS");
+    assert!(
+        seconds < 1.5,
+        "the runner used {seconds} s of CPU in a run of about 3 s: {text}"
+    );
+}
