@@ -185,6 +185,29 @@ mod tests {
     }
 
     #[test]
+    fn an_item_is_judged_by_its_own_prerequisite_item() {
+        // b's toplevel looks settled and OK (its rollup), but b/2 never ran: c/2 may not.
+        let board = Fake::default()
+            .with("b", "", "COMPLETED", "PASS", true)
+            .with("b", "1", "COMPLETED", "PASS", true)
+            .with("b", "2", "NOT_STARTED", "PREQ_FAIL", true);
+        let itemwait = modes("itemwait");
+        assert_eq!(
+            evaluate(itemwait, &on("b"), Some("1"), &board),
+            Verdict::Met
+        );
+        assert_eq!(
+            evaluate(itemwait, &on("b"), Some("2"), &board),
+            Verdict::Discard
+        );
+        // A waiton without that item is judged as a whole.
+        assert_eq!(
+            evaluate(itemwait, &on("b"), Some("3"), &board),
+            Verdict::Met
+        );
+    }
+
+    #[test]
     fn normal_mode() {
         let normal = modes("");
         let pass = Fake::default().with("a", "", "COMPLETED", "PASS", true);
