@@ -54,6 +54,20 @@
     (for-each (lambda (entry) (hash-table-set! ht (car entry) (cadr entry))) (%mt:tests))
     ht))
 
+;; (tests:filter-test-names names patterns): the names a -testpatt list selects, in
+;; order, each once (only the test part of each pattern counts).
+(define (tests:filter-test-names names patterns)
+  (let loop ([l names] [kept '()])
+    (cond [(null? l) (reverse kept)]
+          [(and (string? patterns)
+                (%mt:selects-test? patterns (car l))
+                (not (member (car l) kept)))
+           (loop (cdr l) (cons (car l) kept))]
+          [else (loop (cdr l) kept)])))
+
+;; (db:dbfile-path ...): the directory of the area's database (arguments ignored, as 1.65).
+(define (db:dbfile-path . ignored) (%mt:dbfile-dir))
+
 ;; (common:get-linktree): the link tree directory.
 (define (common:get-linktree) (%mt:linktree))
 

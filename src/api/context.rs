@@ -67,6 +67,12 @@ pub fn installed_top() -> Option<PathBuf> {
     guard.as_ref().map(|c| c.top.clone())
 }
 
+/// The installed area's database file.
+pub(super) fn installed_db_path() -> Option<PathBuf> {
+    let guard = CONTEXT.lock().unwrap_or_else(|p| p.into_inner());
+    guard.as_ref().map(|c| c.db_path.clone())
+}
+
 /// Runs `f` with the installed area's database. The lock is not held while `f` runs, so a
 /// trigger fired by `f` may call the API again (it then gets a connection and a trigger
 /// table of its own).

@@ -9,6 +9,16 @@ use crate::scheme::{Datum, Extension};
 
 /// Procedures defined in Scheme (the prelude), with their parameters and doc strings.
 const SCHEME_DOCS: &[(&str, &str, &str)] = &[
+    (
+        "db:dbfile-path",
+        "[ignored]",
+        "The directory that holds the area's megatest.db (`[setup] dbdir`, else the area); #f outside an area.",
+    ),
+    (
+        "tests:filter-test-names",
+        "names patterns",
+        "The names a -testpatt list selects (test parts only), in order, each once.",
+    ),
     ("db:test-get-id", "record", "The test record's id."),
     ("db:test-get-run_id", "record", "The test record's run id."),
     (
@@ -106,7 +116,11 @@ const SCHEME_DOCS: &[(&str, &str, &str)] = &[
 pub fn scheme_extension() -> Extension {
     Extension {
         name: "the rmt procedures",
-        natives: vec![("%mt:api", api_call), ("%mt:toppath", toppath)],
+        natives: vec![
+            ("%mt:api", api_call),
+            ("%mt:toppath", toppath),
+            ("%mt:dbfile-dir", dbfile_dir),
+        ],
         sources: vec![
             ("the rmt procedures", wrappers()),
             (
@@ -177,6 +191,14 @@ fn api_call(args: &[Datum]) -> Result<Datum, String> {
 fn toppath(_: &[Datum]) -> Result<Datum, String> {
     Ok(match installed_top() {
         Some(top) => Datum::Str(top.display().to_string()),
+        None => Datum::Bool(false),
+    })
+}
+
+/// `(%mt:dbfile-dir)`: the directory of the area's database, `#f` outside an area.
+fn dbfile_dir(_: &[Datum]) -> Result<Datum, String> {
+    Ok(match super::context::installed_db_path() {
+        Some(path) => Datum::Str(path.parent().unwrap_or(&path).display().to_string()),
         None => Datum::Bool(false),
     })
 }

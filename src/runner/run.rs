@@ -78,6 +78,14 @@ pub fn run(area: &Area, store: &Store, opts: &RunOptions, owner: &str) -> Result
         disk_warnings: Default::default(),
     };
 
+    // A testconfig's Scheme (`(tests:get-all)`, `(common:get-linktree)`) sees the area.
+    crate::scheme::set_area_globals(
+        available
+            .iter()
+            .map(|(n, p)| (n.clone(), p.clone()))
+            .collect(),
+        Some(ctx.settings.linktree.clone()),
+    );
     let selection = plan::select(
         &available,
         &opts.testpatt,

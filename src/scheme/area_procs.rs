@@ -16,7 +16,7 @@ struct AreaGlobals {
 static AREA: Mutex<Option<AreaGlobals>> = Mutex::new(None);
 
 /// Tells the engine's `tests:get-all` and `common:get-linktree` about the area.
-pub(super) fn set_area_globals(tests: Vec<(String, PathBuf)>, linktree: Option<PathBuf>) {
+pub fn set_area_globals(tests: Vec<(String, PathBuf)>, linktree: Option<PathBuf>) {
     *AREA.lock().unwrap_or_else(|p| p.into_inner()) = Some(AreaGlobals { tests, linktree });
 }
 
@@ -74,12 +74,26 @@ fn linktree(_: &[SteelVal]) -> Result<SteelVal> {
     })
 }
 
+/// `(%mt:selects-test? patterns name)`: whether the `-testpatt` list selects the test name.
+fn selects_test(args: &[SteelVal]) -> Result<SteelVal> {
+    let (Some(SteelVal::StringV(patterns)), Some(SteelVal::StringV(name))) =
+        (args.first(), args.get(1))
+    else {
+        return Ok(SteelVal::BoolV(false));
+    };
+    Ok(SteelVal::BoolV(
+        crate::select::TestPatterns::parse(patterns.as_str())
+            .is_ok_and(|p| p.selects_test(name.as_str())),
+    ))
+}
+
 /// Registers the Rust side in `engine`.
 pub(super) fn register(engine: &mut Engine) {
     for (name, f) in [
         ("%mt:help", help_text as fn(&[SteelVal]) -> Result<SteelVal>),
         ("%mt:tests", tests),
         ("%mt:linktree", linktree),
+        ("%mt:selects-test?", selects_test),
     ] {
         engine.register_value(name, SteelVal::FuncV(f));
     }

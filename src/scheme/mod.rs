@@ -11,6 +11,7 @@ mod program;
 mod toplevel;
 mod watchdog;
 
+pub use area_procs::set_area_globals;
 pub use builtins::{SchemeRegex, forget_program_args, host_name, set_program_args};
 pub use conc::display;
 pub use host::{

@@ -229,3 +229,34 @@ fn a_launch_delay_does_not_spin_while_tests_wait() {
         "the runner used {seconds} s of CPU in a run of about 3 s: {text}"
     );
 }
+
+#[test]
+fn testconfig_scheme_sees_the_area_as_fullrun_uses_it() {
+    // fullrun's dynamic_waiton waits on every test the pattern selects, computed in Scheme
+    // while the runner reads testconfigs; db_sync asks for the database's directory.
+    let done = "[ezsteps]\ns1 sleep 1; touch $MT_RUN_AREA_HOME/$MT_TEST_NAME.done\n";
+    let area = area(
+        "",
+        &[
+            ("a", done),
+            ("b", done),
+            (
+                "dynamic",
+                "[requirements]\nwaiton #{scheme (string-intersperse (tests:filter-test-names (hash-table-keys (tests:get-all)) (or (args:get-arg \"-runtests\") (args:get-arg \"-testpatt\") \"\")) \" \")}\n[ezsteps]\ns1 test -e $MT_RUN_AREA_HOME/a.done && test -e $MT_RUN_AREA_HOME/b.done\n",
+            ),
+            (
+                "db_sync",
+                "[pre-launch-env-vars]\nMT_DBDIR #{scheme (db:dbfile-path #f)}\n[ezsteps]\ns1 test -f \"$MT_DBDIR/megatest.db\"\n",
+            ),
+        ],
+    );
+    let stderr = run(&area, "%");
+    let found = records(&area);
+    for name in ["a", "b", "dynamic", "db_sync"] {
+        assert_eq!(found[name], "COMPLETED PASS", "{name}: {found:?}\n{stderr}");
+    }
+    assert!(
+        !stderr.contains("left as written"),
+        "every form evaluated: {stderr}"
+    );
+}
