@@ -256,6 +256,10 @@ impl TestRecord {
     pub fn status(&self) -> crate::model::Status {
         self.text_of("status").into()
     }
+    /// When it started (epoch seconds).
+    pub fn event_time(&self) -> i64 {
+        self.int_of("event_time")
+    }
     /// The link-tree path of its run directory.
     pub fn rundir(&self) -> String {
         self.text_of("rundir")

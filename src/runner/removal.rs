@@ -152,6 +152,7 @@ pub fn remove_test(
     test: &TestRecord,
     opts: RemoveOptions,
     roots: &Roots,
+    triggers: &TriggerTable,
 ) -> Result<()> {
     let id = test.id();
     let dirs: Vec<PathBuf> = [test.shortdir(), test.rundir()]
@@ -178,9 +179,7 @@ pub fn remove_test(
             .note("its record is kept; remove the directory by hand if it is yours to remove"));
         }
     }
-    // No triggers are registered here (see docs/compatibility.md).
-    let triggers = TriggerTable::new();
-    let writer = Writer::new(store, &triggers);
+    let writer = Writer::new(store, triggers);
     if test.state().is_running() {
         writer.set_state_status(
             id,
@@ -240,14 +239,15 @@ pub fn remove_test(
 }
 
 /// Removes the selected tests of a run, items before their toplevel and deeper directories
-/// first; a toplevel whose items are not all removed stays. `on_removed` hears of each
-/// test as it goes.
+/// first; a toplevel whose items are not all removed stays. The writes fire the tests'
+/// `[triggers]` (as 1.65's removal does). `on_removed` hears of each test as it goes.
 pub fn remove_tests(
     store: &Store,
     run: &RunRecord,
     filter: &TestFilter,
     opts: RemoveOptions,
     roots: &Roots,
+    triggers: &TriggerTable,
     on_removed: &mut dyn FnMut(&TestRecord),
 ) -> Result<Removal> {
     let run_id = run.id();
@@ -290,7 +290,7 @@ pub fn remove_tests(
                 continue;
             }
         }
-        match remove_test(store, run, &test, opts, roots) {
+        match remove_test(store, run, &test, opts, roots, triggers) {
             Ok(()) => {
                 if !test.item_path().is_empty()
                     && !opts.keep_records

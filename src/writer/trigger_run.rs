@@ -1,6 +1,7 @@
 //! Running the triggers of a write (spec §11): each command for `STATE/STATUS`, `STATE/` and
-//! `/STATUS` runs in the background as `CMD TEST-ID RUNDIR KEY &`, in the test's run
-//! directory, when that directory exists.
+//! `/STATUS` runs in the background, in the test's run directory when that directory exists,
+//! with the eight arguments the manual lists: `CMD TEST-ID RUNDIR KEY TEST-NAME ITEM-PATH
+//! STATE STATUS EVENT-TIME &` (each quoted, so a toplevel's empty item path stays one).
 //!
 //! A command that starts with `(` is Scheme, a procedure called in megatest's own Scheme
 //! host with the same three arguments: `(lambda (test-id rundir key) ...)`.
@@ -32,12 +33,12 @@ pub(super) fn fire<'s>(
             continue;
         }
         for (key, command) in commands {
-            run_trigger(&command, change, &rundir, &key);
+            run_trigger(&command, change, &rundir, &key, record.event_time());
         }
     }
 }
 
-fn run_trigger(command: &str, change: &StatusChange, rundir: &str, key: &str) {
+fn run_trigger(command: &str, change: &StatusChange, rundir: &str, key: &str, event_time: i64) {
     if command.trim_start().starts_with('(') {
         crate::debug!(1, "Scheme trigger {key} of {}", change.testname);
         if let Err(e) = crate::scheme::eval_trigger(command, change.test_id, rundir, key) {
@@ -46,10 +47,14 @@ fn run_trigger(command: &str, change: &StatusChange, rundir: &str, key: &str) {
         return;
     }
     let line = format!(
-        "{command} {} {} {} &",
+        "{command} {} {} {} {} {} {} {} {event_time} &",
         change.test_id,
         sh_quote(rundir),
-        sh_quote(key)
+        sh_quote(key),
+        sh_quote(&change.testname),
+        sh_quote(&change.item_path),
+        sh_quote(change.state.as_str()),
+        sh_quote(change.status.as_str()),
     );
     crate::debug!(1, "trigger {key} of {}: {line}", change.testname);
     let mut cmd = Command::new("/bin/sh");

@@ -10,6 +10,7 @@ mod fuzz;
 mod harness;
 mod logpro_cli;
 mod logpro_conformance;
+mod megatest_qa;
 mod one_runner;
 mod operator_changes;
 mod path_safety;

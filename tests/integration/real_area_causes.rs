@@ -260,3 +260,67 @@ fn testconfig_scheme_sees_the_area_as_fullrun_uses_it() {
         "every form evaluated: {stderr}"
     );
 }
+
+#[test]
+fn a_trigger_gets_the_eight_arguments_the_manual_lists() {
+    // test id, run dir, trigger key, test name, item path, state, status, event time.
+    let area = area(
+        "",
+        &[(
+            "t",
+            "[ezsteps]\ns1 true\n[triggers]\nCOMPLETED/PASS #{getenv MT_RUN_AREA_HOME}/log-args.sh\nCOMPLETED/FAIL #{getenv MT_RUN_AREA_HOME}/log-args.sh\n",
+        )],
+    )
+    .file(
+        "log-args.sh",
+        "#!/bin/sh\necho \"$#|$1|$3|$4|$5|$6|$7|$8\" > \"$MT_RUN_AREA_HOME/args.txt\"\n[ -d \"$2\" ] && echo rundir >> \"$MT_RUN_AREA_HOME/args.txt\"\n",
+    );
+    std::fs::set_permissions(
+        area.path().join("log-args.sh"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    run(&area, "%");
+    let db = Connection::open(area.path().join("megatest.db")).unwrap();
+    let (id, event_time): (i64, i64) = db
+        .query_row(
+            "SELECT id, event_time FROM tests WHERE testname='t'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let path = area.path().join("args.txt");
+    let wait_for = |key: &str| {
+        let mut text = String::new();
+        for _ in 0..100 {
+            text = std::fs::read_to_string(&path).unwrap_or_default();
+            if text.contains(key) && text.contains("rundir") {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        text
+    };
+    assert_eq!(
+        wait_for("COMPLETED/PASS"),
+        format!("8|{id}|COMPLETED/PASS|t||COMPLETED|PASS|{event_time}\nrundir\n")
+    );
+    // An operator's -set-state-status fires the test's triggers too, as in 1.65.
+    std::fs::remove_file(&path).unwrap();
+    area.megatest(&[
+        "-set-state-status",
+        "COMPLETED,FAIL",
+        "-target",
+        "p1",
+        "-runname",
+        "r1",
+        "-testpatt",
+        "t",
+    ])
+    .run()
+    .success();
+    assert_eq!(
+        wait_for("COMPLETED/FAIL"),
+        format!("8|{id}|COMPLETED/FAIL|t||COMPLETED|FAIL|{event_time}\nrundir\n")
+    );
+}

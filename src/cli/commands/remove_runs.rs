@@ -16,6 +16,7 @@ pub(crate) fn run(session: &mut Session) -> Result<Flow> {
         keep_records: session.args.has("-keep-records"),
     };
     let roots = Roots::of_area(session.area()?);
+    let triggers = crate::writer::TriggerTable::reading_testconfigs(session.area()?.top.clone());
     let mut refused = 0;
     for run in session.unlocked_runs(&runs, "nothing removed")? {
         let store = session.store()?;
@@ -28,7 +29,8 @@ pub(crate) fn run(session: &mut Session) -> Result<Flow> {
                 full_test_name(&test.testname(), &test.item_path())
             ));
         };
-        refused += remove_tests(store, &run, &filter, opts, &roots, &mut report)?.refused;
+        refused +=
+            remove_tests(store, &run, &filter, opts, &roots, &triggers, &mut report)?.refused;
     }
     Removal::check_refused(refused)?;
     Ok(Flow::Continue)

@@ -43,8 +43,8 @@ pub(crate) fn run(session: &mut Session) -> Result<Flow> {
     }
     let (runs, filter) = session.test_selection("-set-state-status")?;
     let mut finished = 0;
-    // No triggers are registered here (see docs/compatibility.md).
-    let triggers = TriggerTable::new();
+    // The writes fire the tests' `[triggers]`, read from their testconfigs.
+    let triggers = TriggerTable::reading_testconfigs(session.area()?.top.clone());
     for run in session.unlocked_runs(&runs, "not changed")? {
         let store = session.store()?;
         let writer = Writer::new(store, &triggers);
