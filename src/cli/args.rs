@@ -101,6 +101,27 @@ impl Args {
         Some(text)
     }
 
+    /// Gives `name` the value `value`, as if it came last on the command line.
+    pub(super) fn set_value(&mut self, name: &str, value: String) {
+        if let Some(spec) = lookup(name) {
+            self.given.push((spec, Some(value)));
+        }
+    }
+
+    /// `-itempatt P`, deprecated: the test pattern becomes `TESTPATT/P` (with `%` for a
+    /// missing one), as 1.65 does, with its warning.
+    pub(super) fn fold_itempatt(&mut self) {
+        let Some(itempatt) = self.value("-itempatt").map(str::to_string) else {
+            return;
+        };
+        let testpatt = format!("{}/{itempatt}", self.value("-testpatt").unwrap_or("%"));
+        crate::warn!(
+            "-itempatt has been deprecated, please use -testpatt testpatt/itempatt method, new testpatt is {testpatt}"
+        );
+        self.set_value("-testpatt", testpatt);
+        self.given.retain(|(spec, _)| spec.name != "-itempatt");
+    }
+
     /// Whether the option (named as in the table, e.g. `-run`) was given.
     pub fn has(&self, name: &str) -> bool {
         self.given.iter().any(|(s, _)| s.name == name)
@@ -197,6 +218,17 @@ mod tests {
             Args::parse(&words, true).unwrap_err().message,
             "unknown option `:first_err`"
         );
+    }
+
+    #[test]
+    fn itempatt_folds_into_the_test_pattern() {
+        let mut a = parse("-list-runs r -testpatt t1 -itempatt x%").unwrap();
+        a.fold_itempatt();
+        assert_eq!(a.value("-testpatt"), Some("t1/x%"));
+        assert!(!a.has("-itempatt"));
+        let mut a = parse("-list-runs r -itempatt x").unwrap();
+        a.fold_itempatt();
+        assert_eq!(a.value("-testpatt"), Some("%/x"));
     }
 
     #[test]

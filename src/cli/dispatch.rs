@@ -123,15 +123,16 @@ fn run(words: &[String]) -> Result<i32> {
         return Ok(crate::launch::fork_helper::serve(main));
     }
     let strict = words.iter().any(|w| w == "-strict") || environ::strict();
-    let args = Args::parse(words, strict)?;
+    let mut args = Args::parse(words, strict)?;
     if args.has("-strict") {
         environ::set(environ::STRICT_VAR, "1");
     }
-    scheme::set_program_args(args.for_scheme());
     apply_general_options(&args)?;
     if let Some(warning) = args.unrecognised_warning() {
         crate::warn!("{warning}");
     }
+    args.fold_itempatt();
+    scheme::set_program_args(args.for_scheme());
     let given: Vec<(&str, Option<Handler>)> = ACTIONS
         .iter()
         .filter(|(name, _)| args.has(name))

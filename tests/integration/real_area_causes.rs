@@ -324,3 +324,30 @@ fn a_trigger_gets_the_eight_arguments_the_manual_lists() {
         format!("8|{id}|COMPLETED/FAIL|t||COMPLETED|FAIL|{event_time}\nrundir\n")
     );
 }
+
+#[test]
+fn itempatt_narrows_the_test_pattern_with_1_65s_warning() {
+    let area = area("", &[("t", "[items]\nI a b\n[ezsteps]\ns1 true\n")]);
+    let out = area
+        .megatest(&[
+            "-run",
+            "-target",
+            "p1",
+            "-runname",
+            "r1",
+            "-testpatt",
+            "t",
+            "-itempatt",
+            "a",
+            "-run-wait",
+        ])
+        .run();
+    let stderr = out.success_stderr();
+    assert!(
+        stderr.contains("-itempatt has been deprecated, please use -testpatt testpatt/itempatt method, new testpatt is t/a"),
+        "{stderr}"
+    );
+    let found = records(&area);
+    assert_eq!(found["t/a"], "COMPLETED PASS", "{found:?}");
+    assert!(!found.contains_key("t/b"), "{found:?}");
+}
