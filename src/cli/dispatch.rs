@@ -67,7 +67,7 @@ const ACTIONS: &[(&str, Option<Handler>)] = &[
     ("-create-test", None),
     ("-rebuild-db", Some(commands::db_maintenance::rebuild)),
     ("-cleanup-db", Some(commands::db_maintenance::cleanup)),
-    ("-mark-incompletes", None),
+    ("-mark-incompletes", Some(commands::mark_incompletes::run)),
     ("-update-meta", Some(commands::update_meta::run)),
     ("-import-megatest.db", None),
     ("-sync-to-megatest.db", None),

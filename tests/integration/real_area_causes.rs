@@ -351,3 +351,19 @@ fn itempatt_narrows_the_test_pattern_with_1_65s_warning() {
     assert_eq!(found["t/a"], "COMPLETED PASS", "{found:?}");
     assert!(!found.contains_key("t/b"), "{found:?}");
 }
+
+#[test]
+fn mark_incompletes_ends_tests_whose_executor_is_gone() {
+    let area = area("", &[("t", "[ezsteps]\ns1 true\n")]);
+    run(&area, "%");
+    // As if its executor had died long ago: RUNNING with no heartbeat since.
+    let db = Connection::open(area.path().join("megatest.db")).unwrap();
+    db.execute(
+        "UPDATE tests SET state='RUNNING', status='n/a', event_time=strftime('%s','now')-100000, run_duration=0 WHERE testname='t'",
+        [],
+    )
+    .unwrap();
+    let out = area.megatest(&["-mark-incompletes"]).run();
+    assert_eq!(out.success(), "1 test(s) marked COMPLETED/DEAD\n  t\n");
+    assert_eq!(records(&area)["t"], "COMPLETED DEAD");
+}

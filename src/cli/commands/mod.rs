@@ -11,6 +11,7 @@ pub(super) mod list_runs;
 pub(super) mod list_targets;
 pub(super) mod load_test_data;
 pub(super) mod lock;
+pub(super) mod mark_incompletes;
 pub(super) mod remove_keep;
 pub(super) mod remove_runs;
 pub(super) mod run;
