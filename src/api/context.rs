@@ -17,6 +17,8 @@ pub struct ApiContext {
     store: Option<Store>,
     /// The tests' `[triggers]`, read from their testconfigs as their records are written.
     triggers: TriggerTable,
+    /// megatest.config's `[triggers]`, fired after a test's own.
+    area_triggers: Triggers,
 }
 
 impl ApiContext {
@@ -30,11 +32,21 @@ static CONTEXT: Mutex<Option<ApiContext>> = Mutex::new(None);
 
 /// Makes `area` the one API calls work on.
 pub fn install(area: &Area) {
-    install_at(&area.top, &db_path(area), typed_keys(area));
+    install_with(
+        &area.top,
+        &db_path(area),
+        typed_keys(area),
+        area.config.pairs("triggers"),
+    );
 }
 
-/// Makes the database at `db_path` (with these keys) the one API calls work on.
+/// Makes the database at `db_path` (with these keys) the one API calls work on (a running
+/// test's: the triggers it knows come with its job, see [`share_triggers`]).
 pub fn install_at(top: &Path, db_path: &Path, keys: Vec<(String, String)>) {
+    install_with(top, db_path, keys, Vec::new());
+}
+
+fn install_with(top: &Path, db_path: &Path, keys: Vec<(String, String)>, area_triggers: Triggers) {
     let mut guard = CONTEXT.lock().unwrap_or_else(|p| p.into_inner());
     if guard
         .as_ref()
@@ -47,7 +59,8 @@ pub fn install_at(top: &Path, db_path: &Path, keys: Vec<(String, String)>) {
         db_path: db_path.to_path_buf(),
         keys,
         store: None,
-        triggers: TriggerTable::reading_testconfigs(top.to_path_buf()),
+        triggers: TriggerTable::reading_testconfigs(top.to_path_buf(), area_triggers.clone()),
+        area_triggers,
     });
 }
 
@@ -84,13 +97,14 @@ pub fn with_store<R>(f: impl FnOnce(&Store, &ApiContext) -> Result<R>) -> Result
                 "the rmt procedures work inside an area: run megatest from it, or use -start-dir",
             )
         })?;
-        let fresh = TriggerTable::reading_testconfigs(ctx.top.clone());
+        let fresh = TriggerTable::reading_testconfigs(ctx.top.clone(), ctx.area_triggers.clone());
         let view = ApiContext {
             top: ctx.top.clone(),
             db_path: ctx.db_path.clone(),
             keys: ctx.keys.clone(),
             store: None,
             triggers: std::mem::replace(&mut ctx.triggers, fresh),
+            area_triggers: ctx.area_triggers.clone(),
         };
         (view, ctx.store.take())
     };

@@ -49,6 +49,9 @@ pub struct Job {
     pub waivers: Vec<(String, String, String)>,
     /// `[waiver_rules]`: (rule, command template).
     pub waiver_rules: Vec<(String, String)>,
+    /// megatest.config `[testrollup]` for this test: a command whose output is the item
+    /// rollup page instead of the built-in one.
+    pub testrollup: Option<String>,
 }
 
 impl Job {

@@ -1,5 +1,5 @@
 //! Which tests a run contains (spec §7.1 steps 5 and 8): the tests the patterns and tags
-//! select, then every test they wait on, transitively, with the test patterns extended so the
+//! select, then every test they wait on (or name as a `waitor`), transitively, with the test patterns extended so the
 //! waitons' matching items run too. A waiton cycle is an error naming the tests.
 
 use crate::error::{Error, Result};
@@ -75,6 +75,28 @@ pub fn select(
             }
             if !kept.contains(&waiton) {
                 kept.push(waiton);
+            }
+        }
+        // Waitors join the run as waitons do, patterns extended the same way, but nothing
+        // waits for anything (1.65 reads them and never orders by them).
+        for waitor in defs[&name].waitors() {
+            if waitor == name {
+                crate::warn!("test {name} lists itself as a waitor; ignored");
+                continue;
+            }
+            let Some(dir) = available.get(&waitor) else {
+                crate::warn!("test {name} has an unknown waitor `{waitor}`; ignored");
+                continue;
+            };
+            if !defs.contains_key(&waitor) {
+                let def = read(&waitor, dir)?;
+                defs.insert(waitor.clone(), def);
+                queue.push(waitor.clone());
+            }
+            for entry in extend_patterns(&entries, &defs[&name], &defs[&waitor])? {
+                if !entries.contains(&entry) {
+                    entries.push(entry);
+                }
             }
         }
         waitons.insert(name, kept);

@@ -463,9 +463,11 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
     /// every item as Megatest does).
     fn write_settled_pages(&mut self) {
         for t in self.pass.take_settled_pages() {
+            let name = self.pass.tests[t].name.clone();
             let job = crate::launch::job::Job {
                 run_id: self.ctx.run_id,
-                test_name: self.pass.tests[t].name.clone(),
+                testrollup: super::launching::testrollup(self.ctx.area, &name),
+                test_name: name,
                 ..crate::launch::job::Job::default()
             };
             if let Err(e) = crate::report::write_rollup(self.ctx.store, &job) {

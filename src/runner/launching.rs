@@ -101,9 +101,10 @@ pub(super) fn launch(
             megatest: settings.executable.clone(),
             itemdat: item.vars.to_vec(),
             toplevel_id: item.toplevel_id,
-            triggers: def.triggers(),
+            triggers: crate::writer::test_and_area_triggers(def.triggers(), &ctx.area.config),
             waivers: def.waivers(),
             waiver_rules: def.waiver_rules(),
+            testrollup: testrollup(ctx.area, &def.name),
         },
         linktree: settings.linktree.clone(),
         area_name: settings.area_name.clone(),
@@ -135,9 +136,7 @@ pub(super) fn launch(
     }
     // A forked executor records through the recorder, after this write (see
     // recorder/posts.rs); a test with triggers has them fired here, at its launch.
-    let posting = recorder.filter(|_| {
-        local && fork.is_some() && def.triggers().is_empty() && !ctx.triggers.has(&def.name)
-    });
+    let posting = recorder.filter(|_| local && fork.is_some() && !ctx.triggers.has(&def.name));
     let posted = posting.and_then(|r| {
         r.post(Request::Launched {
             test_id: item.id,
@@ -218,4 +217,13 @@ fn copy_source(ctx: &RunContext<'_>, def: &TestDef, dest: &Path) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// megatest.config `[testrollup] TEST command`, if the test has one.
+pub(super) fn testrollup(area: &crate::area::Area, test: &str) -> Option<String> {
+    area.config
+        .get("testrollup", test)
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(str::to_string)
 }

@@ -5,6 +5,7 @@ mod area_share;
 mod context;
 mod dispatcher;
 mod forking;
+mod hooks;
 mod launching;
 mod lease;
 mod nodes;

@@ -3,6 +3,7 @@
 
 use super::context::RunContext;
 use super::dispatcher::{Dispatcher, PassEnd};
+use super::hooks::{self, Hook};
 use super::lease::RunLease;
 use super::options::{PassRules, RunOptions};
 use super::resets;
@@ -102,8 +103,9 @@ pub fn run(area: &Area, store: &Store, opts: &RunOptions, owner: &str) -> Result
     }
     let selected: Vec<String> = selection.defs.keys().cloned().collect();
     for (name, def) in &selection.defs {
-        ctx.triggers.register(name, def.triggers());
-        crate::api::share_triggers(name, def.triggers());
+        let triggers = crate::writer::test_and_area_triggers(def.triggers(), &area.config);
+        ctx.triggers.register(name, triggers.clone());
+        crate::api::share_triggers(name, triggers);
         let values: Vec<(&str, String)> = crate::db::META_FIELDS
             .iter()
             .filter_map(|f| {
@@ -118,6 +120,7 @@ pub fn run(area: &Area, store: &Store, opts: &RunOptions, owner: &str) -> Result
     }
     ctx.writer(store).mark_dead_tests(ctx.settings.deadtime)?;
     let preclean = resets::apply(&ctx, opts, &selected)?;
+    hooks::run_hook(&ctx, Hook::Pre)?;
     let wait = opts.run_wait || ctx.settings.run_wait;
     let first = PassRules {
         rerun: opts
@@ -133,7 +136,7 @@ pub fn run(area: &Area, store: &Store, opts: &RunOptions, owner: &str) -> Result
     match Dispatcher::new(&ctx, selection, first)?.run()? {
         PassEnd::Interrupted => return Ok(exit_code::INTERRUPTED),
         PassEnd::TakenOver => return Err(taken_over(&target, &opts.runname)),
-        PassEnd::Finished => {}
+        PassEnd::Finished => hooks::run_hook(&ctx, Hook::Post)?,
     }
     if let Some(selection) = extra {
         let again = PassRules {
@@ -146,7 +149,7 @@ pub fn run(area: &Area, store: &Store, opts: &RunOptions, owner: &str) -> Result
         match Dispatcher::new(&ctx, selection, again)?.run()? {
             PassEnd::Interrupted => return Ok(exit_code::INTERRUPTED),
             PassEnd::TakenOver => return Err(taken_over(&target, &opts.runname)),
-            PassEnd::Finished => {}
+            PassEnd::Finished => hooks::run_hook(&ctx, Hook::Post)?,
         }
     }
     Ok(exit_code::SUCCESS)

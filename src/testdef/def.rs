@@ -125,6 +125,14 @@ impl TestDef {
             .unwrap_or_default()
     }
 
+    /// `[requirements] waitor`, whitespace-separated: tests pulled into a run with this one
+    /// (as 1.65 does; no order between them).
+    pub fn waitors(&self) -> Vec<String> {
+        self.get("requirements", "waitor")
+            .map(|w| w.split_whitespace().map(str::to_string).collect())
+            .unwrap_or_default()
+    }
+
     /// `[requirements] mode`.
     pub fn modes(&self) -> Result<Modes> {
         let mut modes = Modes::default();

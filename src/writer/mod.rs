@@ -8,4 +8,4 @@ mod trigger_table;
 mod waivers;
 
 pub use record_writer::{Deferred, Destination, Start, Writer};
-pub use trigger_table::{TriggerTable, Triggers};
+pub use trigger_table::{TriggerTable, Triggers, test_and_area_triggers};

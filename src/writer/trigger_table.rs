@@ -18,6 +18,9 @@ pub struct TriggerTable {
     /// The area whose testconfigs give the triggers of a test not registered (the API's
     /// writes, which may touch any test), read once per test.
     testconfigs_of: Option<PathBuf>,
+    /// megatest.config `[triggers]`, after each test's own when they are read from its
+    /// testconfig (registered triggers already hold them).
+    area: Triggers,
 }
 
 impl TriggerTable {
@@ -34,10 +37,11 @@ impl TriggerTable {
     }
 
     /// A table that reads a test's `[triggers]` from its testconfig under `top` the first time
-    /// one of its records is written.
-    pub fn reading_testconfigs(top: PathBuf) -> TriggerTable {
+    /// one of its records is written, followed by the area's (`area`, megatest.config's).
+    pub fn reading_testconfigs(top: PathBuf, area: Triggers) -> TriggerTable {
         TriggerTable {
             testconfigs_of: Some(top),
+            area,
             ..TriggerTable::default()
         }
     }
@@ -63,7 +67,8 @@ impl TriggerTable {
         if let Some(top) = &self.testconfigs_of
             && !self.by_test.borrow().contains_key(test)
         {
-            let read = read_triggers(top, test);
+            let mut read = read_triggers(top, test);
+            read.extend(self.area.iter().cloned());
             self.by_test.borrow_mut().insert(test.to_string(), read);
         }
         match self.by_test.borrow().get(test) {
@@ -92,14 +97,24 @@ fn matching(triggers: &[(String, String)], state: &str, status: &str) -> Vec<(St
         format!("{state}/"),
         format!("/{status}"),
     ];
+    // Every entry of a key fires, in order: the testconfig's, then megatest.config's.
     keys.into_iter()
-        .filter_map(|key| {
+        .flat_map(|key| {
             triggers
                 .iter()
-                .find(|(k, _)| *k == key)
-                .map(|(_, cmd)| (key, cmd.clone()))
+                .filter(|(k, _)| *k == key)
+                .map(|(_, cmd)| (key.clone(), cmd.clone()))
+                .collect::<Vec<_>>()
         })
         .collect()
+}
+
+/// A test's triggers as every writer fires them: its testconfig's `[triggers]`, then
+/// megatest.config's (1.65 runs both, the test's first).
+pub fn test_and_area_triggers(test: Triggers, area: &crate::config::Config) -> Triggers {
+    let mut all = test;
+    all.extend(area.pairs("triggers"));
+    all
 }
 
 #[cfg(test)]
@@ -132,7 +147,7 @@ mod tests {
         let table = TriggerTable::of_test("t", vec![("/FAIL".into(), "x".into())]);
         assert!(table.has("t") && !table.has("u"));
         assert!(!TriggerTable::new().has("t"));
-        let missing = TriggerTable::reading_testconfigs(PathBuf::from("/nonexistent"));
+        let missing = TriggerTable::reading_testconfigs(PathBuf::from("/nonexistent"), Vec::new());
         assert!(
             !missing.has("t"),
             "an unreadable testconfig has no triggers"

@@ -367,3 +367,102 @@ fn mark_incompletes_ends_tests_whose_executor_is_gone() {
     assert_eq!(out.success(), "1 test(s) marked COMPLETED/DEAD\n  t\n");
     assert_eq!(records(&area)["t"], "COMPLETED DEAD");
 }
+
+#[test]
+fn a_waitor_joins_the_run_without_an_order() {
+    // a names b as a waitor: `-testpatt a` runs both, and a does not wait for b.
+    let area = area(
+        "",
+        &[
+            (
+                "a",
+                "[requirements]\nwaitor b\n[ezsteps]\ns1 touch $MT_RUN_AREA_HOME/a.done\n",
+            ),
+            (
+                "b",
+                "[ezsteps]\ns1 for i in $(seq 100); do [ -e $MT_RUN_AREA_HOME/a.done ] && exit 0; sleep 0.1; done; exit 1\n",
+            ),
+        ],
+    );
+    run(&area, "a");
+    let found = records(&area);
+    assert_eq!(found["a"], "COMPLETED PASS", "{found:?}");
+    assert_eq!(found["b"], "COMPLETED PASS", "{found:?}");
+}
+
+#[test]
+fn run_hooks_run_before_the_first_test_and_after_each_pass() {
+    let area = area(
+        "[runs]\npre-hook echo PRE $MT_RUNNAME\npost-hook echo POST\n",
+        &[("t", "[ezsteps]\ns1 true\n")],
+    );
+    let stderr = run(&area, "%");
+    assert!(
+        stderr.contains("INFO: (0) running run-pre-hook: \"echo PRE $MT_RUNNAME\""),
+        "{stderr}"
+    );
+    let pre = area.path().join("logs/pre-hook-p1-r1.log");
+    let post = area.path().join("logs/post-hook-p1-r1.log");
+    assert_eq!(std::fs::read_to_string(&pre).unwrap(), "PRE r1\n");
+    // The first pass and the automatic extra pass.
+    assert_eq!(std::fs::read_to_string(&post).unwrap(), "POST\nPOST\n");
+    // The run has tests now: its pre-hook does not run again.
+    let stderr = run(&area, "%");
+    assert!(
+        stderr.contains("Skipping pre-hook call \"echo PRE $MT_RUNNAME\" as there are existing tests for this run."),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read_to_string(&pre).unwrap(), "PRE r1\n");
+}
+
+#[test]
+fn testrollup_makes_the_item_rollup_page() {
+    let area = area(
+        "[testrollup]\nt echo ROLLUP-$MT_TEST_NAME\n",
+        &[("t", "[items]\nI a b\n[ezsteps]\ns1 true\n")],
+    );
+    run(&area, "%");
+    let page = area.path().join("links/p1/r1/t/megatest-rollup-t.html");
+    let mut text = String::new();
+    for _ in 0..100 {
+        text = std::fs::read_to_string(&page).unwrap_or_default();
+        if !text.is_empty() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(text, "ROLLUP-t\n");
+    let db = Connection::open(area.path().join("megatest.db")).unwrap();
+    let log: String = db
+        .query_row(
+            "SELECT final_logf FROM tests WHERE testname='t' AND item_path=''",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(log, "megatest-rollup-t.html");
+}
+
+#[test]
+fn megatest_config_triggers_fire_after_the_tests_own() {
+    let area = area(
+        "[triggers]\nCOMPLETED/PASS echo area >> $MT_RUN_AREA_HOME/fired.txt; true\n",
+        &[(
+            "t",
+            "[ezsteps]\ns1 true\n[triggers]\nCOMPLETED/PASS echo test >> $MT_RUN_AREA_HOME/fired.txt; true\n",
+        )],
+    );
+    run(&area, "%");
+    let path = area.path().join("fired.txt");
+    let mut text = String::new();
+    for _ in 0..100 {
+        text = std::fs::read_to_string(&path).unwrap_or_default();
+        if text.lines().count() >= 2 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.sort_unstable();
+    assert_eq!(lines, ["area", "test"], "{text}");
+}

@@ -14,7 +14,8 @@ use crate::writer::{TriggerTable, Writer};
 pub(crate) fn run(session: &mut Session) -> Result<Flow> {
     let (area, store) = session.area_and_store()?;
     let deadtime = Settings::read(area).deadtime;
-    let triggers = TriggerTable::reading_testconfigs(area.top.clone());
+    let triggers =
+        TriggerTable::reading_testconfigs(area.top.clone(), area.config.pairs("triggers"));
     let changes = Writer::new(store, &triggers).mark_dead_tests(deadtime)?;
     let mut dead: Vec<String> = changes
         .iter()

@@ -64,7 +64,10 @@ pub(crate) fn run(session: &mut Session) -> Result<Flow> {
     }
     let selector = RunSelector::new(session.args.value("-target"), session.runname().as_deref());
     let roots = Roots::of_area(session.area()?);
-    let triggers = crate::writer::TriggerTable::reading_testconfigs(session.area()?.top.clone());
+    let triggers = crate::writer::TriggerTable::reading_testconfigs(
+        session.area()?.top.clone(),
+        session.area()?.config.pairs("triggers"),
+    );
     let mut refused = 0;
     let store = session.store()?;
     let mut by_target: BTreeMap<String, Vec<RunRecord>> = BTreeMap::new();

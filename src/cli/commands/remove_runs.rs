@@ -16,7 +16,10 @@ pub(crate) fn run(session: &mut Session) -> Result<Flow> {
         keep_records: session.args.has("-keep-records"),
     };
     let roots = Roots::of_area(session.area()?);
-    let triggers = crate::writer::TriggerTable::reading_testconfigs(session.area()?.top.clone());
+    let triggers = crate::writer::TriggerTable::reading_testconfigs(
+        session.area()?.top.clone(),
+        session.area()?.config.pairs("triggers"),
+    );
     let mut refused = 0;
     for run in session.unlocked_runs(&runs, "nothing removed")? {
         let store = session.store()?;

@@ -44,7 +44,10 @@ pub(crate) fn run(session: &mut Session) -> Result<Flow> {
     let (runs, filter) = session.test_selection("-set-state-status")?;
     let mut finished = 0;
     // The writes fire the tests' `[triggers]`, read from their testconfigs.
-    let triggers = TriggerTable::reading_testconfigs(session.area()?.top.clone());
+    let triggers = TriggerTable::reading_testconfigs(
+        session.area()?.top.clone(),
+        session.area()?.config.pairs("triggers"),
+    );
     for run in session.unlocked_runs(&runs, "not changed")? {
         let store = session.store()?;
         let writer = Writer::new(store, &triggers);
