@@ -78,6 +78,7 @@ impl Area {
             }
             None => config,
         };
+        crate::config::warn_unread(&config, crate::config::ConfigKind::Megatest);
         let keys = field_keys(&config);
         export_target(&keys, opts.target.as_deref());
         Ok(Area {

@@ -9,8 +9,10 @@ mod reader;
 #[cfg(test)]
 mod reader_tests;
 mod shell_text;
+mod unread;
 mod wildcard;
 
 pub use expand::HELPERS;
 pub use model::{Config, Entry, Origin, Section};
 pub use reader::{ReadOptions, SectionHook, SystemPolicy, read_file, read_file_into, read_str};
+pub use unread::{ConfigKind, warn_unread};

@@ -102,6 +102,7 @@ impl TestDef {
                 path.display()
             ))
         })?;
+        crate::config::warn_unread(&config, crate::config::ConfigKind::Test);
         Ok(TestDef {
             name: name.to_string(),
             dir: dir.to_path_buf(),

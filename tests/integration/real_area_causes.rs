@@ -466,3 +466,28 @@ fn megatest_config_triggers_fire_after_the_tests_own() {
     lines.sort_unstable();
     assert_eq!(lines, ["area", "test"], "{text}");
 }
+
+#[test]
+fn keys_1_65_reads_and_this_version_does_not_warn_once() {
+    let area = area(
+        "[setup]\nmaxretries 20\n",
+        &[
+            ("t", "[subrun]\nrunwait yes\n[ezsteps]\ns1 true\n"),
+            ("u", "[requirements]\nwaiton t\n[ezsteps]\ns1 true\n"),
+        ],
+    );
+    let stderr = run(&area, "%");
+    let said = |what: &str| stderr.lines().filter(|l| l.contains(what)).count();
+    assert_eq!(
+        said("megatest.config:7: [setup] maxretries is read by Megatest 1.65"),
+        1,
+        "{stderr}"
+    );
+    assert_eq!(
+        said(
+            "testconfig:2: [subrun] runwait is read by Megatest 1.65 (nested runs, not available yet)"
+        ),
+        1,
+        "{stderr}"
+    );
+}
