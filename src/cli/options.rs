@@ -312,13 +312,25 @@ pub static OPTIONS: &[OptionSpec] = &[
         "-remove-keep",
         "N",
         RunManagement,
-        "per target, keep the newest N runs and remove older ones",
+        "per target (-target, -runname), list the runs beyond the newest N; -actions says what to do with them",
+    ),
+    val(
+        "-actions",
+        "LIST",
+        RunManagement,
+        "with -remove-keep: print (the default), remove-runs",
+    ),
+    val(
+        "-precmd",
+        "CMD",
+        RunManagement,
+        "with -remove-keep: put CMD before each -remove-runs it starts (e.g. nbfake)",
     ),
     val(
         "-age",
         "AGE",
         RunManagement,
-        "with -remove-keep: only remove runs older than AGE (e.g. 30d)",
+        "with -remove-keep: leave runs younger than AGE alone (e.g. 30d)",
     ),
     val(
         "-set-state-status",

@@ -545,26 +545,39 @@ fn remove_keep_keeps_the_newest() {
         .register_run(&target("mac/debug"), "only", "u", "")
         .unwrap();
     store.register_test(other, "t", "").unwrap();
-    let out = area.megatest(&["-remove-keep", "1", "-age", "30d"]).run();
+    let selectors = ["-target", "%/%", "-runname", "%"];
+    let remove_keep = |extra: &[&str]| {
+        let mut args = vec!["-remove-keep", "1"];
+        args.extend_from_slice(&selectors);
+        args.extend_from_slice(extra);
+        let out = area.megatest(&args).run();
+        let re = regex::Regex::new(r"WW\d+\.\d \d\d:\d\d:\d\d").unwrap();
+        re.replace_all(out.success(), "WW").into_owned()
+    };
+    let names = || -> Vec<String> {
+        store
+            .runs(&Default::default())
+            .unwrap()
+            .iter()
+            .map(|r| r.runname())
+            .collect()
+    };
+    // The default action is print: a dry run, as in 1.65.
     assert_eq!(
-        out.success(),
-        "removed run linux/release/old2\nremoved run linux/release/old1\n"
+        remove_keep(&["-age", "30d"]),
+        "Actions: (print)\nlinux/release:\n old1 WW REMOVE\n old2 WW REMOVE\nSkipping handling of linux/release/mid as it is younger than 30d\nSkipping handling of linux/release/new as it is younger than 30d\nmac/debug:\nSkipping handling of mac/debug/only as it is younger than 30d\n"
     );
-    let names: Vec<String> = store
-        .runs(&Default::default())
-        .unwrap()
-        .iter()
-        .map(|r| r.runname())
-        .collect();
-    assert_eq!(names, ["mid", "new", "only"]);
-    area.megatest(&["-remove-keep", "1"]).run().success();
-    let names: Vec<String> = store
-        .runs(&Default::default())
-        .unwrap()
-        .iter()
-        .map(|r| r.runname())
-        .collect();
-    assert_eq!(names, ["new", "only"]);
+    assert_eq!(names(), ["old1", "old2", "mid", "new", "only"]);
+    remove_keep(&["-age", "30d", "-actions", "remove-runs"]);
+    assert_eq!(names(), ["mid", "new", "only"]);
+    let listed = remove_keep(&["-actions", "print,remove-runs", "-precmd", "true &&"]);
+    assert!(
+        listed.starts_with("Actions: (print remove-runs)\nlinux/release:\n mid WW REMOVE\n new WW \nmac/debug:\n only WW \n"),
+        "{listed}"
+    );
+    assert_eq!(names(), ["new", "only"]);
+    // A target and a run name are required (1.65 exits 3 without them).
+    area.megatest(&["-remove-keep", "1"]).run().failure(3);
     assert_eq!(
         area.megatest(&["-remove-keep", "1", "-age", "30"])
             .run()

@@ -1,14 +1,15 @@
-//! `-remove-keep N [-age AGE]` (from later Megatest): for each target, keep the newest N runs
-//! and remove older ones (only those older than AGE, when given). Locked runs stay.
+//! `-remove-keep N -target T -runname R [-actions print,remove-runs] [-precmd CMD] [-age AGE]`:
+//! for each target, the runs beyond the newest N, listed (`print`, the default) or removed
+//! through `-remove-runs` (`remove-runs`), leaving those younger than AGE alone; as 1.65.
 
 use crate::cli::dispatch::Flow;
 use crate::cli::session::Session;
-use crate::db::{RunRecord, TestFilter, now};
+use crate::db::{RunRecord, now};
+use crate::environ::env_file::sh_quote;
 use crate::error::{Error, Result};
 use crate::output::stdout;
-use crate::runner::removal::{Removal, RemoveOptions, Roots, remove_tests};
-use crate::select::RunSelector;
 use std::collections::BTreeMap;
+use std::path::Path;
 
 /// Seconds in `AGE`: numbers with units s, m, h, d, w, M (30 days) or y (365 days), e.g.
 /// `1w 2d` or `90d`.
@@ -46,7 +47,45 @@ pub(crate) fn parse_age(text: &str) -> Result<i64> {
     Ok(total)
 }
 
-/// Removes old runs.
+/// What `-actions` asks for each run (1.65's default is `print` alone: a dry run).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Action {
+    Print,
+    RemoveRuns,
+}
+
+/// The `-actions` list; words 1.65 knows but this version cannot do, or does not know,
+/// are said and left out.
+fn actions(text: Option<&str>) -> Vec<(Action, &'static str)> {
+    let mut list = Vec::new();
+    for word in text.unwrap_or("print").split(',').map(str::trim) {
+        match word {
+            "print" => list.push((Action::Print, "print")),
+            "remove-runs" => list.push((Action::RemoveRuns, "remove-runs")),
+            "archive" => crate::warn!("-actions archive: -archive is not available yet; left out"),
+            "" => {}
+            other => crate::warn!(
+                "-actions `{other}` is not an action (print, remove-runs, archive); left out"
+            ),
+        }
+    }
+    list
+}
+
+/// When a run started, as 1.65's list shows it (`WW49.6 04:25:40`, local time).
+fn work_week(seconds: i64) -> String {
+    chrono::DateTime::from_timestamp(seconds, 0)
+        .map(|t| {
+            t.with_timezone(&chrono::Local)
+                .format("WW%V.%u %H:%M:%S")
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
+/// For each target, lists its runs oldest first marking all but the newest N `REMOVE`, and
+/// carries out `-actions` (default `print`): `remove-runs` runs `-remove-runs` on each one
+/// marked, through `-precmd` when given (e.g. `nbfake`), as 1.65 does.
 pub(crate) fn run(session: &mut Session) -> Result<Flow> {
     let keep_text = session
         .args
@@ -58,50 +97,66 @@ pub(crate) fn run(session: &mut Session) -> Result<Flow> {
             "-remove-keep needs a number of runs to keep, got `{keep_text}`"
         ))
     })?;
-    let age = session.args.value("-age").map(parse_age).transpose()?;
-    if let Some(t) = session.args.value("-target").map(str::to_string) {
-        session.check_target_pattern(&t, "-target")?;
-    }
-    let selector = RunSelector::new(session.args.value("-target"), session.runname().as_deref());
-    let roots = Roots::of_area(session.area()?);
-    let triggers = crate::writer::TriggerTable::reading_testconfigs(
-        session.area()?.top.clone(),
-        session.area()?.config.pairs("triggers"),
-    );
-    let mut refused = 0;
+    let age_text = session.args.value("-age").map(str::to_string);
+    let age = age_text.as_deref().map(parse_age).transpose()?;
+    let (selector, _) = session.required_selectors("-remove-keep", false)?;
+    let actions = actions(session.args.value("-actions"));
+    let precmd = session
+        .args
+        .value("-precmd")
+        .unwrap_or_default()
+        .to_string();
     let store = session.store()?;
     let mut by_target: BTreeMap<String, Vec<RunRecord>> = BTreeMap::new();
     for run in store.runs(&selector)? {
         by_target.entry(run.target()).or_default().push(run);
     }
-    let cutoff = age.map(|a| now() - a);
-    for runs in by_target.values_mut() {
-        runs.sort_by_key(|r| std::cmp::Reverse((r.event_time(), r.id())));
-        for run in runs.iter().skip(keep) {
-            if cutoff.is_some_and(|c| run.event_time() > c) {
+    let names: Vec<&str> = actions.iter().map(|(_, n)| *n).collect();
+    stdout::print(&format!("Actions: ({})\n", names.join(" ")));
+    let young_after = age.map(|a| now() - a);
+    let megatest = std::env::current_exe().unwrap_or_else(|_| "megatest".into());
+    for (target, runs) in &mut by_target {
+        runs.sort_by_key(|r| (r.event_time(), r.id()));
+        let to_remove = runs.len().saturating_sub(keep);
+        stdout::print(&format!("{target}:\n"));
+        for (n, run) in runs.iter().enumerate() {
+            let remove = n < to_remove;
+            if young_after.is_some_and(|t| run.event_time() > t) {
+                stdout::print(&format!(
+                    "Skipping handling of {target}/{} as it is younger than {}\n",
+                    run.runname(),
+                    age_text.as_deref().unwrap_or_default()
+                ));
                 continue;
             }
-            if run.state() == "locked" {
-                crate::warn!("run {}/{} is locked; kept", run.target(), run.runname());
-                continue;
-            }
-            refused += remove_tests(
-                store,
-                run,
-                &TestFilter::default(),
-                RemoveOptions::default(),
-                &roots,
-                &triggers,
-                &mut |_| {},
-            )?
-            .refused;
-            if store.run(run.id())?.is_none_or(|r| r.state() == "deleted") {
-                // Said as it happens: a long list takes a while.
-                stdout::print(&format!("removed run {}/{}\n", run.target(), run.runname()));
+            for (action, _) in &actions {
+                match action {
+                    Action::Print => {
+                        stdout::print(&format!(
+                            " {} {} {}\n",
+                            run.runname(),
+                            work_week(run.event_time()),
+                            if remove { "REMOVE" } else { "" }
+                        ));
+                    }
+                    Action::RemoveRuns if remove => {
+                        let line = format!(
+                            "{precmd} {} -remove-runs -target {} -runname {} -testpatt %",
+                            sh_quote(&megatest.display().to_string()),
+                            sh_quote(target),
+                            sh_quote(&run.runname())
+                        );
+                        match crate::sys::shell::run_to_stderr(&line, Path::new(".")) {
+                            Ok(0) => {}
+                            Ok(code) => crate::warn!("`{line}` exited with {code}"),
+                            Err(e) => crate::warn!("cannot run `{line}`: {e}"),
+                        }
+                    }
+                    Action::RemoveRuns => {}
+                }
             }
         }
     }
-    Removal::check_refused(refused)?;
     Ok(Flow::Continue)
 }
 
