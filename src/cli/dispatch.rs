@@ -63,8 +63,11 @@ const ACTIONS: &[(&str, Option<Handler>)] = &[
     ("-test-status", Some(commands::test_status::test_status)),
     ("-set-values", Some(commands::test_status::set_values)),
     ("-show-keys", Some(commands::show_keys::run)),
-    ("-create-megatest-area", None),
-    ("-create-test", None),
+    (
+        "-create-megatest-area",
+        Some(commands::skeleton::create_area),
+    ),
+    ("-create-test", Some(commands::skeleton::create_test)),
     ("-rebuild-db", Some(commands::db_maintenance::rebuild)),
     ("-cleanup-db", Some(commands::db_maintenance::cleanup)),
     ("-mark-incompletes", Some(commands::mark_incompletes::run)),

@@ -7,6 +7,7 @@ mod cli;
 mod config_errors;
 mod fork_launch;
 mod fuzz;
+mod getting_started;
 mod harness;
 mod logpro_cli;
 mod logpro_conformance;

@@ -24,6 +24,7 @@ pub(super) mod show_cmdinfo;
 pub(super) mod show_config;
 pub(super) mod show_keys;
 pub(super) mod show_runconfig;
+pub(super) mod skeleton;
 pub(super) mod step;
 pub(super) mod summarize_items;
 pub(super) mod test_paths;
