@@ -2,7 +2,7 @@
 //! `DISK/TARGET/RUN/TEST[/ITEM]` on the disk with the most free space, the link
 //! `LINKTREE/TARGET/RUN/TEST` pointing at it, and the copy of the test's source directory.
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::sys;
 use std::collections::HashSet;
 use std::io;
@@ -160,10 +160,10 @@ pub fn plan_work_area(
 /// Checks, before `path` is created, that what already exists of it resolves (symlinks
 /// followed) to `root` or below, so the directories still to make land there too.
 pub(super) fn ensure_within(root: &Path, path: &Path) -> Result<()> {
-    std::fs::create_dir_all(root).map_err(|e| io_error("create", root, e))?;
+    std::fs::create_dir_all(root).map_err(|e| crate::sys::io_error("create", root, &e))?;
     let real_root = root
         .canonicalize()
-        .map_err(|e| io_error("resolve", root, e))?;
+        .map_err(|e| crate::sys::io_error("resolve", root, &e))?;
     let mut existing = path;
     while std::fs::symlink_metadata(existing).is_err() {
         match existing.parent() {
@@ -173,7 +173,7 @@ pub(super) fn ensure_within(root: &Path, path: &Path) -> Result<()> {
     }
     let real = existing
         .canonicalize()
-        .map_err(|e| io_error("resolve", existing, e))?;
+        .map_err(|e| crate::sys::io_error("resolve", existing, &e))?;
     if real.starts_with(&real_root) {
         return Ok(());
     }
@@ -187,17 +187,6 @@ pub(super) fn ensure_within(root: &Path, path: &Path) -> Result<()> {
     .note("run directories stay under the chosen disk and the link tree; a symlink inside them points elsewhere"))
 }
 
-fn io_error(what: &str, path: &Path, e: io::Error) -> Error {
-    Error::of(
-        ErrorKind::Io,
-        format!(
-            "cannot {what} `{}`: {}",
-            path.display(),
-            crate::sys::io_reason(&e)
-        ),
-    )
-}
-
 impl WorkArea {
     /// Creates the directories and points the link tree at them.
     pub fn create(&self) -> Result<()> {
@@ -206,10 +195,10 @@ impl WorkArea {
             ensure_within(&self.linktree, parent)?;
         }
         std::fs::create_dir_all(&self.physical)
-            .map_err(|e| io_error("create the run directory", &self.physical, e))?;
+            .map_err(|e| crate::sys::io_error("create the run directory", &self.physical, &e))?;
         if let Some(parent) = self.toplevel_link.parent() {
             std::fs::create_dir_all(parent)
-                .map_err(|e| io_error("create the link-tree directory", parent, e))?;
+                .map_err(|e| crate::sys::io_error("create the link-tree directory", parent, &e))?;
         }
         if self.toplevel_link != self.toplevel_physical {
             let current = std::fs::read_link(&self.toplevel_link).ok();
@@ -231,7 +220,7 @@ impl WorkArea {
                     if std::fs::read_link(&self.toplevel_link).ok().as_deref()
                         != Some(self.toplevel_physical.as_path())
                     {
-                        return Err(io_error("link", &self.toplevel_link, e));
+                        return Err(crate::sys::io_error("link", &self.toplevel_link, &e));
                     }
                 }
             }
@@ -250,7 +239,7 @@ impl WorkArea {
                 Ok(t) if t.is_dir() => std::fs::remove_dir_all(&path),
                 _ => std::fs::remove_file(&path),
             };
-            removed.map_err(|e| io_error("clean", &path, e))?;
+            removed.map_err(|e| crate::sys::io_error("clean", &path, &e))?;
         }
         Ok(())
     }
@@ -258,7 +247,7 @@ impl WorkArea {
 
 /// Copies the test's source directory into its run directory, overwriting what is there.
 pub fn copy_test_source(src: &Path, dest: &Path) -> Result<()> {
-    copy_tree(src, dest).map_err(|e| io_error("copy the test directory into", dest, e))
+    copy_tree(src, dest).map_err(|e| crate::sys::io_error("copy the test directory into", dest, &e))
 }
 
 fn copy_tree(src: &Path, dest: &Path) -> io::Result<()> {

@@ -62,6 +62,14 @@ pub fn io_reason(e: &std::io::Error) -> String {
     }
 }
 
+/// "cannot WHAT `PATH`: REASON", an I/O error about a path.
+pub fn io_error(what: &str, path: &Path, e: &std::io::Error) -> crate::error::Error {
+    crate::error::Error::of(
+        crate::error::ErrorKind::Io,
+        format!("cannot {what} `{}`: {}", path.display(), io_reason(e)),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -35,23 +35,13 @@ impl<R: BufRead> Prompter<R> {
     }
 }
 
-fn io_error(what: &str, path: &Path, e: std::io::Error) -> Error {
-    Error::of(
-        ErrorKind::Io,
-        format!(
-            "cannot {what} `{}`: {}",
-            path.display(),
-            crate::sys::io_reason(&e)
-        ),
-    )
-}
-
 fn write(path: &Path, text: &str) -> Result<()> {
-    std::fs::write(path, text).map_err(|e| io_error("write", path, e))
+    std::fs::write(path, text).map_err(|e| crate::sys::io_error("write", path, &e))
 }
 
 fn create_dir(path: &Path) -> Result<()> {
-    std::fs::create_dir_all(path).map_err(|e| io_error("create the directory", path, e))
+    std::fs::create_dir_all(path)
+        .map_err(|e| crate::sys::io_error("create the directory", path, &e))
 }
 
 /// The directory for an answer (relative to where megatest runs), created when missing.
@@ -276,7 +266,7 @@ pub(crate) fn create_test(session: &mut Session) -> Result<Flow> {
             )?;
             use std::os::unix::fs::PermissionsExt;
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))
-                .map_err(|e| io_error("make executable", &path, e))?;
+                .map_err(|e| crate::sys::io_error("make executable", &path, &e))?;
         }
     }
     stdout::print(&format!("\nWrote {}.\n", dir.join("testconfig").display()));
