@@ -150,8 +150,20 @@ const UNREAD: &[(ConfigKind, &str, &str, &str)] = &[
     (
         ConfigKind::Test,
         "subrun",
-        "*",
-        "nested runs, not available yet",
+        "log",
+        "the nested run's -log (this version names it run-TARGET-RUNNAME-PATT.log)",
+    ),
+    (
+        ConfigKind::Test,
+        "subrun",
+        "start-dir",
+        "the nested run's -start-dir (this version uses run-area)",
+    ),
+    (
+        ConfigKind::Test,
+        "subrun",
+        "new",
+        "a -set-state-status for the nested run",
     ),
 ];
 

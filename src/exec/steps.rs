@@ -190,6 +190,17 @@ fn run_step(
         work,
     );
     cmd.env("PATH", format!("{path}:."));
+    if step.clean_mt_env {
+        // A nested run is a run of its own: nothing of this test's job reaches it.
+        crate::output::log::emit(format_args!(
+            "INFO: (0) Running without MT_.* environment variables."
+        ));
+        for (name, _) in environ::vars() {
+            if name.starts_with("MT_") {
+                cmd.env_remove(name);
+            }
+        }
+    }
     let status = match supervisor.run(cmd).map_err(|e| io("start /bin/bash", e))? {
         Ended::NotStarted => return Ok(None),
         Ended::Exited(status) => status,

@@ -114,7 +114,7 @@ pub(super) fn launch(
         env_override: ctx.env_override.clone(),
         pre_launch_env,
         runscript: def.runscript(),
-        steps: def.ezsteps(),
+        steps: steps_with_subrun(ctx, def, &work.link)?,
         runtimelim,
         signature: signature.clone(),
         debug: ctx.debug.clone(),
@@ -226,4 +226,61 @@ pub(super) fn testrollup(area: &crate::area::Area, test: &str) -> Option<String>
         .map(str::trim)
         .filter(|c| !c.is_empty())
         .map(str::to_string)
+}
+
+/// The test's steps, and last the nested run of its `[subrun]`: megatest on the other
+/// area, for this run's target and name unless the section says others, waiting for the
+/// end, with no `MT_*` variable (1.65's `subrun:initialize-toprun-test`).
+fn steps_with_subrun(
+    ctx: &RunContext<'_>,
+    def: &TestDef,
+    work: &std::path::Path,
+) -> Result<Vec<crate::testdef::Step>> {
+    let mut steps = def.ezsteps();
+    let Some(sub) = def.subrun()? else {
+        return Ok(steps);
+    };
+    let target = sub.target.clone().unwrap_or_else(|| ctx.target_text());
+    let runname = sub.runname.clone().unwrap_or_else(|| ctx.runname.clone());
+    let stem: String = format!(
+        "{target}-{runname}-{}",
+        sub.testpatt.as_deref().unwrap_or("%")
+    )
+    .chars()
+    .map(|c| {
+        if c.is_ascii_alphanumeric() || c == '-' {
+            c
+        } else {
+            '_'
+        }
+    })
+    .collect();
+    let log = work.join(format!("run-{stem}.log"));
+    let q = |s: &str| crate::environ::env_file::sh_quote(s);
+    let mut command = format!(
+        "{} -log {} -target {} -runname {}",
+        q(&ctx.settings.executable.display().to_string()),
+        q(&log.display().to_string()),
+        q(&target),
+        q(&runname)
+    );
+    for (option, value) in [
+        ("-testpatt", &sub.testpatt),
+        ("-tagexpr", &sub.tagexpr),
+        ("-modepatt", &sub.modepatt),
+        ("-contour", &sub.contour),
+        ("-m", &sub.msg),
+    ] {
+        if let Some(value) = value {
+            command.push_str(&format!(" {option} {}", q(value)));
+        }
+    }
+    command.push_str(&format!(" -start-dir {} -run -run-wait", q(&sub.area)));
+    steps.push(crate::testdef::Step {
+        name: "subrun".to_string(),
+        command,
+        logpro: sub.logpro.clone(),
+        clean_mt_env: true,
+    });
+    Ok(steps)
 }

@@ -66,6 +66,34 @@ pub struct Step {
     pub command: String,
     /// `[logpro] NAME` rules, when the testconfig has them.
     pub logpro: Option<String>,
+    /// Run without any `MT_*` variable (the `{subrun=true}` prefix, and the step of a
+    /// `[subrun]`): a megatest it starts makes a run of its own.
+    #[serde(default)]
+    pub clean_mt_env: bool,
+}
+
+/// A test's `[subrun]` (manual, "Nested Runs"): a run of another area made by this test, as
+/// its last step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subrun {
+    /// `run-area`: the other area.
+    pub area: String,
+    /// `target`, else the parent run's.
+    pub target: Option<String>,
+    /// `run-name`, else the parent run's.
+    pub runname: Option<String>,
+    /// `test-patt`.
+    pub testpatt: Option<String>,
+    /// `tag-expr`.
+    pub tagexpr: Option<String>,
+    /// `mode-patt`.
+    pub modepatt: Option<String>,
+    /// `contour`.
+    pub contour: Option<String>,
+    /// `msg`.
+    pub msg: Option<String>,
+    /// `logpro`: rules that judge the nested run's output (else its exit code does).
+    pub logpro: Option<String>,
 }
 
 /// A test read from its testconfig.
@@ -202,6 +230,7 @@ impl TestDef {
     /// values (see [`crate::model::ITEM_PATH_RULE`]).
     pub fn check(&self) -> Result<()> {
         self.check_steps()?;
+        self.subrun()?;
         self.check_items()
     }
 
@@ -299,15 +328,52 @@ impl TestDef {
         self.pairs("ezsteps")
             .into_iter()
             .map(|(name, command)| {
+                let clean_mt_env = step_prefix(&command).is_some_and(|p| p.contains("subrun"));
                 let command = step_command(&command).to_string();
                 let logpro = self.get("logpro", &name).map(str::to_string);
                 Step {
                     name,
                     command,
                     logpro,
+                    clean_mt_env,
                 }
             })
             .collect()
+    }
+
+    /// `[subrun]`, when the section has entries; `run-area` is required.
+    pub fn subrun(&self) -> Result<Option<Subrun>> {
+        let Some(section) = self
+            .config
+            .section("subrun")
+            .filter(|s| !s.entries.is_empty())
+        else {
+            return Ok(None);
+        };
+        let get = |key: &str| {
+            self.get("subrun", key)
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_string)
+        };
+        let Some(area) = get("run-area") else {
+            return Err(Error::new(format!(
+                "test {}: [subrun] needs run-area, the area of the nested run",
+                self.name
+            ))
+            .at(section.entries[0].location()));
+        };
+        Ok(Some(Subrun {
+            area,
+            target: get("target"),
+            runname: get("run-name"),
+            testpatt: get("test-patt"),
+            tagexpr: get("tag-expr"),
+            modepatt: get("mode-patt"),
+            contour: get("contour"),
+            msg: get("msg"),
+            logpro: get("logpro"),
+        }))
     }
 
     /// `[setup] runscript`, resolved (spec §4.2): a path with `/` as is, else the file in the
@@ -391,6 +457,13 @@ impl TestDef {
 
 /// A step's command: a leading `{VAR=a,b}` is reserved by Megatest (its `launch:runstep`
 /// splits it off for future use) and is not run.
+/// The `{...}` parameters before a step's command, if any.
+fn step_prefix(text: &str) -> Option<&str> {
+    text.strip_prefix('{')
+        .and_then(|c| c.split_once('}'))
+        .map(|(p, _)| p)
+}
+
 fn step_command(text: &str) -> &str {
     match text.strip_prefix('{').and_then(|c| c.split_once('}')) {
         Some((_, rest)) => rest.trim_start(),

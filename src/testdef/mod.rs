@@ -6,7 +6,7 @@ mod hms;
 mod itemmap;
 mod items;
 
-pub use def::{Modes, Skip, Step, TestDef};
+pub use def::{Modes, Skip, Step, Subrun, TestDef};
 pub use hms::hms_seconds;
 pub use itemmap::ItemMap;
 pub use items::{Item, Items, expand, item_info};

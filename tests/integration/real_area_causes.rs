@@ -472,7 +472,10 @@ fn keys_1_65_reads_and_this_version_does_not_warn_once() {
     let area = area(
         "[setup]\nmaxretries 20\n",
         &[
-            ("t", "[subrun]\nrunwait yes\n[ezsteps]\ns1 true\n"),
+            (
+                "t",
+                "[ezsteps]\ns1 true\n[subrun]\nnew COMPLETED,PASS\nrun-area /nonexistent\n",
+            ),
             ("u", "[requirements]\nwaiton t\n[ezsteps]\ns1 true\n"),
         ],
     );
@@ -485,9 +488,42 @@ fn keys_1_65_reads_and_this_version_does_not_warn_once() {
     );
     assert_eq!(
         said(
-            "testconfig:2: [subrun] runwait is read by Megatest 1.65 (nested runs, not available yet)"
+            "testconfig:4: [subrun] new is read by Megatest 1.65 (a -set-state-status for the nested run)"
         ),
         1,
         "{stderr}"
     );
+}
+
+#[test]
+fn a_subrun_makes_a_run_in_another_area() {
+    // The manual's nested runs: the test's last step runs megatest in the other area, for
+    // the same target and run name, without the parent's MT_* variables.
+    let child = area(
+        "",
+        &[(
+            "inner",
+            "[ezsteps]\ns1 test \"$MT_TARGET\" = p1 && test \"$MT_RUNNAME\" = r1\n",
+        )],
+    );
+    let parent = area(
+        "",
+        &[(
+            "outer",
+            &format!(
+                "[subrun]\nrunwait yes\nrun-area {}\ntest-patt inner\n",
+                child.path().display()
+            ),
+        )],
+    );
+    run(&parent, "%");
+    assert_eq!(records(&parent)["outer"], "COMPLETED PASS");
+    assert_eq!(records(&child)["inner"], "COMPLETED PASS");
+    let db = Connection::open(child.path().join("megatest.db")).unwrap();
+    let run: String = db
+        .query_row("SELECT platform||'/'||runname FROM runs", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(run, "p1/r1");
+    let log = parent.path().join("links/p1/r1/outer/run-p1-r1-inner.log");
+    assert!(log.is_file(), "the nested run's log");
 }
