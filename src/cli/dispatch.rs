@@ -40,6 +40,7 @@ const ACTIONS: &[(&str, Option<Handler>)] = &[
     ("-remove-runs", Some(commands::remove_runs::run)),
     ("-remove-keep", Some(commands::remove_keep::run)),
     ("-set-state-status", Some(commands::set_state_status::run)),
+    ("-kill-run", Some(commands::kill_run::run)),
     ("-set-run-status", Some(commands::run_status::set)),
     ("-get-run-status", Some(commands::run_status::get)),
     ("-list-runs", Some(commands::list_runs::run)),

@@ -332,6 +332,11 @@ pub static OPTIONS: &[OptionSpec] = &[
         RunManagement,
         "with -remove-keep: leave runs younger than AGE alone (e.g. 30d)",
     ),
+    sw(
+        "-kill-run",
+        RunManagement,
+        "stop the selected runs: interrupt their runner (on this host) and set KILLREQ on their running tests",
+    ),
     val(
         "-set-state-status",
         "STATE,STATUS",

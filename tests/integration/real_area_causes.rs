@@ -527,3 +527,45 @@ fn a_subrun_makes_a_run_in_another_area() {
     let log = parent.path().join("links/p1/r1/outer/run-p1-r1-inner.log");
     assert!(log.is_file(), "the nested run's log");
 }
+
+#[test]
+fn kill_run_stops_the_runner_and_its_tests() {
+    let area = area("", &[("t", "[ezsteps]\ns1 sleep 60\n")]);
+    let runner = area
+        .megatest(&["-run", "-target", "p1", "-runname", "r1", "-run-wait"])
+        .spawn_with_output();
+    let db = area.path().join("megatest.db");
+    let running = || {
+        Connection::open(&db).ok().and_then(|c| {
+            c.query_row(
+                "SELECT count(*) FROM tests WHERE testname='t' AND state='RUNNING'",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .ok()
+        }) == Some(1)
+    };
+    for _ in 0..200 {
+        if running() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(running(), "the test started");
+    let out = area
+        .megatest(&["-kill-run", "-target", "p1", "-runname", "r1"])
+        .run();
+    let said = out.success().to_string();
+    assert!(said.contains("p1/r1: asked its runner (pid "), "{said}");
+    let ended = runner.wait_with_output().unwrap();
+    assert_eq!(
+        ended.status.code(),
+        Some(130),
+        "the runner stops as on Ctrl-C"
+    );
+    assert!(
+        records(&area)["t"].starts_with("KILLED "),
+        "{:?}",
+        records(&area)
+    );
+}

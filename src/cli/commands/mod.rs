@@ -5,6 +5,7 @@ pub(super) mod env_capture;
 pub(super) mod execute;
 pub(super) mod help;
 mod in_test;
+pub(super) mod kill_run;
 pub(super) mod list_db_targets;
 pub(super) mod list_disks;
 pub(super) mod list_runs;
