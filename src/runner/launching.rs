@@ -228,9 +228,12 @@ pub(super) fn testrollup(area: &crate::area::Area, test: &str) -> Option<String>
         .map(str::to_string)
 }
 
-/// The test's steps, and last the nested run of its `[subrun]`: megatest on the other
-/// area, for this run's target and name unless the section says others, waiting for the
-/// end, with no `MT_*` variable (1.65's `subrun:initialize-toprun-test`).
+/// The test's steps, and last the nested run of its `[subrun]` (manual, "Nested Runs";
+/// 1.65's `subrun:initialize-toprun-test`): megatest on the other area (or this one), for
+/// this run's target and name unless the section says others, with no `MT_*` variable.
+/// Waiting (the default), the step then lists the nested run, and its tests' results
+/// decide (`Status:` of a test that did not pass is an error), unless `logpro` rules are
+/// given; with `run-wait no` it only starts the run and passes.
 fn steps_with_subrun(
     ctx: &RunContext<'_>,
     def: &TestDef,
@@ -242,6 +245,19 @@ fn steps_with_subrun(
     };
     let target = sub.target.clone().unwrap_or_else(|| ctx.target_text());
     let runname = sub.runname.clone().unwrap_or_else(|| ctx.runname.clone());
+    let area = sub
+        .area
+        .clone()
+        .unwrap_or_else(|| ctx.area.top.display().to_string());
+    let same_area = std::fs::canonicalize(&area).ok() == std::fs::canonicalize(&ctx.area.top).ok();
+    if same_area && target == ctx.target_text() && runname == ctx.runname {
+        // It would wait for the very run this runner holds.
+        return Err(Error::new(format!(
+            "test {}: its [subrun] would run {target}/{runname} of this area, the run it is part of",
+            def.name
+        ))
+        .note("give the nested run another run-name or target, or a run-area of its own"));
+    }
     let stem: String = format!(
         "{target}-{runname}-{}",
         sub.testpatt.as_deref().unwrap_or("%")
@@ -257,9 +273,9 @@ fn steps_with_subrun(
     .collect();
     let log = work.join(format!("run-{stem}.log"));
     let q = |s: &str| crate::environ::env_file::sh_quote(s);
+    let megatest = q(&ctx.settings.executable.display().to_string());
     let mut command = format!(
-        "{} -log {} -target {} -runname {}",
-        q(&ctx.settings.executable.display().to_string()),
+        "{megatest} -log {} -target {} -runname {}",
         q(&log.display().to_string()),
         q(&target),
         q(&runname)
@@ -275,12 +291,36 @@ fn steps_with_subrun(
             command.push_str(&format!(" {option} {}", q(value)));
         }
     }
-    command.push_str(&format!(" -start-dir {} -run -run-wait", q(&sub.area)));
+    command.push_str(&format!(" -start-dir {} -run", q(&area)));
+    let logpro = if sub.wait {
+        command.push_str(&format!(
+            " -run-wait; {megatest} -start-dir {} -list-runs {} -target {}",
+            q(&area),
+            q(&runname),
+            q(&target)
+        ));
+        if let Some(patt) = &sub.testpatt {
+            // Judged on the tests it ran: another nested run may share the run.
+            command.push_str(&format!(" -testpatt {}", q(patt)));
+        }
+        Some(
+            sub.logpro
+                .clone()
+                .unwrap_or_else(|| SUBRUN_RESULTS.to_string()),
+        )
+    } else {
+        command.push_str("; true");
+        None
+    };
     steps.push(crate::testdef::Step {
         name: "subrun".to_string(),
         command,
-        logpro: sub.logpro.clone(),
+        logpro,
         clean_mt_env: true,
     });
     Ok(steps)
 }
+
+/// How a waited-for nested run is judged without `logpro` rules of its own: by the results
+/// its listing shows.
+const SUBRUN_RESULTS: &str = "(expect:error in \"LogFileBody\" = 0 \"A test of the nested run did not pass\" #/Status: +(FAIL|ABORT|PREQ_FAIL|PREQ_DISCARDED|DEAD|KILLED|INCOMPLETE|STUCK|ZERO_ITEMS)/)";

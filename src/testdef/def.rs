@@ -76,8 +76,11 @@ pub struct Step {
 /// its last step.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Subrun {
-    /// `run-area`: the other area.
-    pub area: String,
+    /// `run-area`: the other area (`None`: this one).
+    pub area: Option<String>,
+    /// `run-wait`: whether the step waits for the nested run and judges it (`no`: it only
+    /// starts it, and passes).
+    pub wait: bool,
     /// `target`, else the parent run's.
     pub target: Option<String>,
     /// `run-name`, else the parent run's.
@@ -92,7 +95,7 @@ pub struct Subrun {
     pub contour: Option<String>,
     /// `msg`.
     pub msg: Option<String>,
-    /// `logpro`: rules that judge the nested run's output (else its exit code does).
+    /// `logpro`: rules that judge the nested run's output (else its tests' results do).
     pub logpro: Option<String>,
 }
 
@@ -341,30 +344,28 @@ impl TestDef {
             .collect()
     }
 
-    /// `[subrun]`, when the section has entries; `run-area` is required.
+    /// `[subrun]`, when the section has entries (manual, "Nested Runs").
     pub fn subrun(&self) -> Result<Option<Subrun>> {
-        let Some(section) = self
+        if self
             .config
             .section("subrun")
-            .filter(|s| !s.entries.is_empty())
-        else {
+            .is_none_or(|s| s.entries.is_empty())
+        {
             return Ok(None);
-        };
+        }
         let get = |key: &str| {
             self.get("subrun", key)
                 .map(str::trim)
                 .filter(|v| !v.is_empty())
                 .map(str::to_string)
         };
-        let Some(area) = get("run-area") else {
-            return Err(Error::new(format!(
-                "test {}: [subrun] needs run-area, the area of the nested run",
-                self.name
-            ))
-            .at(section.entries[0].location()));
-        };
+        // The manual writes run-wait, 1.65's source reads runwait: either is taken.
+        let wait = get("run-wait")
+            .or_else(|| get("runwait"))
+            .is_none_or(|w| w != "no");
         Ok(Some(Subrun {
-            area,
+            area: get("run-area"),
+            wait,
             target: get("target"),
             runname: get("run-name"),
             testpatt: get("test-patt"),

@@ -498,27 +498,35 @@ fn keys_1_65_reads_and_this_version_does_not_warn_once() {
 #[test]
 fn a_subrun_makes_a_run_in_another_area() {
     // The manual's nested runs: the test's last step runs megatest in the other area, for
-    // the same target and run name, without the parent's MT_* variables.
+    // the same target and run name, without the parent's MT_* variables; the nested run's
+    // results decide.
     let child = area(
         "",
-        &[(
-            "inner",
-            "[ezsteps]\ns1 test \"$MT_TARGET\" = p1 && test \"$MT_RUNNAME\" = r1\n",
-        )],
+        &[
+            (
+                "inner",
+                "[ezsteps]\ns1 test \"$MT_TARGET\" = p1 && test \"$MT_RUNNAME\" = r1\n",
+            ),
+            ("bad", "[ezsteps]\ns1 false\n"),
+        ],
     );
+    let subrun = |patt: &str| {
+        format!(
+            "[subrun]\nrun-wait yes\nrun-area {}\ntest-patt {patt}\n",
+            child.path().display()
+        )
+    };
     let parent = area(
         "",
-        &[(
-            "outer",
-            &format!(
-                "[subrun]\nrunwait yes\nrun-area {}\ntest-patt inner\n",
-                child.path().display()
-            ),
-        )],
+        &[("outer", &subrun("inner")), ("outer_bad", &subrun("bad"))],
     );
     run(&parent, "%");
-    assert_eq!(records(&parent)["outer"], "COMPLETED PASS");
-    assert_eq!(records(&child)["inner"], "COMPLETED PASS");
+    let found = records(&parent);
+    assert_eq!(found["outer"], "COMPLETED PASS", "{found:?}");
+    assert_eq!(found["outer_bad"], "COMPLETED FAIL", "{found:?}");
+    let nested = records(&child);
+    assert_eq!(nested["inner"], "COMPLETED PASS", "{nested:?}");
+    assert_eq!(nested["bad"], "COMPLETED FAIL", "{nested:?}");
     let db = Connection::open(child.path().join("megatest.db")).unwrap();
     let run: String = db
         .query_row("SELECT platform||'/'||runname FROM runs", [], |r| r.get(0))
@@ -529,43 +537,25 @@ fn a_subrun_makes_a_run_in_another_area() {
 }
 
 #[test]
-fn kill_run_stops_the_runner_and_its_tests() {
-    let area = area("", &[("t", "[ezsteps]\ns1 sleep 60\n")]);
-    let runner = area
-        .megatest(&["-run", "-target", "p1", "-runname", "r1", "-run-wait"])
-        .spawn_with_output();
-    let db = area.path().join("megatest.db");
-    let running = || {
-        Connection::open(&db).ok().and_then(|c| {
-            c.query_row(
-                "SELECT count(*) FROM tests WHERE testname='t' AND state='RUNNING'",
-                [],
-                |r| r.get::<_, i64>(0),
-            )
-            .ok()
-        }) == Some(1)
-    };
-    for _ in 0..200 {
-        if running() {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    assert!(running(), "the test started");
-    let out = area
-        .megatest(&["-kill-run", "-target", "p1", "-runname", "r1"])
-        .run();
-    let said = out.success().to_string();
-    assert!(said.contains("p1/r1: asked its runner (pid "), "{said}");
-    let ended = runner.wait_with_output().unwrap();
-    assert_eq!(
-        ended.status.code(),
-        Some(130),
-        "the runner stops as on Ctrl-C"
+fn a_subrun_in_the_same_area_needs_a_run_of_its_own() {
+    // Without run-area the nested run is in this area, under the run-name given.
+    let area = area(
+        "",
+        &[
+            ("outer", "[subrun]\nrun-name sub\ntest-patt inner\n"),
+            ("inner", "[ezsteps]\ns1 test \"$MT_RUNNAME\" = sub\n"),
+            ("loop", "[subrun]\ntest-patt inner\n"),
+        ],
     );
+    run(&area, "outer");
+    let found = records(&area);
+    assert_eq!(found["outer"], "COMPLETED PASS", "{found:?}");
+    assert_eq!(found["inner"], "COMPLETED PASS", "{found:?}");
+    // The same target and run name would wait for itself: the launch says so instead.
+    let stderr = run(&area, "loop");
     assert!(
-        records(&area)["t"].starts_with("KILLED "),
-        "{:?}",
-        records(&area)
+        stderr.contains("its [subrun] would run p1/r1 of this area, the run it is part of"),
+        "{stderr}"
     );
+    assert!(!records(&area)["loop"].starts_with("COMPLETED PASS"));
 }
