@@ -17,8 +17,7 @@ fn median(mut v: Vec<Duration>) -> Duration {
     v[v.len() / 2]
 }
 
-/// An area whose test makes the calls and writes how long they took (ns) to `calls.ns`
-/// (through `tee`: the step's own `> calls.log` redirection comes last on its line).
+/// An area whose test makes the calls and writes how long they took (ns) to `calls.ns`.
 fn area(dir: &Path, with_scheme: bool) {
     let mut config = String::from(
         "[fields]\nplatform TEXT\n\n[setup]\nlinktree #{getenv MT_RUN_AREA_HOME}/links\n",

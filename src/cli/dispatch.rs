@@ -7,6 +7,16 @@ use super::session::Session;
 use crate::error::{Error, ErrorKind, Result};
 use crate::{environ, error::exit_code, output::log, scheme};
 
+/// Actions that change or remove records: an argument they do not understand is an error.
+const DESTRUCTIVE: &[&str] = &[
+    "-remove-runs",
+    "-remove-keep",
+    "-set-state-status",
+    "-kill-run",
+    "-set-run-status",
+    "-cleanup-db",
+];
+
 /// Whether to go on with the next action.
 pub(super) enum Flow {
     /// Run the next action.
@@ -133,6 +143,21 @@ fn run(words: &[String]) -> Result<i32> {
     }
     apply_general_options(&args)?;
     if let Some(warning) = args.unrecognised_warning() {
+        // A mistyped filter (`-staus FAIL`) would make these change or remove more than
+        // asked: they refuse instead of going on.
+        if let Some(action) = DESTRUCTIVE.iter().find(|a| args.has(a)) {
+            let words: Vec<&str> = args.unrecognised.iter().map(|(w, _)| w.as_str()).collect();
+            let mut err = Error::usage(format!(
+                "{action} with unrecognised arguments: {}; nothing done",
+                words.join(" ")
+            ));
+            for (word, near) in &args.unrecognised {
+                if let Some(near) = near {
+                    err = err.note(format!("`{word}`: did you mean `{near}`?"));
+                }
+            }
+            return Err(err.note("a filter that is not understood would select more than asked"));
+        }
         crate::warn!("{warning}");
     }
     args.fold_itempatt();

@@ -180,10 +180,13 @@ fn run_step(
     };
     record_in_makefile(work, step, logpro);
     let path = environ::var("PATH").unwrap_or_default();
+    // The whole command's output goes to the log (1.65 appended the redirection to the
+    // text, so only its last command's went there), and the newline ends a `#` comment
+    // the command may end with (a `#{...}` form left as written).
     let mut cmd = shell_command(
         "/bin/bash",
         &format!(
-            "{} > {} 2>&1",
+            "{{ {}\n}} > {} 2>&1",
             step.command,
             sh_quote(&format!("{name}.log"))
         ),

@@ -245,10 +245,11 @@ fn steps_with_subrun(
     };
     let target = sub.target.clone().unwrap_or_else(|| ctx.target_text());
     let runname = sub.runname.clone().unwrap_or_else(|| ctx.runname.clone());
-    let area = sub
-        .area
-        .clone()
-        .unwrap_or_else(|| ctx.area.top.display().to_string());
+    // A relative run-area is the area's, wherever the step runs.
+    let area = match &sub.area {
+        Some(dir) => ctx.area.top.join(dir).display().to_string(),
+        None => ctx.area.top.display().to_string(),
+    };
     let same_area = std::fs::canonicalize(&area).ok() == std::fs::canonicalize(&ctx.area.top).ok();
     if same_area && target == ctx.target_text() && runname == ctx.runname {
         // It would wait for the very run this runner holds.
@@ -293,8 +294,9 @@ fn steps_with_subrun(
     }
     command.push_str(&format!(" -start-dir {} -run", q(&area)));
     let logpro = if sub.wait {
+        // The nested megatest's exit code is said in the log, where the rules see it.
         command.push_str(&format!(
-            " -run-wait; {megatest} -start-dir {} -list-runs {} -target {}",
+            " -run-wait; echo \"{NESTED_EXIT}$?\"; {megatest} -start-dir {} -list-runs {} -target {}",
             q(&area),
             q(&runname),
             q(&target)
@@ -321,6 +323,12 @@ fn steps_with_subrun(
     Ok(steps)
 }
 
-/// How a waited-for nested run is judged without `logpro` rules of its own: by the results
-/// its listing shows.
-const SUBRUN_RESULTS: &str = "(expect:error in \"LogFileBody\" = 0 \"A test of the nested run did not pass\" #/Status: +(FAIL|ABORT|PREQ_FAIL|PREQ_DISCARDED|DEAD|KILLED|INCOMPLETE|STUCK|ZERO_ITEMS)/)";
+/// The line of the nested run's log that gives its megatest's exit code.
+const NESTED_EXIT: &str = "nested megatest exit code: ";
+
+/// How a waited-for nested run is judged without `logpro` rules of its own: its megatest
+/// ended well, it has tests, and each of them passed. (A line counts for the first rule
+/// that matches it: the errors come first.)
+const SUBRUN_RESULTS: &str = "(expect:error in \"LogFileBody\" = 0 \"The nested megatest failed\" #/nested megatest exit code: [1-9]/)
+(expect:error in \"LogFileBody\" = 0 \"A test of the nested run did not pass\" #/Status: +(FAIL|ABORT|PREQ_FAIL|PREQ_DISCARDED|DEAD|KILLED|INCOMPLETE|STUCK|ZERO_ITEMS)/)
+(expect:required in \"LogFileBody\" > 0 \"The nested run has tests\" #/Status:/)";

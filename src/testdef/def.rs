@@ -331,7 +331,10 @@ impl TestDef {
         self.pairs("ezsteps")
             .into_iter()
             .map(|(name, command)| {
-                let clean_mt_env = step_prefix(&command).is_some_and(|p| p.contains("subrun"));
+                let clean_mt_env = step_prefix(&command).is_some_and(|p| {
+                    p.split(|c: char| c == ',' || c.is_whitespace())
+                        .any(|w| w == "subrun" || w == "subrun=true" || w == "subrun=yes")
+                });
                 let command = step_command(&command).to_string();
                 let logpro = self.get("logpro", &name).map(str::to_string);
                 Step {

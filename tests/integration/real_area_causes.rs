@@ -518,12 +518,21 @@ fn a_subrun_makes_a_run_in_another_area() {
     };
     let parent = area(
         "",
-        &[("outer", &subrun("inner")), ("outer_bad", &subrun("bad"))],
+        &[
+            ("outer", &subrun("inner")),
+            ("outer_bad", &subrun("bad")),
+            (
+                "outer_missing",
+                "[subrun]\nrun-area /nonexistent/area\nrun-name other\n",
+            ),
+        ],
     );
     run(&parent, "%");
     let found = records(&parent);
     assert_eq!(found["outer"], "COMPLETED PASS", "{found:?}");
     assert_eq!(found["outer_bad"], "COMPLETED FAIL", "{found:?}");
+    // A nested run that cannot start fails its test (its megatest's exit code counts).
+    assert_eq!(found["outer_missing"], "COMPLETED FAIL", "{found:?}");
     let nested = records(&child);
     assert_eq!(nested["inner"], "COMPLETED PASS", "{nested:?}");
     assert_eq!(nested["bad"], "COMPLETED FAIL", "{nested:?}");
@@ -558,4 +567,38 @@ fn a_subrun_in_the_same_area_needs_a_run_of_its_own() {
         "{stderr}"
     );
     assert!(!records(&area)["loop"].starts_with("COMPLETED PASS"));
+}
+
+#[test]
+fn a_destructive_command_refuses_arguments_it_does_not_understand() {
+    let area = area("", &[("t", "[ezsteps]\ns1 true\n")]);
+    run(&area, "%");
+    let out = area
+        .megatest(&[
+            "-remove-runs",
+            "-target",
+            "p1",
+            "-runname",
+            "r1",
+            "-testpatt",
+            "%",
+            "-staus",
+            "FAIL",
+        ])
+        .run();
+    let stderr = out.failure(64);
+    assert!(
+        stderr.contains("-remove-runs with unrecognised arguments: -staus FAIL; nothing done"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("did you mean `-status`?"), "{stderr}");
+    assert_eq!(records(&area)["t"], "COMPLETED PASS", "nothing removed");
+}
+
+#[test]
+fn a_steps_whole_output_goes_to_its_log() {
+    let area = area("", &[("t", "[ezsteps]\ns1 echo one; echo two\n")]);
+    run(&area, "%");
+    let log = std::fs::read_to_string(area.path().join("links/p1/r1/t/s1.log")).unwrap();
+    assert_eq!(log, "one\ntwo\n");
 }

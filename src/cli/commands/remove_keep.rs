@@ -115,6 +115,7 @@ pub(crate) fn run(session: &mut Session) -> Result<Flow> {
     stdout::print(&format!("Actions: ({})\n", names.join(" ")));
     let young_after = age.map(|a| now() - a);
     let megatest = std::env::current_exe().unwrap_or_else(|_| "megatest".into());
+    let mut failed = 0;
     for (target, runs) in &mut by_target {
         runs.sort_by_key(|r| (r.event_time(), r.id()));
         let to_remove = runs.len().saturating_sub(keep);
@@ -140,16 +141,33 @@ pub(crate) fn run(session: &mut Session) -> Result<Flow> {
                         ));
                     }
                     Action::RemoveRuns if remove => {
+                        // The child takes patterns: the names go in matching only themselves.
+                        let (Some(exact_target), Some(exact_run)) =
+                            (exact_glob(target), exact_glob(&run.runname()))
+                        else {
+                            crate::warn!(
+                                "{target}/{}: a name holding `%` cannot be given to -remove-runs exactly; left alone",
+                                run.runname()
+                            );
+                            failed += 1;
+                            continue;
+                        };
                         let line = format!(
                             "{precmd} {} -remove-runs -target {} -runname {} -testpatt %",
                             sh_quote(&megatest.display().to_string()),
-                            sh_quote(target),
-                            sh_quote(&run.runname())
+                            sh_quote(&exact_target),
+                            sh_quote(&exact_run)
                         );
                         match crate::sys::shell::run_to_stderr(&line, Path::new(".")) {
                             Ok(0) => {}
-                            Ok(code) => crate::warn!("`{line}` exited with {code}"),
-                            Err(e) => crate::warn!("cannot run `{line}`: {e}"),
+                            Ok(code) => {
+                                crate::warn!("`{line}` exited with {code}");
+                                failed += 1;
+                            }
+                            Err(e) => {
+                                crate::warn!("cannot run `{line}`: {e}");
+                                failed += 1;
+                            }
                         }
                     }
                     Action::RemoveRuns => {}
@@ -157,7 +175,32 @@ pub(crate) fn run(session: &mut Session) -> Result<Flow> {
             }
         }
     }
+    if failed > 0 {
+        return Err(Error::new(format!(
+            "{failed} run(s) of the list could not be removed (see above)"
+        )));
+    }
     Ok(Flow::Continue)
+}
+
+/// `name` as a GLOB pattern matching only itself (each `*`, `?`, `[` in brackets); `None`
+/// for a name holding `%`, which makes the pattern a LIKE one.
+fn exact_glob(name: &str) -> Option<String> {
+    if name.contains('%') {
+        return None;
+    }
+    let mut out = String::new();
+    for c in name.chars() {
+        match c {
+            '*' | '?' | '[' => {
+                out.push('[');
+                out.push(c);
+                out.push(']');
+            }
+            _ => out.push(c),
+        }
+    }
+    Some(out)
 }
 
 #[cfg(test)]
@@ -172,5 +215,16 @@ mod tests {
         assert!(parse_age("300").is_err(), "a bare number has no unit");
         assert!(parse_age("3x").is_err());
         assert!(parse_age("").is_err());
+    }
+
+    #[test]
+    fn names_given_to_remove_runs_match_only_themselves() {
+        assert_eq!(exact_glob("rel[1]").as_deref(), Some("rel[[]1]"));
+        assert_eq!(exact_glob("a*b?").as_deref(), Some("a[*]b[?]"));
+        assert_eq!(
+            exact_glob("linux/release").as_deref(),
+            Some("linux/release")
+        );
+        assert_eq!(exact_glob("50%"), None);
     }
 }

@@ -258,7 +258,7 @@ pub(crate) fn create_test(session: &mut Session) -> Result<Flow> {
     )?;
     for (_, command) in &steps {
         let script = command.split_whitespace().next().unwrap_or_default();
-        if script.ends_with(".sh") && !script.contains('/') {
+        if script.ends_with(".sh") && !script.contains('/') && !dir.join(script).exists() {
             let path = dir.join(script);
             write(
                 &path,
