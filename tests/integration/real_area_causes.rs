@@ -67,6 +67,20 @@ fn run(area: &Area, testpatt: &str) -> String {
     .to_string()
 }
 
+/// The file's text once `ready` says so (what background commands write), or as it is after
+/// 5 s.
+fn read_when(path: &std::path::Path, ready: impl Fn(&str) -> bool) -> String {
+    let mut text = String::new();
+    for _ in 0..100 {
+        text = std::fs::read_to_string(path).unwrap_or_default();
+        if ready(&text) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    text
+}
+
 #[test]
 fn an_external_launchers_items_roll_up_into_the_toplevel_the_waiter_reads() {
     // The launcher starts the executor in the background and returns at once, as nbfake
@@ -290,17 +304,7 @@ fn a_trigger_gets_the_eight_arguments_the_manual_lists() {
         )
         .unwrap();
     let path = area.path().join("args.txt");
-    let wait_for = |key: &str| {
-        let mut text = String::new();
-        for _ in 0..100 {
-            text = std::fs::read_to_string(&path).unwrap_or_default();
-            if text.contains(key) && text.contains("rundir") {
-                break;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-        text
-    };
+    let wait_for = |key: &str| read_when(&path, |t| t.contains(key) && t.contains("rundir"));
     assert_eq!(
         wait_for("COMPLETED/PASS"),
         format!("8|{id}|COMPLETED/PASS|t||COMPLETED|PASS|{event_time}\nrundir\n")
@@ -423,14 +427,7 @@ fn testrollup_makes_the_item_rollup_page() {
     );
     run(&area, "%");
     let page = area.path().join("links/p1/r1/t/megatest-rollup-t.html");
-    let mut text = String::new();
-    for _ in 0..100 {
-        text = std::fs::read_to_string(&page).unwrap_or_default();
-        if !text.is_empty() {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    let text = read_when(&page, |t| !t.is_empty());
     assert_eq!(text, "ROLLUP-t\n");
     let db = Connection::open(area.path().join("megatest.db")).unwrap();
     let log: String = db
@@ -454,14 +451,7 @@ fn megatest_config_triggers_fire_after_the_tests_own() {
     );
     run(&area, "%");
     let path = area.path().join("fired.txt");
-    let mut text = String::new();
-    for _ in 0..100 {
-        text = std::fs::read_to_string(&path).unwrap_or_default();
-        if text.lines().count() >= 2 {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    let text = read_when(&path, |t| t.lines().count() >= 2);
     let mut lines: Vec<&str> = text.lines().collect();
     lines.sort_unstable();
     assert_eq!(lines, ["area", "test"], "{text}");
