@@ -242,6 +242,15 @@ impl Store {
         })
     }
 
+    /// How many of the tests `ids` are in a running state.
+    pub fn count_running_of(&self, ids: &[TestId]) -> Result<i64> {
+        let mut running = 0;
+        for id in ids {
+            running += i64::from(self.test(*id)?.is_some_and(|t| t.state().is_running()));
+        }
+        Ok(running)
+    }
+
     /// Tests in a running state across all runs of the area (for `max_concurrent_jobs`); the
     /// toplevel records of itemized tests, which never run themselves, do not count.
     pub fn count_running(&self) -> Result<i64> {

@@ -100,6 +100,8 @@ pub(super) struct Dispatcher<'c, 'a> {
     area_share: AreaShare,
     /// The reasons of failed launches already said.
     launch_errors: BTreeSet<String>,
+    /// Tests of this area that wait for this run, as its `[subrun]` (see nested.rs).
+    waiting_parents: Vec<TestId>,
 }
 
 impl<'c, 'a> Dispatcher<'c, 'a> {
@@ -165,6 +167,7 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
             interrupts_seen: sys::interrupts(),
             full_since: None,
             area_share: AreaShare::new(ctx.store, ctx.run_id),
+            waiting_parents: super::nested::waiting_parents_in(ctx.store.path()),
             launch_errors: BTreeSet::new(),
         })
     }
@@ -636,7 +639,12 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
         // Count and launch under the area's lock (see area_share.rs).
         let area_lock = self.area_share.lock(self.ctx.store)?;
         let settings = &self.ctx.settings;
-        let slots = settings.max_jobs - self.store().count_running()?;
+        let mut running = self.store().count_running()?;
+        if !self.waiting_parents.is_empty() {
+            // Tests waiting for this very run hold their slots for it.
+            running -= self.store().count_running_of(&self.waiting_parents)?;
+        }
+        let slots = settings.max_jobs - running;
         self.full_since = (slots <= 0).then(Instant::now);
         let mut round = self.pass.begin_round(slots);
         while let Some((t, i)) = self.pass.next_ready(&mut round) {

@@ -114,7 +114,7 @@ pub(super) fn launch(
         env_override: ctx.env_override.clone(),
         pre_launch_env,
         runscript: def.runscript(),
-        steps: steps_with_subrun(ctx, def, &work.link)?,
+        steps: steps_with_subrun(ctx, def, &work.link, item.id)?,
         runtimelim,
         signature: signature.clone(),
         debug: ctx.debug.clone(),
@@ -238,6 +238,7 @@ fn steps_with_subrun(
     ctx: &RunContext<'_>,
     def: &TestDef,
     work: &std::path::Path,
+    test_id: TestId,
 ) -> Result<Vec<crate::testdef::Step>> {
     let mut steps = def.ezsteps();
     let Some(sub) = def.subrun()? else {
@@ -259,24 +260,25 @@ fn steps_with_subrun(
         ))
         .note("give the nested run another run-name or target, or a run-area of its own"));
     }
-    let stem: String = format!(
-        "{target}-{runname}-{}",
-        sub.testpatt.as_deref().unwrap_or("%")
-    )
-    .chars()
-    .map(|c| {
-        if c.is_ascii_alphanumeric() || c == '-' {
-            c
-        } else {
-            '_'
-        }
-    })
-    .collect();
-    let log = work.join(format!("run-{stem}.log"));
+    let nested = super::nested::NestedRun {
+        area: std::path::PathBuf::from(&area),
+        target: target.clone(),
+        runname: runname.clone(),
+        testpatt: sub.testpatt.clone(),
+        tagexpr: sub.tagexpr.clone(),
+        modepatt: sub.modepatt.clone(),
+    };
+    // Left in the run directory: removing the test, or setting its state, reaches into it.
+    nested.record(work)?;
+    let log = work.join(format!("run-{}.log", nested.log_stem()));
     let q = |s: &str| crate::environ::env_file::sh_quote(s);
     let megatest = q(&ctx.settings.executable.display().to_string());
+    // The nested run does not count this test, which waits for it, as its own load.
+    let parents = super::nested::waiting_parents_with(test_id, ctx.store.path());
     let mut command = format!(
-        "{megatest} -log {} -target {} -runname {}",
+        "{}={} {megatest} -log {} -target {} -runname {}",
+        super::nested::WAITING_PARENTS,
+        q(&parents),
         q(&log.display().to_string()),
         q(&target),
         q(&runname)

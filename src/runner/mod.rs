@@ -8,6 +8,7 @@ mod forking;
 mod hooks;
 mod launching;
 mod lease;
+pub mod nested;
 mod nodes;
 mod options;
 mod pass;

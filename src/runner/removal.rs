@@ -8,6 +8,7 @@ use crate::config::{ReadOptions, SystemPolicy, read_file};
 use crate::db::{RunRecord, Store, TestFilter, TestRecord};
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{State, Status};
+use crate::runner::nested::NestedRun;
 use crate::writer::{TriggerTable, Writer};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -200,6 +201,16 @@ pub fn remove_test(
             }
             std::thread::sleep(Duration::from_millis(200));
         }
+    }
+    // A nested run goes first; the test keeps its link to it until it is gone.
+    let rundir = PathBuf::from(test.rundir());
+    if let Some(nested) = NestedRun::recorded(&rundir) {
+        let mut action = vec!["-remove-runs"];
+        if opts.keep_records {
+            action.push("-keep-records");
+        }
+        nested.operate(&rundir, &action, "remove")?;
+        NestedRun::mark_removed(&rundir);
     }
     if !opts.keep_records {
         writer.set_state_status(id, Some(&State::Removing), Some(&Status::Locked), None)?;

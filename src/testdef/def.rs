@@ -117,10 +117,23 @@ impl TestDef {
     /// Reads `DIR/testconfig` the way the runner does (spec §4.1): system commands run,
     /// `[pre-launch-env-vars]` are evaluated and exported.
     pub fn read(name: &str, dir: &Path, toppath: &Path) -> Result<TestDef> {
+        TestDef::read_as(name, dir, toppath, SystemPolicy::Allow)
+    }
+
+    /// Reads `DIR/testconfig` as 1.65 does outside a run, for a test's `[triggers]`
+    /// (`mt:lazy-read-test-config`): `#{shell}`, `#{system}` and `[system ...]` are not run
+    /// and no variables are exported.
+    pub fn read_without_commands(name: &str, dir: &Path, toppath: &Path) -> Result<TestDef> {
+        TestDef::read_as(name, dir, toppath, SystemPolicy::Deny)
+    }
+
+    fn read_as(name: &str, dir: &Path, toppath: &Path, system: SystemPolicy) -> Result<TestDef> {
         let path = dir.join("testconfig");
         let mut opts = ReadOptions::new(toppath);
-        opts.system = SystemPolicy::Allow;
-        opts.environ_patt = Some(Regex::new("pre-launch-env-vars").expect("literal regex"));
+        if matches!(system, SystemPolicy::Allow) {
+            opts.environ_patt = Some(Regex::new("pre-launch-env-vars").expect("literal regex"));
+        }
+        opts.system = system;
         opts.toppath = Some(toppath.to_path_buf());
         let text = std::fs::read_to_string(&path).unwrap_or_default();
         let dynamic = text.contains("#{")

@@ -78,13 +78,15 @@ impl TriggerTable {
     }
 }
 
-/// A test's `[triggers]` from its testconfig (none when it cannot be read).
+/// A test's `[triggers]` from its testconfig (none when it cannot be read), read without
+/// running its commands: a command that changes records is not a run.
 fn read_triggers(top: &std::path::Path, test: &str) -> Triggers {
     let dir = top.join("tests").join(test);
     if !dir.join("testconfig").is_file() {
         return Vec::new();
     }
-    TestDef::read(test, &dir, top).map_or_else(|_| Vec::new(), |def| def.triggers())
+    TestDef::read_without_commands(test, &dir, top)
+        .map_or_else(|_| Vec::new(), |def| def.triggers())
 }
 
 /// The commands among `triggers` that fire for `state`/`status`, with their keys.

@@ -67,6 +67,13 @@ fn run(area: &Area, testpatt: &str) -> String {
     .to_string()
 }
 
+/// `megatest ACTION -target p1 -runname r1 -testpatt PATT` in the area.
+fn on_run(area: &Area, action: &[&str], testpatt: &str) -> crate::harness::Output {
+    let mut args = action.to_vec();
+    args.extend(["-target", "p1", "-runname", "r1", "-testpatt", testpatt]);
+    area.megatest(&args).run()
+}
+
 /// The file's text once `ready` says so (what background commands write), or as it is after
 /// 5 s.
 fn read_when(path: &std::path::Path, ready: impl Fn(&str) -> bool) -> String {
@@ -311,18 +318,7 @@ fn a_trigger_gets_the_eight_arguments_the_manual_lists() {
     );
     // An operator's -set-state-status fires the test's triggers too, as in 1.65.
     std::fs::remove_file(&path).unwrap();
-    area.megatest(&[
-        "-set-state-status",
-        "COMPLETED,FAIL",
-        "-target",
-        "p1",
-        "-runname",
-        "r1",
-        "-testpatt",
-        "t",
-    ])
-    .run()
-    .success();
+    on_run(&area, &["-set-state-status", "COMPLETED,FAIL"], "t").success();
     assert_eq!(
         wait_for("COMPLETED/FAIL"),
         format!("8|{id}|COMPLETED/FAIL|t||COMPLETED|FAIL|{event_time}\nrundir\n")
@@ -591,4 +587,149 @@ fn a_steps_whole_output_goes_to_its_log() {
     run(&area, "%");
     let log = std::fs::read_to_string(area.path().join("links/p1/r1/t/s1.log")).unwrap();
     assert_eq!(log, "one\ntwo\n");
+}
+
+#[test]
+fn a_command_outside_a_run_reads_triggers_without_running_testconfig_commands() {
+    // 1.65 reads a testconfig for its triggers with system commands off.
+    let marker = tempfile::tempdir().unwrap();
+    let ran = marker.path().join("ran.txt");
+    let area = area(
+        "",
+        &[(
+            "t",
+            &format!(
+                "[misc]\nside #{{shell touch {}}}\n[ezsteps]\ns1 true\n[triggers]\nCOMPLETED/FAIL echo fired >> $MT_RUN_AREA_HOME/fired.txt; true\n",
+                ran.display()
+            ),
+        )],
+    );
+    run(&area, "%");
+    assert!(ran.is_file(), "the run reads the testconfig as it is");
+    std::fs::remove_file(&ran).unwrap();
+    on_run(&area, &["-set-state-status", "COMPLETED,FAIL"], "t").success_stderr();
+    let fired = read_when(&area.path().join("fired.txt"), |t| t.contains("fired"));
+    assert_eq!(fired, "fired\n");
+    assert!(
+        !ran.exists(),
+        "the testconfig's #{{shell}} ran outside the run"
+    );
+}
+
+/// A parent area whose test `outer` nests a run of `inner` in a child area; both run.
+fn parent_and_child() -> (Area, Area) {
+    let child = area("", &[("inner", "[ezsteps]\ns1 true\n")]);
+    let parent = area(
+        "",
+        &[(
+            "outer",
+            &format!(
+                "[subrun]\nrun-area {}\ntest-patt inner\n",
+                child.path().display()
+            ),
+        )],
+    );
+    run(&parent, "%");
+    assert_eq!(records(&child)["inner"], "COMPLETED PASS");
+    (parent, child)
+}
+
+#[test]
+fn removing_a_test_removes_its_nested_run_first() {
+    let (parent, child) = parent_and_child();
+    let outer = parent.path().join("links/p1/r1/outer");
+    assert_eq!(
+        std::fs::read_link(outer.join("subrun-area")).unwrap(),
+        child.path(),
+        "the run directory links to the nested run's area"
+    );
+    assert!(outer.join("testconfig.subrun").is_file());
+    on_run(&parent, &["-remove-runs"], "%").success_stderr();
+    let deleted = |area: &Area| records(area).values().all(|s| s == "DELETED n/a");
+    assert!(deleted(&parent), "{:?}", records(&parent));
+    assert!(deleted(&child), "{:?}", records(&child));
+    assert!(!child.path().join("links/p1/r1/inner").exists());
+}
+
+#[test]
+fn a_nested_run_that_cannot_be_removed_keeps_its_parent_test() {
+    let (parent, child) = parent_and_child();
+    // The nested run's area is no longer one.
+    std::fs::rename(
+        child.path().join("megatest.config"),
+        child.path().join("megatest.config.away"),
+    )
+    .unwrap();
+    let out = on_run(&parent, &["-remove-runs"], "%");
+    let stderr = out.failure(1);
+    assert!(stderr.contains("the nested run p1/r1 in"), "{stderr}");
+    assert!(stderr.contains("remove-p1-r1-inner.log"), "{stderr}");
+    assert_eq!(records(&parent)["outer"], "COMPLETED PASS");
+    assert!(parent.path().join("links/p1/r1/outer/subrun-area").exists());
+}
+
+#[test]
+fn setting_a_tests_state_sets_its_nested_runs() {
+    let (parent, child) = parent_and_child();
+    on_run(&parent, &["-set-state-status", "COMPLETED,WAIVED"], "outer").success_stderr();
+    assert_eq!(records(&parent)["outer"], "COMPLETED WAIVED");
+    assert_eq!(records(&child)["inner"], "COMPLETED WAIVED");
+}
+
+#[test]
+fn a_nested_run_in_the_same_area_does_not_wait_for_its_parents_slot() {
+    // One job slot, held by the test that waits for the nested run.
+    let area = area(
+        "[setup]\nmax_concurrent_jobs 1\n",
+        &[
+            ("outer", "[subrun]\nrun-name sub\ntest-patt middle\n"),
+            ("middle", "[subrun]\nrun-name subsub\ntest-patt inner\n"),
+            ("inner", "[ezsteps]\ns1 true\n"),
+        ],
+    );
+    let mut runner = area
+        .megatest(&[
+            "-run",
+            "-target",
+            "p1",
+            "-runname",
+            "r1",
+            "-testpatt",
+            "outer",
+            "-run-wait",
+        ])
+        .spawn();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+    let status = loop {
+        if let Some(status) = runner.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            runner.kill().unwrap();
+            runner.wait().unwrap();
+            panic!(
+                "the run waits for a slot its own test holds: {:?}",
+                records(&area)
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    assert!(status.success());
+    let db = Connection::open(area.path().join("megatest.db")).unwrap();
+    let mut stmt = db
+        .prepare("SELECT r.runname||'/'||t.testname||' '||t.state||' '||t.status FROM tests t JOIN runs r ON r.id=t.run_id ORDER BY 1")
+        .unwrap();
+    let rows: Vec<String> = stmt
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        rows,
+        [
+            "r1/outer COMPLETED PASS",
+            "sub/middle COMPLETED PASS",
+            "subsub/inner COMPLETED PASS"
+        ]
+    );
 }

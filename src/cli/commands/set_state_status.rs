@@ -3,8 +3,10 @@
 
 use crate::cli::dispatch::Flow;
 use crate::cli::session::Session;
+use crate::db::TestRecord;
 use crate::error::{Error, Result};
 use crate::model::{State, Status};
+use crate::runner::nested::NestedRun;
 use crate::writer::{TriggerTable, Writer};
 
 /// States a kill request applies to: running, or not started yet.
@@ -43,6 +45,14 @@ pub(crate) fn run(session: &mut Session) -> Result<Flow> {
     }
     let (runs, filter) = session.test_selection("-set-state-status")?;
     let mut finished = 0;
+    let mut nested_failed = 0;
+    // A nested run gets this command's filters too, as in 1.65.
+    let mut filters = Vec::new();
+    for option in ["-state", "-status"] {
+        if let Some(given) = session.args.value(option) {
+            filters.extend([option.to_string(), given.to_string()]);
+        }
+    }
     // The writes fire the tests' `[triggers]`, read from their testconfigs.
     let triggers = TriggerTable::reading_testconfigs(
         session.area()?.top.clone(),
@@ -68,6 +78,7 @@ pub(crate) fn run(session: &mut Session) -> Result<Flow> {
                 continue;
             }
             writer.set_state_status(test.id(), Some(&state), Some(&status), None)?;
+            nested_failed += usize::from(!set_in_nested_run(&test, &value, &filters));
         }
     }
     if finished > 0 {
@@ -77,5 +88,30 @@ pub(crate) fn run(session: &mut Session) -> Result<Flow> {
             if finished == 1 { "it is" } else { "they are" }
         ));
     }
+    if nested_failed > 0 {
+        return Err(Error::new(format!(
+            "{nested_failed} nested run{} not changed (see above)",
+            if nested_failed == 1 { " was" } else { "s were" }
+        )));
+    }
     Ok(Flow::Continue)
+}
+
+/// Sets the state of the nested run of `test`'s `[subrun]`, when it has one, as 1.65 does:
+/// the same `-set-state-status`, with this command's `-state` and `-status`; false when that
+/// fails (said on stderr).
+fn set_in_nested_run(test: &TestRecord, value: &str, filters: &[String]) -> bool {
+    let dir = std::path::PathBuf::from(test.rundir());
+    let Some(nested) = NestedRun::recorded(&dir) else {
+        return true;
+    };
+    let mut action = vec!["-set-state-status", value];
+    action.extend(filters.iter().map(String::as_str));
+    match nested.operate(&dir, &action, "set-state-status") {
+        Ok(()) => true,
+        Err(e) => {
+            crate::output::log::emit(format_args!("{}", crate::error::render(&e).trim_end()));
+            false
+        }
+    }
 }
