@@ -25,4 +25,5 @@ pub mod scheme;
 pub mod select;
 pub mod sys;
 pub mod testdef;
+pub mod utah;
 pub mod writer;

@@ -90,6 +90,7 @@ const ACTIONS: &[(&str, Option<Handler>)] = &[
     ("-load", Some(commands::scheme_toplevel::load)),
     ("-run-wait", Some(commands::run::run_wait)),
     ("-generate-html", None),
+    ("-utah", Some(commands::utah_run::utah)),
 ];
 
 /// `-test-files` alone (with `-test-paths`, that command prints the files).

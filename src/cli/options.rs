@@ -501,7 +501,7 @@ pub static OPTIONS: &[OptionSpec] = &[
         "-o",
         "FILE",
         Queries,
-        "output file for -refdb2dat, -envdelta and -extract-ods",
+        "output file for -refdb2dat, -envdelta, -extract-ods and -utah",
     ),
     sw(
         "-diff-rep",
@@ -571,6 +571,12 @@ pub static OPTIONS: &[OptionSpec] = &[
         "NAME",
         Utilities,
         "create a skeleton test (asks questions)",
+    ),
+    val(
+        "-utah",
+        "RUNLIST",
+        Utilities,
+        "run a UTAH runlist as a run of this area (with -target, -runname, -o FILE)",
     ),
     sw("-repl", Utilities, "start a Scheme REPL in the area"),
     val(

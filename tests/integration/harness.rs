@@ -39,7 +39,20 @@ impl Area {
 
     /// A command running megatest in the area with a clean Megatest environment.
     pub(crate) fn megatest(&self, args: &[&str]) -> Run {
-        Run::new(self.dir.path().to_path_buf(), args)
+        Run::new(
+            env!("CARGO_BIN_EXE_megatest"),
+            self.dir.path().to_path_buf(),
+            args,
+        )
+    }
+
+    /// A command running the `utah` client in the area, environment as for megatest.
+    pub(crate) fn utah(&self, args: &[&str]) -> Run {
+        Run::new(
+            env!("CARGO_BIN_EXE_utah"),
+            self.dir.path().to_path_buf(),
+            args,
+        )
     }
 }
 
@@ -50,8 +63,8 @@ pub(crate) struct Run {
 }
 
 impl Run {
-    fn new(cwd: PathBuf, args: &[&str]) -> Self {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_megatest"));
+    fn new(program: &str, cwd: PathBuf, args: &[&str]) -> Self {
+        let mut command = Command::new(program);
         command.args(args).current_dir(&cwd).stdin(Stdio::null());
         for (name, _) in std::env::vars() {
             if name.starts_with("MT_") {

@@ -27,3 +27,4 @@ mod show_config;
 mod show_runconfig;
 mod store_commands;
 mod triggers;
+mod utah;

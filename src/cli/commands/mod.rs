@@ -31,4 +31,5 @@ pub(super) mod summarize_items;
 pub(super) mod test_paths;
 pub(super) mod test_status;
 pub(super) mod update_meta;
+pub(super) mod utah_run;
 pub(super) mod version;

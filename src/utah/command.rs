@@ -1,0 +1,241 @@
+//! Running one UTAH command (spec §1.5, §8.1, §8.2): `/bin/sh -c` in its own process group,
+//! standard input from /dev/null, standard output and error captured apart, and a timeout
+//! that ends the whole group (TERM, a grace period, then KILL), so nothing it started is
+//! left behind. `run_as` goes through `sudo -n -u USER`.
+
+use std::io::Read;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant, SystemTime};
+
+/// How long a timed-out group gets between TERM and KILL.
+const GRACE: Duration = Duration::from_secs(3);
+/// How long output is still read after the shell ended (something it left running may hold
+/// the pipes open).
+const DRAIN: Duration = Duration::from_secs(2);
+
+/// What a command did.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The exit status, or minus the signal that ended it.
+    pub returncode: i32,
+    /// Standard output, as text.
+    pub stdout: String,
+    /// Standard error, as text (with the timeout's note).
+    pub stderr: String,
+    /// When it started.
+    pub started: SystemTime,
+    /// How long it ran.
+    pub duration: Duration,
+    /// Whether the timeout ended it.
+    pub timed_out: bool,
+}
+
+impl Outcome {
+    /// Exit status 0.
+    pub fn ok(&self) -> bool {
+        self.returncode == 0
+    }
+}
+
+/// Runs `command` in `dir` with `timeout` seconds (0: none), as `run_as` when given.
+pub fn run(command: &str, dir: &Path, timeout: u64, run_as: Option<&str>) -> Outcome {
+    let started = SystemTime::now();
+    let clock = Instant::now();
+    let mut cmd = match run_as {
+        Some(user) => {
+            let mut c = Command::new("sudo");
+            c.args(["-n", "-u", user, "--", "/bin/sh", "-c", command]);
+            c
+        }
+        None => {
+            let mut c = Command::new("/bin/sh");
+            c.args(["-c", command]);
+            c
+        }
+    };
+    cmd.current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    crate::environ::apply(&mut cmd);
+    let mut child = match cmd.spawn() {
+        Ok(child) => child,
+        Err(e) => {
+            return Outcome {
+                returncode: 127,
+                stdout: String::new(),
+                stderr: format!(
+                    "utah: cannot start the command in {}: {}\n",
+                    dir.display(),
+                    crate::sys::io_reason(&e)
+                ),
+                started,
+                duration: clock.elapsed(),
+                timed_out: false,
+            };
+        }
+    };
+    let group = child.id();
+    let (tx, rx) = mpsc::channel::<Event>();
+    for (which, pipe) in [
+        (
+            Stream::Out,
+            child
+                .stdout
+                .take()
+                .map(|p| Box::new(p) as Box<dyn Read + Send>),
+        ),
+        (
+            Stream::Err,
+            child
+                .stderr
+                .take()
+                .map(|p| Box::new(p) as Box<dyn Read + Send>),
+        ),
+    ] {
+        let Some(mut pipe) = pipe else { continue };
+        let tx = tx.clone();
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = pipe.read_to_end(&mut buf);
+            let _ = tx.send(Event::Read(which, buf));
+        });
+    }
+    {
+        let tx = tx.clone();
+        std::thread::spawn(move || {
+            let status = child.wait();
+            let _ = tx.send(Event::Exited(status.ok()));
+        });
+    }
+    drop(tx);
+    let deadline = (timeout > 0).then(|| clock + Duration::from_secs(timeout));
+    let mut out = Vec::new();
+    let mut err = Vec::new();
+    let mut status = None;
+    let mut timed_out = false;
+    let mut streams_open = 2;
+    let mut kill_at: Option<Instant> = None;
+    let mut drain_until: Option<Instant> = None;
+    loop {
+        if status.is_some() && streams_open == 0 {
+            break;
+        }
+        let wait_until = [deadline.filter(|_| !timed_out), kill_at, drain_until]
+            .into_iter()
+            .flatten()
+            .min();
+        let event = match wait_until {
+            Some(at) => rx.recv_timeout(at.saturating_duration_since(Instant::now())),
+            None => rx.recv().map_err(|_| mpsc::RecvTimeoutError::Disconnected),
+        };
+        match event {
+            Ok(Event::Read(Stream::Out, bytes)) => {
+                out = bytes;
+                streams_open -= 1;
+            }
+            Ok(Event::Read(Stream::Err, bytes)) => {
+                err = bytes;
+                streams_open -= 1;
+            }
+            Ok(Event::Exited(s)) => {
+                status = Some(s);
+                if streams_open > 0 {
+                    drain_until = Some(Instant::now() + DRAIN);
+                }
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                let now = Instant::now();
+                if drain_until.is_some_and(|t| now >= t) {
+                    break;
+                }
+                if kill_at.is_some_and(|t| now >= t) {
+                    signal_group(group, libc::SIGKILL);
+                    kill_at = None;
+                } else if !timed_out && deadline.is_some_and(|t| now >= t) {
+                    timed_out = true;
+                    signal_group(group, libc::SIGTERM);
+                    kill_at = Some(now + GRACE);
+                }
+            }
+        }
+    }
+    if timed_out {
+        // Whatever of the group outlived TERM (a child that ignores it) goes now.
+        signal_group(group, libc::SIGKILL);
+    }
+    let returncode = match status.flatten() {
+        Some(s) => s.code().unwrap_or_else(|| -s.signal().unwrap_or(0)),
+        None => -libc::SIGKILL,
+    };
+    let mut stderr = String::from_utf8_lossy(&err).into_owned();
+    if timed_out {
+        if !stderr.is_empty() && !stderr.ends_with('\n') {
+            stderr.push('\n');
+        }
+        stderr.push_str(&format!(
+            "utah: command timed out after {timeout} seconds\n"
+        ));
+    }
+    Outcome {
+        returncode,
+        stdout: String::from_utf8_lossy(&out).into_owned(),
+        stderr,
+        started,
+        duration: clock.elapsed(),
+        timed_out,
+    }
+}
+
+enum Stream {
+    Out,
+    Err,
+}
+
+enum Event {
+    Read(Stream, Vec<u8>),
+    Exited(Option<std::process::ExitStatus>),
+}
+
+/// Sends `signal` to the process group `group` (ours to end: we made it).
+fn signal_group(group: u32, signal: i32) {
+    crate::sys::signal_group(group, signal);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn output_is_captured_apart_and_the_status_kept() {
+        let o = run("echo out; echo err >&2; exit 3", Path::new("/"), 0, None);
+        assert_eq!(
+            (o.returncode, o.stdout.as_str(), o.stderr.as_str()),
+            (3, "out\n", "err\n")
+        );
+        assert!(!o.timed_out);
+    }
+
+    #[test]
+    fn a_timeout_ends_the_whole_group() {
+        let dir = tempfile::tempdir().unwrap();
+        let o = run(
+            "(trap '' TERM; sleep 30; touch late) & sleep 30",
+            dir.path(),
+            1,
+            None,
+        );
+        assert!(o.timed_out);
+        assert_eq!(o.returncode, -libc::SIGTERM);
+        assert!(
+            o.stderr
+                .ends_with("utah: command timed out after 1 seconds\n")
+        );
+        assert!(o.duration < Duration::from_secs(10), "{:?}", o.duration);
+    }
+}
