@@ -144,6 +144,7 @@ fn run_inner(opts: &ClientOptions) -> std::result::Result<i32, Failure> {
     let mut fetched = Vec::new();
     let mut fetch_failures = Vec::new();
     let mut errors = Vec::new();
+    let mut copied = Vec::new();
     for entry in &runlist.suites {
         let outcome = fetch(entry, &runlist.dir(), &work);
         if !outcome.ok() {
@@ -169,6 +170,7 @@ fn run_inner(opts: &ClientOptions) -> std::result::Result<i32, Failure> {
             continue;
         }
         let dir = work.join(&entry.name);
+        copied.push(dir.clone());
         match SuiteDefs::read(&dir, runlist.timeout) {
             Ok(defs) => {
                 for w in &defs.warnings {
@@ -180,10 +182,24 @@ fn run_inner(opts: &ClientOptions) -> std::result::Result<i32, Failure> {
                     defs,
                 });
             }
-            Err(e) => errors.push(e),
+            Err(mut e) => {
+                // A copied file is named by its source, where it is to be mended.
+                if let (Some(source), Ok(inner)) = (
+                    super::fetch::dev_source(entry, &runlist.dir()),
+                    e.file.strip_prefix(&dir).map(Path::to_path_buf),
+                ) {
+                    e.file = source.join(inner);
+                }
+                errors.push(e);
+            }
         }
     }
     if !errors.is_empty() {
+        // Nothing runs: what this run fetched goes (and nothing else).
+        for dir in &copied {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+        let _ = std::fs::remove_dir(&work);
         return Err(Failure::Definitions(errors));
     }
     let run_id = store.register_run(&target, &runname, &user, "")?;

@@ -129,6 +129,13 @@ impl Engine<'_> {
                 for entry in entries {
                     let outcome = run(&entry.discovery_cmd, &self.work, limit, None);
                     if !outcome.ok() {
+                        crate::output::log::emit(format_args!(
+                            "error: {}:{}:{}: discovery_cmd failed (exit {}); no case of suite {name} runs",
+                            entry.file.display(),
+                            entry.at.0,
+                            entry.at.1,
+                            outcome.returncode
+                        ));
                         failed = Some(format!(
                             "discovery_cmd failed (exit {}) at {}:{}",
                             outcome.returncode,

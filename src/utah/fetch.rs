@@ -37,6 +37,12 @@ pub fn fetch_command(suite: &SuiteEntry, runlist_dir: &Path) -> Result<String, S
     })
 }
 
+/// The directory a `dev` suite is copied from (its files are the ones to name in messages).
+pub fn dev_source(suite: &SuiteEntry, runlist_dir: &Path) -> Option<std::path::PathBuf> {
+    (suite.method == FetchMethod::Dev)
+        .then(|| resolve(&suite.location, suite.method, runlist_dir).into())
+}
+
 /// A location as the fetch uses it: a relative path that exists beside the runlist is taken
 /// from there (for `dev`, always).
 fn resolve(location: &str, method: FetchMethod, runlist_dir: &Path) -> String {

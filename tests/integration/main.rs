@@ -28,3 +28,4 @@ mod show_runconfig;
 mod store_commands;
 mod triggers;
 mod utah;
+mod utah_inputs;

@@ -251,3 +251,153 @@ fn megatest_utah_runs_a_runlist_in_an_existing_area() {
         "{stderr}"
     );
 }
+
+/// A runlist `master.run` of one dev suite `s` whose cases are `(name, tc_control tail)`;
+/// every case's tc_control has the required keys and `timeout: 30` unless the tail says.
+fn one_suite(runlist_tail: &str, cases: &[(&str, &str)]) -> Area {
+    let mut area = Area::new().file(
+        "master.run",
+        &format!(
+            "testsuites:\n  - name: s\n    fetch_method: dev\n    fetch_location: ./s\n{runlist_tail}"
+        ),
+    );
+    let mut list = String::new();
+    for (name, tail) in cases {
+        list.push_str(&format!("- test: {name}\n"));
+        let timeout = if tail.contains("timeout:") {
+            ""
+        } else {
+            "timeout: 30\n"
+        };
+        area = area.file(
+            &format!("s/{name}/tc_control"),
+            &format!("description: d\ndependencies: none\naction: a\nexpected_results: e\n{timeout}{tail}"),
+        );
+    }
+    area.file("s/tslist.run", &list)
+}
+
+#[test]
+fn a_timeout_ends_the_commands_whole_process_group() {
+    // The background child ignores TERM: the KILL after the grace period ends it too.
+    let area = one_suite(
+        "",
+        &[(
+            "slow",
+            "timeout: 1\ncommand: (trap '' TERM; sleep 60) & echo $! > child.pid; sleep 60\n",
+        )],
+    );
+    let started = std::time::Instant::now();
+    let (code, report, _) = utah_json(&area, "master.run", &["--runname", "r"]);
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    assert_eq!(code, 1, "a timed-out test FAILs");
+    assert_eq!(entries(&report), ["testcase_test s slow -15"]);
+    assert!(
+        report["commands"][0]["stderr"]
+            .as_str()
+            .unwrap()
+            .ends_with("utah: command timed out after 1 seconds\n")
+    );
+    let db = Connection::open(area.path().join("megatest.db")).unwrap();
+    let rundir: String = db
+        .query_row("SELECT rundir FROM tests WHERE item_path='slow'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let pid = std::fs::read_to_string(Path::new(&rundir).join("child.pid")).unwrap();
+    let proc_dir = Path::new("/proc").join(pid.trim());
+    for _ in 0..50 {
+        if !proc_dir.exists() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(
+        !proc_dir.exists(),
+        "the TERM-ignoring child {} is left",
+        pid.trim()
+    );
+}
+
+#[test]
+fn include_then_exclude_in_list_order_and_unknown_names_warn() {
+    let cases: Vec<(&str, &str)> = ["a", "b", "c", "d"]
+        .iter()
+        .map(|n| (*n, "command: echo ran\n"))
+        .collect();
+    let area = one_suite(
+        "    include_tests: [c, a, b, zz]\n    exclude_tests: [b]\n",
+        &cases,
+    );
+    let (code, report, stderr) = utah_json(&area, "master.run", &[]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        entries(&report),
+        ["testcase_test s a 0", "testcase_test s c 0"]
+    );
+    assert!(
+        stderr.contains("names `zz`, which is not one of its cases"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn repeat_count_runs_everything_again_into_one_report() {
+    let area = one_suite(
+        "repeat_count: 2\n",
+        &[("a", "command: echo $((1)) >> ../count; true\n")],
+    )
+    .file("s/ts_control", "ts_setup: echo setup\n");
+    let (code, report, _) = utah_json(&area, "master.run", &["--runname", "r"]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        entries(&report),
+        [
+            "testsuite_setup s - 0",
+            "testcase_test s a 0",
+            "testsuite_setup s - 0",
+            "testcase_test s a 0",
+            "testsuite_setup s - 0",
+            "testcase_test s a 0",
+        ]
+    );
+    assert_eq!(counters(&report), [3, 0, 0, 0]);
+    assert_eq!(
+        records(&area),
+        [
+            "s COMPLETED PASS",
+            "s(a/1) COMPLETED PASS",
+            "s(a/2) COMPLETED PASS",
+            "s(a/3) COMPLETED PASS",
+        ]
+    );
+}
+
+#[test]
+fn append_merges_into_one_report_and_text_is_a_line_per_command() {
+    let area = one_suite("", &[("a", "command: exit 3\n")]);
+    utah_json(&area, "master.run", &[]);
+    let out = area
+        .utah(&["-r", "master.run", "-f", "json", "-o", "report.json", "-a"])
+        .run();
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(area.path().join("report.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        entries(&report),
+        ["testcase_test s a 3", "testcase_test s a 3"]
+    );
+    assert_eq!(counters(&report), [0, 2, 0, 0]);
+    let text = area.utah(&["-r", "master.run", "-f", "text"]).run();
+    assert_eq!(
+        text.stdout,
+        "testcase_test       s/a 3 exit 3\npasses: 0 failures: 1 errors: 0 fetch_errors: 0 result: FAIL\n"
+    );
+    // Two runs of the area, each its own.
+    let db = Connection::open(area.path().join("megatest.db")).unwrap();
+    let runs: i64 = db
+        .query_row("SELECT count(*) FROM runs", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(runs, 3);
+}
