@@ -9,6 +9,7 @@ pub mod command;
 pub mod engine;
 pub mod fetch;
 pub mod fields;
+pub mod phoenix;
 pub mod record;
 pub mod report;
 pub mod runlist;

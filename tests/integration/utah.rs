@@ -401,3 +401,202 @@ fn append_merges_into_one_report_and_text_is_a_line_per_command() {
         .unwrap();
     assert_eq!(runs, 3);
 }
+
+#[test]
+fn a_phoenix_skeleton_runs_as_written_and_grows_without_overwriting() {
+    let area = Area::new();
+    let phoenix = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_phoenix"))
+            .args(args)
+            .current_dir(area.path())
+            .output()
+            .unwrap()
+    };
+    assert!(phoenix(&["utah_howto", "test_one"]).status.success());
+    assert!(
+        phoenix(&["utah_howto", "test_two", "test_one_b"])
+            .status
+            .success()
+    );
+    let again = phoenix(&["utah_howto", "test_one"]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("does not overwrite"));
+    let list = std::fs::read_to_string(area.path().join("utah_howto/tslist.run")).unwrap();
+    assert_eq!(
+        list,
+        "- test: test_one\n- test: test_two\n- test: test_one_b\n"
+    );
+    let (code, report, _) = utah_json(&area, "utah_howto/master.run", &[]);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(
+        entries(&report),
+        [
+            "testcase_test utah_howto test_one 0",
+            "testcase_test utah_howto test_two 0",
+            "testcase_test utah_howto test_one_b 0",
+        ]
+    );
+    assert_eq!(
+        report["commands"][0]["stdout"],
+        "test_one: placeholder test from phoenix; edit test.sh\n"
+    );
+}
+
+/// Runs `program args` in `dir`, asserting success.
+fn sh(dir: &Path, program: &str, args: &[&str]) {
+    let out = std::process::Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.org")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.org")
+        .env("BRZ_EMAIL", "t <t@example.org>")
+        .output()
+        .unwrap_or_else(|e| panic!("{program}: {e} (scripts/setup.sh installs it)"));
+    assert!(
+        out.status.success(),
+        "{program} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A suite `src/` with one passing case, for the version-control fetches.
+fn suite_source(area: &Area) -> PathBuf {
+    let src = area.path().join("src");
+    std::fs::create_dir_all(src.join("t")).unwrap();
+    std::fs::write(src.join("tslist.run"), "- test: t\n").unwrap();
+    std::fs::write(
+        src.join("t/tc_control"),
+        "description: d\ndependencies: none\naction: a\nexpected_results: e\ntimeout: 30\ncommand: cat ../origin\n",
+    )
+    .unwrap();
+    src
+}
+
+#[test]
+fn git_and_bzr_fetch_from_local_repositories() {
+    let area = Area::new();
+    let src = suite_source(&area);
+    // git: a bare repository beside the runlist, pushed to from a work tree.
+    std::fs::write(src.join("origin"), "git\n").unwrap();
+    sh(area.path(), "git", &["init", "-q", "--bare", "suite.git"]);
+    sh(&src, "git", &["init", "-q"]);
+    sh(&src, "git", &["add", "."]);
+    sh(&src, "git", &["commit", "-q", "-m", "suite"]);
+    sh(
+        &src,
+        "git",
+        &["push", "-q", "../suite.git", "HEAD:refs/heads/master"],
+    );
+    std::fs::remove_dir_all(src.join(".git")).unwrap();
+    // Breezy: a branch of the same suite.
+    std::fs::write(src.join("origin"), "bzr\n").unwrap();
+    sh(area.path(), "brz", &["init", "-q", "branch"]);
+    sh(area.path(), "cp", &["-r", "src/.", "branch/"]);
+    sh(&area.path().join("branch"), "brz", &["add", "-q"]);
+    sh(
+        &area.path().join("branch"),
+        "brz",
+        &["commit", "-q", "-m", "suite"],
+    );
+    let area = area.file(
+        "master.run",
+        "testsuites:
+  - name: from_git
+    fetch_method: git
+    fetch_location: ./suite.git
+  - name: from_bzr
+    fetch_method: bzr
+    fetch_location: ./branch
+  - name: exported
+    fetch_method: bzr-export
+    fetch_location: ./branch
+",
+    );
+    let (code, report, stderr) = utah_json(&area, "master.run", &["--runname", "vcs"]);
+    assert_eq!(code, 0, "{stderr}\n{report}");
+    let outputs: Vec<String> = report["commands"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {}",
+                e["testsuite"].as_str().unwrap(),
+                e["stdout"].as_str().unwrap().trim()
+            )
+        })
+        .collect();
+    assert_eq!(outputs, ["from_git git", "from_bzr bzr", "exported bzr"]);
+    let work = area.path().join(format!(
+        "links/{}/{}/vcs",
+        std::env::consts::ARCH,
+        records_target(&area)
+    ));
+    assert!(work.join("from_git/.git").is_dir(), "a clone");
+    assert!(work.join("from_bzr/.bzr").is_dir(), "a branch");
+    assert!(
+        !work.join("exported/.bzr").exists(),
+        "an export has no branch"
+    );
+}
+
+/// The release part of the run's target.
+fn records_target(area: &Area) -> String {
+    let db = Connection::open(area.path().join("megatest.db")).unwrap();
+    db.query_row("SELECT release FROM runs", [], |r| r.get(0))
+        .unwrap()
+}
+
+#[test]
+fn run_as_runs_only_the_test_command_as_that_user() {
+    assert!(
+        std::process::Command::new("id")
+            .arg("utahtest")
+            .output()
+            .unwrap()
+            .status
+            .success(),
+        "the user utahtest is missing: scripts/setup.sh adds it"
+    );
+    let area = one_suite(
+        "",
+        &[(
+            "who",
+            "tc_setup: id -un\ncommand: id -un\ntc_cleanup: id -un\nrun_as: utahtest\n",
+        )],
+    );
+    let me = String::from_utf8(
+        std::process::Command::new("id")
+            .arg("-un")
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let (code, report, stderr) = utah_json(&area, "master.run", &[]);
+    assert_eq!(code, 0, "{stderr}\n{report}");
+    let ran: Vec<String> = report["commands"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {} {}",
+                e["cmd_type"].as_str().unwrap(),
+                e["stdout"].as_str().unwrap().trim(),
+                e["user"].as_str().unwrap()
+            )
+        })
+        .collect();
+    let me = me.trim();
+    assert_eq!(
+        ran,
+        [
+            format!("testcase_setup {me} {me}"),
+            "testcase_test utahtest utahtest".to_string(),
+            format!("testcase_cleanup {me} {me}"),
+        ]
+    );
+}
