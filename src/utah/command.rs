@@ -15,6 +15,8 @@ const GRACE: Duration = Duration::from_secs(3);
 /// How long output is still read after the shell ended (something it left running may hold
 /// the pipes open).
 const DRAIN: Duration = Duration::from_secs(2);
+/// How often a running command is looked at while its output is open.
+const POLL: Duration = Duration::from_millis(20);
 
 /// What a command did.
 #[derive(Debug, Clone)]
@@ -80,7 +82,7 @@ pub fn run(command: &str, dir: &Path, timeout: u64, run_as: Option<&str>) -> Out
         }
     };
     let group = child.id();
-    let (tx, rx) = mpsc::channel::<Event>();
+    let (tx, rx) = mpsc::channel::<(Stream, Vec<u8>)>();
     for (which, pipe) in [
         (
             Stream::Out,
@@ -102,74 +104,72 @@ pub fn run(command: &str, dir: &Path, timeout: u64, run_as: Option<&str>) -> Out
         std::thread::spawn(move || {
             let mut buf = Vec::new();
             let _ = pipe.read_to_end(&mut buf);
-            let _ = tx.send(Event::Read(which, buf));
-        });
-    }
-    {
-        let tx = tx.clone();
-        std::thread::spawn(move || {
-            let status = child.wait();
-            let _ = tx.send(Event::Exited(status.ok()));
+            let _ = tx.send((which, buf));
         });
     }
     drop(tx);
     let deadline = (timeout > 0).then(|| clock + Duration::from_secs(timeout));
     let mut out = Vec::new();
     let mut err = Vec::new();
-    let mut status = None;
+    let mut status: Option<std::process::ExitStatus> = None;
     let mut timed_out = false;
     let mut streams_open = 2;
     let mut kill_at: Option<Instant> = None;
     let mut drain_until: Option<Instant> = None;
+    let mut nap = Duration::from_micros(50);
     loop {
-        if status.is_some() && streams_open == 0 {
+        let now = Instant::now();
+        if kill_at.is_some_and(|t| now >= t) {
+            signal_group(group, libc::SIGKILL);
+            kill_at = None;
+        } else if !timed_out && deadline.is_some_and(|t| now >= t) {
+            timed_out = true;
+            signal_group(group, libc::SIGTERM);
+            kill_at = Some(now + GRACE);
+        }
+        if status.is_none() {
+            status = child.try_wait().ok().flatten();
+            if status.is_some() && streams_open > 0 {
+                // Something it left running may hold its output open: not for long.
+                drain_until = Some(now + DRAIN);
+            }
+        }
+        if streams_open == 0 {
+            if status.is_some() {
+                break;
+            }
+            // The output is closed, the shell not yet gone.
+            std::thread::sleep(nap);
+            nap = (nap * 2).min(POLL);
+            continue;
+        }
+        if drain_until.is_some_and(|t| now >= t) {
             break;
         }
-        let wait_until = [deadline.filter(|_| !timed_out), kill_at, drain_until]
+        let wake = [deadline.filter(|_| !timed_out), kill_at, drain_until]
             .into_iter()
             .flatten()
-            .min();
-        let event = match wait_until {
-            Some(at) => rx.recv_timeout(at.saturating_duration_since(Instant::now())),
-            None => rx.recv().map_err(|_| mpsc::RecvTimeoutError::Disconnected),
-        };
-        match event {
-            Ok(Event::Read(Stream::Out, bytes)) => {
+            .chain(status.is_none().then_some(now + POLL))
+            .min()
+            .unwrap_or(now + POLL);
+        match rx.recv_timeout(wake.saturating_duration_since(now)) {
+            Ok((Stream::Out, bytes)) => {
                 out = bytes;
                 streams_open -= 1;
             }
-            Ok(Event::Read(Stream::Err, bytes)) => {
+            Ok((Stream::Err, bytes)) => {
                 err = bytes;
                 streams_open -= 1;
             }
-            Ok(Event::Exited(s)) => {
-                status = Some(s);
-                if streams_open > 0 {
-                    drain_until = Some(Instant::now() + DRAIN);
-                }
-            }
-            Err(mpsc::RecvTimeoutError::Disconnected) => break,
-            Err(mpsc::RecvTimeoutError::Timeout) => {
-                let now = Instant::now();
-                if drain_until.is_some_and(|t| now >= t) {
-                    break;
-                }
-                if kill_at.is_some_and(|t| now >= t) {
-                    signal_group(group, libc::SIGKILL);
-                    kill_at = None;
-                } else if !timed_out && deadline.is_some_and(|t| now >= t) {
-                    timed_out = true;
-                    signal_group(group, libc::SIGTERM);
-                    kill_at = Some(now + GRACE);
-                }
-            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => streams_open = 0,
         }
     }
     if timed_out {
         // Whatever of the group outlived TERM (a child that ignores it) goes now.
         signal_group(group, libc::SIGKILL);
     }
-    let returncode = match status.flatten() {
+    let returncode = match status {
         Some(s) => s.code().unwrap_or_else(|| -s.signal().unwrap_or(0)),
         None => -libc::SIGKILL,
     };
@@ -195,11 +195,6 @@ pub fn run(command: &str, dir: &Path, timeout: u64, run_as: Option<&str>) -> Out
 enum Stream {
     Out,
     Err,
-}
-
-enum Event {
-    Read(Stream, Vec<u8>),
-    Exited(Option<std::process::ExitStatus>),
 }
 
 /// Sends `signal` to the process group `group` (ours to end: we made it).
