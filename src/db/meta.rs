@@ -69,6 +69,14 @@ impl Store {
         })
     }
 
+    /// Removes a `metadat` variable.
+    pub fn clear_var(&self, name: &str) -> Result<()> {
+        self.write(|c| {
+            c.execute("DELETE FROM metadat WHERE var=?1", [name])?;
+            Ok(())
+        })
+    }
+
     /// Sets a `metadat` variable.
     pub fn set_var(&self, name: &str, value: &str) -> Result<()> {
         self.write(|c| {

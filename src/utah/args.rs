@@ -12,15 +12,24 @@ fn command() -> Command {
         .about("Runs a UTAH runlist as a Megatest run and writes the UTAH report.")
         .after_help(
             "Exit status: 0 PASS, 1 FAIL (a test failed), 2 ERROR (a setup, build, cleanup, \
-             fetch or definition error, or a bad command line), 4 internal error.",
+             fetch or definition error, or a bad command line), 3 stopped for a reboot, 4 \
+             internal error.\nReboots: a case with `reboot: always|pass` stops the run and \
+             runs $UTAH_REBOOT_CMD (or megatest.config's [utah] reboot-cmd); without one the \
+             reboot is noted and the run goes on.",
         )
         .arg(
             Arg::new("runlist")
                 .short('r')
                 .long("runlist")
                 .value_name("RUNLIST")
-                .required(true)
+                .required_unless_present("resume")
                 .help("the runlist (master.run) to run"),
+        )
+        .arg(
+            Arg::new("resume")
+                .long("resume")
+                .action(ArgAction::SetTrue)
+                .help("go on with the run that stopped for a reboot (running the same command again does too)"),
         )
         .arg(
             Arg::new("output")
@@ -92,7 +101,8 @@ pub fn parse(args: Vec<String>) -> Result<ClientOptions, clap::Error> {
     let path = |id: &str| m.get_one::<String>(id).map(PathBuf::from);
     let text = |id: &str| m.get_one::<String>(id).cloned();
     Ok(ClientOptions {
-        runlist: path("runlist").expect("required"),
+        runlist: path("runlist"),
+        resume: m.get_flag("resume"),
         output: path("output"),
         format: Format::parse(m.get_one::<String>("format").expect("has a default"))
             .expect("checked by clap"),

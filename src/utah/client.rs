@@ -1,17 +1,23 @@
 //! The UTAH client (spec §9), behind `utah` and `megatest -utah`: finds or makes the area,
 //! reads the runlist, fetches every suite into the run's work area, checks all definitions
-//! before anything runs, runs the suites as a Megatest run and writes the report. Exit
-//! statuses: 0 PASS, 1 FAIL, 2 ERROR (also bad definitions and bad command lines), 4 an
-//! internal error.
+//! before anything runs, runs the suites as a Megatest run and writes the report; stops for
+//! a reboot a case asks for when a reboot command is configured, and goes on after it.
+//! Exit statuses: 0 PASS, 1 FAIL, 2 ERROR (also bad definitions and bad command lines), 3
+//! stopped for a reboot, 4 an internal error.
 
-use super::engine::{Engine, FetchedSuite, timestamp};
+use super::engine::{Engine, FetchedSuite, Position, Ran, time_delta, timestamp};
 use super::fetch::fetch;
+use super::place::{
+    absolute, caller, default_target, linktree, open_area, release, uname, unique_runname,
+    write_atomically,
+};
 use super::record::Recording;
 use super::report::{CmdType, Entry, Format, Report, RunResult};
+use super::resume::{Saved, reboot_command};
 use super::runlist::Runlist;
 use super::suite::SuiteDefs;
 use super::yaml::DefError;
-use crate::area::{Area, AreaOptions};
+use crate::area::Area;
 use crate::db::Store;
 use crate::error::{Error, ErrorKind, Result};
 use std::path::{Path, PathBuf};
@@ -22,14 +28,18 @@ pub const EXIT_PASS: i32 = 0;
 pub const EXIT_FAIL: i32 = 1;
 /// Something erred: a command other than a test, a fetch, a definition, the command line.
 pub const EXIT_ERROR: i32 = 2;
+/// The run stopped for a reboot; running the same command again goes on.
+pub const EXIT_REBOOT: i32 = 3;
 /// The client itself failed (its database, its work area).
 pub const EXIT_INTERNAL: i32 = 4;
 
 /// What the command line asks.
 #[derive(Debug, Clone)]
 pub struct ClientOptions {
-    /// `-r`: the runlist.
-    pub runlist: PathBuf,
+    /// `-r`: the runlist (none with `--resume`: the saved run's).
+    pub runlist: Option<PathBuf>,
+    /// `--resume`: go on with the run saved for a reboot.
+    pub resume: bool,
     /// `-o`: the report file (else standard output).
     pub output: Option<PathBuf>,
     /// `-f`: the report's format.
@@ -99,24 +109,101 @@ impl From<Error> for Failure {
     }
 }
 
+/// A run ready to go: its area, records and suites.
+struct Prepared {
+    store: Store,
+    area: Area,
+    runlist: Runlist,
+    runlist_given: String,
+    target_text: String,
+    runname: String,
+    work: PathBuf,
+    suites: Vec<FetchedSuite>,
+    /// The report's entries so far: failed fetches, or what ran before a reboot.
+    report: Report,
+    run_id: Option<crate::model::RunId>,
+    from: Position,
+    /// The report holds what the `-o` file held (a resumed run's): write it, do not append.
+    merged: bool,
+}
+
 fn run_inner(opts: &ClientOptions) -> std::result::Result<i32, Failure> {
-    let runlist_path = absolute(&opts.runlist);
-    let runlist = Runlist::read(&runlist_path).map_err(|e| Failure::Definitions(vec![e]))?;
-    for w in &runlist.warnings {
-        crate::warn!("{w}");
-    }
     if opts.append && opts.output.is_none() {
         return Err(Failure::Usage(Error::usage(
             "-a/--append merges into the report file: give it with -o",
         )));
     }
-    let area = open_area(opts)?;
+    let given = match &opts.runlist {
+        Some(path) => Some((absolute(path), path.display().to_string())),
+        None if opts.resume => None,
+        None => {
+            return Err(Failure::Usage(Error::usage(
+                "give the runlist with -r RUNLIST (or --resume to go on with a run stopped for a reboot)",
+            )));
+        }
+    };
+    // A runlist with errors stops here, before an area is made.
+    let runlist = match &given {
+        Some((path, _)) => Some(read_runlist(path)?),
+        None => None,
+    };
+    let area = open_area(opts.start_dir.as_deref(), opts.target.as_deref())?;
     let store = Store::open(&area)?;
+    let saved = Saved::load(&store)?;
+    let mut prepared = match (saved, given) {
+        (Some(saved), given)
+            if given
+                .as_ref()
+                .is_none_or(|(path, _)| path.display().to_string() == saved.runlist) =>
+        {
+            resumed(store, area, saved, runlist)?
+        }
+        (saved, Some((path, shown))) => {
+            if opts.resume {
+                return Err(Failure::Usage(Error::usage(format!(
+                    "--resume: no run of {} is waiting for a reboot in this area",
+                    path.display()
+                ))));
+            }
+            if let Some(other) = saved {
+                crate::warn!(
+                    "a run of {} waits to go on after a reboot (utah --resume); this is a new run",
+                    other.runlist
+                );
+            }
+            let runlist = runlist.expect("read above");
+            fresh(store, area, runlist, shown, opts)?
+        }
+        (_, None) => {
+            return Err(Failure::Usage(Error::usage(
+                "--resume: no run is waiting for a reboot in this area",
+            )));
+        }
+    };
+    execute(&mut prepared, opts)
+}
+
+fn read_runlist(path: &Path) -> std::result::Result<Runlist, Failure> {
+    let runlist = Runlist::read(path).map_err(|e| Failure::Definitions(vec![e]))?;
+    for w in &runlist.warnings {
+        crate::warn!("{w}");
+    }
+    Ok(runlist)
+}
+
+/// A new run: target, name, work area, every suite fetched and read.
+fn fresh(
+    store: Store,
+    area: Area,
+    runlist: Runlist,
+    runlist_given: String,
+    opts: &ClientOptions,
+) -> std::result::Result<Prepared, Failure> {
     let target_text = match &opts.target {
         Some(t) => t.clone(),
         None => default_target(&area)?,
     };
-    let target = area.target(&target_text, "--target")?;
+    area.target(&target_text, "--target")?;
     let linktree = linktree(&area);
     let runname = match &opts.runname {
         Some(name) => name.clone(),
@@ -137,12 +224,10 @@ fn run_inner(opts: &ClientOptions) -> std::result::Result<i32, Failure> {
             ),
         )
     })?;
-    let started = std::time::SystemTime::now();
-    let user = caller();
+    let mut report = new_report(&runlist_given, opts.name.as_deref().unwrap_or(&runname));
     // Fetch every suite, then read every definition: a bad one stops the run before any
     // command of any suite runs.
-    let mut fetched = Vec::new();
-    let mut fetch_failures = Vec::new();
+    let mut suites = Vec::new();
     let mut errors = Vec::new();
     let mut copied = Vec::new();
     for entry in &runlist.suites {
@@ -155,43 +240,25 @@ fn run_inner(opts: &ClientOptions) -> std::result::Result<i32, Failure> {
                 outcome.returncode,
                 outcome.stderr.trim_end()
             );
-            fetch_failures.push(Entry {
+            report.commands.push(Entry {
                 cmd_type: CmdType::SuiteFetch,
                 command,
                 returncode: i64::from(outcome.returncode),
                 start_time: timestamp(outcome.started),
-                time_delta: super::engine::time_delta(outcome.duration),
+                time_delta: time_delta(outcome.duration),
                 stdout: outcome.stdout,
                 stderr: outcome.stderr,
                 testsuite: entry.name.clone(),
                 testcase: None,
-                user: user.clone(),
+                user: caller(),
             });
             continue;
         }
         let dir = work.join(&entry.name);
         copied.push(dir.clone());
-        match SuiteDefs::read(&dir, runlist.timeout) {
-            Ok(defs) => {
-                for w in &defs.warnings {
-                    crate::warn!("{w}");
-                }
-                fetched.push(FetchedSuite {
-                    entry: entry.clone(),
-                    dir,
-                    defs,
-                });
-            }
-            Err(mut e) => {
-                // A copied file is named by its source, where it is to be mended.
-                if let (Some(source), Ok(inner)) = (
-                    super::fetch::dev_source(entry, &runlist.dir()),
-                    e.file.strip_prefix(&dir).map(Path::to_path_buf),
-                ) {
-                    e.file = source.join(inner);
-                }
-                errors.push(e);
-            }
+        match read_suite(entry, &runlist, &dir) {
+            Ok(suite) => suites.push(suite),
+            Err(e) => errors.push(e),
         }
     }
     if !errors.is_empty() {
@@ -202,40 +269,107 @@ fn run_inner(opts: &ClientOptions) -> std::result::Result<i32, Failure> {
         let _ = std::fs::remove_dir(&work);
         return Err(Failure::Definitions(errors));
     }
-    let run_id = store.register_run(&target, &runname, &user, "")?;
-    crate::output::log::emit(format_args!(
-        "utah: run {target_text}/{runname} in {}",
-        area.top.display()
-    ));
-    let triggers = crate::writer::TriggerTable::of_test("", Vec::new());
-    let mut recording = Recording::new(&store, run_id, triggers);
-    for entry in &fetch_failures {
-        use super::engine::Observer;
-        recording.suite_started(&entry.testsuite, &work)?;
-        recording.command_done(None, entry, &work)?;
-        recording.suite_ended(&entry.testsuite)?;
-    }
-    let mut engine = Engine {
-        work: work.clone(),
-        runlist_timeout: runlist.timeout,
-        user,
-        observer: &mut recording,
-        entries: fetch_failures,
-        warnings: Vec::new(),
-        debug: opts.debug,
+    Ok(Prepared {
+        store,
+        area,
+        runlist,
+        runlist_given,
+        target_text,
+        runname,
+        work,
+        suites,
+        report,
+        run_id: None,
+        from: Position::default(),
+        merged: false,
+    })
+}
+
+/// A run stopped for a reboot: its suites as fetched then, its report so far.
+fn resumed(
+    store: Store,
+    area: Area,
+    saved: Saved,
+    runlist: Option<Runlist>,
+) -> std::result::Result<Prepared, Failure> {
+    let runlist = match runlist {
+        Some(r) => r,
+        None => read_runlist(Path::new(&saved.runlist))?,
     };
-    let repeated = runlist.repeat_count > 0;
-    for repetition in 0..=runlist.repeat_count {
-        engine.run_suites(&fetched, repetition, repeated)?;
+    let work = PathBuf::from(&saved.work);
+    let mut suites = Vec::new();
+    let mut errors = Vec::new();
+    for entry in &runlist.suites {
+        let dir = work.join(&entry.name);
+        if !dir.is_dir() {
+            // Its fetch failed before the reboot.
+            continue;
+        }
+        match read_suite(entry, &runlist, &dir) {
+            Ok(suite) => suites.push(suite),
+            Err(e) => errors.push(e),
+        }
     }
-    for w in &engine.warnings {
-        crate::warn!("{w}");
+    if !errors.is_empty() {
+        return Err(Failure::Definitions(errors));
     }
-    let mut report = Report {
-        runlist: opts.runlist.display().to_string(),
-        name: opts.name.clone().unwrap_or_else(|| runname.clone()),
-        ran_at: timestamp(started),
-        commands: std::mem::take(&mut engine.entries),
+    let report = Report::parse(Path::new("the saved run"), saved.report.as_bytes())
+        .map_err(|e| Failure::Internal(Error::new(e)))?;
+    crate::output::log::emit(format_args!(
+        "utah: going on with {}/{} after the reboot",
+        saved.target, saved.runname
+    ));
+    Ok(Prepared {
+        store,
+        area,
+        runlist,
+        runlist_given: saved.runlist_given.clone(),
+        target_text: saved.target.clone(),
+        runname: saved.runname.clone(),
+        work,
+        suites,
+        report,
+        run_id: Some(crate::model::RunId(saved.run_id)),
+        from: saved.position(),
+        merged: true,
+    })
+}
+
+fn read_suite(
+    entry: &super::runlist::SuiteEntry,
+    runlist: &Runlist,
+    dir: &Path,
+) -> std::result::Result<FetchedSuite, DefError> {
+    match SuiteDefs::read(dir, runlist.timeout) {
+        Ok(defs) => {
+            for w in &defs.warnings {
+                crate::warn!("{w}");
+            }
+            Ok(FetchedSuite {
+                entry: entry.clone(),
+                dir: dir.to_path_buf(),
+                defs,
+            })
+        }
+        Err(mut e) => {
+            // A copied file is named by its source, where it is to be mended.
+            if let (Some(source), Ok(inner)) = (
+                super::fetch::dev_source(entry, &runlist.dir()),
+                e.file.strip_prefix(dir).map(Path::to_path_buf),
+            ) {
+                e.file = source.join(inner);
+            }
+            Err(e)
+        }
+    }
+}
+
+fn new_report(runlist_given: &str, name: &str) -> Report {
+    Report {
+        runlist: runlist_given.to_string(),
+        name: name.to_string(),
+        ran_at: timestamp(std::time::SystemTime::now()),
+        commands: Vec::new(),
         uname: uname(),
         media_info: std::fs::read_to_string("/var/log/installer/media-info")
             .map(|t| t.trim().to_string())
@@ -244,21 +378,98 @@ fn run_inner(opts: &ClientOptions) -> std::result::Result<i32, Failure> {
         arch: std::env::consts::ARCH.to_string(),
         release: release(),
         build_number: "n/a".to_string(),
-    };
-    let counters = report.counters();
-    store.set_run_status(run_id, counters.result().as_str(), None)?;
-    if let Some(path) = &opts.output {
-        if opts.append && path.exists() {
-            let mut before = Report::read(path)
-                .map_err(|e| Failure::Usage(Error::usage(format!("-a: cannot append to {e}"))))?;
-            before.commands.append(&mut report.commands);
-            report = before;
-        }
-        write_atomically(path, &report.render(opts.format))?;
-    } else {
-        crate::output::stdout::print(&report.render(opts.format));
     }
-    let counters = report.counters();
+}
+
+/// Runs the prepared run to its end, or to a reboot.
+fn execute(p: &mut Prepared, opts: &ClientOptions) -> std::result::Result<i32, Failure> {
+    let run_id = match p.run_id {
+        Some(id) => id,
+        None => {
+            let target = p.area.target(&p.target_text, "--target")?;
+            p.store.register_run(&target, &p.runname, &caller(), "")?
+        }
+    };
+    crate::output::log::emit(format_args!(
+        "utah: run {}/{} in {}",
+        p.target_text,
+        p.runname,
+        p.area.top.display()
+    ));
+    let triggers = crate::writer::TriggerTable::of_test("", Vec::new());
+    let mut recording = Recording::new(&p.store, run_id, triggers);
+    if p.run_id.is_none() {
+        use super::engine::Observer;
+        for entry in &p.report.commands {
+            recording.suite_started(&entry.testsuite, &p.work)?;
+            recording.command_done(None, entry, &p.work)?;
+            recording.suite_ended(&entry.testsuite)?;
+        }
+    }
+    let reboot = reboot_command(&p.area);
+    let mut engine = Engine::new(p.work.clone(), caller(), &mut recording);
+    engine.runlist_timeout = p.runlist.timeout;
+    engine.debug = opts.debug;
+    engine.reboots = reboot.is_some();
+    let mut from = p.from;
+    loop {
+        let ran = engine.run_all(&p.suites, p.runlist.repeat_count, from)?;
+        p.report.commands.append(&mut engine.entries);
+        let Ran::Reboot(at) = ran else { break };
+        let command = reboot.clone().expect("reboots only with a command");
+        // The report so far, merged now: the run goes on with it whole.
+        if let Some(path) = &opts.output {
+            p.report = merged_report(path, &p.report, opts.append && !p.merged)?;
+            p.merged = true;
+            write_atomically(path, &p.report.render(opts.format))?;
+        }
+        let saved = Saved {
+            runlist: match &opts.runlist {
+                Some(path) => absolute(path).display().to_string(),
+                None => p.runlist.file.display().to_string(),
+            },
+            runlist_given: p.runlist_given.clone(),
+            run_id: run_id.0,
+            target: p.target_text.clone(),
+            runname: p.runname.clone(),
+            work: p.work.display().to_string(),
+            repetition: at.repetition,
+            suite: at.suite,
+            case: at.case,
+            report: p.report.render(Format::Json),
+        };
+        saved.save(&p.store)?;
+        p.store.set_run_status(run_id, "REBOOT", None)?;
+        crate::output::log::emit(format_args!(
+            "utah: a test asked for a reboot; running the reboot command: {command}"
+        ));
+        let status = crate::sys::shell::run_to_stderr(&command, &p.area.top).unwrap_or(127);
+        if status == 0 {
+            crate::output::log::emit(format_args!(
+                "utah: rebooting; run the same utah command (or utah --resume) to go on"
+            ));
+            return Ok(EXIT_REBOOT);
+        }
+        crate::warn!("the reboot command failed (exit {status}); the run goes on without it");
+        Saved::clear(&p.store)?;
+        from = at;
+    }
+    for w in &engine.warnings {
+        crate::warn!("{w}");
+    }
+    Saved::clear(&p.store)?;
+    let counters = p.report.counters();
+    p.store
+        .set_run_status(run_id, counters.result().as_str(), None)?;
+    match &opts.output {
+        Some(path) => {
+            let whole = merged_report(path, &p.report, opts.append && !p.merged)?;
+            write_atomically(path, &whole.render(opts.format))?;
+        }
+        None => {
+            crate::output::stdout::print(&p.report.render(opts.format));
+        }
+    }
     crate::output::log::emit(format_args!(
         "utah: {}: passes {} failures {} errors {} fetch_errors {}",
         counters.result().as_str(),
@@ -274,170 +485,14 @@ fn run_inner(opts: &ClientOptions) -> std::result::Result<i32, Failure> {
     })
 }
 
-/// Who runs the client: `$USER`, else the name of this process's user id.
-fn caller() -> String {
-    if let Some(user) = crate::environ::var("USER").filter(|u| !u.is_empty()) {
-        return user;
+/// The report to write to `path`: `report`, after the commands already there when
+/// `append`.
+fn merged_report(path: &Path, report: &Report, append: bool) -> Result<Report> {
+    if !(append && path.exists()) {
+        return Ok(report.clone());
     }
-    let uid = crate::sys::user_id().to_string();
-    std::fs::read_to_string("/etc/passwd")
-        .ok()
-        .and_then(|passwd| {
-            passwd.lines().find_map(|line| {
-                let fields: Vec<&str> = line.split(':').collect();
-                (fields.len() > 2 && fields[2] == uid).then(|| fields[0].to_string())
-            })
-        })
-        .unwrap_or_else(crate::environ::user_name)
-}
-
-fn absolute(path: &Path) -> PathBuf {
-    if path.is_absolute() {
-        return path.to_path_buf();
-    }
-    std::env::current_dir()
-        .map(|d| d.join(path))
-        .unwrap_or_else(|_| path.to_path_buf())
-}
-
-/// The area: the one at or above the start directory, else one made there.
-fn open_area(opts: &ClientOptions) -> Result<Area> {
-    if let Some(dir) = &opts.start_dir {
-        std::env::set_current_dir(dir).map_err(|e| {
-            Error::usage(format!(
-                "cannot change to the start directory {}: {}",
-                dir.display(),
-                crate::sys::io_reason(&e)
-            ))
-        })?;
-    }
-    let cwd = std::env::current_dir()
-        .map_err(|e| Error::new(format!("cannot read the current directory: {e}")))?;
-    if crate::area::locate(None, &cwd).is_err() {
-        make_area(&cwd)?;
-    }
-    Area::load(&AreaOptions {
-        target: opts.target.clone(),
-        ..AreaOptions::default()
-    })
-}
-
-/// The megatest.config utah writes where there is no area.
-const GENERATED_CONFIG: &str = "\
-# Made by utah: this directory is a Megatest area holding the UTAH runs started here.
-# A run's target is ARCH/RELEASE, the UTAH report's arch and release; its tests are the
-# runlist's suites, their items the suites' cases.
-[fields]
-arch TEXT
-release TEXT
-
-[setup]
-linktree #{getenv MT_RUN_AREA_HOME}/links
-";
-
-fn make_area(dir: &Path) -> Result<()> {
-    let io = |what: &str, e: std::io::Error| {
-        Error::of(
-            ErrorKind::Io,
-            format!(
-                "cannot make {what} in {}: {}",
-                dir.display(),
-                crate::sys::io_reason(&e)
-            ),
-        )
-    };
-    std::fs::write(dir.join("megatest.config"), GENERATED_CONFIG)
-        .map_err(|e| io("megatest.config", e))?;
-    if !dir.join("runconfigs.config").exists() {
-        std::fs::write(dir.join("runconfigs.config"), "[default]\n")
-            .map_err(|e| io("runconfigs.config", e))?;
-    }
-    crate::output::log::emit(format_args!(
-        "utah: made {} a Megatest area for UTAH runs (megatest.config)",
-        dir.display()
-    ));
-    Ok(())
-}
-
-/// ARCH/RELEASE, in an area whose keys are those.
-fn default_target(area: &Area) -> Result<String> {
-    if area.keys == ["arch", "release"] {
-        // A target value is one directory name: `n/a` becomes `n-a`.
-        return Ok(format!(
-            "{}/{}",
-            std::env::consts::ARCH,
-            release().replace('/', "-")
-        ));
-    }
-    Err(Error::usage(format!(
-        "this area's targets are {}: say which with --target (or -target)",
-        area.keys.join("/")
-    )))
-}
-
-/// The area's link tree (`[setup] linktree`, else `TOP/lt`, as Megatest's default).
-fn linktree(area: &Area) -> PathBuf {
-    match area.config.get("setup", "linktree").map(str::trim) {
-        Some(dir) if !dir.is_empty() => area.top.join(dir),
-        _ => area.top.join("lt"),
-    }
-}
-
-/// `utah-YYYYMMDD-HHMMSS`, with `-2`, `-3`... when that run's directory exists.
-fn unique_runname(target_dir: &Path) -> String {
-    let base = chrono::Local::now()
-        .format("utah-%Y%m%d-%H%M%S")
-        .to_string();
-    let mut name = base.clone();
-    let mut n = 1;
-    while target_dir.join(&name).exists() {
-        n += 1;
-        name = format!("{base}-{n}");
-    }
-    name
-}
-
-/// The release codename (`VERSION_CODENAME` of /etc/os-release), or `n/a`.
-fn release() -> String {
-    std::fs::read_to_string("/etc/os-release")
-        .ok()
-        .and_then(|text| {
-            text.lines()
-                .find_map(|l| l.strip_prefix("VERSION_CODENAME="))
-                .map(|v| v.trim_matches('"').to_string())
-        })
-        .filter(|v| !v.is_empty() && crate::model::check_component(v).is_ok())
-        .unwrap_or_else(|| "n/a".to_string())
-}
-
-/// `uname`'s five fields, as Python's `os.uname()`.
-fn uname() -> Vec<String> {
-    let read = |f: &str| {
-        std::fs::read_to_string(format!("/proc/sys/kernel/{f}"))
-            .map(|t| t.trim().to_string())
-            .unwrap_or_else(|_| "n/a".to_string())
-    };
-    vec![
-        read("ostype"),
-        read("hostname"),
-        read("osrelease"),
-        read("version"),
-        std::env::consts::ARCH.to_string(),
-    ]
-}
-
-fn write_atomically(path: &Path, text: &str) -> Result<()> {
-    let tmp = path.with_extension("utah-tmp");
-    std::fs::write(&tmp, text)
-        .and_then(|()| std::fs::rename(&tmp, path))
-        .map_err(|e| {
-            Error::of(
-                ErrorKind::Io,
-                format!(
-                    "cannot write the report {}: {}",
-                    path.display(),
-                    crate::sys::io_reason(&e)
-                ),
-            )
-        })
+    let mut whole =
+        Report::read(path).map_err(|e| Error::usage(format!("-a: cannot append to {e}")))?;
+    whole.commands.extend(report.commands.iter().cloned());
+    Ok(whole)
 }

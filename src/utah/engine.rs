@@ -76,23 +76,88 @@ pub struct Engine<'o> {
     pub warnings: Vec<String>,
     /// Say each command as it ends (`-d`).
     pub debug: bool,
+    /// Whether a case's `reboot` stops the run for a reboot (a reboot command is
+    /// configured); else it is noted and the run goes on.
+    pub reboots: bool,
+    /// Set when a case asked for a reboot that is to happen.
+    reboot_asked: bool,
 }
 
-impl Engine<'_> {
-    /// Runs `suites` once (repetition `repetition` of `repeats`).
-    pub fn run_suites(
-        &mut self,
-        suites: &[FetchedSuite],
-        repetition: u64,
-        repeated: bool,
-    ) -> Result<()> {
-        for suite in suites {
-            self.run_suite(suite, repeated.then_some(repetition))?;
+/// Where a run stands: the next case to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Position {
+    /// The repetition (0 for the first).
+    pub repetition: u64,
+    /// The suite's index among those fetched.
+    pub suite: usize,
+    /// The next case's index among the suite's selected cases; 0 starts the suite afresh.
+    pub case: usize,
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ran {
+    /// All of it.
+    Done,
+    /// A case asked for a reboot: the run goes on from here after it.
+    Reboot(Position),
+}
+
+impl<'o> Engine<'o> {
+    /// An engine for the work area `work`, telling `observer`.
+    pub fn new(work: PathBuf, user: String, observer: &'o mut dyn Observer) -> Engine<'o> {
+        Engine {
+            work,
+            runlist_timeout: None,
+            user,
+            observer,
+            entries: Vec::new(),
+            warnings: Vec::new(),
+            debug: false,
+            reboots: false,
+            reboot_asked: false,
         }
-        Ok(())
     }
 
-    fn run_suite(&mut self, suite: &FetchedSuite, repetition: Option<u64>) -> Result<()> {
+    /// Runs `suites` `repeat_count + 1` times from `from` (a resumed run skips the build
+    /// and setup of the suite it stopped in).
+    pub fn run_all(
+        &mut self,
+        suites: &[FetchedSuite],
+        repeat_count: u64,
+        from: Position,
+    ) -> Result<Ran> {
+        let repeated = repeat_count > 0;
+        for repetition in from.repetition..=repeat_count {
+            let first = if repetition == from.repetition {
+                from.suite
+            } else {
+                0
+            };
+            for (index, suite) in suites.iter().enumerate().skip(first) {
+                let resume =
+                    (repetition == from.repetition && index == from.suite && from.case > 0)
+                        .then_some(from.case);
+                let at = Position {
+                    repetition,
+                    suite: index,
+                    case: 0,
+                };
+                if let Some(next) = self.run_suite(suite, repeated.then_some(repetition), resume)? {
+                    return Ok(Ran::Reboot(Position { case: next, ..at }));
+                }
+            }
+        }
+        Ok(Ran::Done)
+    }
+
+    /// Runs a suite; the index of the next case when one asked for a reboot.
+    fn run_suite(
+        &mut self,
+        suite: &FetchedSuite,
+        repetition: Option<u64>,
+        resume: Option<usize>,
+    ) -> Result<Option<usize>> {
         let name = suite.entry.name.as_str();
         let control = &suite.defs.control;
         let limit = control.timeout.unwrap_or(0);
@@ -107,7 +172,8 @@ impl Engine<'_> {
             (CmdType::SuiteBuild, &control.build_cmd),
             (CmdType::SuiteSetup, &control.setup),
         ] {
-            if failed.is_some() {
+            // A resumed suite was built and set up before the reboot.
+            if failed.is_some() || resume.is_some() {
                 break;
             }
             if let Some(command) = command {
@@ -184,7 +250,7 @@ impl Engine<'_> {
             Cases::Discovered(_) => Vec::new(),
         };
         let cases = self.select(&suite.entry, cases);
-        for planned in &cases {
+        for (index, planned) in cases.iter().enumerate().skip(resume.unwrap_or(0)) {
             let case = CaseRef {
                 suite: name,
                 case: planned.name(),
@@ -196,11 +262,16 @@ impl Engine<'_> {
                     .case_not_run(&case, &format!("suite {name}: {why}"))?,
                 None => self.run_case(suite, planned, &case)?,
             }
+            if std::mem::take(&mut self.reboot_asked) {
+                // The suite's cleanup runs when the run goes on after the reboot.
+                return Ok(Some(index + 1));
+            }
         }
         if let Some(command) = &control.cleanup {
             self.step(CmdType::SuiteCleanup, &at_suite, command, limit, None)?;
         }
-        self.observer.suite_ended(name)
+        self.observer.suite_ended(name)?;
+        Ok(None)
     }
 
     /// `include_tests` then `exclude_tests`, in list order (spec §2.4).
@@ -311,14 +382,19 @@ impl Engine<'_> {
             Reboot::Never => false,
         };
         if reboot {
-            self.warnings.push(format!(
-                "reboot requested by {}/{}: not performed (no reboot command is configured); the run goes on",
-                case.suite, case.case
-            ));
             if !comment.is_empty() {
                 comment.push_str("; ");
             }
-            comment.push_str("reboot requested, not performed");
+            if self.reboots {
+                self.reboot_asked = true;
+                comment.push_str("rebooted after this test");
+            } else {
+                self.warnings.push(format!(
+                    "reboot requested by {}/{}: not performed (no reboot command is configured); the run goes on",
+                    case.suite, case.case
+                ));
+                comment.push_str("reboot requested, not performed");
+            }
         }
         Ok((verdict, comment))
     }

@@ -62,6 +62,15 @@ impl<'s> Recording<'s> {
         Ok(id)
     }
 
+    /// Whether the suite has case records in the run.
+    fn has_cases(&self, suite: &str) -> Result<bool> {
+        Ok(self
+            .store
+            .tests_for_run(self.run_id, &crate::db::TestFilter::default())?
+            .iter()
+            .any(|t| t.testname() == suite && !t.item_path().is_empty()))
+    }
+
     fn set(&self, id: TestId, state: State, status: Status, comment: &str) -> Result<()> {
         self.writer()
             .set_state_status(id, Some(&state), Some(&status), Some(comment))?;
@@ -106,6 +115,11 @@ impl Observer for Recording<'_> {
             None => self.store.batch(|| self.register(suite, "", dir))??,
         };
         self.suites.insert(suite.to_string(), (id, false));
+        // A suite with cases already (run again, or going on after a reboot) shows the
+        // rollup of its cases, which the next case's start makes RUNNING again.
+        if self.has_cases(suite)? {
+            return Ok(());
+        }
         self.set(id, State::Running, Status::NotApplicable, "")
     }
 
@@ -207,12 +221,7 @@ impl Observer for Recording<'_> {
             );
         }
         // A suite with no cases: its own commands passed.
-        let has_items = self
-            .store
-            .tests_for_run(self.run_id, &crate::db::TestFilter::default())?
-            .iter()
-            .any(|t| t.testname() == suite && !t.item_path().is_empty());
-        if !has_items {
+        if !self.has_cases(suite)? {
             return self.set(id, State::Completed, Status::Pass, "");
         }
         Ok(())

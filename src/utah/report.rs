@@ -321,6 +321,16 @@ impl Report {
     /// Reads a report written before (YAML or JSON: JSON is YAML), for appending to it.
     pub fn read(path: &Path) -> Result<Report, String> {
         let doc = super::yaml::load(path).map_err(|e| e.to_string())?;
+        Report::from_document(path, doc)
+    }
+
+    /// A report from its text; `path` names it in messages.
+    pub fn parse(path: &Path, text: &[u8]) -> Result<Report, String> {
+        let doc = super::yaml::parse(path, text).map_err(|e| e.to_string())?;
+        Report::from_document(path, doc)
+    }
+
+    fn from_document(path: &Path, doc: super::yaml::Document) -> Result<Report, String> {
         let get = |key: &str| -> Option<&Node> {
             match &doc.root.value {
                 Value::Map(m) => m.iter().find(|(k, _)| k.name == key).map(|(_, v)| v),

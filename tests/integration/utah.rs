@@ -600,3 +600,104 @@ fn run_as_runs_only_the_test_command_as_that_user() {
         ]
     );
 }
+
+#[test]
+fn a_reboot_stops_the_run_and_the_same_command_goes_on_with_the_next_case() {
+    let area = one_suite(
+        "",
+        &[
+            ("a", "command: echo a >> $ORDER\nreboot: always\n"),
+            ("b", "command: echo b >> $ORDER\n"),
+            ("c", "command: echo c >> $ORDER\nreboot: pass\n"),
+        ],
+    )
+    .file(
+        "s/ts_control",
+        "ts_setup: echo setup >> $ORDER\nts_cleanup: echo cleanup >> $ORDER\n",
+    );
+    let order = area.path().join("order");
+    let reboots = area.path().join("reboots");
+    let utah = |args: &[&str]| {
+        area.utah(args)
+            .env("ORDER", &order.display().to_string())
+            .env(
+                "UTAH_REBOOT_CMD",
+                &format!("echo rebooted >> {}", reboots.display()),
+            )
+            .run()
+    };
+    let read = |path: &Path| std::fs::read_to_string(path).unwrap_or_default();
+    let first = utah(&["-r", "master.run", "-f", "json", "-o", "report.json"]);
+    assert_eq!(first.code, 3, "stopped for a reboot: {}", first.stderr);
+    assert_eq!(read(&order), "setup\na\n");
+    assert_eq!(read(&reboots), "rebooted\n");
+    let partial: Value = serde_json::from_str(&read(&area.path().join("report.json"))).unwrap();
+    assert_eq!(
+        entries(&partial),
+        ["testsuite_setup s - 0", "testcase_test s a 0"]
+    );
+    // The same command goes on after a, and c reboots again.
+    let second = utah(&["-r", "master.run", "-f", "json", "-o", "report.json"]);
+    assert_eq!(second.code, 3, "{}", second.stderr);
+    assert_eq!(read(&order), "setup\na\nb\nc\n");
+    // --resume alone goes on with the saved run.
+    let third = utah(&["--resume", "-f", "json", "-o", "report.json"]);
+    assert_eq!(third.code, 0, "{}", third.stderr);
+    assert_eq!(
+        read(&order),
+        "setup\na\nb\nc\ncleanup\n",
+        "no finished case ran twice"
+    );
+    assert_eq!(read(&reboots), "rebooted\nrebooted\n");
+    let report: Value = serde_json::from_str(&read(&area.path().join("report.json"))).unwrap();
+    assert_eq!(
+        entries(&report),
+        [
+            "testsuite_setup s - 0",
+            "testcase_test s a 0",
+            "testcase_test s b 0",
+            "testcase_test s c 0",
+            "testsuite_cleanup s - 0",
+        ]
+    );
+    assert_eq!(counters(&report), [3, 0, 0, 0]);
+    assert_eq!(
+        records(&area),
+        [
+            "s COMPLETED PASS",
+            "s(a) COMPLETED PASS",
+            "s(b) COMPLETED PASS",
+            "s(c) COMPLETED PASS",
+        ]
+    );
+    let db = Connection::open(area.path().join("megatest.db")).unwrap();
+    let runs: Vec<String> = db
+        .prepare("SELECT status FROM runs")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(runs, ["PASS"], "one run, finished");
+    // Nothing left to resume.
+    let again = utah(&["--resume"]);
+    assert!(again.failure(2).contains("no run is waiting for a reboot"));
+}
+
+#[test]
+fn without_a_reboot_command_a_reboot_is_noted_and_the_run_goes_on() {
+    let area = one_suite(
+        "",
+        &[
+            ("a", "command: \"true\"\nreboot: always\n"),
+            ("b", "command: \"true\"\n"),
+        ],
+    );
+    let (code, report, stderr) = utah_json(&area, "master.run", &[]);
+    assert_eq!(code, 0);
+    assert_eq!(entries(&report).len(), 2);
+    assert!(
+        stderr.contains("reboot requested by s/a: not performed (no reboot command is configured)"),
+        "{stderr}"
+    );
+}

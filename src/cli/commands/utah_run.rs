@@ -13,7 +13,8 @@ use std::path::PathBuf;
 pub(crate) fn utah(session: &mut Session) -> Result<Flow> {
     let args = &session.args;
     let opts = ClientOptions {
-        runlist: PathBuf::from(args.value("-utah").unwrap_or_default()),
+        runlist: Some(PathBuf::from(args.value("-utah").unwrap_or_default())),
+        resume: false,
         output: args.value("-o").map(PathBuf::from),
         format: Format::Yaml,
         append: false,

@@ -1,0 +1,89 @@
+//! Reboots (spec §8.3): where a run stands when a case asks for a reboot, kept in the
+//! area's megatest.db (`metadat` variable `utah-resume`) so that the same `utah` command run
+//! again, or `utah --resume`, continues the same run and report with the next case; and the
+//! reboot command, from `$UTAH_REBOOT_CMD` or megatest.config's `[utah] reboot-cmd`.
+
+use super::engine::Position;
+use crate::area::Area;
+use crate::db::Store;
+use crate::error::{Error, ErrorKind, Result};
+use serde::{Deserialize, Serialize};
+
+/// The `metadat` variable holding a run to resume.
+const VAR: &str = "utah-resume";
+/// The environment variable naming the reboot command.
+pub const REBOOT_ENV: &str = "UTAH_REBOOT_CMD";
+
+/// A run stopped for a reboot.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Saved {
+    /// The runlist, absolute.
+    pub runlist: String,
+    /// The runlist as given (the report's `runlist`).
+    pub runlist_given: String,
+    /// The Megatest run.
+    pub run_id: i64,
+    /// Its target.
+    pub target: String,
+    /// Its name.
+    pub runname: String,
+    /// The work area.
+    pub work: String,
+    /// The next case's repetition, suite and index.
+    pub repetition: u64,
+    /// See [`Position`].
+    pub suite: usize,
+    /// See [`Position`].
+    pub case: usize,
+    /// The report so far, as JSON.
+    pub report: String,
+}
+
+impl Saved {
+    /// Where to go on.
+    pub fn position(&self) -> Position {
+        Position {
+            repetition: self.repetition,
+            suite: self.suite,
+            case: self.case,
+        }
+    }
+
+    /// Keeps it in the area's database.
+    pub fn save(&self, store: &Store) -> Result<()> {
+        let text = serde_json::to_string(self).map_err(|e| {
+            Error::of(
+                ErrorKind::Internal,
+                format!("cannot save the run's place: {e}"),
+            )
+        })?;
+        store.set_var(VAR, &text)
+    }
+
+    /// The run waiting in the area's database, if any.
+    pub fn load(store: &Store) -> Result<Option<Saved>> {
+        let Some(text) = store.var(VAR)? else {
+            return Ok(None);
+        };
+        serde_json::from_str(&text).map(Some).map_err(|e| {
+            Error::of(
+                ErrorKind::Database,
+                format!("the saved UTAH run in megatest.db cannot be read: {e}"),
+            )
+            .note("`megatest -cleanup-db` does not touch it; remove it with sqlite3: DELETE FROM metadat WHERE var='utah-resume'")
+        })
+    }
+
+    /// Forgets the saved run.
+    pub fn clear(store: &Store) -> Result<()> {
+        store.clear_var(VAR)
+    }
+}
+
+/// The reboot command: `$UTAH_REBOOT_CMD`, else `[utah] reboot-cmd` of megatest.config.
+pub fn reboot_command(area: &Area) -> Option<String> {
+    crate::environ::var(REBOOT_ENV)
+        .or_else(|| area.config.get("utah", "reboot-cmd").map(str::to_string))
+        .map(|c| c.trim().to_string())
+        .filter(|c| !c.is_empty())
+}
