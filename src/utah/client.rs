@@ -64,7 +64,14 @@ pub struct ClientOptions {
 /// Runs the client; the exit status. Everything said goes to standard error; the report to
 /// standard output unless `-o` names a file.
 pub fn run(opts: &ClientOptions) -> i32 {
-    match run_inner(opts) {
+    // Paths are the caller's, before --start-dir moves to the area.
+    let mut opts = opts.clone();
+    for path in [&mut opts.runlist, &mut opts.output, &mut opts.work_dir] {
+        if let Some(p) = path.as_mut() {
+            *p = absolute(p);
+        }
+    }
+    match run_inner(&opts) {
         Ok(code) => code,
         Err(Failure::Definitions(errors)) => {
             for e in &errors {
@@ -231,6 +238,21 @@ fn fresh(
     let mut errors = Vec::new();
     let mut copied = Vec::new();
     for entry in &runlist.suites {
+        let dest = work.join(&entry.name);
+        if opts.work_dir.is_none() && dest.exists() {
+            // The run again under its name: as Megatest remakes a test's directory, the
+            // suite's copy in the run's own directory is made anew.
+            std::fs::remove_dir_all(&dest).map_err(|e| {
+                Error::of(
+                    ErrorKind::Io,
+                    format!(
+                        "cannot remove the earlier copy {}: {}",
+                        dest.display(),
+                        crate::sys::io_reason(&e)
+                    ),
+                )
+            })?;
+        }
         let outcome = fetch(entry, &runlist.dir(), &work);
         if !outcome.ok() {
             let command = super::fetch::fetch_command(entry, &runlist.dir()).unwrap_or_else(|e| e);

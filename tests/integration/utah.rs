@@ -701,3 +701,101 @@ fn without_a_reboot_command_a_reboot_is_noted_and_the_run_goes_on() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_utah_run_is_read_from_scheme_rerun_under_its_name_and_removed() {
+    let area = one_suite(
+        "",
+        &[("a", "command: \"true\"\n"), ("b", "command: exit $B\n")],
+    );
+    let run = |b: &str| {
+        area.utah(&["-r", "master.run", "--runname", "nightly", "-f", "text"])
+            .env("B", b)
+            .run()
+    };
+    assert_eq!(run("1").code, 1);
+    std::fs::write(
+        area.path().join("read.scm"),
+        r#"(define runs (rmt:get-runs "nightly" #f #f '()))
+(define id (db:get-value-by-header (car (db:get-rows runs)) (db:get-header runs) "id"))
+(for-each (lambda (t) (display (list (db:test-get-fullname t) (db:test-get-status t))) (newline))
+  (rmt:get-tests-for-run id "%" '() '() #f #f #f 'testname "ASC" #f #f 'normal))
+"#,
+    )
+    .unwrap();
+    let read = area.megatest(&["-load", "read.scm"]).run();
+    assert_eq!(
+        read.success(),
+        "(s FAIL)\n(s/a PASS)\n(s/b FAIL)\n",
+        "{}",
+        read.stderr
+    );
+    // The same run name again: the same run, its records brought up to date.
+    assert_eq!(run("0").code, 0);
+    assert_eq!(
+        records(&area),
+        [
+            "s COMPLETED PASS",
+            "s(a) COMPLETED PASS",
+            "s(b) COMPLETED PASS"
+        ]
+    );
+    let target = format!("{}/{}", std::env::consts::ARCH, records_target(&area));
+    let work = area.path().join("links").join(&target).join("nightly");
+    assert!(work.join("s/b").is_dir());
+    area.megatest(&[
+        "-remove-runs",
+        "-target",
+        &target,
+        "-runname",
+        "nightly",
+        "-testpatt",
+        "%",
+    ])
+    .run()
+    .success();
+    assert!(
+        !work.join("s").exists(),
+        "the run's directories are removed"
+    );
+    let listing = area.megatest(&["-list-runs", "%"]).run();
+    assert!(!listing.success().contains("nightly"), "{}", listing.stdout);
+}
+
+#[test]
+fn the_readmes_example_passes_from_another_directory() {
+    let area = Area::new();
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/utah-smoke");
+    let status = std::process::Command::new("cp")
+        .arg("-r")
+        .arg(&example)
+        .arg(area.path().join("utah-smoke"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = area
+        .utah(&[
+            "--start-dir",
+            "utah-smoke",
+            "-r",
+            "utah-smoke/master.run",
+            "-o",
+            "utah-smoke/report.yaml",
+        ])
+        .run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let report = std::fs::read_to_string(area.path().join("utah-smoke/report.yaml")).unwrap();
+    assert!(report.contains("\npasses: 3\n"), "{report}");
+    let listing = area
+        .megatest(&["-start-dir", "utah-smoke", "-list-runs", "%"])
+        .run();
+    assert!(
+        listing.success().contains("Test: smoke(listing)"),
+        "{}",
+        listing.stdout
+    );
+    assert!(
+        !area.path().join("megatest.config").exists(),
+        "no area made in the caller's directory"
+    );
+}
