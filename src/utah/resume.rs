@@ -60,18 +60,22 @@ impl Saved {
         store.set_var(VAR, &text)
     }
 
-    /// The run waiting in the area's database, if any.
+    /// The run waiting in the area's database, if any. One that cannot be read (saved by
+    /// another version) is dropped with a warning: its records stay.
     pub fn load(store: &Store) -> Result<Option<Saved>> {
         let Some(text) = store.var(VAR)? else {
             return Ok(None);
         };
-        serde_json::from_str(&text).map(Some).map_err(|e| {
-            Error::of(
-                ErrorKind::Database,
-                format!("the saved UTAH run in megatest.db cannot be read: {e}"),
-            )
-            .note("`megatest -cleanup-db` does not touch it; remove it with sqlite3: DELETE FROM metadat WHERE var='utah-resume'")
-        })
+        match serde_json::from_str(&text) {
+            Ok(saved) => Ok(Some(saved)),
+            Err(e) => {
+                crate::warn!(
+                    "the UTAH run saved for a reboot cannot be read ({e}); it is dropped, its records stay"
+                );
+                Saved::clear(store)?;
+                Ok(None)
+            }
+        }
     }
 
     /// Forgets the saved run.
