@@ -69,6 +69,17 @@ impl Store {
         })
     }
 
+    /// The `metadat` variables whose names start with `prefix`, with their values.
+    pub fn vars_with_prefix(&self, prefix: &str) -> Result<Vec<(String, String)>> {
+        self.read(|c| {
+            let mut stmt = c.prepare(
+                "SELECT var, val FROM metadat WHERE substr(var, 1, length(?1)) = ?1 ORDER BY var",
+            )?;
+            stmt.query_map([prefix], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect()
+        })
+    }
+
     /// Removes a `metadat` variable.
     pub fn clear_var(&self, name: &str) -> Result<()> {
         self.write(|c| {

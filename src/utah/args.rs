@@ -13,7 +13,7 @@ fn command() -> Command {
         .after_help(
             "Exit status: 0 PASS, 1 FAIL (a test failed), 2 ERROR (a setup, build, cleanup, \
              fetch or definition error, or a bad command line), 3 stopped for a reboot, 4 \
-             internal error.\nReboots: a case with `reboot: always|pass` stops the run and \
+             internal error, 130 interrupted.\nReboots: a case with `reboot: always|pass` stops the run and \
              runs $UTAH_REBOOT_CMD (or megatest.config's [utah] reboot-cmd); without one the \
              reboot is noted and the run goes on.",
         )

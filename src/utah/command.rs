@@ -1,13 +1,14 @@
 //! Running one UTAH command (spec §1.5, §8.1, §8.2): `/bin/sh -c` in its own process group,
 //! standard input from /dev/null, standard output and error captured apart, and a timeout
 //! that ends the whole group (TERM, a grace period, then KILL), so nothing it started is
-//! left behind. `run_as` goes through `sudo -n -u USER`.
+//! left behind; an interrupt of utah (Ctrl-C, TERM) ends the group the same way. `run_as`
+//! goes through `sudo -n -u USER`.
 
 use std::io::Read;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::sync::mpsc;
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant, SystemTime};
 
 /// How long a timed-out group gets between TERM and KILL.
@@ -33,6 +34,8 @@ pub struct Outcome {
     pub duration: Duration,
     /// Whether the timeout ended it.
     pub timed_out: bool,
+    /// Whether it was stopped because utah was interrupted.
+    pub interrupted: bool,
 }
 
 impl Outcome {
@@ -78,18 +81,22 @@ pub fn run(command: &str, dir: &Path, timeout: u64, run_as: Option<&str>) -> Out
                 started,
                 duration: clock.elapsed(),
                 timed_out: false,
+                interrupted: false,
             };
         }
     };
     let group = child.id();
-    let (tx, rx) = mpsc::channel::<(Stream, Vec<u8>)>();
-    for (which, pipe) in [
+    let (tx, rx) = mpsc::channel::<Stream>();
+    let out = Arc::new(Mutex::new(Vec::new()));
+    let err = Arc::new(Mutex::new(Vec::new()));
+    for (which, pipe, buffer) in [
         (
             Stream::Out,
             child
                 .stdout
                 .take()
                 .map(|p| Box::new(p) as Box<dyn Read + Send>),
+            out.clone(),
         ),
         (
             Stream::Err,
@@ -97,33 +104,42 @@ pub fn run(command: &str, dir: &Path, timeout: u64, run_as: Option<&str>) -> Out
                 .stderr
                 .take()
                 .map(|p| Box::new(p) as Box<dyn Read + Send>),
+            err.clone(),
         ),
     ] {
-        let Some(mut pipe) = pipe else { continue };
+        let Some(pipe) = pipe else { continue };
         let tx = tx.clone();
         std::thread::spawn(move || {
-            let mut buf = Vec::new();
-            let _ = pipe.read_to_end(&mut buf);
-            let _ = tx.send((which, buf));
+            read_into(pipe, &buffer);
+            let _ = tx.send(which);
         });
     }
     drop(tx);
-    let deadline = (timeout > 0).then(|| clock + Duration::from_secs(timeout));
-    let mut out = Vec::new();
-    let mut err = Vec::new();
+    // A limit too far to reach is none.
+    let deadline = (timeout > 0)
+        .then(|| clock.checked_add(Duration::from_secs(timeout)))
+        .flatten();
+    let interrupts_before = crate::sys::interrupts();
     let mut status: Option<std::process::ExitStatus> = None;
     let mut timed_out = false;
+    let mut interrupted = false;
     let mut streams_open = 2;
     let mut kill_at: Option<Instant> = None;
     let mut drain_until: Option<Instant> = None;
     let mut nap = Duration::from_micros(50);
     loop {
         let now = Instant::now();
+        let stopping = timed_out || interrupted;
         if kill_at.is_some_and(|t| now >= t) {
             signal_group(group, libc::SIGKILL);
             kill_at = None;
-        } else if !timed_out && deadline.is_some_and(|t| now >= t) {
+        } else if !stopping && deadline.is_some_and(|t| now >= t) {
             timed_out = true;
+            signal_group(group, libc::SIGTERM);
+            kill_at = Some(now + GRACE);
+        } else if !stopping && crate::sys::interrupts() > interrupts_before {
+            // utah was asked to stop: the command goes too.
+            interrupted = true;
             signal_group(group, libc::SIGTERM);
             kill_at = Some(now + GRACE);
         }
@@ -153,19 +169,12 @@ pub fn run(command: &str, dir: &Path, timeout: u64, run_as: Option<&str>) -> Out
             .min()
             .unwrap_or(now + POLL);
         match rx.recv_timeout(wake.saturating_duration_since(now)) {
-            Ok((Stream::Out, bytes)) => {
-                out = bytes;
-                streams_open -= 1;
-            }
-            Ok((Stream::Err, bytes)) => {
-                err = bytes;
-                streams_open -= 1;
-            }
+            Ok(_) => streams_open -= 1,
             Err(mpsc::RecvTimeoutError::Timeout) => {}
             Err(mpsc::RecvTimeoutError::Disconnected) => streams_open = 0,
         }
     }
-    if timed_out {
+    if timed_out || interrupted {
         // Whatever of the group outlived TERM (a child that ignores it) goes now.
         signal_group(group, libc::SIGKILL);
     }
@@ -173,22 +182,54 @@ pub fn run(command: &str, dir: &Path, timeout: u64, run_as: Option<&str>) -> Out
         Some(s) => s.code().unwrap_or_else(|| -s.signal().unwrap_or(0)),
         None => -libc::SIGKILL,
     };
-    let mut stderr = String::from_utf8_lossy(&err).into_owned();
-    if timed_out {
+    // What was read so far: a process it left behind may still hold the pipes.
+    let taken = |buffer: &Arc<Mutex<Vec<u8>>>| {
+        let bytes = std::mem::take(&mut *buffer.lock().unwrap_or_else(|p| p.into_inner()));
+        String::from_utf8_lossy(&bytes).into_owned()
+    };
+    let mut stderr = taken(&err);
+    let note = if timed_out {
+        Some(format!("utah: command timed out after {timeout} seconds"))
+    } else if interrupted {
+        Some("utah: command stopped: utah was interrupted".to_string())
+    } else {
+        None
+    };
+    if let Some(note) = note {
         if !stderr.is_empty() && !stderr.ends_with('\n') {
             stderr.push('\n');
         }
-        stderr.push_str(&format!(
-            "utah: command timed out after {timeout} seconds\n"
-        ));
+        stderr.push_str(&note);
+        stderr.push('\n');
     }
     Outcome {
         returncode,
-        stdout: String::from_utf8_lossy(&out).into_owned(),
+        stdout: taken(&out),
         stderr,
         started,
         duration: clock.elapsed(),
         timed_out,
+        interrupted,
+    }
+}
+
+/// The most of one stream kept (the rest is read and dropped).
+const KEEP: usize = 16 * 1024 * 1024;
+
+/// Reads `pipe` to its end into `buffer`, as it comes.
+fn read_into(mut pipe: Box<dyn Read + Send>, buffer: &Mutex<Vec<u8>>) {
+    let mut chunk = [0u8; 8192];
+    loop {
+        match pipe.read(&mut chunk) {
+            Ok(0) => return,
+            Ok(n) => {
+                let mut kept = buffer.lock().unwrap_or_else(|p| p.into_inner());
+                let room = KEEP.saturating_sub(kept.len());
+                kept.extend_from_slice(&chunk[..n.min(room)]);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return,
+        }
     }
 }
 

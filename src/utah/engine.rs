@@ -19,6 +19,8 @@ pub enum Verdict {
     Fail,
     /// Its build or setup failed (so its command did not run), or its cleanup failed.
     Error,
+    /// utah was interrupted while it ran.
+    Killed,
 }
 
 /// Which case, in which repetition.
@@ -81,6 +83,10 @@ pub struct Engine<'o> {
     pub reboots: bool,
     /// Set when a case asked for a reboot that is to happen.
     reboot_asked: bool,
+    /// Interrupts of utah counted when the engine was made; more mean stop.
+    interrupts_before: usize,
+    /// Set once utah was interrupted: nothing more runs.
+    halted: bool,
 }
 
 /// Where a run stands: the next case to run.
@@ -101,6 +107,8 @@ pub enum Ran {
     Done,
     /// A case asked for a reboot: the run goes on from here after it.
     Reboot(Position),
+    /// utah was interrupted (Ctrl-C, TERM): the running command was ended, nothing more ran.
+    Interrupted,
 }
 
 impl<'o> Engine<'o> {
@@ -116,6 +124,8 @@ impl<'o> Engine<'o> {
             debug: false,
             reboots: false,
             reboot_asked: false,
+            interrupts_before: crate::sys::interrupts(),
+            halted: false,
         }
     }
 
@@ -143,7 +153,11 @@ impl<'o> Engine<'o> {
                     suite: index,
                     case: 0,
                 };
-                if let Some(next) = self.run_suite(suite, repeated.then_some(repetition), resume)? {
+                let next = self.run_suite(suite, repeated.then_some(repetition), resume)?;
+                if self.halted {
+                    return Ok(Ran::Interrupted);
+                }
+                if let Some(next) = next {
                     return Ok(Ran::Reboot(Position { case: next, ..at }));
                 }
             }
@@ -177,7 +191,9 @@ impl<'o> Engine<'o> {
                 break;
             }
             if let Some(command) = command {
-                let outcome = self.step(cmd_type, &at_suite, command, limit, None)?;
+                let Some(outcome) = self.step(cmd_type, &at_suite, command, limit, None)? else {
+                    return Ok(None);
+                };
                 if !outcome.ok() {
                     failed = Some(format!(
                         "{} failed (exit {})",
@@ -193,7 +209,15 @@ impl<'o> Engine<'o> {
             Cases::Discovered(entries) if failed.is_none() => {
                 let mut names: Vec<Planned> = Vec::new();
                 for entry in entries {
+                    if self.halted || crate::sys::interrupts() > self.interrupts_before {
+                        self.halted = true;
+                        return Ok(None);
+                    }
                     let outcome = run(&entry.discovery_cmd, &self.work, limit, None);
+                    if outcome.interrupted {
+                        self.halted = true;
+                        return Ok(None);
+                    }
                     if !outcome.ok() {
                         crate::output::log::emit(format_args!(
                             "error: {}:{}:{}: discovery_cmd failed (exit {}); no case of suite {name} runs",
@@ -262,6 +286,9 @@ impl<'o> Engine<'o> {
                     .case_not_run(&case, &format!("suite {name}: {why}"))?,
                 None => self.run_case(suite, planned, &case)?,
             }
+            if self.halted {
+                return Ok(None);
+            }
             if std::mem::take(&mut self.reboot_asked) {
                 // The suite's cleanup runs when the run goes on after the reboot.
                 return Ok(Some(index + 1));
@@ -317,13 +344,14 @@ impl<'o> Engine<'o> {
                     case: Some(case),
                     dir: &dir,
                 };
-                let outcome = self.step(CmdType::CaseTest, &at, command, limit, None)?;
-                let verdict = if outcome.ok() {
-                    Verdict::Pass
-                } else {
-                    Verdict::Fail
-                };
-                (verdict, test_comment(&outcome))
+                match self.step(CmdType::CaseTest, &at, command, limit, None)? {
+                    Some(outcome) if outcome.interrupted => {
+                        (Verdict::Killed, test_comment(&outcome))
+                    }
+                    Some(outcome) if outcome.ok() => (Verdict::Pass, String::new()),
+                    Some(outcome) => (Verdict::Fail, test_comment(&outcome)),
+                    None => (Verdict::Killed, "utah was interrupted".to_string()),
+                }
             }
             Planned::Listed(def) => self.run_listed(def, case, &dir)?,
         };
@@ -351,7 +379,9 @@ impl<'o> Engine<'o> {
                 break;
             }
             if let Some(command) = command {
-                let outcome = self.step(cmd_type, &at, command, def.timeout, None)?;
+                let Some(outcome) = self.step(cmd_type, &at, command, def.timeout, None)? else {
+                    return Ok((Verdict::Killed, "utah was interrupted".to_string()));
+                };
                 if !outcome.ok() {
                     verdict = Verdict::Error;
                     comment = format!("UTAH ERROR: {key} failed (exit {})", outcome.returncode);
@@ -360,14 +390,21 @@ impl<'o> Engine<'o> {
         }
         if verdict == Verdict::Pass {
             let user = def.run_as.as_deref();
-            let outcome = self.step(CmdType::CaseTest, &at, &def.command, def.timeout, user)?;
+            let Some(outcome) =
+                self.step(CmdType::CaseTest, &at, &def.command, def.timeout, user)?
+            else {
+                return Ok((Verdict::Killed, "utah was interrupted".to_string()));
+            };
             if !outcome.ok() {
                 verdict = Verdict::Fail;
             }
             comment = test_comment(&outcome);
         }
         if let Some(command) = &def.cleanup {
-            let outcome = self.step(CmdType::CaseCleanup, &at, command, def.timeout, None)?;
+            let Some(outcome) = self.step(CmdType::CaseCleanup, &at, command, def.timeout, None)?
+            else {
+                return Ok((Verdict::Killed, "utah was interrupted".to_string()));
+            };
             if !outcome.ok() && verdict == Verdict::Pass {
                 verdict = Verdict::Error;
                 comment = format!(
@@ -375,6 +412,9 @@ impl<'o> Engine<'o> {
                     outcome.returncode
                 );
             }
+        }
+        if self.halted {
+            return Ok((Verdict::Killed, "utah was interrupted".to_string()));
         }
         let reboot = match def.reboot {
             Reboot::Always => true,
@@ -399,7 +439,8 @@ impl<'o> Engine<'o> {
         Ok((verdict, comment))
     }
 
-    /// Runs a command and records it.
+    /// Runs a command and records it; none when utah was interrupted before it (then, and
+    /// when the command itself was stopped by the interrupt, the engine halts).
     fn step(
         &mut self,
         cmd_type: CmdType,
@@ -407,10 +448,15 @@ impl<'o> Engine<'o> {
         command: &str,
         limit: u64,
         run_as: Option<&str>,
-    ) -> Result<Outcome> {
+    ) -> Result<Option<Outcome>> {
+        if self.halted || crate::sys::interrupts() > self.interrupts_before {
+            self.halted = true;
+            return Ok(None);
+        }
         let outcome = run(command, at.dir, limit, run_as);
         self.record(cmd_type, at, command, &outcome, run_as)?;
-        Ok(outcome)
+        self.halted |= outcome.interrupted;
+        Ok(Some(outcome))
     }
 
     /// Makes the entry of a command and tells the observer.

@@ -70,7 +70,18 @@ pub fn fetch(suite: &SuiteEntry, runlist_dir: &Path, work: &Path) -> Outcome {
         started: std::time::SystemTime::now(),
         duration: std::time::Duration::ZERO,
         timed_out: false,
+        interrupted: false,
     };
+    if let (Some(source), Ok(work_real)) = (dev_source(suite, runlist_dir), work.canonicalize())
+        && let Ok(source_real) = source.canonicalize()
+        && work_real.starts_with(&source_real)
+    {
+        return refuse(format!(
+            "the work area {} is inside the suite it copies ({}); run utah from another directory or give --start-dir",
+            work.display(),
+            source.display()
+        ));
+    }
     if dest.exists() {
         return refuse(format!(
             "{} exists already; a suite is fetched into a new directory",

@@ -78,8 +78,8 @@ impl Fields {
         )
     }
 
-    /// `key` as a string (a YAML 1.2 string; an integer or float is taken as its text), if
-    /// present and not null.
+    /// `key` as a string (a YAML 1.2 string: `true` or `42` must be quoted), if present and
+    /// not null.
     pub fn string(&self, key: &str) -> Result<Option<String>, DefError> {
         let Some((node, file)) = self.get(key) else {
             return Ok(None);

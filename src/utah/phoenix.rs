@@ -4,6 +4,7 @@
 //! `tc_control` whose command runs the case's `test.sh`, a placeholder that passes and says
 //! it is one. An existing suite gains the new cases; an existing case is left alone.
 
+use super::yaml::Value;
 use std::io;
 use std::path::Path;
 
@@ -49,7 +50,7 @@ pub fn create(suite_dir: &Path, cases: &[String]) -> Result<Vec<String>, String>
     write_new(&suite_dir.join("master.run"), &master_run(name), &mut said)?;
     write_new(&suite_dir.join("ts_control"), TS_CONTROL, &mut said)?;
     let list_path = suite_dir.join("tslist.run");
-    let mut list = std::fs::read_to_string(&list_path).unwrap_or_default();
+    let (mut list, listed) = existing_list(&list_path)?;
     for case in cases {
         write_new(
             &suite_dir.join(case).join("tc_control"),
@@ -59,16 +60,12 @@ pub fn create(suite_dir: &Path, cases: &[String]) -> Result<Vec<String>, String>
         let script = suite_dir.join(case).join("test.sh");
         write_new(&script, &test_script(case), &mut said)?;
         make_executable(&script).map_err(|e| io(&script, e))?;
-        let listed = list.lines().any(|l| {
-            l.trim()
-                .strip_prefix("- test:")
-                .is_some_and(|t| t.trim() == case)
-        });
-        if !listed {
+        let line = format!("- test: {}\n", scalar(case));
+        if !listed.contains(case) && !list.contains(&line) {
             if !list.is_empty() && !list.ends_with('\n') {
                 list.push('\n');
             }
-            list.push_str(&format!("- test: {case}\n"));
+            list.push_str(&line);
         }
     }
     std::fs::write(&list_path, &list).map_err(|e| io(&list_path, e))?;
@@ -78,6 +75,67 @@ pub fn create(suite_dir: &Path, cases: &[String]) -> Result<Vec<String>, String>
         list_path.display()
     ));
     Ok(said)
+}
+
+/// The text of an existing `tslist.run` (empty when there is none) and the cases it lists;
+/// one that cannot be read, or is not a block list phoenix can add a line to, is left alone.
+fn existing_list(path: &Path) -> Result<(String, Vec<String>), String> {
+    if !path.exists() {
+        return Ok((String::new(), Vec::new()));
+    }
+    let bytes = std::fs::read(path).map_err(|e| {
+        format!(
+            "cannot read {}: {}",
+            path.display(),
+            crate::sys::io_reason(&e)
+        )
+    })?;
+    let doc = super::yaml::parse(path, &bytes).map_err(|e| e.to_string())?;
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let items = match &doc.root.value {
+        Value::Null => Vec::new(),
+        Value::List(items) if text.lines().any(|l| l.starts_with('-')) => items.clone(),
+        _ => {
+            return Err(format!(
+                "{}: not a block list (`- test: NAME` lines); add the cases to it by hand",
+                path.display()
+            ));
+        }
+    };
+    let listed = items
+        .iter()
+        .filter_map(|item| match &item.value {
+            Value::Map(entries) => {
+                entries
+                    .iter()
+                    .find(|(k, _)| k.name == "test")
+                    .and_then(|(_, v)| match &v.value {
+                        Value::Str(s) => Some(s.clone()),
+                        _ => None,
+                    })
+            }
+            _ => None,
+        })
+        .collect();
+    Ok((text, listed))
+}
+
+/// `text` as a YAML string: plain when YAML 1.2 reads it back as that string, else quoted.
+fn scalar(text: &str) -> String {
+    let plain = text
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
+        && !["true", "false", "null", "yes", "no", "on", "off"]
+            .contains(&text.to_ascii_lowercase().as_str());
+    if plain {
+        text.to_string()
+    } else {
+        format!("'{}'", text.replace('\'', "''"))
+    }
 }
 
 fn make_executable(path: &Path) -> io::Result<()> {
@@ -92,10 +150,11 @@ fn master_run(name: &str) -> String {
         "---
 # Runs this suite: utah -r {name}/master.run
 testsuites:
-  - name: {name}
+  - name: {}
     fetch_method: dev
     fetch_location: ./
-"
+",
+        scalar(name)
     )
 }
 
@@ -109,7 +168,7 @@ const TS_CONTROL: &str = "\
 
 fn tc_control(case: &str) -> String {
     format!(
-        "description: {case} (describe what the test checks)
+        "description: {}
 dependencies: none
 action: |
   1. run test.sh
@@ -123,7 +182,8 @@ command: ./test.sh
 #tc_cleanup: ./cleanup.sh
 #run_as: nobody
 #reboot: never
-"
+",
+        scalar(&format!("{case}: describe what the test checks"))
     )
 }
 

@@ -34,7 +34,11 @@ pub fn absolute(path: &Path) -> PathBuf {
 }
 
 /// The area: the one at or above the start directory, else one made there.
-pub fn open_area(start_dir: Option<&Path>, target: Option<&str>) -> Result<Area> {
+pub fn open_area(
+    start_dir: Option<&Path>,
+    target: Option<&str>,
+    suite_sources: &[PathBuf],
+) -> Result<Area> {
     if let Some(dir) = start_dir {
         std::env::set_current_dir(dir).map_err(|e| {
             Error::usage(format!(
@@ -47,6 +51,18 @@ pub fn open_area(start_dir: Option<&Path>, target: Option<&str>) -> Result<Area>
     let cwd = std::env::current_dir()
         .map_err(|e| Error::new(format!("cannot read the current directory: {e}")))?;
     if crate::area::locate(None, &cwd).is_err() {
+        // An area made inside a suite that is copied into it would copy itself.
+        let real = cwd.canonicalize().unwrap_or_else(|_| cwd.clone());
+        if let Some(source) = suite_sources
+            .iter()
+            .find(|s| s.canonicalize().is_ok_and(|s| real.starts_with(s)))
+        {
+            return Err(Error::usage(format!(
+                "{} is inside the suite {}, which utah copies into the run's work area; run utah from another directory (or give --start-dir)",
+                cwd.display(),
+                source.display()
+            )));
+        }
         make_area(&cwd)?;
     }
     Area::load(&AreaOptions {

@@ -175,10 +175,11 @@ impl Observer for Recording<'_> {
         let Some((id, started, steps)) = self.case.take() else {
             return Ok(());
         };
-        let status = match verdict {
-            Verdict::Pass => Status::Pass,
-            Verdict::Fail => Status::Fail,
-            Verdict::Error => Status::Abort,
+        let (state, status) = match verdict {
+            Verdict::Pass => (State::Completed, Status::Pass),
+            Verdict::Fail => (State::Completed, Status::Fail),
+            Verdict::Error => (State::Completed, Status::Abort),
+            Verdict::Killed => (State::Killed, Status::Killed),
         };
         self.store.batch(|| -> Result<()> {
             for step in &steps {
@@ -188,7 +189,7 @@ impl Observer for Recording<'_> {
             }
             self.store
                 .set_run_duration(id, started.elapsed().as_secs() as i64)?;
-            self.set(id, State::Completed, status, comment)
+            self.set(id, state, status, comment)
         })?
     }
 

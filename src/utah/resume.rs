@@ -1,7 +1,8 @@
 //! Reboots (spec §8.3): where a run stands when a case asks for a reboot, kept in the
-//! area's megatest.db (`metadat` variable `utah-resume`) so that the same `utah` command run
-//! again, or `utah --resume`, continues the same run and report with the next case; and the
-//! reboot command, from `$UTAH_REBOOT_CMD` or megatest.config's `[utah] reboot-cmd`.
+//! area's megatest.db (`metadat` variable `utah-resume:RUNLIST`, one per runlist) so that the
+//! same `utah` command run again, or `utah --resume`, continues the same run and report with
+//! the next case; and the reboot command, from `$UTAH_REBOOT_CMD` or megatest.config's
+//! `[utah] reboot-cmd`.
 
 use super::engine::Position;
 use crate::area::Area;
@@ -9,8 +10,8 @@ use crate::db::Store;
 use crate::error::{Error, ErrorKind, Result};
 use serde::{Deserialize, Serialize};
 
-/// The `metadat` variable holding a run to resume.
-const VAR: &str = "utah-resume";
+/// The `metadat` variables holding runs to resume: this, then the runlist's path.
+const PREFIX: &str = "utah-resume:";
 /// The environment variable naming the reboot command.
 pub const REBOOT_ENV: &str = "UTAH_REBOOT_CMD";
 
@@ -19,8 +20,6 @@ pub const REBOOT_ENV: &str = "UTAH_REBOOT_CMD";
 pub struct Saved {
     /// The runlist, absolute.
     pub runlist: String,
-    /// The runlist as given (the report's `runlist`).
-    pub runlist_given: String,
     /// The Megatest run.
     pub run_id: i64,
     /// Its target.
@@ -37,6 +36,14 @@ pub struct Saved {
     pub case: usize,
     /// The report so far, as JSON.
     pub report: String,
+    /// The suites that were fetched, in order (the position's suite is among these).
+    pub suites: Vec<String>,
+    /// How many of the report's commands came from the `-o` file (`-a`): not this run's.
+    pub earlier: usize,
+    /// `-o`, when given.
+    pub output: Option<String>,
+    /// With `-a -f text`: the text the `-o` file had before the run.
+    pub text_before: Option<String>,
 }
 
 impl Saved {
@@ -57,30 +64,34 @@ impl Saved {
                 format!("cannot save the run's place: {e}"),
             )
         })?;
-        store.set_var(VAR, &text)
+        store.set_var(&format!("{PREFIX}{}", self.runlist), &text)
     }
 
-    /// The run waiting in the area's database, if any. One that cannot be read (saved by
-    /// another version) is dropped with a warning: its records stay.
-    pub fn load(store: &Store) -> Result<Option<Saved>> {
-        let Some(text) = store.var(VAR)? else {
-            return Ok(None);
-        };
-        match serde_json::from_str(&text) {
-            Ok(saved) => Ok(Some(saved)),
-            Err(e) => {
-                crate::warn!(
-                    "the UTAH run saved for a reboot cannot be read ({e}); it is dropped, its records stay"
-                );
-                Saved::clear(store)?;
-                Ok(None)
+    /// The runs waiting in the area's database, for `runlist` or (none) for any. One that
+    /// cannot be read (saved by another version) is dropped with a warning: its records stay.
+    pub fn load(store: &Store, runlist: Option<&str>) -> Result<Vec<Saved>> {
+        let prefix = format!("{PREFIX}{}", runlist.unwrap_or(""));
+        let mut found = Vec::new();
+        for (var, text) in store.vars_with_prefix(&prefix)? {
+            if runlist.is_some() && var != prefix {
+                continue;
+            }
+            match serde_json::from_str(&text) {
+                Ok(saved) => found.push(saved),
+                Err(e) => {
+                    crate::warn!(
+                        "the UTAH run saved for a reboot in {var} cannot be read ({e}); it is dropped, its records stay"
+                    );
+                    store.clear_var(&var)?;
+                }
             }
         }
+        Ok(found)
     }
 
-    /// Forgets the saved run.
-    pub fn clear(store: &Store) -> Result<()> {
-        store.clear_var(VAR)
+    /// Forgets the run saved for `runlist`.
+    pub fn clear(store: &Store, runlist: &str) -> Result<()> {
+        store.clear_var(&format!("{PREFIX}{runlist}"))
     }
 }
 

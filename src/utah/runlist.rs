@@ -111,6 +111,16 @@ impl Runlist {
             warnings.extend(fields.unknown_keys(SUITE_KEYS, "testsuites entry"));
             let name = fields.required_string("name")?;
             check_name(&doc.file, &fields, &name)?;
+            if suites.iter().any(|s: &SuiteEntry| s.name == name) {
+                let (node, _) = fields.get("name").expect("read just before");
+                return Err(error(
+                    &doc.file,
+                    node.at,
+                    format!(
+                        "name: expected a name not used by another suite (each is a directory of the run), found {name:?} again"
+                    ),
+                ));
+            }
             let method = fields
                 .choice("fetch_method", FetchMethod::WORDS)?
                 .ok_or_else(|| {

@@ -151,9 +151,9 @@ fn read_ts_control(dir: &Path, warnings: &mut Vec<String>) -> Result<TsControl, 
     let fields = Fields::of_document(&doc, "ts_control")?;
     warnings.extend(fields.unknown_keys(TS_KEYS, "ts_control"));
     Ok(TsControl {
-        build_cmd: fields.string("build_cmd")?,
-        setup: fields.string("ts_setup")?,
-        cleanup: fields.string("ts_cleanup")?,
+        build_cmd: optional_command(&fields, "build_cmd")?,
+        setup: optional_command(&fields, "ts_setup")?,
+        cleanup: optional_command(&fields, "ts_cleanup")?,
         timeout: fields.count("timeout")?,
     })
 }
@@ -248,10 +248,14 @@ fn case(
 ) -> Result<Case, DefError> {
     let description = tc.required_string("description")?;
     // `dependencies` is a string; the seed's list of items is taken too.
-    if tc.strings("dependencies").is_err() {
-        tc.required_string("dependencies")?;
-    } else if tc.get("dependencies").is_none() {
-        return Err(tc.missing("dependencies", "a string"));
+    match tc.get("dependencies").map(|(n, _)| &n.value) {
+        None | Some(Value::Null) => return Err(tc.missing("dependencies", "a string")),
+        Some(Value::List(_)) => {
+            tc.strings("dependencies")?;
+        }
+        Some(_) => {
+            tc.required_string("dependencies")?;
+        }
     }
     if tc.string("action")?.is_none() && tc.string("actions")?.is_none() {
         return Err(tc.missing("action", "a string"));
@@ -272,15 +276,20 @@ fn case(
     };
     Ok(Case {
         name: name.to_string(),
-        build_cmd: tc.string("build_cmd")?,
-        setup: tc.string("tc_setup")?,
+        build_cmd: optional_command(tc, "build_cmd")?,
+        setup: optional_command(tc, "tc_setup")?,
         command,
-        cleanup: tc.string("tc_cleanup")?,
+        cleanup: optional_command(tc, "tc_cleanup")?,
         timeout: runlist_timeout.unwrap_or(timeout),
         run_as: item.string("run_as")?.or(tc.string("run_as")?),
         reboot,
         description,
     })
+}
+
+/// An optional command: an empty or blank one is none (there is nothing to run).
+fn optional_command(fields: &Fields, key: &str) -> Result<Option<String>, DefError> {
+    Ok(fields.string(key)?.filter(|c| !c.trim().is_empty()))
 }
 
 fn read_auto(doc: &Document, warnings: &mut Vec<String>) -> Result<Vec<AutoEntry>, DefError> {

@@ -413,6 +413,10 @@ fn a_phoenix_skeleton_runs_as_written_and_grows_without_overwriting() {
             .unwrap()
     };
     assert!(phoenix(&["utah_howto", "test_one"]).status.success());
+    // Names YAML would read as numbers are quoted, so the skeleton still validates.
+    assert!(phoenix(&["007", "42"]).status.success());
+    let (code, _, stderr) = utah_json(&area, "007/master.run", &[]);
+    assert_eq!(code, 0, "{stderr}");
     assert!(
         phoenix(&["utah_howto", "test_two", "test_one_b"])
             .status
@@ -798,4 +802,229 @@ fn the_readmes_example_passes_from_another_directory() {
         !area.path().join("megatest.config").exists(),
         "no area made in the caller's directory"
     );
+}
+
+#[test]
+fn output_a_command_leaves_running_is_kept_and_a_huge_timeout_is_none() {
+    let area = one_suite(
+        "",
+        &[(
+            "bg",
+            "timeout: 9223372036854775807\ncommand: echo hi; sleep 3 &\n",
+        )],
+    );
+    let started = std::time::Instant::now();
+    let (code, report, stderr) = utah_json(&area, "master.run", &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(3));
+    assert_eq!(report["commands"][0]["stdout"], "hi\n");
+}
+
+#[test]
+fn ctrl_c_ends_the_running_command_and_writes_the_report_so_far() {
+    let area = one_suite(
+        "",
+        &[
+            ("first", "command: echo done\n"),
+            ("long", "command: echo $$ > ../long.pid; exec sleep 600\n"),
+            ("never", "command: echo SHOULD-NOT-RUN\n"),
+        ],
+    );
+    let mut child = area
+        .utah(&[
+            "-r",
+            "master.run",
+            "-f",
+            "json",
+            "-o",
+            "report.json",
+            "--runname",
+            "r",
+        ])
+        .spawn();
+    let db = area.path().join("megatest.db");
+    let pid_file = || {
+        Connection::open(&db)
+            .ok()?
+            .query_row("SELECT rundir FROM tests WHERE item_path=''", [], |r| {
+                r.get::<_, String>(0)
+            })
+            .ok()
+            .map(|dir| Path::new(&dir).join("long.pid"))
+            .filter(|p| p.exists())
+    };
+    let mut pid = None;
+    for _ in 0..100 {
+        if let Some(p) = pid_file() {
+            pid = std::fs::read_to_string(p)
+                .ok()
+                .filter(|t| !t.trim().is_empty());
+            if pid.is_some() {
+                break;
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let pid = pid.expect("the long case started").trim().to_string();
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = child.wait().unwrap();
+    assert_eq!(exit.code(), Some(130));
+    let proc_dir = Path::new("/proc").join(&pid);
+    for _ in 0..50 {
+        if !proc_dir.exists() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(!proc_dir.exists(), "the test command {pid} is left");
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(area.path().join("report.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        entries(&report),
+        ["testcase_test s first 0", "testcase_test s long -15"]
+    );
+    let found = records(&area);
+    assert_eq!(
+        found[1..],
+        ["s(first) COMPLETED PASS", "s(long) KILLED KILLED"]
+    );
+    assert!(found[0].starts_with("s KILLED "), "{found:?}");
+    assert!(!report.to_string().contains("SHOULD-NOT-RUN"));
+}
+
+#[test]
+fn resume_goes_on_in_the_suite_it_stopped_in_whatever_else_waits() {
+    // The first suite's fetch fails; the second reboots; another runlist runs meanwhile.
+    let area = one_suite(
+        "",
+        &[
+            ("a", "command: echo a >> $ORDER\nreboot: always\n"),
+            ("b", "command: echo b >> $ORDER\n"),
+        ],
+    );
+    let runlist = std::fs::read_to_string(area.path().join("master.run")).unwrap();
+    std::fs::write(
+        area.path().join("master.run"),
+        runlist.replace(
+            "testsuites:\n",
+            "testsuites:\n  - name: gone\n    fetch_method: dev\n    fetch_location: ./nowhere\n",
+        ),
+    )
+    .unwrap();
+    std::fs::write(area.path().join("other.run"), runlist).unwrap();
+    let order = area.path().join("order");
+    let utah = |args: &[&str], reboot: &str| {
+        area.utah(args)
+            .env("ORDER", &order.display().to_string())
+            .env("UTAH_REBOOT_CMD", reboot)
+            .run()
+    };
+    assert_eq!(utah(&["-r", "master.run"], "true").code, 3);
+    // Another runlist, run to its end (its reboot command fails: it goes on).
+    let other = utah(&["-r", "other.run", "--runname", "other"], "false");
+    assert_eq!(other.code, 0, "{}", other.stderr);
+    assert!(other.stderr.contains("the reboot command failed (exit 1)"));
+    let done = utah(&["-r", "master.run", "-f", "text"], "true");
+    assert_eq!(done.code, 2, "the fetch error counts: {}", done.stderr);
+    assert_eq!(std::fs::read_to_string(&order).unwrap(), "a\na\nb\nb\n");
+    let lines: Vec<&str> = done.stdout.lines().collect();
+    assert!(
+        lines[0].starts_with("testsuite_fetch     gone/- 1"),
+        "{}",
+        done.stdout
+    );
+    assert!(
+        lines[1].starts_with("testcase_test       s/a 0"),
+        "{}",
+        done.stdout
+    );
+    assert!(
+        lines[2].starts_with("testcase_test       s/b 0"),
+        "{}",
+        done.stdout
+    );
+    assert_eq!(lines.len(), 4, "{}", done.stdout);
+}
+
+#[test]
+fn append_to_a_text_report_and_refuse_early_what_cannot_be_appended_to() {
+    let area = one_suite("", &[("a", "command: touch ../../ran-$N\n")]);
+    for n in ["1", "2"] {
+        let out = area
+            .utah(&["-r", "master.run", "-f", "text", "-o", "report.txt", "-a"])
+            .env("N", n)
+            .run();
+        assert_eq!(out.code, 0, "{}", out.stderr);
+    }
+    let text = std::fs::read_to_string(area.path().join("report.txt")).unwrap();
+    assert_eq!(
+        text.lines()
+            .filter(|l| l.starts_with("testcase_test"))
+            .count(),
+        2,
+        "{text}"
+    );
+    assert_eq!(
+        text.lines().filter(|l| l.starts_with("passes: 1")).count(),
+        2,
+        "{text}"
+    );
+    // A text report is not a YAML one to append to: said before anything runs.
+    let out = area
+        .utah(&["-r", "master.run", "-f", "yaml", "-o", "report.txt", "-a"])
+        .env("N", "3")
+        .run();
+    assert!(
+        out.failure(2).contains("-a: cannot append to"),
+        "{}",
+        out.stderr
+    );
+    let runs = std::fs::read_dir(area.path().join("links"))
+        .map(|_| ())
+        .is_ok();
+    assert!(runs);
+    let ran: Vec<String> = walk_names(area.path());
+    assert!(!ran.iter().any(|n| n == "ran-3"), "a case ran: {ran:?}");
+}
+
+/// Every file name under `dir`.
+fn walk_names(dir: &Path) -> Vec<String> {
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        names.push(entry.file_name().to_string_lossy().into_owned());
+        if path.is_dir() && !path.is_symlink() {
+            names.extend(walk_names(&path));
+        }
+    }
+    names
+}
+
+#[test]
+fn utah_started_inside_a_suite_it_copies_says_so_and_makes_no_area_there() {
+    let area = Area::new();
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_phoenix"))
+        .args(["howto", "one"])
+        .current_dir(area.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_utah"))
+        .args(["-r", "master.run"])
+        .current_dir(area.path().join("howto"))
+        .env_remove("MT_RUN_AREA_HOME")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("which utah copies into the run's work area"),
+        "{stderr}"
+    );
+    assert!(!area.path().join("howto/megatest.config").exists());
 }

@@ -114,6 +114,10 @@ fn malformed_runlists() {
             b"testsuites:\n  - name: s\n    fetch_method: dev\n    fetch_location: ./s\n---\nx: 1\n",
             "a second YAML document",
         ),
+        (
+            b"testsuites:\n  - name: s\n    fetch_method: dev\n    fetch_location: ./s\n  - name: s\n    fetch_method: dev\n    fetch_location: ./s\n",
+            "master.run:5:11: name: expected a name not used by another suite",
+        ),
     ];
     for (text, expected) in cases {
         refused(&suite(&[("master.run", text)]), expected);
@@ -177,6 +181,11 @@ fn malformed_suites() {
             "tc_control:1:1: command: required",
         ),
         ("timeout: 30\n", "", "tc_control:1:1: timeout: required"),
+        (
+            "dependencies: none\n",
+            "dependencies: ~\n",
+            "tc_control:1:1: dependencies: required",
+        ),
         (
             "",
             "type: kernel\n",
