@@ -51,19 +51,40 @@ pub fn open_area(
     let cwd = std::env::current_dir()
         .map_err(|e| Error::new(format!("cannot read the current directory: {e}")))?;
     if crate::area::locate(None, &cwd).is_err() {
-        // An area made inside a suite that is copied into it would copy itself.
+        // An area made inside a suite that is copied into it would copy itself: it is made
+        // beside the suite instead.
         let real = cwd.canonicalize().unwrap_or_else(|_| cwd.clone());
-        if let Some(source) = suite_sources
+        let inside = suite_sources
             .iter()
-            .find(|s| s.canonicalize().is_ok_and(|s| real.starts_with(s)))
-        {
-            return Err(Error::usage(format!(
-                "{} is inside the suite {}, which utah copies into the run's work area; run utah from another directory (or give --start-dir)",
-                cwd.display(),
-                source.display()
-            )));
-        }
-        make_area(&cwd)?;
+            .filter_map(|s| s.canonicalize().ok())
+            .filter(|s| real.starts_with(s))
+            .min_by_key(|s| s.components().count());
+        let dir = match inside {
+            Some(suite) => {
+                let parent = suite.parent().map(Path::to_path_buf).ok_or_else(|| {
+                    Error::usage(format!(
+                        "{} is inside the suite {}, which utah copies; run utah from another directory (or give --start-dir)",
+                        cwd.display(),
+                        suite.display()
+                    ))
+                })?;
+                std::env::set_current_dir(&parent).map_err(|e| {
+                    Error::usage(format!(
+                        "cannot change to {}: {}",
+                        parent.display(),
+                        crate::sys::io_reason(&e)
+                    ))
+                })?;
+                crate::output::log::emit(format_args!(
+                    "utah: {} is inside the suite {}, which is copied for the run: the area is made beside it",
+                    cwd.display(),
+                    suite.display()
+                ));
+                parent
+            }
+            None => cwd,
+        };
+        make_area(&dir)?;
     }
     Area::load(&AreaOptions {
         target: target.map(str::to_string),

@@ -1006,7 +1006,7 @@ fn walk_names(dir: &Path) -> Vec<String> {
 }
 
 #[test]
-fn utah_started_inside_a_suite_it_copies_says_so_and_makes_no_area_there() {
+fn utah_started_inside_a_suite_it_copies_makes_the_area_beside_it() {
     let area = Area::new();
     let status = std::process::Command::new(env!("CARGO_BIN_EXE_phoenix"))
         .args(["howto", "one"])
@@ -1015,16 +1015,15 @@ fn utah_started_inside_a_suite_it_copies_says_so_and_makes_no_area_there() {
         .unwrap();
     assert!(status.success());
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_utah"))
-        .args(["-r", "master.run"])
+        .args(["-r", "master.run", "-f", "text"])
         .current_dir(area.path().join("howto"))
         .env_remove("MT_RUN_AREA_HOME")
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("which utah copies into the run's work area"),
-        "{stderr}"
-    );
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("the area is made beside it"), "{stderr}");
     assert!(!area.path().join("howto/megatest.config").exists());
+    assert!(area.path().join("megatest.config").exists());
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("testcase_test       howto/one 0"));
 }
