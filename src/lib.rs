@@ -8,6 +8,7 @@ pub mod api;
 pub mod area;
 pub mod cli;
 pub mod config;
+pub mod dashboard;
 pub mod db;
 pub mod environ;
 pub mod error;

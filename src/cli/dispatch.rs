@@ -91,6 +91,7 @@ const ACTIONS: &[(&str, Option<Handler>)] = &[
     ("-run-wait", Some(commands::run::run_wait)),
     ("-generate-html", None),
     ("-utah", Some(commands::utah_run::utah)),
+    ("-dashboard", Some(commands::dashboard::run)),
 ];
 
 /// `-test-files` alone (with `-test-paths`, that command prints the files).

@@ -572,6 +572,35 @@ pub static OPTIONS: &[OptionSpec] = &[
         Utilities,
         "create a skeleton test (asks questions)",
     ),
+    sw(
+        "-dashboard",
+        Utilities,
+        "serve the web dashboard of this area and print its address (-port, -bind, -rows)",
+    ),
+    val(
+        "-port",
+        "N",
+        Utilities,
+        "with -dashboard: the port (default: a free one)",
+    ),
+    val(
+        "-bind",
+        "ADDR",
+        Utilities,
+        "with -dashboard: the address to listen on (default 127.0.0.1)",
+    ),
+    val(
+        "-rows",
+        "N",
+        Utilities,
+        "with -dashboard: runs per page of the Runs view (default 10)",
+    ),
+    val(
+        "-cols",
+        "N",
+        Utilities,
+        "with -dashboard: the same as -rows",
+    ),
     val(
         "-utah",
         "RUNLIST",
@@ -629,7 +658,6 @@ pub static OPTIONS: &[OptionSpec] = &[
     val("-days", "N", NoEffect, "no effect"),
     val("-rename-run", "NAME", NoEffect, "no effect"),
     val("-to", "NAME", NoEffect, "no effect"),
-    val("-port", "N", NoEffect, "no effect"),
     val("-since", "N", NoEffect, "no effect"),
     val("-run-id", "N", NoEffect, "no effect"),
     val("-override-timeout", "N", NoEffect, "no effect"),

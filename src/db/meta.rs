@@ -80,6 +80,12 @@ impl Store {
         })
     }
 
+    /// SQLite's `data_version`: it changes when another connection commits to the
+    /// database (what a live view polls).
+    pub fn data_version(&self) -> Result<i64> {
+        self.read(|c| c.query_row("PRAGMA data_version", [], |r| r.get(0)))
+    }
+
     /// Removes a `metadat` variable.
     pub fn clear_var(&self, name: &str) -> Result<()> {
         self.write(|c| {

@@ -61,6 +61,16 @@ impl State {
     pub const RUNNING: &'static [State] =
         &[State::Running, State::RemoteHostStart, State::Launched];
 
+    /// States a kill request applies to: running, or not started yet (a finished record keeps
+    /// its result).
+    pub const KILLABLE: &'static [State] = &[
+        State::Launched,
+        State::RemoteHostStart,
+        State::Running,
+        State::NotStarted,
+        State::KillReq,
+    ];
+
     /// States in which a test has an executor, or had one asked to stop: the runner waits for
     /// these (the running states and `KILLREQ`).
     pub const ACTIVE: &'static [State] = &[

@@ -94,6 +94,11 @@ impl Roots {
         Roots { dirs }
     }
 
+    /// Whether the resolved path `real` is under one of the roots.
+    pub fn contains(&self, real: &Path) -> bool {
+        self.dirs.iter().any(|root| real.starts_with(root))
+    }
+
     /// `path` resolved, when that is `ROOT/suffix` for one of the roots.
     fn resolved(&self, path: &Path, suffix: &Path) -> Option<PathBuf> {
         let real = path.canonicalize().ok()?;

@@ -5,6 +5,7 @@ mod bad_input;
 mod chaos;
 mod cli;
 mod config_errors;
+mod dashboard;
 mod fork_launch;
 mod fuzz;
 mod getting_started;

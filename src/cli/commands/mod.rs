@@ -1,5 +1,6 @@
 //! One file per command.
 
+pub(super) mod dashboard;
 pub(super) mod db_maintenance;
 pub(super) mod env_capture;
 pub(super) mod execute;

@@ -9,15 +9,6 @@ use crate::model::{State, Status};
 use crate::runner::nested::NestedRun;
 use crate::writer::{TriggerTable, Writer};
 
-/// States a kill request applies to: running, or not started yet.
-const KILLABLE: &[State] = &[
-    State::Launched,
-    State::RemoteHostStart,
-    State::Running,
-    State::NotStarted,
-    State::KillReq,
-];
-
 /// Sets state and status.
 pub(crate) fn run(session: &mut Session) -> Result<Flow> {
     let value = session
@@ -70,7 +61,7 @@ pub(crate) fn run(session: &mut Session) -> Result<Flow> {
                 // Decided in the write itself: a test may finish meanwhile.
                 let set = writer.set_state_status_if_in(
                     test.id(),
-                    KILLABLE,
+                    State::KILLABLE,
                     Some(&state),
                     Some(&status),
                 )?;

@@ -1,0 +1,331 @@
+//! Serving the dashboard: a loopback listener on a free port (unless `-port`/`-bind` say
+//! otherwise), the URL with the server's token printed, axum routes over one reader
+//! connection to megatest.db (WAL: it never blocks a run), pages built with maud (every
+//! value escaped), files only from run directories, and actions only with the token from
+//! the dashboard's own pages.
+
+use super::actions::{ActionForm, apply};
+use super::assets;
+use super::filters::Filters;
+use super::matrix;
+use super::panel;
+use crate::area::Area;
+use crate::db::Store;
+use crate::error::{Error, ErrorKind, Result};
+use crate::model::TestId;
+use crate::runner::removal::Roots;
+use axum::Router;
+use axum::extract::{Form, Path as UrlPath, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use maud::{DOCTYPE, Markup, html};
+use serde::Deserialize;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
+
+/// How to serve.
+#[derive(Debug, Clone)]
+pub struct DashboardOptions {
+    /// Runs per page of the Runs view.
+    pub per_page: usize,
+    /// The port (0: a free one).
+    pub port: u16,
+    /// The address to listen on (loopback unless told).
+    pub bind: IpAddr,
+}
+
+/// What the handlers share.
+struct App {
+    area: Area,
+    store: Mutex<Store>,
+    token: String,
+    per_page: usize,
+    roots: Roots,
+}
+
+type Shared = Arc<App>;
+
+/// Serves the dashboard of `area` until interrupted (Ctrl-C).
+pub fn serve(area: Area, opts: DashboardOptions) -> Result<()> {
+    let store = Store::open(&area)?;
+    let listener = std::net::TcpListener::bind((opts.bind, opts.port)).map_err(|e| {
+        Error::usage(format!(
+            "cannot listen on {}:{}: {}",
+            opts.bind,
+            opts.port,
+            crate::sys::io_reason(&e)
+        ))
+    })?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| Error::of(ErrorKind::Io, format!("no listening address: {e}")))?;
+    listener
+        .set_nonblocking(true)
+        .map_err(|e| Error::of(ErrorKind::Io, format!("cannot set up the listener: {e}")))?;
+    let token = new_token()?;
+    let app = Arc::new(App {
+        roots: Roots::of_area(&area),
+        area,
+        store: Mutex::new(store),
+        token: token.clone(),
+        per_page: opts.per_page,
+    });
+    crate::output::stdout::println(&format!("dashboard: http://{addr}/?token={token}"));
+    crate::output::log::emit(format_args!(
+        "dashboard: serving {} (Ctrl-C stops it)",
+        app.area.top.display()
+    ));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Error::of(ErrorKind::Io, format!("cannot start the server: {e}")))?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::from_std(listener)
+            .map_err(|e| Error::of(ErrorKind::Io, format!("cannot use the listener: {e}")))?;
+        axum::serve(listener, router(app))
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await
+            .map_err(|e| Error::of(ErrorKind::Io, format!("the server failed: {e}")))
+    })
+}
+
+fn router(app: Shared) -> Router {
+    Router::new()
+        .route("/", get(runs_page))
+        .route("/matrix", get(matrix_fragment))
+        .route("/version", get(version))
+        .route("/test/{id}", get(test_page))
+        .route("/file/{id}/{*name}", get(file))
+        .route("/action/{id}", post(action))
+        .route("/style.css", get(style))
+        .route("/app.js", get(script))
+        .with_state(app)
+}
+
+/// A token no other page can guess: 16 bytes from the kernel's generator.
+fn new_token() -> Result<String> {
+    let mut bytes = [0u8; 16];
+    use std::io::Read;
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut bytes))
+        .map_err(|e| Error::of(ErrorKind::Io, format!("no random token: {e}")))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Runs `f` with the database on a blocking thread.
+async fn with_store<T: Send + 'static>(
+    app: &Shared,
+    f: impl FnOnce(&App, &Store) -> Result<T> + Send + 'static,
+) -> std::result::Result<T, Response> {
+    let app = app.clone();
+    tokio::task::spawn_blocking(move || {
+        let store = app.store.lock().unwrap_or_else(|p| p.into_inner());
+        f(&app, &store)
+    })
+    .await
+    .map_err(|e| failure(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()))?
+    .map_err(|e| failure(StatusCode::BAD_REQUEST, &crate::error::render(&e)))
+}
+
+fn failure(code: StatusCode, message: &str) -> Response {
+    (code, page("error", html! { pre.error { (message) } })).into_response()
+}
+
+fn page(title: &str, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html {
+            head {
+                meta charset="utf-8";
+                title { (title) " — megatest dashboard" }
+                link rel="stylesheet" href="/style.css";
+            }
+            body {
+                (body)
+                script src="/app.js" {}
+            }
+        }
+    }
+}
+
+async fn runs_page(State(app): State<Shared>, Query(filters): Query<Filters>) -> Response {
+    let area_name = app.area.top.display().to_string();
+    let per_page = app.per_page;
+    let f = filters.clone();
+    let matrix = match with_store(&app, move |_, store| matrix::load(store, &f, per_page)).await {
+        Ok(m) => m,
+        Err(r) => return r,
+    };
+    page(
+        "Runs",
+        html! {
+            header {
+                h1 { "Runs" }
+                span.area { (area_name) }
+            }
+            form.filters method="get" action="/" {
+                label { "target " input name="target" value=(filters.target) placeholder="%"; }
+                label { "run name " input name="runname" value=(filters.runname) placeholder="%"; }
+                label { "tests " input name="testpatt" value=(filters.testpatt) placeholder="%"; }
+                label { "hide " input name="hide" value=(filters.hide) placeholder="NOT_STARTED,PASS"; }
+                @if !filters.token.is_empty() {
+                    input type="hidden" name="token" value=(filters.token);
+                }
+                button type="submit" { "Show" }
+            }
+            div #matrix { (matrix::render(&matrix, &filters)) }
+        },
+    )
+    .into_response()
+}
+
+async fn matrix_fragment(State(app): State<Shared>, Query(filters): Query<Filters>) -> Response {
+    let per_page = app.per_page;
+    let f = filters.clone();
+    match with_store(&app, move |_, store| matrix::load(store, &f, per_page)).await {
+        Ok(m) => matrix::render(&m, &filters).into_response(),
+        Err(r) => r,
+    }
+}
+
+async fn version(State(app): State<Shared>) -> Response {
+    match with_store(&app, |_, store| store.data_version()).await {
+        Ok(v) => (
+            [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
+            v.to_string(),
+        )
+            .into_response(),
+        Err(r) => r,
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct TokenQuery {
+    #[serde(default)]
+    token: String,
+}
+
+async fn test_page(
+    State(app): State<Shared>,
+    UrlPath(id): UrlPath<i64>,
+    Query(q): Query<TokenQuery>,
+) -> Response {
+    let token = q.token.clone();
+    match with_store(&app, move |_, store| {
+        panel::render(store, TestId(id), &token)
+    })
+    .await
+    {
+        Ok(Some(body)) => page("Test", body).into_response(),
+        Ok(None) => failure(StatusCode::NOT_FOUND, &format!("no test record {id}")),
+        Err(r) => r,
+    }
+}
+
+async fn file(State(app): State<Shared>, UrlPath((id, name)): UrlPath<(i64, String)>) -> Response {
+    let found = with_store(&app, move |app, store| {
+        let Some(test) = store.test(TestId(id))? else {
+            return Ok(Err(StatusCode::NOT_FOUND));
+        };
+        let path =
+            match super::files::resolve(std::path::Path::new(&test.rundir()), &name, &app.roots) {
+                Ok(p) => p,
+                Err(super::files::Refused::Missing) => return Ok(Err(StatusCode::NOT_FOUND)),
+                Err(_) => return Ok(Err(StatusCode::FORBIDDEN)),
+            };
+        let bytes = std::fs::read(&path).map_err(|e| {
+            Error::of(
+                ErrorKind::Io,
+                format!("cannot read {}: {e}", path.display()),
+            )
+        })?;
+        Ok(Ok((super::files::content_type(&path), bytes)))
+    })
+    .await;
+    match found {
+        Ok(Ok((kind, bytes))) => (
+            [
+                (header::CONTENT_TYPE, HeaderValue::from_static(kind)),
+                // A page from a run directory runs in a sandbox: it cannot act as the dashboard.
+                (
+                    header::CONTENT_SECURITY_POLICY,
+                    HeaderValue::from_static("sandbox"),
+                ),
+                (
+                    header::X_CONTENT_TYPE_OPTIONS,
+                    HeaderValue::from_static("nosniff"),
+                ),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Ok(Err(code)) => failure(code, "not a file of this test's run directory"),
+        Err(r) => r,
+    }
+}
+
+/// Whether a request comes from the dashboard's own pages: its Origin is this server.
+fn same_origin(headers: &HeaderMap) -> bool {
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    let origin = headers.get(header::ORIGIN).and_then(|h| h.to_str().ok());
+    match (host, origin) {
+        (Some(host), Some(origin)) => origin == format!("http://{host}"),
+        _ => false,
+    }
+}
+
+async fn action(
+    State(app): State<Shared>,
+    UrlPath(id): UrlPath<i64>,
+    headers: HeaderMap,
+    Form(form): Form<ActionForm>,
+) -> Response {
+    if form.token != app.token {
+        return failure(
+            StatusCode::FORBIDDEN,
+            "refused: the token is missing or wrong",
+        );
+    }
+    if !same_origin(&headers) {
+        return failure(
+            StatusCode::FORBIDDEN,
+            "refused: the request does not come from this dashboard",
+        );
+    }
+    let token = form.token.clone();
+    match with_store(&app, move |app, store| {
+        apply(&app.area, store, TestId(id), &form)
+    })
+    .await
+    {
+        Ok(_) => Redirect::to(&format!(
+            "/test/{id}?token={}",
+            super::filters::encode(&token)
+        ))
+        .into_response(),
+        Err(r) => r,
+    }
+}
+
+async fn style() -> Response {
+    (
+        [(header::CONTENT_TYPE, HeaderValue::from_static("text/css"))],
+        assets::STYLE,
+    )
+        .into_response()
+}
+
+async fn script() -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/javascript"),
+        )],
+        assets::SCRIPT,
+    )
+        .into_response()
+}

@@ -1,0 +1,330 @@
+//! The web dashboard through the real binary, over HTTP: the Runs view against megatest.db
+//! after a real run, its filters, its live version, the test panel and its files, the
+//! actions, and what is refused (markup, files outside run directories, actions without the
+//! token or from another origin, listeners beyond loopback).
+
+use crate::harness::Area;
+use rusqlite::Connection;
+use std::io::{BufRead, BufReader};
+use std::process::Child;
+
+/// A running dashboard, stopped when dropped.
+struct Dashboard {
+    child: Child,
+    /// `http://127.0.0.1:PORT`.
+    base: String,
+    token: String,
+}
+
+impl Drop for Dashboard {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Dashboard {
+    fn start(area: &Area, args: &[&str]) -> Dashboard {
+        let mut all = vec!["-dashboard"];
+        all.extend(args);
+        let mut child = area.megatest(&all).spawn_with_output();
+        let stdout = child.stdout.take().unwrap();
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).unwrap();
+        let url = line
+            .trim()
+            .strip_prefix("dashboard: ")
+            .unwrap_or_else(|| panic!("no address printed: {line:?}"))
+            .to_string();
+        let (base, token) = url.split_once("/?token=").unwrap();
+        Dashboard {
+            child,
+            base: base.to_string(),
+            token: token.to_string(),
+        }
+    }
+
+    fn get(&self, path: &str) -> (u16, String) {
+        match ureq::get(&format!("{}{path}", self.base)).call() {
+            Ok(r) => (r.status(), r.into_string().unwrap()),
+            Err(ureq::Error::Status(code, r)) => (code, r.into_string().unwrap_or_default()),
+            Err(e) => panic!("{path}: {e}"),
+        }
+    }
+
+    fn post(&self, path: &str, origin: Option<&str>, form: &[(&str, &str)]) -> u16 {
+        let agent = ureq::AgentBuilder::new().redirects(0).build();
+        let mut request = agent.post(&format!("{}{path}", self.base));
+        if let Some(origin) = origin {
+            request = request.set("Origin", origin);
+        }
+        match request.send_form(form) {
+            Ok(r) => r.status(),
+            Err(ureq::Error::Status(code, _)) => code,
+            Err(e) => panic!("{path}: {e}"),
+        }
+    }
+}
+
+/// An area with a passing test, a failing one and an itemized one, run once.
+fn area_after_a_run() -> Area {
+    let area = Area::new()
+        .file(
+            "megatest.config",
+            "[fields]\nplatform TEXT\n\n[setup]\nlinktree #{getenv MT_RUN_AREA_HOME}/links\n",
+        )
+        .file("runconfigs.config", "[default]\nX 1\n")
+        .file("tests/good/testconfig", "[ezsteps]\nsay echo all good\n")
+        .file("tests/bad/testconfig", "[ezsteps]\nfail exit 1\n")
+        .file(
+            "tests/many/testconfig",
+            "[items]\nN 1 2 3\n[ezsteps]\nrun echo item $N\n",
+        );
+    area.megatest(&[
+        "-run",
+        "-target",
+        "linux",
+        "-runname",
+        "r1",
+        "-testpatt",
+        "%",
+        "-run-wait",
+    ])
+    .run()
+    .success();
+    area
+}
+
+/// `(id, label)` of every record, the label as the dashboard shows it.
+fn expected_cells(area: &Area) -> Vec<(i64, String)> {
+    let db = Connection::open(area.path().join("megatest.db")).unwrap();
+    let mut stmt = db.prepare("SELECT id, state, status FROM tests").unwrap();
+    stmt.query_map([], |r| {
+        let (id, state, status): (i64, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
+        Ok((id, if state == "COMPLETED" { status } else { state }))
+    })
+    .unwrap()
+    .collect::<Result<_, _>>()
+    .unwrap()
+}
+
+fn cell_label(html: &str, id: i64) -> Option<String> {
+    let at = [
+        format!("href=\"/test/{id}?"),
+        format!("href=\"/test/{id}\""),
+    ]
+    .iter()
+    .find_map(|link| html.find(link.as_str()))?;
+    let rest = &html[at..];
+    let start = rest.find('>')? + 1;
+    let end = rest[start..].find('<')? + start;
+    Some(rest[start..end].to_string())
+}
+
+#[test]
+fn the_runs_view_shows_every_record_as_in_the_database_and_filters_from_the_url() {
+    let area = area_after_a_run();
+    let d = Dashboard::start(&area, &[]);
+    assert!(
+        d.base.starts_with("http://127.0.0.1:"),
+        "loopback by default: {}",
+        d.base
+    );
+    let (code, page) = d.get(&format!("/?token={}", d.token));
+    assert_eq!(code, 200);
+    let cells = expected_cells(&area);
+    assert_eq!(cells.len(), 6, "good, bad, many and its 3 items");
+    for (id, label) in &cells {
+        assert_eq!(
+            cell_label(&page, *id).as_deref(),
+            Some(label.as_str()),
+            "record {id}"
+        );
+    }
+    assert!(page.contains("FAIL") && page.contains("PASS"));
+    // A filter in the URL hides what it names.
+    let (_, filtered) = d.get("/?hide=PASS");
+    for (id, label) in &cells {
+        assert_eq!(
+            cell_label(&filtered, *id).is_some(),
+            label != "PASS",
+            "record {id}"
+        );
+    }
+    let (_, only_many) = d.get("/matrix?testpatt=many");
+    assert!(only_many.contains("data-test=\"many\""));
+    assert!(!only_many.contains("data-test=\"good\""));
+    let (_, none) = d.get("/?runname=nosuchrun");
+    assert!(none.contains("No run matches."));
+}
+
+#[test]
+fn the_version_moves_when_the_database_changes_and_the_matrix_follows() {
+    let area = area_after_a_run();
+    let d = Dashboard::start(&area, &[]);
+    let (_, before) = d.get("/version");
+    area.megatest(&[
+        "-set-state-status",
+        "COMPLETED,WAIVED",
+        "-target",
+        "linux",
+        "-runname",
+        "r1",
+        "-testpatt",
+        "bad",
+    ])
+    .run()
+    .success();
+    let (_, after) = d.get("/version");
+    assert_ne!(before, after);
+    let (_, matrix) = d.get("/matrix");
+    let bad = expected_cells(&area)
+        .into_iter()
+        .find(|(_, l)| l == "WAIVED")
+        .unwrap();
+    assert_eq!(cell_label(&matrix, bad.0).as_deref(), Some("WAIVED"));
+}
+
+#[test]
+fn the_test_panel_shows_steps_and_serves_only_its_run_directorys_files() {
+    let area = area_after_a_run();
+    let d = Dashboard::start(&area, &[]);
+    let db = Connection::open(area.path().join("megatest.db")).unwrap();
+    let (id, rundir): (i64, String) = db
+        .query_row(
+            "SELECT id, rundir FROM tests WHERE testname='good'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let (code, panel) = d.get(&format!("/test/{id}?token={}", d.token));
+    assert_eq!(code, 200);
+    assert!(panel.contains("<td class=\"stepname\">say</td>"), "{panel}");
+    assert!(panel.contains("say.log"), "{panel}");
+    let (code, log) = d.get(&format!("/file/{id}/say.log"));
+    assert_eq!((code, log.as_str()), (200, "all good\n"));
+    // Outside the run directory: refused.
+    std::os::unix::fs::symlink(
+        area.path().join("megatest.config"),
+        format!("{rundir}/escape"),
+    )
+    .unwrap();
+    for path in [
+        "..%2F..%2F..%2F..%2F..%2Fmegatest.config",
+        "%2Fetc%2Fpasswd",
+        "escape",
+    ] {
+        let (code, body) = d.get(&format!("/file/{id}/{path}"));
+        assert_eq!(code, 403, "{path}: {body}");
+    }
+    assert_eq!(d.get(&format!("/file/{id}/nope.log")).0, 404);
+}
+
+#[test]
+fn markup_from_the_database_and_logs_is_text() {
+    let area = area_after_a_run();
+    let db = Connection::open(area.path().join("megatest.db")).unwrap();
+    let (id, rundir): (i64, String) = db
+        .query_row(
+            "SELECT id, rundir FROM tests WHERE testname='good'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    db.execute(
+        "UPDATE tests SET comment='<script>alert(1)</script>', testname='<script>x</script>' WHERE id=?1",
+        [id],
+    )
+    .unwrap();
+    db.execute(
+        "INSERT INTO test_steps (test_id, stepname, state, status, event_time) VALUES (?1, '<img src=x onerror=alert(2)>', 'end', '0', 0)",
+        [id],
+    )
+    .unwrap();
+    std::fs::write(format!("{rundir}/evil.log"), "<script>alert(3)</script>\n").unwrap();
+    let d = Dashboard::start(&area, &[]);
+    let (_, page) = d.get("/");
+    let (_, panel) = d.get(&format!("/test/{id}"));
+    for html in [&page, &panel] {
+        assert!(
+            !html.contains("<script>alert") && !html.contains("<script>x"),
+            "{html}"
+        );
+        assert!(!html.contains("<img src=x"), "{html}");
+    }
+    assert!(page.contains("&lt;script&gt;x&lt;/script&gt;"));
+    assert!(panel.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    let response = ureq::get(&format!("{}/file/{id}/evil.log", d.base))
+        .call()
+        .unwrap();
+    assert_eq!(
+        response.header("Content-Type"),
+        Some("text/plain; charset=utf-8")
+    );
+    assert_eq!(response.header("Content-Security-Policy"), Some("sandbox"));
+}
+
+#[test]
+fn actions_need_the_token_and_the_dashboards_own_origin() {
+    let area = area_after_a_run()
+        .file("tests/good/testconfig", "[ezsteps]\nsay echo all good\n[triggers]\nCOMPLETED/WAIVED echo fired > $MT_RUN_AREA_HOME/fired; true\n");
+    let d = Dashboard::start(&area, &[]);
+    let db = Connection::open(area.path().join("megatest.db")).unwrap();
+    let id: i64 = db
+        .query_row("SELECT id FROM tests WHERE testname='good'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let status = || -> String {
+        db.query_row("SELECT status FROM tests WHERE id=?1", [id], |r| r.get(0))
+            .unwrap()
+    };
+    let path = format!("/action/{id}");
+    let set = [
+        ("action", "set"),
+        ("state", "COMPLETED"),
+        ("status", "WAIVED"),
+        ("comment", "looked at"),
+    ];
+    fn with_token<'a>(set: &[(&'a str, &'a str)], token: &'a str) -> Vec<(&'a str, &'a str)> {
+        let mut form = set.to_vec();
+        form.push(("token", token));
+        form
+    }
+    let own = d.base.clone();
+    assert_eq!(d.post(&path, Some(&own), &set), 403, "no token");
+    assert_eq!(
+        d.post(&path, Some(&own), &with_token(&set, "guess")),
+        403,
+        "wrong token"
+    );
+    assert_eq!(
+        d.post(
+            &path,
+            Some("http://evil.example"),
+            &with_token(&set, &d.token)
+        ),
+        403
+    );
+    assert_eq!(
+        d.post(&path, None, &with_token(&set, &d.token)),
+        403,
+        "no Origin"
+    );
+    assert_eq!(status(), "PASS", "nothing changed");
+    assert_eq!(d.post(&path, Some(&own), &with_token(&set, &d.token)), 303);
+    assert_eq!(status(), "WAIVED");
+    let fired = std::fs::read_to_string(area.path().join("fired")).unwrap_or_default();
+    assert_eq!(fired, "fired\n", "the test's trigger fired");
+    // Kill on a finished test changes nothing; on a running one it asks it to stop.
+    let kill = [("action", "kill"), ("token", d.token.as_str())];
+    assert_eq!(d.post(&path, Some(&own), &kill), 303);
+    assert_eq!(status(), "WAIVED");
+    db.execute("UPDATE tests SET state='RUNNING' WHERE id=?1", [id])
+        .unwrap();
+    assert_eq!(d.post(&path, Some(&own), &kill), 303);
+    let state: String = db
+        .query_row("SELECT state FROM tests WHERE id=?1", [id], |r| r.get(0))
+        .unwrap();
+    assert_eq!(state, "KILLREQ");
+}
