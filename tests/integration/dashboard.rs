@@ -108,6 +108,16 @@ fn expected_cells(area: &Area) -> Vec<(i64, String)> {
     .unwrap()
 }
 
+/// The id and run directory of the test `good`.
+fn good_record(db: &Connection) -> (i64, String) {
+    db.query_row(
+        "SELECT id, rundir FROM tests WHERE testname='good'",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+    .unwrap()
+}
+
 fn cell_label(html: &str, id: i64) -> Option<String> {
     let at = [
         format!("href=\"/test/{id}?"),
@@ -190,13 +200,7 @@ fn the_test_panel_shows_steps_and_serves_only_its_run_directorys_files() {
     let area = area_after_a_run();
     let d = Dashboard::start(&area, &[]);
     let db = Connection::open(area.path().join("megatest.db")).unwrap();
-    let (id, rundir): (i64, String) = db
-        .query_row(
-            "SELECT id, rundir FROM tests WHERE testname='good'",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .unwrap();
+    let (id, rundir) = good_record(&db);
     let (code, panel) = d.get(&format!("/test/{id}?token={}", d.token));
     assert_eq!(code, 200);
     assert!(panel.contains("<td class=\"stepname\">say</td>"), "{panel}");
@@ -224,13 +228,7 @@ fn the_test_panel_shows_steps_and_serves_only_its_run_directorys_files() {
 fn markup_from_the_database_and_logs_is_text() {
     let area = area_after_a_run();
     let db = Connection::open(area.path().join("megatest.db")).unwrap();
-    let (id, rundir): (i64, String) = db
-        .query_row(
-            "SELECT id, rundir FROM tests WHERE testname='good'",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .unwrap();
+    let (id, rundir) = good_record(&db);
     db.execute(
         "UPDATE tests SET comment='<script>alert(1)</script>', testname='<script>x</script>' WHERE id=?1",
         [id],
