@@ -2,7 +2,8 @@
 # Installs what the tests drive besides megatest itself, and the user they need. Megatest
 # 1.65's QA areas run Ruby (fullrun's sqlitespeed), the sqlite3 shell and bc in their steps;
 # the UTAH tests fetch with Breezy (brz) and git and run a case as another user through
-# sudo, the user `utahtest` made here. Idempotent; run by .ci/run and by the README's test
+# sudo, the user `utahtest` made here; the dashboard tests drive Debian's chromium through
+# chromedriver. Idempotent; run by .ci/run and by the README's test
 # command. Needs root (or sudo) only when something is missing.
 set -euo pipefail
 sudo=""
@@ -10,9 +11,11 @@ if [ "$(id -u)" -ne 0 ]; then
   sudo="sudo"
 fi
 missing=()
-for program in ruby sqlite3 bc brz git sudo; do
+for program in ruby sqlite3 bc brz git sudo chromium; do
   command -v "$program" >/dev/null 2>&1 || missing+=("$program")
 done
+# chromium's WebDriver is its own package.
+command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "scripts/setup.sh: installing ${missing[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive

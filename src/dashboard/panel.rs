@@ -74,6 +74,13 @@ pub(super) fn render(store: &Store, id: TestId, token: &str) -> Result<Option<Ma
     let data = store.test_data(id, "%")?;
     let rundir = test.rundir();
     let files = super::files::listing(Path::new(&rundir));
+    // A step whose record names no log has the ezstep's `STEP.log` when there is one.
+    for step in &mut steps {
+        let default = format!("{}.log", step.name);
+        if step.log.is_empty() && files.contains(&default) {
+            step.log = default;
+        }
+    }
     let token_q = format!("?token={}", encode(token));
     let name = crate::model::full_test_name(&test.testname(), &test.item_path());
     let duration = field_text(test.field("run_duration"));

@@ -38,6 +38,7 @@ pub struct DashboardOptions {
 /// What the handlers share.
 struct App {
     area: Area,
+    control: super::control::Control,
     store: Mutex<Store>,
     token: String,
     per_page: usize,
@@ -66,6 +67,7 @@ pub fn serve(area: Area, opts: DashboardOptions) -> Result<()> {
     let token = new_token()?;
     let app = Arc::new(App {
         roots: Roots::of_area(&area),
+        control: super::control::Control::default(),
         area,
         store: Mutex::new(store),
         token: token.clone(),
@@ -101,6 +103,9 @@ fn router(app: Shared) -> Router {
         .route("/test/{id}", get(test_page))
         .route("/file/{id}/{*name}", get(file))
         .route("/action/{id}", post(action))
+        .route("/control", get(control_page))
+        .route("/control/start", post(control_start))
+        .route("/control/stop/{pid}", post(control_stop))
         .route("/style.css", get(style))
         .route("/app.js", get(script))
         .with_state(app)
@@ -166,6 +171,7 @@ async fn runs_page(State(app): State<Shared>, Query(filters): Query<Filters>) ->
             header {
                 h1 { "Runs" }
                 span.area { (area_name) }
+                a.control href={ "/control" @if !filters.token.is_empty() { "?token=" (super::filters::encode(&filters.token)) } } { "Run Control" }
             }
             form.filters method="get" action="/" {
                 label { "target " input name="target" value=(filters.target) placeholder="%"; }
@@ -309,6 +315,73 @@ async fn action(
         .into_response(),
         Err(r) => r,
     }
+}
+
+/// Refuses a posted request without the token, or not from the dashboard's own page.
+fn refused(app: &App, token: &str, headers: &HeaderMap) -> Option<Response> {
+    if token != app.token {
+        return Some(failure(
+            StatusCode::FORBIDDEN,
+            "refused: the token is missing or wrong",
+        ));
+    }
+    if !same_origin(headers) {
+        return Some(failure(
+            StatusCode::FORBIDDEN,
+            "refused: the request does not come from this dashboard",
+        ));
+    }
+    None
+}
+
+async fn control_page(State(app): State<Shared>, Query(q): Query<TokenQuery>) -> Response {
+    let token = q.token.clone();
+    match with_store(&app, move |app, _| {
+        Ok(app.control.render(&app.area, &token))
+    })
+    .await
+    {
+        Ok(body) => page("Run Control", body).into_response(),
+        Err(r) => r,
+    }
+}
+
+async fn control_start(
+    State(app): State<Shared>,
+    headers: HeaderMap,
+    Form(form): Form<super::control::StartForm>,
+) -> Response {
+    if let Some(no) = refused(&app, &form.token, &headers) {
+        return no;
+    }
+    let token = form.token.clone();
+    match with_store(&app, move |app, _| app.control.start(&app.area, &form)).await {
+        Ok(_) => Redirect::to(&format!(
+            "/control?token={}",
+            super::filters::encode(&token)
+        ))
+        .into_response(),
+        Err(r) => r,
+    }
+}
+
+async fn control_stop(
+    State(app): State<Shared>,
+    UrlPath(pid): UrlPath<u32>,
+    headers: HeaderMap,
+    Form(q): Form<TokenQuery>,
+) -> Response {
+    if let Some(no) = refused(&app, &q.token, &headers) {
+        return no;
+    }
+    if !app.control.stop(pid) {
+        return failure(StatusCode::NOT_FOUND, "not a run this dashboard started");
+    }
+    Redirect::to(&format!(
+        "/control?token={}",
+        super::filters::encode(&q.token)
+    ))
+    .into_response()
 }
 
 async fn style() -> Response {

@@ -6,6 +6,7 @@ mod chaos;
 mod cli;
 mod config_errors;
 mod dashboard;
+mod dashboard_browser;
 mod fork_launch;
 mod fuzz;
 mod getting_started;
