@@ -1,11 +1,16 @@
-//! What the test panel's buttons do, through the library calls the command line uses
-//! (`-set-state-status`): the writer, with the tests' and megatest.config's triggers, so
-//! triggers fire and rollups happen as they would from a terminal.
+//! What the test panel's buttons do, through the library calls the command line uses: the
+//! writer for `-set-state-status` and kill (with the tests' and megatest.config's triggers,
+//! so triggers fire and rollups happen as from a terminal), the removal of `-remove-runs`
+//! for clean, the run lock of `-lock`/`-unlock`, and a `megatest -run -rerun-all` (through
+//! Run Control) for re-run.
 
+use super::control::{Control, StartForm};
 use crate::area::Area;
-use crate::db::Store;
+use crate::db::{Store, TestFilter};
 use crate::error::{Error, Result};
 use crate::model::{State, Status, TestId};
+use crate::runner::removal::{Removal, RemoveOptions, Roots, remove_tests};
+use crate::select::TestPatterns;
 use crate::writer::{TriggerTable, Writer};
 use serde::Deserialize;
 
@@ -15,7 +20,7 @@ pub(super) struct ActionForm {
     /// The server's token.
     #[serde(default)]
     pub(super) token: String,
-    /// `set` or `kill`.
+    /// `set`, `kill`, `rerun`, `clean`, `lock` or `unlock`.
     pub(super) action: String,
     /// For `set`: the new state.
     #[serde(default)]
@@ -29,11 +34,68 @@ pub(super) struct ActionForm {
 }
 
 /// Carries out `form` on test `id`; what was done, for the reply.
-pub(super) fn apply(area: &Area, store: &Store, id: TestId, form: &ActionForm) -> Result<String> {
+pub(super) fn apply(
+    area: &Area,
+    store: &Store,
+    roots: &Roots,
+    control: &Control,
+    id: TestId,
+    form: &ActionForm,
+) -> Result<String> {
     let triggers =
         TriggerTable::reading_testconfigs(area.top.clone(), area.config.pairs("triggers"));
     let writer = Writer::new(store, &triggers);
+    let test = store
+        .test(id)?
+        .ok_or_else(|| Error::usage(format!("no test record {id}")))?;
+    let run = store
+        .run(test.run_id())?
+        .ok_or_else(|| Error::usage(format!("no run record {}", test.run_id())))?;
+    let name = crate::model::full_test_name(&test.testname(), &test.item_path());
+    // As on the command line, a locked run is left alone (but for unlocking it).
+    if run.state() == "locked" && !matches!(form.action.as_str(), "lock" | "unlock") {
+        return Err(Error::usage(format!(
+            "run {}/{} is locked: unlock it first",
+            run.target(),
+            run.runname()
+        )));
+    }
     match form.action.as_str() {
+        "rerun" => {
+            let pid = control.start(
+                area,
+                &StartForm {
+                    token: String::new(),
+                    target: run.target(),
+                    runname: run.runname(),
+                    testpatt: name,
+                    rerun: "rerun-all".to_string(),
+                },
+            )?;
+            Ok(format!("re-run started (pid {pid})"))
+        }
+        "clean" => {
+            let filter = TestFilter {
+                patterns: Some(TestPatterns::parse(&name)?),
+                ..TestFilter::default()
+            };
+            let removal = remove_tests(
+                store,
+                &run,
+                &filter,
+                RemoveOptions::default(),
+                roots,
+                &triggers,
+                &mut |_| {},
+            )?;
+            Removal::check_refused(removal.refused)?;
+            Ok(format!("removed {}", removal.removed.len()))
+        }
+        "lock" | "unlock" => {
+            let lock = form.action == "lock";
+            store.set_run_lock(run.id(), lock, &crate::environ::user_name())?;
+            Ok(format!("run {}", if lock { "locked" } else { "unlocked" }))
+        }
         "set" => {
             let state = State::parse(form.state.trim());
             let status = Status::parse(form.status.trim());

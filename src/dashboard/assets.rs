@@ -14,8 +14,8 @@ table.matrix th, table.matrix td { border: 1px solid #ccc; padding: 2px 6px; }
 table.matrix th.run { font-weight: normal; white-space: nowrap; }
 table.matrix th.name { text-align: left; white-space: nowrap; font-weight: normal; }
 table.matrix tr.item th.name { padding-left: 2em; color: #555; }
-table.matrix td.cell { text-align: center; }
-table.matrix td.cell a { color: #000; text-decoration: none; display: block; }
+table.matrix td { text-align: center; }
+table.matrix td[data-id] { cursor: pointer; }
 table.matrix td.none { background: #fafafa; }
 button.toggle { border: none; background: none; cursor: pointer; padding: 0 .3em 0 0; }
 div.pager { margin: .5em 0; display: flex; gap: 1em; }
@@ -39,6 +39,12 @@ pub(super) const SCRIPT: &str = r#"
     });
   }
   document.addEventListener('click', function (e) {
+    const cell = e.target.closest('td[data-id]');
+    if (cell) {
+      const token = new URLSearchParams(window.location.search).get('token');
+      window.location.href = '/test/' + cell.dataset.id + (token ? '?token=' + encodeURIComponent(token) : '');
+      return;
+    }
     const b = e.target.closest('button.toggle');
     if (!b) return;
     const name = b.dataset.toggle;

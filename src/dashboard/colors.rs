@@ -1,6 +1,8 @@
 //! Megatest's dashboard colours for a record (1.65's `gutils:get-color-for-state-status`),
 //! and the word a cell shows: the status of a finished test, else its state. (1.65 also
-//! colours a `CHECK` or `STARTED` state, which this version never writes.)
+//! colours a `CHECK` or `STARTED` state, which this version never writes.) A matrix cell
+//! carries its colour as a short class ([`class_of`]), defined once in [`style_rules`]: a
+//! page of 100,000 cells stays small.
 
 use crate::model::{State, Status};
 
@@ -49,6 +51,42 @@ pub(super) fn cell(state: &str, status: &str) -> (&'static str, String) {
     (rgb, label.to_string())
 }
 
+/// Every colour a cell can have, in a fixed order (a cell's class is `kN`).
+const PALETTE: [&str; 17] = [
+    "rgb(70,249,73)",
+    "rgb(255,127,127)",
+    "rgb(255,172,13)",
+    "rgb(230,230,0)",
+    "rgb(198,36,166)",
+    "rgb(253,33,49)",
+    "rgb(70,170,73)",
+    "rgb(200,130,13)",
+    "rgb(180,33,49)",
+    "rgb(101,123,142)",
+    "rgb(50,130,195)",
+    "rgb(9,131,232)",
+    "rgb(39,82,206)",
+    "rgb(234,101,17)",
+    "rgb(240,240,240)",
+    "rgb(192,192,192)",
+    "rgb(255,100,50)",
+];
+
+/// The class of a cell coloured `rgb` (one of [`cell`]'s colours).
+pub(super) fn class_of(rgb: &str) -> String {
+    let index = PALETTE.iter().position(|c| *c == rgb).unwrap_or(15);
+    format!("k{index}")
+}
+
+/// The style rules of the cell classes.
+pub(super) fn style_rules() -> String {
+    PALETTE
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("td.k{i}{{background:{c}}}\n"))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -69,5 +107,7 @@ mod tests {
             cell(State::NotStarted.as_str(), Status::PreqFail.as_str()).1,
             State::NotStarted.as_str()
         );
+        assert_eq!(class_of("rgb(9,131,232)"), "k11");
+        assert!(style_rules().contains("td.k11{background:rgb(9,131,232)}"));
     }
 }

@@ -12,5 +12,6 @@ mod filters;
 mod matrix;
 mod panel;
 mod server;
+mod summary;
 
 pub use server::{DashboardOptions, serve};

@@ -164,10 +164,22 @@ pub(super) fn render(store: &Store, id: TestId, token: &str) -> Result<Option<Ma
                 label { " comment " input name="comment" value="" size="30"; }
                 button type="submit" { "Set state/status" }
             }
-            form.action method="post" action={ "/action/" (id) } data-confirm={ "Kill " (name) "?" } {
+            @for (action, label, question) in [
+                ("kill", "Kill (KILLREQ)", "Kill"),
+                ("rerun", "Re-run", "Run again"),
+                ("clean", "Clean (remove)", "Remove the records and run directory of"),
+            ] {
+                form.action method="post" action={ "/action/" (id) } data-confirm={ (question) " " (name) "?" } {
+                    input type="hidden" name="token" value=(token);
+                    input type="hidden" name="action" value=(action);
+                    button type="submit" { (label) }
+                }
+            }
+            @let locked = run.as_ref().is_some_and(|r| r.state() == "locked");
+            form.action method="post" action={ "/action/" (id) } data-confirm={ (if locked { "Unlock" } else { "Lock" }) " the run?" } {
                 input type="hidden" name="token" value=(token);
-                input type="hidden" name="action" value="kill";
-                button type="submit" { "Kill (KILLREQ)" }
+                input type="hidden" name="action" value=(if locked { "unlock" } else { "lock" });
+                button type="submit" { (if locked { "Unlock the run" } else { "Lock the run" }) }
             }
         }
     }))

@@ -103,6 +103,7 @@ fn router(app: Shared) -> Router {
         .route("/test/{id}", get(test_page))
         .route("/file/{id}/{*name}", get(file))
         .route("/action/{id}", post(action))
+        .route("/summary", get(summary_page))
         .route("/control", get(control_page))
         .route("/control/start", post(control_start))
         .route("/control/stop/{pid}", post(control_stop))
@@ -172,6 +173,7 @@ async fn runs_page(State(app): State<Shared>, Query(filters): Query<Filters>) ->
                 h1 { "Runs" }
                 span.area { (area_name) }
                 a.control href={ "/control" @if !filters.token.is_empty() { "?token=" (super::filters::encode(&filters.token)) } } { "Run Control" }
+                a.summary href={ "/summary?" (filters.query(0)) } { "Summary and trends" }
             }
             form.filters method="get" action="/" {
                 label { "target " input name="target" value=(filters.target) placeholder="%"; }
@@ -290,29 +292,26 @@ async fn action(
     headers: HeaderMap,
     Form(form): Form<ActionForm>,
 ) -> Response {
-    if form.token != app.token {
-        return failure(
-            StatusCode::FORBIDDEN,
-            "refused: the token is missing or wrong",
-        );
+    if let Some(no) = refused(&app, &form.token, &headers) {
+        return no;
     }
-    if !same_origin(&headers) {
-        return failure(
-            StatusCode::FORBIDDEN,
-            "refused: the request does not come from this dashboard",
-        );
-    }
-    let token = form.token.clone();
-    match with_store(&app, move |app, store| {
-        apply(&app.area, store, TestId(id), &form)
+    let token = super::filters::encode(&form.token);
+    let cleaned = form.action == "clean";
+    let done = with_store(&app, move |app, store| {
+        apply(
+            &app.area,
+            store,
+            &app.roots,
+            &app.control,
+            TestId(id),
+            &form,
+        )
     })
-    .await
-    {
-        Ok(_) => Redirect::to(&format!(
-            "/test/{id}?token={}",
-            super::filters::encode(&token)
-        ))
-        .into_response(),
+    .await;
+    match done {
+        // A removed test has no panel: back to the runs.
+        Ok(_) if cleaned => Redirect::to(&format!("/?token={token}")).into_response(),
+        Ok(_) => Redirect::to(&format!("/test/{id}?token={token}")).into_response(),
         Err(r) => r,
     }
 }
@@ -332,6 +331,17 @@ fn refused(app: &App, token: &str, headers: &HeaderMap) -> Option<Response> {
         ));
     }
     None
+}
+
+async fn summary_page(State(app): State<Shared>, Query(filters): Query<Filters>) -> Response {
+    match with_store(&app, move |_, store| {
+        super::summary::render(store, &filters)
+    })
+    .await
+    {
+        Ok(body) => page("Summary", body).into_response(),
+        Err(r) => r,
+    }
 }
 
 async fn control_page(State(app): State<Shared>, Query(q): Query<TokenQuery>) -> Response {
@@ -387,7 +397,7 @@ async fn control_stop(
 async fn style() -> Response {
     (
         [(header::CONTENT_TYPE, HeaderValue::from_static("text/css"))],
-        assets::STYLE,
+        format!("{}{}", assets::STYLE, super::colors::style_rules()),
     )
         .into_response()
 }

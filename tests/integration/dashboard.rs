@@ -119,12 +119,7 @@ fn good_record(db: &Connection) -> (i64, String) {
 }
 
 fn cell_label(html: &str, id: i64) -> Option<String> {
-    let at = [
-        format!("href=\"/test/{id}?"),
-        format!("href=\"/test/{id}\""),
-    ]
-    .iter()
-    .find_map(|link| html.find(link.as_str()))?;
+    let at = html.find(&format!("data-id=\"{id}\">"))?;
     let rest = &html[at..];
     let start = rest.find('>')? + 1;
     let end = rest[start..].find('<')? + start;
@@ -325,4 +320,107 @@ fn actions_need_the_token_and_the_dashboards_own_origin() {
         .query_row("SELECT state FROM tests WHERE id=?1", [id], |r| r.get(0))
         .unwrap();
     assert_eq!(state, "KILLREQ");
+}
+
+#[test]
+fn rerun_clean_and_lock_from_the_panel_work_as_the_command_line_does() {
+    let area = area_after_a_run().file(
+        "tests/bad/testconfig",
+        "[ezsteps]\nfail echo x >> $MT_RUN_AREA_HOME/bad.count; exit 1\n",
+    );
+    let d = Dashboard::start(&area, &[]);
+    let db = Connection::open(area.path().join("megatest.db")).unwrap();
+    let id_of = |name: &str| -> i64 {
+        db.query_row(
+            "SELECT id FROM tests WHERE testname=?1 AND item_path=''",
+            [name],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    let own = d.base.clone();
+    let act = |id: i64, action: &str| {
+        d.post(
+            &format!("/action/{id}"),
+            Some(&own),
+            &[("action", action), ("token", d.token.as_str())],
+        )
+    };
+    // Re-run: the test runs again (its step counts each run).
+    assert_eq!(act(id_of("bad"), "rerun"), 303);
+    let count = area.path().join("bad.count");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while std::fs::read_to_string(&count)
+        .unwrap_or_default()
+        .lines()
+        .count()
+        < 1
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the re-run did not run the test"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let (_, control) = d.get(&format!("/control?token={}", d.token));
+    assert!(control.contains("<td>bad</td>"), "{control}");
+    // Lock: the run is left alone until unlocked.
+    let good = id_of("good");
+    assert_eq!(act(good, "lock"), 303);
+    let locked: String = db
+        .query_row("SELECT state FROM runs", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(locked, "locked");
+    assert_eq!(
+        act(good, "clean"),
+        400,
+        "a locked run's test is not removed"
+    );
+    assert_eq!(act(good, "unlock"), 303);
+    // Clean: the record and its run directory go.
+    let rundir: String = db
+        .query_row("SELECT rundir FROM tests WHERE id=?1", [good], |r| r.get(0))
+        .unwrap();
+    assert!(std::path::Path::new(&rundir).exists());
+    assert_eq!(act(good, "clean"), 303);
+    let state: String = db
+        .query_row("SELECT state FROM tests WHERE id=?1", [good], |r| r.get(0))
+        .unwrap_or_else(|_| "gone".into());
+    assert!(state == "DELETED" || state == "gone", "{state}");
+    assert!(!std::path::Path::new(&rundir).exists());
+}
+
+#[test]
+fn the_summary_counts_runs_draws_trends_and_lists_changed_tests() {
+    let area = area_after_a_run().file("tests/bad/testconfig", "[ezsteps]\nfail true\n");
+    area.megatest(&[
+        "-run",
+        "-target",
+        "linux",
+        "-runname",
+        "r2",
+        "-testpatt",
+        "%",
+        "-run-wait",
+    ])
+    .run()
+    .success();
+    let d = Dashboard::start(&area, &[]);
+    let (code, page) = d.get("/summary?target=linux");
+    assert_eq!(code, 200);
+    assert!(page.contains("<h3>Changed from r1 to r2</h3>"), "{page}");
+    assert!(
+        page.contains("<td>bad</td><td>FAIL</td><td>PASS</td>"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("<td>good</td><td>PASS</td>"),
+        "unchanged tests are not listed"
+    );
+    assert!(
+        page.contains("<svg") && page.contains("class=\"passrate\""),
+        "{page}"
+    );
+    assert!(page.contains("<td class=\"runname\">r2</td>"));
+    assert!(page.contains("100 %"), "r2 passed everything: {page}");
 }

@@ -6,6 +6,7 @@ use crate::harness::Area;
 use fantoccini::{Client, ClientBuilder, Locator};
 use rusqlite::Connection;
 use std::io::{BufRead, BufReader};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -16,6 +17,18 @@ struct Running(Child);
 impl Drop for Running {
     fn drop(&mut self) {
         let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// chromedriver in a process group of its own, which is ended whole when dropped: the
+/// Chromium it started goes too, even when a test fails before closing its session.
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let group = format!("-{}", self.0.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
         let _ = self.0.wait();
     }
 }
@@ -32,7 +45,7 @@ fn free_port() -> u16 {
 static ONE_BROWSER: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// chromedriver on a free port, and a headless Chromium session through it.
-async fn browser(profile: &Path) -> (Running, Client) {
+async fn browser(profile: &Path) -> (Driver, Client) {
     let driver = which::which("chromedriver")
         .expect("chromedriver is missing: scripts/setup.sh installs chromium-driver");
     let port = free_port();
@@ -40,9 +53,10 @@ async fn browser(profile: &Path) -> (Running, Client) {
         .arg(format!("--port={port}"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
+        .process_group(0)
         .spawn()
         .unwrap();
-    let running = Running(child);
+    let running = Driver(child);
     let deadline = Instant::now() + Duration::from_secs(20);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(Instant::now() < deadline, "chromedriver did not start");
@@ -146,7 +160,7 @@ async fn shown_cells(client: &Client) -> Vec<(String, String)> {
         const name = tr.classList.contains('item')
           ? tr.dataset.of + '(' + tr.querySelector('.itempath').textContent + ')'
           : tr.dataset.test;
-        tr.querySelectorAll('td.cell a').forEach(function (a) { out.push([name, a.textContent]); });
+        tr.querySelectorAll('td[data-id]').forEach(function (td) { out.push([name, td.textContent]); });
       });
       return out;"#;
     let value = client.execute(script, vec![]).await.unwrap();
@@ -229,7 +243,7 @@ fn a_click_opens_the_test_panel_with_its_steps_and_log() {
         let (_driver, client) = browser(profile.path()).await;
         client.goto(&url).await.unwrap();
         client
-            .find(Locator::Css("tr.test[data-test='good'] td.cell a"))
+            .find(Locator::Css("tr.test[data-test='good'] td[data-id]"))
             .await
             .unwrap()
             .click()
@@ -311,7 +325,7 @@ fn a_run_started_meanwhile_appears_without_reload_and_kill_stops_a_test() {
         save_screenshot(&client, "runs-view-live").await;
         // Kill the running test from its panel.
         client
-            .find(Locator::Css("tr.test[data-test='slow'] td.cell a"))
+            .find(Locator::Css("tr.test[data-test='slow'] td[data-id]"))
             .await
             .unwrap()
             .click()
@@ -453,6 +467,10 @@ fn run_control_starts_a_run_that_appears_live_and_stops_one_as_ctrl_c() {
             .await
             .unwrap();
         client
+            .execute("window.beforeStop = true; return true;", vec![])
+            .await
+            .unwrap();
+        client
             .find(Locator::XPath(
                 "//tr[td[@class='runname'][text()='r4']]//button",
             ))
@@ -461,6 +479,14 @@ fn run_control_starts_a_run_that_appears_live_and_stops_one_as_ctrl_c() {
             .click()
             .await
             .unwrap();
+        // The page the Stop leads to (a navigation begun now must not be cut short).
+        wait_until("the Stop answered", || async {
+            client
+                .execute("return window.beforeStop === undefined;", vec![])
+                .await
+                .is_ok_and(|v| v == serde_json::json!(true))
+        })
+        .await;
         wait_until("r4's runner ended", || async {
             client.goto(&control).await.unwrap();
             client
