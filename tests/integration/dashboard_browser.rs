@@ -114,7 +114,10 @@ fn area_after_a_run() -> Area {
             "[fields]\nplatform TEXT\n\n[setup]\nlinktree #{getenv MT_RUN_AREA_HOME}/links\n",
         )
         .file("runconfigs.config", "[default]\nX 1\n")
-        .file("tests/good/testconfig", "[ezsteps]\nsay echo all good\n")
+        .file(
+            "tests/good/testconfig",
+            "[ezsteps]\nsay echo all good; echo run >> $MT_RUN_AREA_HOME/good.count\n",
+        )
         .file("tests/bad/testconfig", "[ezsteps]\nfail exit 1\n")
         .file(
             "tests/many/testconfig",
@@ -197,6 +200,22 @@ where
     }
 }
 
+/// Makes the page's confirmation questions answer yes (the actions ask first).
+async fn accept_confirms(client: &Client) {
+    client
+        .execute(
+            "window.confirm = function () { return true; }; return true;",
+            vec![],
+        )
+        .await
+        .unwrap();
+}
+
+/// Clicks the element `at` finds.
+async fn click(client: &Client, at: Locator<'_>) {
+    client.find(at).await.unwrap().click().await.unwrap();
+}
+
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -214,13 +233,7 @@ fn the_matrix_shows_the_database_and_a_filter_in_the_url_hides() {
         let (_driver, client) = browser(profile.path()).await;
         client.goto(&url).await.unwrap();
         // Items are opened in the page, as a user would.
-        client
-            .find(Locator::Css("button.toggle[data-toggle='many']"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click(&client, Locator::Css("button.toggle[data-toggle='many']")).await;
         let mut shown = shown_cells(&client).await;
         shown.sort();
         assert_eq!(shown, db_cells(&area));
@@ -242,13 +255,11 @@ fn a_click_opens_the_test_panel_with_its_steps_and_log() {
     runtime().block_on(async {
         let (_driver, client) = browser(profile.path()).await;
         client.goto(&url).await.unwrap();
-        client
-            .find(Locator::Css("tr.test[data-test='good'] td[data-id]"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click(
+            &client,
+            Locator::Css("tr.test[data-test='good'] td[data-id]"),
+        )
+        .await;
         let step = client
             .wait()
             .for_element(Locator::Css("td.stepname"))
@@ -266,19 +277,30 @@ fn a_click_opens_the_test_panel_with_its_steps_and_log() {
             "PASS"
         );
         save_screenshot(&client, "test-panel").await;
-        client
-            .find(Locator::Css("a.log"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click(&client, Locator::Css("a.log")).await;
         let body = client
             .wait()
             .for_element(Locator::Css("body"))
             .await
             .unwrap();
         assert_eq!(body.text().await.unwrap().trim(), "all good");
+        // Re-run from the panel: the test runs again.
+        client.back().await.unwrap();
+        accept_confirms(&client).await;
+        click(
+            &client,
+            Locator::XPath("//form[input[@value='rerun']]/button"),
+        )
+        .await;
+        let count = area.path().join("good.count");
+        wait_until("the re-run", || async {
+            std::fs::read_to_string(&count)
+                .unwrap_or_default()
+                .lines()
+                .count()
+                == 2
+        })
+        .await;
         client.close().await.unwrap();
     });
 }
@@ -324,32 +346,22 @@ fn a_run_started_meanwhile_appears_without_reload_and_kill_stops_a_test() {
         );
         save_screenshot(&client, "runs-view-live").await;
         // Kill the running test from its panel.
-        client
-            .find(Locator::Css("tr.test[data-test='slow'] td[data-id]"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click(
+            &client,
+            Locator::Css("tr.test[data-test='slow'] td[data-id]"),
+        )
+        .await;
         client
             .wait()
             .for_element(Locator::Css("form.action input[value='kill']"))
             .await
             .unwrap();
-        client
-            .execute(
-                "window.confirm = function () { return true; }; return true;",
-                vec![],
-            )
-            .await
-            .unwrap();
-        client
-            .find(Locator::XPath("//form[input[@value='kill']]/button"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        accept_confirms(&client).await;
+        click(
+            &client,
+            Locator::XPath("//form[input[@value='kill']]/button"),
+        )
+        .await;
         let db = area.path().join("megatest.db");
         wait_until("the test killed", || {
             let db = db.clone();
@@ -392,25 +404,13 @@ fn run_control_starts_a_run_that_appears_live_and_stops_one_as_ctrl_c() {
     };
     runtime().block_on(async {
         let (_driver, client) = browser(profile.path()).await;
-        client
-            .execute(
-                "window.confirm = function () { return true; }; return true;",
-                vec![],
-            )
-            .await
-            .unwrap();
+        accept_confirms(&client).await;
         let start = |runname: &'static str, testpatt: &'static str| {
             let client = client.clone();
             let control = control.clone();
             async move {
                 client.goto(&control).await.unwrap();
-                client
-                    .execute(
-                        "window.confirm = function () { return true; }; return true;",
-                        vec![],
-                    )
-                    .await
-                    .unwrap();
+                accept_confirms(&client).await;
                 let form = client.form(Locator::Css("form#start")).await.unwrap();
                 form.set_by_name("target", "linux").await.unwrap();
                 form.set_by_name("runname", runname).await.unwrap();
@@ -459,26 +459,16 @@ fn run_control_starts_a_run_that_appears_live_and_stops_one_as_ctrl_c() {
         })
         .await;
         client.goto(&control).await.unwrap();
-        client
-            .execute(
-                "window.confirm = function () { return true; }; return true;",
-                vec![],
-            )
-            .await
-            .unwrap();
+        accept_confirms(&client).await;
         client
             .execute("window.beforeStop = true; return true;", vec![])
             .await
             .unwrap();
-        client
-            .find(Locator::XPath(
-                "//tr[td[@class='runname'][text()='r4']]//button",
-            ))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click(
+            &client,
+            Locator::XPath("//tr[td[@class='runname'][text()='r4']]//button"),
+        )
+        .await;
         // The page the Stop leads to (a navigation begun now must not be cut short).
         wait_until("the Stop answered", || async {
             client
