@@ -109,7 +109,35 @@ fn router(app: Shared) -> Router {
         .route("/control/stop/{pid}", post(control_stop))
         .route("/style.css", get(style))
         .route("/app.js", get(script))
+        .layer(axum::middleware::from_fn(known_host))
         .with_state(app)
+}
+
+/// Refuses a request whose `Host` is a name other than `localhost` or this machine's: a page
+/// of another site whose name was made to point at this address (DNS rebinding) reads
+/// nothing.
+async fn known_host(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("");
+    if host_is_known(host) {
+        next.run(request).await
+    } else {
+        failure(StatusCode::FORBIDDEN, "refused: unknown Host")
+    }
+}
+
+/// Whether `host` (`name:port`, `[v6]:port` or an address) names this machine.
+fn host_is_known(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(rest) => rest.split(']').next().unwrap_or(""),
+        None => host.rsplit_once(':').map_or(host, |(n, _)| n),
+    };
+    name.parse::<IpAddr>().is_ok()
+        || name.eq_ignore_ascii_case("localhost")
+        || name.eq_ignore_ascii_case(&crate::sys::host_name())
 }
 
 /// A token no other page can guess: 16 bytes from the kernel's generator.
@@ -208,6 +236,20 @@ async fn version(State(app): State<Shared>) -> Response {
         )
             .into_response(),
         Err(r) => r,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::host_is_known;
+
+    #[test]
+    fn only_addresses_and_this_machines_names_are_hosts() {
+        assert!(host_is_known("127.0.0.1:8080"));
+        assert!(host_is_known("[::1]:8080"));
+        assert!(host_is_known("localhost:1"));
+        assert!(!host_is_known("evil.example:8080"));
+        assert!(!host_is_known(""));
     }
 }
 

@@ -424,3 +424,18 @@ fn the_summary_counts_runs_draws_trends_and_lists_changed_tests() {
     assert!(page.contains("<td class=\"runname\">r2</td>"));
     assert!(page.contains("100 %"), "r2 passed everything: {page}");
 }
+
+#[test]
+fn a_request_for_another_host_name_is_refused() {
+    // A page of another site whose name points at this address (DNS rebinding) reads nothing.
+    let area = area_after_a_run();
+    let d = Dashboard::start(&area, &[]);
+    let refused = ureq::get(&format!("{}/", d.base))
+        .set("Host", "evil.example")
+        .call();
+    assert!(
+        matches!(refused, Err(ureq::Error::Status(403, _))),
+        "{refused:?}"
+    );
+    assert_eq!(d.get("/").0, 200);
+}
