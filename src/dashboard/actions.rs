@@ -9,8 +9,7 @@ use crate::area::Area;
 use crate::db::{Store, TestFilter};
 use crate::error::{Error, Result};
 use crate::model::{State, Status, TestId};
-use crate::runner::removal::{Removal, RemoveOptions, Roots, remove_tests};
-use crate::select::TestPatterns;
+use crate::runner::removal::{RemoveOptions, Roots, remove_test};
 use crate::writer::{TriggerTable, Writer};
 use serde::Deserialize;
 
@@ -62,6 +61,12 @@ pub(super) fn apply(
     }
     match form.action.as_str() {
         "rerun" => {
+            // Named by a test pattern: a name holding pattern characters would select more.
+            if name.chars().any(|c| ",%*?[]()|\\^$+{}".contains(c)) {
+                return Err(Error::usage(format!(
+                    "`{name}` holds test-pattern characters; re-run it with -run -testpatt"
+                )));
+            }
             let pid = control.start(
                 area,
                 &StartForm {
@@ -75,21 +80,30 @@ pub(super) fn apply(
             Ok(format!("re-run started (pid {pid})"))
         }
         "clean" => {
-            let filter = TestFilter {
-                patterns: Some(TestPatterns::parse(&name)?),
-                ..TestFilter::default()
-            };
-            let removal = remove_tests(
-                store,
-                &run,
-                &filter,
-                RemoveOptions::default(),
-                roots,
-                &triggers,
-                &mut |_| {},
-            )?;
-            Removal::check_refused(removal.refused)?;
-            Ok(format!("removed {}", removal.removed.len()))
+            if let Some(owner) = crate::runner::live_owner(store, run.id())? {
+                return Err(Error::usage(format!(
+                    "run {}/{} is being run by {}; stop it first",
+                    run.target(),
+                    run.runname(),
+                    crate::runner::describe_owner(&owner)
+                )));
+            }
+            // The record, and for a test its items first: chosen by id, not by pattern.
+            let mut chosen: Vec<_> = store
+                .tests_for_run(run.id(), &TestFilter::default())?
+                .into_iter()
+                .filter(|t| {
+                    t.id() == id
+                        || (test.item_path().is_empty()
+                            && t.testname() == test.testname()
+                            && !t.item_path().is_empty())
+                })
+                .collect();
+            chosen.sort_by_key(|t| t.item_path().is_empty());
+            for t in &chosen {
+                remove_test(store, &run, t, RemoveOptions::default(), roots, &triggers)?;
+            }
+            Ok(format!("removed {}", chosen.len()))
         }
         "lock" | "unlock" => {
             let lock = form.action == "lock";

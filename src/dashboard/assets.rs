@@ -59,7 +59,8 @@ pub(super) const SCRIPT: &str = r#"
   const live = document.getElementById('matrix');
   if (live) {
     applyOpened();
-    let version = null;
+    // The version the page was made at: a change before the first poll is not lost.
+    let version = live.dataset.version || null;
     async function poll() {
       try {
         const v = await (await fetch('/version', { cache: 'no-store' })).text();

@@ -43,16 +43,37 @@ pub(super) struct Control {
     started: Mutex<Vec<Started>>,
 }
 
-/// The megatest binary: this one, or the `megatest` beside the `dashboard` binary.
-fn megatest_binary() -> PathBuf {
+/// The megatest binary: this one, or the `megatest` beside the `dashboard` binary (which
+/// would start a dashboard, not a run).
+fn megatest_binary() -> Result<PathBuf> {
     let me = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("megatest"));
-    if me.file_name().is_some_and(|n| n != "megatest") {
+    if me.file_name().is_some_and(|n| n == "dashboard") {
         let beside = me.with_file_name("megatest");
-        if beside.is_file() {
-            return beside;
+        if !beside.is_file() {
+            return Err(Error::new(format!(
+                "no megatest beside {}: runs are started with it",
+                me.display()
+            )));
         }
+        return Ok(beside);
     }
-    me
+    Ok(me)
+}
+
+/// The sections of runconfigs.config, read as text: no command of it runs for a page.
+fn targets(area: &Area) -> Vec<String> {
+    let mut opts = crate::config::ReadOptions::new(&area.top);
+    opts.system = crate::config::SystemPolicy::Raw;
+    let Ok(Some(config)) = crate::config::read_file(&area.runconfigs_path(), &opts) else {
+        return Vec::new();
+    };
+    let mut targets: Vec<String> = config
+        .section_names()
+        .filter(|s| *s != "default" && !s.contains('%') && !s.starts_with('/'))
+        .map(str::to_string)
+        .collect();
+    targets.sort();
+    targets
 }
 
 impl Control {
@@ -86,7 +107,7 @@ impl Control {
         let err = out
             .try_clone()
             .map_err(|e| Error::of(ErrorKind::Io, format!("cannot share the log: {e}")))?;
-        let mut cmd = Command::new(megatest_binary());
+        let mut cmd = Command::new(megatest_binary()?);
         cmd.args(["-start-dir"])
             .arg(&area.top)
             .args([
@@ -133,6 +154,16 @@ impl Control {
         Ok(pid)
     }
 
+    /// Notes the runs that ended (and lets their processes go).
+    pub(super) fn reap(&self) {
+        let mut started = self.started.lock().unwrap_or_else(|p| p.into_inner());
+        for run in started.iter_mut().filter(|r| r.ended.is_none()) {
+            if let Ok(Some(status)) = run.child.try_wait() {
+                run.ended = Some(crate::sys::shell::status_code(status));
+            }
+        }
+    }
+
     /// Stops the run `pid` started, as Ctrl-C would; false when it is not one of ours.
     pub(super) fn stop(&self, pid: u32) -> bool {
         let mut started = self.started.lock().unwrap_or_else(|p| p.into_inner());
@@ -147,24 +178,9 @@ impl Control {
 
     /// The Run Control page's body.
     pub(super) fn render(&self, area: &Area, token: &str) -> Markup {
-        let targets: Vec<String> = area
-            .runconfigs_all(None)
-            .map(|c| {
-                let mut t: Vec<String> = c
-                    .section_names()
-                    .filter(|s| *s != "default" && !s.contains('%') && !s.starts_with('/'))
-                    .map(str::to_string)
-                    .collect();
-                t.sort();
-                t
-            })
-            .unwrap_or_default();
-        let mut started = self.started.lock().unwrap_or_else(|p| p.into_inner());
-        for run in started.iter_mut().filter(|r| r.ended.is_none()) {
-            if let Ok(Some(status)) = run.child.try_wait() {
-                run.ended = Some(crate::sys::shell::status_code(status));
-            }
-        }
+        let targets = targets(area);
+        self.reap();
+        let started = self.started.lock().unwrap_or_else(|p| p.into_inner());
         let token_q = format!("?token={}", super::filters::encode(token));
         html! {
             h1 { "Run Control" }

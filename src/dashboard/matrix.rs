@@ -180,9 +180,9 @@ pub(super) fn render(matrix: &Matrix, filters: &Filters) -> Markup {
             @if filters.page > 0 {
                 a.newer href={ "/?" (filters.query(filters.page - 1)) } { "← newer runs" }
             }
-            span { "page " (filters.page + 1) }
+            span { "page " (filters.page.saturating_add(1)) }
             @if matrix.more {
-                a.older href={ "/?" (filters.query(filters.page + 1)) } { "older runs →" }
+                a.older href={ "/?" (filters.query(filters.page.saturating_add(1))) } { "older runs →" }
             }
         }
         @if matrix.columns.is_empty() {

@@ -114,12 +114,12 @@ pub(super) fn render(store: &Store, id: TestId, token: &str) -> Result<Option<Ma
                         td { (s.status) }
                         td { (s.started.map(when).unwrap_or_default()) }
                         td {
-                            @if let (Some(a), Some(b)) = (s.started, s.ended) { (b - a) " s" }
+                            @if let (Some(a), Some(b)) = (s.started, s.ended) { (b.saturating_sub(a)) " s" }
                         }
                         td {
                             @let log = Path::new(&s.log).file_name().and_then(|n| n.to_str()).unwrap_or("");
                             @if !log.is_empty() && files.iter().any(|f| f == log) {
-                                a.log href={ "/file/" (id) "/" (encode(log)) (token_q) } { (log) }
+                                a.log href={ "/file/" (id) "/" (encode(log)) } { (log) }
                             } @else {
                                 (s.log)
                             }
@@ -148,7 +148,7 @@ pub(super) fn render(store: &Store, id: TestId, token: &str) -> Result<Option<Ma
         } @else {
             ul.files {
                 @for f in &files {
-                    li { a href={ "/file/" (id) "/" (encode(f)) (token_q) } { (f) } }
+                    li { a href={ "/file/" (id) "/" (encode(f)) } { (f) } }
                 }
             }
         }

@@ -42,7 +42,23 @@ struct App {
     store: Mutex<Store>,
     token: String,
     per_page: usize,
-    roots: Roots,
+    /// Writes this server made: SQLite's `data_version` does not count a connection's own
+    /// commits, so the live views count them here.
+    own_writes: std::sync::atomic::AtomicU64,
+}
+
+impl App {
+    /// The run directories' roots, read now: a link tree made after the server started
+    /// counts.
+    fn roots(&self) -> Roots {
+        Roots::of_area(&self.area)
+    }
+
+    /// What the live views compare: the database's version and this server's writes.
+    fn version(&self, store: &Store) -> Result<String> {
+        let own = self.own_writes.load(std::sync::atomic::Ordering::SeqCst);
+        Ok(format!("{}.{own}", store.data_version()?))
+    }
 }
 
 type Shared = Arc<App>;
@@ -66,7 +82,7 @@ pub fn serve(area: Area, opts: DashboardOptions) -> Result<()> {
         .map_err(|e| Error::of(ErrorKind::Io, format!("cannot set up the listener: {e}")))?;
     let token = new_token()?;
     let app = Arc::new(App {
-        roots: Roots::of_area(&area),
+        own_writes: std::sync::atomic::AtomicU64::new(0),
         control: super::control::Control::default(),
         area,
         store: Mutex::new(store),
@@ -190,7 +206,11 @@ async fn runs_page(State(app): State<Shared>, Query(filters): Query<Filters>) ->
     let area_name = app.area.top.display().to_string();
     let per_page = app.per_page;
     let f = filters.clone();
-    let matrix = match with_store(&app, move |_, store| matrix::load(store, &f, per_page)).await {
+    let (matrix, version) = match with_store(&app, move |app, store| {
+        Ok((matrix::load(store, &f, per_page)?, app.version(store)?))
+    })
+    .await
+    {
         Ok(m) => m,
         Err(r) => return r,
     };
@@ -213,7 +233,7 @@ async fn runs_page(State(app): State<Shared>, Query(filters): Query<Filters>) ->
                 }
                 button type="submit" { "Show" }
             }
-            div #matrix { (matrix::render(&matrix, &filters)) }
+            div #matrix data-version=(version) { (matrix::render(&matrix, &filters)) }
         },
     )
     .into_response()
@@ -229,10 +249,16 @@ async fn matrix_fragment(State(app): State<Shared>, Query(filters): Query<Filter
 }
 
 async fn version(State(app): State<Shared>) -> Response {
-    match with_store(&app, |_, store| store.data_version()).await {
+    // Polled by every open page: runs started here are reaped as they end.
+    match with_store(&app, |app, store| {
+        app.control.reap();
+        app.version(store)
+    })
+    .await
+    {
         Ok(v) => (
             [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
-            v.to_string(),
+            v,
         )
             .into_response(),
         Err(r) => r,
@@ -276,27 +302,40 @@ async fn test_page(
     }
 }
 
+/// The largest file served (a log beyond it is for the shell).
+const MAX_FILE: u64 = 256 * 1024 * 1024;
+
 async fn file(State(app): State<Shared>, UrlPath((id, name)): UrlPath<(i64, String)>) -> Response {
+    // The record under the lock; the file read outside it (a big log blocks no view).
     let found = with_store(&app, move |app, store| {
         let Some(test) = store.test(TestId(id))? else {
             return Ok(Err(StatusCode::NOT_FOUND));
         };
-        let path =
-            match super::files::resolve(std::path::Path::new(&test.rundir()), &name, &app.roots) {
-                Ok(p) => p,
-                Err(super::files::Refused::Missing) => return Ok(Err(StatusCode::NOT_FOUND)),
-                Err(_) => return Ok(Err(StatusCode::FORBIDDEN)),
-            };
-        let bytes = std::fs::read(&path).map_err(|e| {
-            Error::of(
-                ErrorKind::Io,
-                format!("cannot read {}: {e}", path.display()),
-            )
-        })?;
-        Ok(Ok((super::files::content_type(&path), bytes)))
+        Ok(
+            match super::files::resolve(std::path::Path::new(&test.rundir()), &name, &app.roots()) {
+                Ok(p) => Ok(p),
+                Err(super::files::Refused::Missing) => Err(StatusCode::NOT_FOUND),
+                Err(_) => Err(StatusCode::FORBIDDEN),
+            },
+        )
     })
     .await;
-    match found {
+    let path = match found {
+        Ok(Ok(path)) => path,
+        Ok(Err(code)) => return failure(code, "not a file of this test's run directory"),
+        Err(r) => return r,
+    };
+    let read = tokio::task::spawn_blocking(move || {
+        let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+        if size > MAX_FILE {
+            return Err(StatusCode::PAYLOAD_TOO_LARGE);
+        }
+        std::fs::read(&path)
+            .map(|bytes| (super::files::content_type(&path), bytes))
+            .map_err(|_| StatusCode::NOT_FOUND)
+    })
+    .await;
+    match read {
         Ok(Ok((kind, bytes))) => (
             [
                 (header::CONTENT_TYPE, HeaderValue::from_static(kind)),
@@ -309,12 +348,16 @@ async fn file(State(app): State<Shared>, UrlPath((id, name)): UrlPath<(i64, Stri
                     header::X_CONTENT_TYPE_OPTIONS,
                     HeaderValue::from_static("nosniff"),
                 ),
+                (
+                    header::REFERRER_POLICY,
+                    HeaderValue::from_static("no-referrer"),
+                ),
             ],
             bytes,
         )
             .into_response(),
-        Ok(Err(code)) => failure(code, "not a file of this test's run directory"),
-        Err(r) => r,
+        Ok(Err(code)) => failure(code, "the file cannot be served"),
+        Err(e) => failure(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
     }
 }
 
@@ -340,14 +383,17 @@ async fn action(
     let token = super::filters::encode(&form.token);
     let cleaned = form.action == "clean";
     let done = with_store(&app, move |app, store| {
-        apply(
+        let done = apply(
             &app.area,
             store,
-            &app.roots,
+            &app.roots(),
             &app.control,
             TestId(id),
             &form,
-        )
+        );
+        app.own_writes
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        done
     })
     .await;
     match done {

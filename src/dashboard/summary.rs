@@ -73,7 +73,7 @@ fn facts(store: &Store, run_id: crate::model::RunId, runname: String) -> Result<
         let start = int(time_at);
         if start > 0 {
             first = first.min(start);
-            last = last.max(start + int(dur_at));
+            last = last.max(start.saturating_add(int(dur_at)));
         }
         statuses.insert(
             crate::model::full_test_name(&text(name_at), &text(item_at)),
@@ -85,7 +85,11 @@ fn facts(store: &Store, run_id: crate::model::RunId, runname: String) -> Result<
         runname,
         counts,
         pass_rate: (finished > 0).then(|| passed as f64 / finished as f64),
-        duration: if last >= first { last - first } else { 0 },
+        duration: if last >= first {
+            last.saturating_sub(first)
+        } else {
+            0
+        },
         statuses,
     })
 }

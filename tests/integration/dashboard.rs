@@ -305,8 +305,15 @@ fn actions_need_the_token_and_the_dashboards_own_origin() {
         "no Origin"
     );
     assert_eq!(status(), "PASS", "nothing changed");
+    // The server's own writes move the version other open views poll.
+    let (_, before) = d.get("/version");
     assert_eq!(d.post(&path, Some(&own), &with_token(&set, &d.token)), 303);
     assert_eq!(status(), "WAIVED");
+    assert_ne!(
+        d.get("/version").1,
+        before,
+        "its own write changed the version"
+    );
     let fired = std::fs::read_to_string(area.path().join("fired")).unwrap_or_default();
     assert_eq!(fired, "fired\n", "the test's trigger fired");
     // Kill on a finished test changes nothing; on a running one it asks it to stop.
@@ -362,8 +369,20 @@ fn rerun_clean_and_lock_from_the_panel_work_as_the_command_line_does() {
         );
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
-    let (_, control) = d.get(&format!("/control?token={}", d.token));
-    assert!(control.contains("<td>bad</td>"), "{control}");
+    // The re-run's runner holds the run until it ends.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let (_, control) = d.get(&format!("/control?token={}", d.token));
+        assert!(control.contains("<td>bad</td>"), "{control}");
+        if !control.contains("running (pid") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the re-run did not end"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
     // Lock: the run is left alone until unlocked.
     let good = id_of("good");
     assert_eq!(act(good, "lock"), 303);
