@@ -34,7 +34,12 @@ fn field_text(f: Option<&Field>) -> String {
 }
 
 /// The panel of test `id`, or none when there is no such record.
-pub(super) fn render(store: &Store, id: TestId, token: &str) -> Result<Option<Markup>> {
+pub(super) fn render(
+    store: &Store,
+    id: TestId,
+    token: &str,
+    roots: &crate::runner::removal::Roots,
+) -> Result<Option<Markup>> {
     let Some(test) = store.test(id)? else {
         return Ok(None);
     };
@@ -73,7 +78,11 @@ pub(super) fn render(store: &Store, id: TestId, token: &str) -> Result<Option<Ma
     }
     let data = store.test_data(id, "%")?;
     let rundir = test.rundir();
-    let files = super::files::listing(Path::new(&rundir));
+    // Only a run directory of the area's is listed (as only its files are served).
+    let files = match Path::new(&rundir).canonicalize() {
+        Ok(real) if roots.contains(&real) => super::files::listing(&real),
+        _ => Vec::new(),
+    };
     // A step whose record names no log has the ezstep's `STEP.log` when there is one.
     for step in &mut steps {
         let default = format!("{}.log", step.name);

@@ -291,8 +291,8 @@ async fn test_page(
     Query(q): Query<TokenQuery>,
 ) -> Response {
     let token = q.token.clone();
-    match with_store(&app, move |_, store| {
-        panel::render(store, TestId(id), &token)
+    match with_store(&app, move |app, store| {
+        panel::render(store, TestId(id), &token, &app.roots())
     })
     .await
     {

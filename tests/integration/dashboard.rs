@@ -458,3 +458,22 @@ fn a_request_for_another_host_name_is_refused() {
     );
     assert_eq!(d.get("/").0, 200);
 }
+
+#[test]
+fn a_record_pointing_outside_the_run_directories_lists_no_files() {
+    let area = area_after_a_run();
+    let db = Connection::open(area.path().join("megatest.db")).unwrap();
+    let (id, _) = good_record(&db);
+    let elsewhere = tempfile::tempdir().unwrap();
+    std::fs::write(elsewhere.path().join("secret.log"), "x").unwrap();
+    db.execute(
+        "UPDATE tests SET rundir=?1 WHERE id=?2",
+        (elsewhere.path().display().to_string(), id),
+    )
+    .unwrap();
+    let d = Dashboard::start(&area, &[]);
+    let (code, panel) = d.get(&format!("/test/{id}"));
+    assert_eq!(code, 200);
+    assert!(!panel.contains("secret.log"), "{panel}");
+    assert_eq!(d.get(&format!("/file/{id}/secret.log")).0, 403);
+}
