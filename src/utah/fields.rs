@@ -49,17 +49,6 @@ impl Fields {
         self.entries.extend(other.entries);
     }
 
-    /// The entries' keys, in order, once each.
-    pub fn keys(&self) -> Vec<&Key> {
-        let mut seen: Vec<&Key> = Vec::new();
-        for (key, _, _) in &self.entries {
-            if !seen.iter().any(|k| k.name == key.name) {
-                seen.push(key);
-            }
-        }
-        seen
-    }
-
     /// The value of `key` and its file (the last entry of that name).
     pub fn get(&self, key: &str) -> Option<(&Node, &Path)> {
         self.entries

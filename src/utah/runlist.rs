@@ -46,8 +46,6 @@ pub struct SuiteEntry {
     pub include: Vec<String>,
     /// `exclude_tests`.
     pub exclude: Vec<String>,
-    /// The entry's line and column in the runlist.
-    pub at: (usize, usize),
 }
 
 /// A runlist, read and checked.
@@ -133,7 +131,6 @@ impl Runlist {
                 location,
                 include: fields.strings("include_tests")?,
                 exclude: fields.strings("exclude_tests")?,
-                at: item.at,
             });
         }
         Ok(Runlist {

@@ -49,8 +49,6 @@ pub struct Case {
     pub run_as: Option<String>,
     /// `reboot`.
     pub reboot: Reboot,
-    /// `description`, for the record's comment.
-    pub description: String,
 }
 
 /// A `tslist.auto` entry.
@@ -246,7 +244,7 @@ fn case(
     item: &Fields,
     runlist_timeout: Option<u64>,
 ) -> Result<Case, DefError> {
-    let description = tc.required_string("description")?;
+    tc.required_string("description")?;
     // `dependencies` is a string; the seed's list of items is taken too.
     match tc.get("dependencies").map(|(n, _)| &n.value) {
         None | Some(Value::Null) => return Err(tc.missing("dependencies", "a string")),
@@ -283,7 +281,6 @@ fn case(
         timeout: runlist_timeout.unwrap_or(timeout),
         run_as: item.string("run_as")?.or(tc.string("run_as")?),
         reboot,
-        description,
     })
 }
 
