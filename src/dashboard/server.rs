@@ -42,16 +42,18 @@ struct App {
     store: Mutex<Store>,
     token: String,
     per_page: usize,
+    /// Where run directories may be (the area's configs are read once).
+    root_candidates: Vec<std::path::PathBuf>,
     /// Writes this server made: SQLite's `data_version` does not count a connection's own
     /// commits, so the live views count them here.
     own_writes: std::sync::atomic::AtomicU64,
 }
 
 impl App {
-    /// The run directories' roots, read now: a link tree made after the server started
+    /// The run directories' roots, resolved now: a link tree made after the server started
     /// counts.
     fn roots(&self) -> Roots {
-        Roots::of_area(&self.area)
+        Roots::new(self.root_candidates.clone())
     }
 
     /// What the live views compare: the database's version and this server's writes.
@@ -83,6 +85,7 @@ pub fn serve(area: Area, opts: DashboardOptions) -> Result<()> {
     let token = new_token()?;
     let app = Arc::new(App {
         own_writes: std::sync::atomic::AtomicU64::new(0),
+        root_candidates: Roots::candidates_of_area(&area),
         control: super::control::Control::default(),
         area,
         store: Mutex::new(store),

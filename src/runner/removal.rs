@@ -61,6 +61,13 @@ pub struct Roots {
 impl Roots {
     /// The roots of `area`.
     pub fn of_area(area: &Area) -> Roots {
+        Roots::new(Roots::candidates_of_area(area))
+    }
+
+    /// The directories that may be the roots of `area`, whether they exist yet or not
+    /// (reading testconfigs for their `[disks]`): a long-lived reader resolves them with
+    /// [`Roots::new`] when it needs them, so directories made later count.
+    pub fn candidates_of_area(area: &Area) -> Vec<PathBuf> {
         let settings = crate::runner::Settings::read(area);
         let mut candidates = vec![settings.linktree, settings.default_disk];
         let mut disks = area.disks();
@@ -80,7 +87,7 @@ impl Roots {
             }
         }
         candidates.extend(disks.into_iter().map(|(_, p)| PathBuf::from(p.trim())));
-        Roots::new(candidates)
+        candidates
     }
 
     /// These directories, resolved; those that do not exist are left out.

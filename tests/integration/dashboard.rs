@@ -9,11 +9,11 @@ use std::io::{BufRead, BufReader};
 use std::process::Child;
 
 /// A running dashboard, stopped when dropped.
-struct Dashboard {
+pub(crate) struct Dashboard {
     child: Child,
     /// `http://127.0.0.1:PORT`.
-    base: String,
-    token: String,
+    pub(crate) base: String,
+    pub(crate) token: String,
 }
 
 impl Drop for Dashboard {
@@ -24,7 +24,7 @@ impl Drop for Dashboard {
 }
 
 impl Dashboard {
-    fn start(area: &Area, args: &[&str]) -> Dashboard {
+    pub(crate) fn start(area: &Area, args: &[&str]) -> Dashboard {
         let mut all = vec!["-dashboard"];
         all.extend(args);
         let mut child = area.megatest(&all).spawn_with_output();
@@ -44,7 +44,7 @@ impl Dashboard {
         }
     }
 
-    fn get(&self, path: &str) -> (u16, String) {
+    pub(crate) fn get(&self, path: &str) -> (u16, String) {
         match ureq::get(&format!("{}{path}", self.base)).call() {
             Ok(r) => (r.status(), r.into_string().unwrap()),
             Err(ureq::Error::Status(code, r)) => (code, r.into_string().unwrap_or_default()),
@@ -66,33 +66,43 @@ impl Dashboard {
     }
 }
 
-/// An area with a passing test, a failing one and an itemized one, run once.
-fn area_after_a_run() -> Area {
+/// An area with a passing test (which counts its runs in `good.count`), a failing one, an
+/// itemized one and a slow one (a minute's sleep); all but the slow one run once, as `r1`.
+pub(crate) fn area_after_a_run() -> Area {
     let area = Area::new()
         .file(
             "megatest.config",
             "[fields]\nplatform TEXT\n\n[setup]\nlinktree #{getenv MT_RUN_AREA_HOME}/links\n",
         )
         .file("runconfigs.config", "[default]\nX 1\n")
-        .file("tests/good/testconfig", "[ezsteps]\nsay echo all good\n")
+        .file(
+            "tests/good/testconfig",
+            "[ezsteps]\nsay echo all good; echo run >> $MT_RUN_AREA_HOME/good.count\n",
+        )
         .file("tests/bad/testconfig", "[ezsteps]\nfail exit 1\n")
         .file(
             "tests/many/testconfig",
             "[items]\nN 1 2 3\n[ezsteps]\nrun echo item $N\n",
-        );
+        )
+        .file("tests/slow/testconfig", "[ezsteps]\nwait sleep 60\n");
+    run(&area, "r1");
+    area
+}
+
+/// Runs `good`, `bad` and `many` as `runname` and waits for them.
+pub(crate) fn run(area: &Area, runname: &str) {
     area.megatest(&[
         "-run",
         "-target",
         "linux",
         "-runname",
-        "r1",
+        runname,
         "-testpatt",
-        "%",
+        "good,bad,many",
         "-run-wait",
     ])
     .run()
     .success();
-    area
 }
 
 /// `(id, label)` of every record, the label as the dashboard shows it.
@@ -412,18 +422,7 @@ fn rerun_clean_and_lock_from_the_panel_work_as_the_command_line_does() {
 #[test]
 fn the_summary_counts_runs_draws_trends_and_lists_changed_tests() {
     let area = area_after_a_run().file("tests/bad/testconfig", "[ezsteps]\nfail true\n");
-    area.megatest(&[
-        "-run",
-        "-target",
-        "linux",
-        "-runname",
-        "r2",
-        "-testpatt",
-        "%",
-        "-run-wait",
-    ])
-    .run()
-    .success();
+    run(&area, "r2");
     let d = Dashboard::start(&area, &[]);
     let (code, page) = d.get("/summary?target=linux");
     assert_eq!(code, 200);
@@ -476,4 +475,36 @@ fn a_record_pointing_outside_the_run_directories_lists_no_files() {
     assert_eq!(code, 200);
     assert!(!panel.contains("secret.log"), "{panel}");
     assert_eq!(d.get(&format!("/file/{id}/secret.log")).0, 403);
+}
+
+#[test]
+fn run_directories_made_after_the_dashboard_started_are_served() {
+    let area = Area::new()
+        .file(
+            "megatest.config",
+            "[fields]\nplatform TEXT\n\n[setup]\nlinktree #{getenv MT_RUN_AREA_HOME}/links\n",
+        )
+        .file("runconfigs.config", "[default]\nX 1\n")
+        .file("tests/good/testconfig", "[ezsteps]\nsay echo all good\n");
+    // Before any run: no link tree yet.
+    area.megatest(&["-list-runs", "%"]).run().success();
+    let d = Dashboard::start(&area, &[]);
+    area.megatest(&[
+        "-run",
+        "-target",
+        "linux",
+        "-runname",
+        "r1",
+        "-testpatt",
+        "good",
+        "-run-wait",
+    ])
+    .run()
+    .success();
+    let db = Connection::open(area.path().join("megatest.db")).unwrap();
+    let (id, _) = good_record(&db);
+    assert_eq!(
+        d.get(&format!("/file/{id}/say.log")),
+        (200, "all good\n".to_string())
+    );
 }

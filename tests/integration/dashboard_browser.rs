@@ -2,10 +2,10 @@
 //! fantoccini): what a user sees and clicks. Each test saves a screenshot to
 //! `target/screenshots/`. Chromium and chromedriver come from `scripts/setup.sh`.
 
+use crate::dashboard::{Dashboard, area_after_a_run};
 use crate::harness::Area;
 use fantoccini::{Client, ClientBuilder, Locator};
 use rusqlite::Connection;
-use std::io::{BufRead, BufReader};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -96,51 +96,30 @@ async fn browser(profile: &Path) -> (Driver, Client) {
     (running, client)
 }
 
-/// `megatest -dashboard` in the area: its process and printed address.
-fn dashboard(area: &Area) -> (Running, String) {
-    let mut child = area.megatest(&["-dashboard"]).spawn_with_output();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line.trim().strip_prefix("dashboard: ").unwrap().to_string();
-    (Running(child), url)
+/// What each browser test starts from: an area after a run, its dashboard, a browser
+/// profile, and the turn to use the browser.
+struct Setup {
+    area: Area,
+    /// Stopped when the setup is dropped.
+    _server: Dashboard,
+    /// The address the dashboard printed (with its token).
+    url: String,
+    profile: tempfile::TempDir,
+    _one: std::sync::MutexGuard<'static, ()>,
 }
 
-fn area_after_a_run() -> Area {
-    let area = Area::new()
-        .file(
-            "megatest.config",
-            "[fields]\nplatform TEXT\n\n[setup]\nlinktree #{getenv MT_RUN_AREA_HOME}/links\n",
-        )
-        .file("runconfigs.config", "[default]\nX 1\n")
-        .file(
-            "tests/good/testconfig",
-            "[ezsteps]\nsay echo all good; echo run >> $MT_RUN_AREA_HOME/good.count\n",
-        )
-        .file("tests/bad/testconfig", "[ezsteps]\nfail exit 1\n")
-        .file(
-            "tests/many/testconfig",
-            "[items]\nN 1 2 3\n[ezsteps]\nrun echo item $N\n",
-        )
-        .file("tests/slow/testconfig", "[ezsteps]\nwait sleep 60\n");
-    run(&area, "r1", "good,bad,many");
-    area
-}
-
-fn run(area: &Area, runname: &str, testpatt: &str) {
-    area.megatest(&[
-        "-run",
-        "-target",
-        "linux",
-        "-runname",
-        runname,
-        "-testpatt",
-        testpatt,
-        "-run-wait",
-    ])
-    .run()
-    .success();
+impl Setup {
+    fn new() -> Setup {
+        let area = area_after_a_run();
+        let server = Dashboard::start(&area, &[]);
+        Setup {
+            url: format!("{}/?token={}", server.base, server.token),
+            area,
+            _server: server,
+            profile: tempfile::tempdir().unwrap(),
+            _one: ONE_BROWSER.lock().unwrap_or_else(|p| p.into_inner()),
+        }
+    }
 }
 
 fn screenshot_dir() -> PathBuf {
@@ -232,18 +211,16 @@ fn runtime() -> tokio::runtime::Runtime {
 
 #[test]
 fn the_matrix_shows_the_database_and_a_filter_in_the_url_hides() {
-    let area = area_after_a_run();
-    let (_server, url) = dashboard(&area);
-    let profile = tempfile::tempdir().unwrap();
-    let _one = ONE_BROWSER.lock().unwrap_or_else(|p| p.into_inner());
+    let s = Setup::new();
+    let (area, url) = (&s.area, &s.url);
     runtime().block_on(async {
-        let (_driver, client) = browser(profile.path()).await;
-        client.goto(&url).await.unwrap();
+        let (_driver, client) = browser(s.profile.path()).await;
+        client.goto(url).await.unwrap();
         // Items are opened in the page, as a user would.
         click(&client, Locator::Css("button.toggle[data-toggle='many']")).await;
         let mut shown = shown_cells(&client).await;
         shown.sort();
-        assert_eq!(shown, db_cells(&area));
+        assert_eq!(shown, db_cells(area));
         save_screenshot(&client, "runs-view").await;
         client.goto(&format!("{url}&hide=PASS")).await.unwrap();
         let shown = shown_cells(&client).await;
@@ -255,13 +232,11 @@ fn the_matrix_shows_the_database_and_a_filter_in_the_url_hides() {
 
 #[test]
 fn a_click_opens_the_test_panel_with_its_steps_and_log() {
-    let area = area_after_a_run();
-    let (_server, url) = dashboard(&area);
-    let profile = tempfile::tempdir().unwrap();
-    let _one = ONE_BROWSER.lock().unwrap_or_else(|p| p.into_inner());
+    let s = Setup::new();
+    let (area, url) = (&s.area, &s.url);
     runtime().block_on(async {
-        let (_driver, client) = browser(profile.path()).await;
-        client.goto(&url).await.unwrap();
+        let (_driver, client) = browser(s.profile.path()).await;
+        client.goto(url).await.unwrap();
         click(
             &client,
             Locator::Css("tr.test[data-test='good'] td[data-id]"),
@@ -314,13 +289,11 @@ fn a_click_opens_the_test_panel_with_its_steps_and_log() {
 
 #[test]
 fn a_run_started_meanwhile_appears_without_reload_and_kill_stops_a_test() {
-    let area = area_after_a_run();
-    let (_server, url) = dashboard(&area);
-    let profile = tempfile::tempdir().unwrap();
-    let _one = ONE_BROWSER.lock().unwrap_or_else(|p| p.into_inner());
+    let s = Setup::new();
+    let (area, url) = (&s.area, &s.url);
     runtime().block_on(async {
-        let (_driver, client) = browser(profile.path()).await;
-        client.goto(&url).await.unwrap();
+        let (_driver, client) = browser(s.profile.path()).await;
+        client.goto(url).await.unwrap();
         // Marks the page: a reload would lose it.
         client
             .execute("window.notReloaded = true; return true;", vec![])
@@ -393,11 +366,9 @@ fn a_run_started_meanwhile_appears_without_reload_and_kill_stops_a_test() {
 
 #[test]
 fn run_control_starts_a_run_that_appears_live_and_stops_one_as_ctrl_c() {
-    let area = area_after_a_run();
-    let (_server, url) = dashboard(&area);
-    let control = url.replacen("/?token=", "/control?token=", 1);
-    let profile = tempfile::tempdir().unwrap();
-    let _one = ONE_BROWSER.lock().unwrap_or_else(|p| p.into_inner());
+    let s = Setup::new();
+    let (area, url) = (&s.area, &s.url);
+    let control = s.url.replacen("/?token=", "/control?token=", 1);
     let db = area.path().join("megatest.db");
     let state_of = move |runname: &str, test: &str| -> Option<String> {
         Connection::open(&db)
@@ -410,7 +381,7 @@ fn run_control_starts_a_run_that_appears_live_and_stops_one_as_ctrl_c() {
             .ok()
     };
     runtime().block_on(async {
-        let (_driver, client) = browser(profile.path()).await;
+        let (_driver, client) = browser(s.profile.path()).await;
         accept_confirms(&client).await;
         let start = |runname: &'static str, testpatt: &'static str| {
             let client = client.clone();
@@ -434,7 +405,7 @@ fn run_control_starts_a_run_that_appears_live_and_stops_one_as_ctrl_c() {
         };
         // A run started from the page; the Runs view shows it come and finish.
         start("r3", "good").await;
-        client.goto(&url).await.unwrap();
+        client.goto(url).await.unwrap();
         client
             .execute("window.notReloaded = true; return true;", vec![])
             .await
