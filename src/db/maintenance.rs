@@ -45,6 +45,10 @@ impl Store {
                 [],
             )?;
             c.execute(
+                "DELETE FROM test_jobs WHERE test_id NOT IN (SELECT id FROM tests)",
+                [],
+            )?;
+            c.execute(
                 "DELETE FROM run_stats WHERE run_id NOT IN (SELECT id FROM runs)",
                 [],
             )?;

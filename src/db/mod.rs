@@ -16,6 +16,7 @@ mod schema;
 mod steps;
 mod store;
 mod test_data;
+mod test_jobs;
 mod test_records;
 
 pub use envdat::EnvDat;
@@ -31,4 +32,5 @@ pub use run_owners::RunOwner;
 pub use schema::SCHEMA_VERSION;
 pub use store::{Store, db_path, now, typed_keys};
 pub use test_data::{DATA_COLUMNS, DataRow, computed_status, parse_row, parse_rows, split_csv};
+pub use test_jobs::TestJob;
 pub use test_records::{StatusChange, TestFilter};

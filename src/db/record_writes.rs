@@ -135,6 +135,9 @@ impl RecordWrites for Store {
     ) -> Result<Vec<StatusChange>> {
         self.write(|c| {
             c.prepare_cached("UPDATE tests SET event_time=?1, rundir=?2, shortdir=?3, host=?4, attemptnum=0, run_duration=0 WHERE id=?5")?.execute((now(), rundir, shortdir, host, test_id))?;
+            // The job of an earlier launch is not this launch's (see test_jobs.rs).
+            c.prepare_cached("DELETE FROM test_jobs WHERE test_id=?1")?
+                .execute([test_id])?;
             let extra = Extra {
                 comment: Some(""),
                 uname: Some("n/a"),

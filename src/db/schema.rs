@@ -6,7 +6,7 @@
 use rusqlite::{Connection, OptionalExtension};
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 /// Megatest 1.65's tables, apart from `runs`, whose columns depend on the `[fields]` keys.
 const V1_TABLES: &str = "
@@ -84,6 +84,17 @@ CREATE TABLE IF NOT EXISTS run_owners (
 );
 ";
 
+/// Version 5: the batch job or remote host carrying each launched test (see
+/// `db::test_jobs`). An added table, as `run_owners`.
+const V5_TEST_JOBS: &str = "
+CREATE TABLE IF NOT EXISTS test_jobs (
+    test_id INTEGER PRIMARY KEY,
+    launcher TEXT NOT NULL,
+    job TEXT NOT NULL,
+    submitted INTEGER NOT NULL
+);
+";
+
 /// The `runs` table for these keys (name, SQL type).
 fn runs_ddl(keys: &[(String, String)]) -> String {
     let key_columns: String = keys
@@ -157,6 +168,7 @@ pub(super) fn migrate(conn: &Connection, keys: &[(String, String)]) -> rusqlite:
     conn.execute_batch(V2_INDEXES)?;
     conn.execute_batch(V3_INDEXES)?;
     conn.execute_batch(V4_RUN_OWNERS)?;
+    conn.execute_batch(V5_TEST_JOBS)?;
     conn.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION}"))?;
     Ok(found)
 }

@@ -101,16 +101,20 @@ impl Monitor {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .take();
-        match running {
+        let found = match running {
             Some(running) => {
                 let _ = running.stop.send(());
                 running.handle.join().unwrap_or((None, true))
             }
-            // A signal between commands, with nothing to kill.
-            None if sys::interrupts() > self.interrupts_at_start => {
+            None => (None, true),
+        };
+        match found {
+            // A signal that also ended the command (a batch system signals every process
+            // of the job at once) before the watch looked, or one between commands.
+            (None, _) if sys::interrupts() > self.interrupts_at_start => {
                 (Some(KillReason::Signal(sys::last_signal())), true)
             }
-            None => (None, true),
+            found => found,
         }
     }
 }

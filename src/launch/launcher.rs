@@ -3,6 +3,7 @@
 
 use super::fork_helper::Request;
 use super::fork_launcher::ForkLauncher;
+use super::slurm::{self, SLURM};
 use crate::config::Config;
 use crate::environ;
 use crate::environ::env_file::sh_quote;
@@ -20,6 +21,8 @@ pub enum Launcher {
     Local,
     /// Prefix the executor command with these words (`bsub -q x`, `nbfake`, ...).
     Command(String),
+    /// Submit the executor to Slurm with these `sbatch` options (see slurm.rs).
+    Slurm(Vec<String>),
 }
 
 impl Launcher {
@@ -29,17 +32,21 @@ impl Launcher {
     }
 }
 
-fn words_or_local(text: Option<&str>) -> Launcher {
-    match text.map(str::trim).filter(|t| !t.is_empty()) {
-        Some(t) => Launcher::Command(t.to_string()),
-        None => Launcher::Local,
+fn words_or_local(config: &Config, text: Option<&str>) -> Launcher {
+    let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Launcher::Local;
+    };
+    let words: Vec<&str> = text.split_whitespace().collect();
+    if words[0] == SLURM {
+        return Launcher::Slurm(slurm::area_options(config, &words[1..]));
     }
+    Launcher::Command(text.to_string())
 }
 
 /// The launcher for `test`/`item` under the area's `[jobtools]`, `[launchers]` and
 /// `[host-types]`.
 pub fn choose_launcher(config: &Config, test: &str, item: &str) -> Result<Launcher> {
-    let default = words_or_local(config.get("jobtools", "launcher"));
+    let default = words_or_local(config, config.get("jobtools", "launcher"));
     let flexi = config
         .get("jobtools", "flexi-launcher")
         .is_some_and(|v| v.trim() != "no");
@@ -71,7 +78,7 @@ pub fn choose_launcher(config: &Config, test: &str, item: &str) -> Result<Launch
             .at(host.location())
             .note("give the host type a launcher command instead, e.g. `ssh HOST` or a batch-system submit command"));
         }
-        return Ok(words_or_local(Some(&host.value)));
+        return Ok(words_or_local(config, Some(&host.value)));
     }
     Ok(default)
 }
@@ -82,6 +89,8 @@ pub enum Process {
     Spawned(Child),
     /// Forked by the fork helper; its start and end come as the helper's answers.
     Forked,
+    /// Submitted to Slurm as this job.
+    Submitted(String),
 }
 
 /// A started launch.
@@ -119,7 +128,11 @@ pub fn start(
         .map(|w| sh_quote(w))
         .collect::<Vec<_>>()
         .join(" ");
+    if let Launcher::Slurm(options) = launcher {
+        return submit_to_slurm(options, &executor_words, work, extra_env, open_log()?);
+    }
     let mut cmd = match launcher {
+        Launcher::Slurm(_) => unreachable!("submitted above"),
         Launcher::Local => {
             let mut c = Command::new(exe);
             c.args(args);
@@ -139,7 +152,7 @@ pub fn start(
         }
     };
     let shown = match launcher {
-        Launcher::Local => quoted.clone(),
+        Launcher::Local | Launcher::Slurm(_) => quoted.clone(),
         Launcher::Command(prefix) => format!("{prefix} {quoted}"),
     };
     let mut log = open_log()?;
@@ -185,6 +198,42 @@ pub fn start(
     Ok(Started {
         process: Process::Spawned(child),
     })
+}
+
+/// Submits the executor with `sbatch` (its options hold the job name), in the
+/// environment a local launch would have, and notes the command and the job in
+/// `mt_launch.log`.
+fn submit_to_slurm(
+    options: &[String],
+    executor_words: &[String],
+    work: &Path,
+    extra_env: &[(String, String)],
+    mut log: std::fs::File,
+) -> Result<Started> {
+    let args = slurm::sbatch_args(options, work, executor_words);
+    let shown = std::iter::once("sbatch".to_string())
+        .chain(args.iter().map(|a| sh_quote(a)))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let _ = writeln!(log, "LAUNCHCMD: {shown}");
+    let mut cmd = Command::new("sbatch");
+    cmd.args(&args).current_dir(work);
+    environ::apply(&mut cmd);
+    for (k, v) in extra_env {
+        cmd.env(k, v);
+    }
+    match slurm::submit(cmd) {
+        Ok(job) => {
+            let _ = writeln!(log, "Slurm job {job}: output in slurm-{job}.out");
+            Ok(Started {
+                process: Process::Submitted(job),
+            })
+        }
+        Err(e) => {
+            let _ = writeln!(log, "{}", e.message);
+            Err(e)
+        }
+    }
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ mod forked_executor;
 pub mod job;
 mod job_file;
 mod launcher;
+pub mod slurm;
 mod work_area;
 
 pub use fork_launcher::{Answer, ForkLauncher};

@@ -17,6 +17,7 @@ use super::pass::{Pass, Step};
 use super::progress::Progress;
 use super::recording::Recording;
 use super::skip::skip_reason;
+use super::slurm_jobs::{Replaces, SlurmJobs, signalled};
 use crate::db::{RecordState, StatusChange, Store};
 use crate::environ;
 use crate::error::Result;
@@ -102,6 +103,8 @@ pub(super) struct Dispatcher<'c, 'a> {
     launch_errors: BTreeSet<String>,
     /// Tests of this area that wait for this run, as its `[subrun]` (see nested.rs).
     waiting_parents: Vec<TestId>,
+    /// The Slurm jobs of launched tests.
+    slurm: SlurmJobs,
 }
 
 impl<'c, 'a> Dispatcher<'c, 'a> {
@@ -169,6 +172,7 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
             area_share: AreaShare::new(ctx.store, ctx.run_id),
             waiting_parents: super::nested::waiting_parents_in(ctx.store.path()),
             launch_errors: BTreeSet::new(),
+            slurm: SlurmJobs::default(),
         })
     }
 
@@ -209,7 +213,7 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
                 {
                     return Ok(PassEnd::Interrupted);
                 }
-            } else if self.pass.finished() {
+            } else if self.pass.finished() && !self.slurm.settling(&self.pass.records.by_id) {
                 return Ok(PassEnd::Finished);
             } else if self.pass.stalled() && self.next_launch.is_none() {
                 self.discard_stalled()?;
@@ -362,6 +366,44 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
         if now >= self.next_liveness && !self.pass.polled.is_empty() {
             self.next_liveness = now + LIVENESS_EVERY;
             self.check_liveness()?;
+        }
+        if (!self.pass.polled.is_empty() || self.slurm.settling(&self.pass.records.by_id))
+            && self.slurm.due(now)
+        {
+            self.follow_slurm()?;
+        }
+        Ok(())
+    }
+
+    /// Asks Slurm about the launched tests' jobs (see slurm_jobs.rs) and ends the tests whose
+    /// job ended first.
+    fn follow_slurm(&mut self) -> Result<()> {
+        let polled: Vec<((usize, usize), TestId)> = self
+            .pass
+            .polled
+            .iter()
+            .map(|&(t, i)| ((t, i), self.pass.tests[t].items[i].id))
+            .collect();
+        self.slurm.adopt(self.ctx.store, &polled)?;
+        let endings = self.slurm.check(&self.pass.records.by_id);
+        if endings.is_empty() {
+            return Ok(());
+        }
+        // The executor may have written its own end meanwhile.
+        let ids: Vec<TestId> = endings.iter().map(|e| e.id).collect();
+        self.refresh(&ids)?;
+        for ending in endings {
+            let record = self.pass.records.by_id.get(&ending.id);
+            let applies = record.is_some_and(|r| match ending.replaces {
+                Replaces::Running => r.state.is_active(),
+                Replaces::Signalled => signalled(r),
+            });
+            if applies {
+                self.end_with(ending.id, ending.outcome, &ending.comment)?;
+            }
+            if ending.replaces == Replaces::Running {
+                self.set_phase(ending.at.0, ending.at.1, Phase::Done);
+            }
         }
         Ok(())
     }
@@ -816,6 +858,7 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
         match launched.process {
             Process::Spawned(child) => self.watch(t, i, child, launched.local),
             Process::Forked => self.forks.sent(t, i),
+            Process::Submitted(job) => self.slurm.follow((t, i), id, job),
         }
         self.set_phase(
             t,
@@ -948,6 +991,8 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
                 self.write(id, Some(State::KillReq), None, None)?;
             }
         }
+        // Pending jobs have no executor to see the request.
+        self.slurm.check_soon();
         Ok(false)
     }
 }

@@ -8,8 +8,8 @@ use crate::environ;
 use crate::error::{Error, Result};
 use crate::launch::job::Job;
 use crate::launch::{
-    DiskChoice, ForkLauncher, JOB_FILE_NAME, JobFile, Process, choose_launcher, copy_test_source,
-    plan_work_area, start,
+    DiskChoice, ForkLauncher, JOB_FILE_NAME, JobFile, Launcher, Process, choose_launcher,
+    copy_test_source, plan_work_area, slurm, start,
 };
 use crate::model::{State, Status, TestId};
 use crate::recorder::Request;
@@ -121,7 +121,12 @@ pub(super) fn launch(
         recorder: recorder.map(|r| r.name().to_string()),
     };
     file.write(&work.link)?;
-    let launcher = choose_launcher(&ctx.area.config, &def.name, item.path)?;
+    let mut launcher = choose_launcher(&ctx.area.config, &def.name, item.path)?;
+    if let Launcher::Slurm(options) = &mut launcher {
+        let own = slurm::test_options(&def.config, options, runtimelim);
+        options.push(format!("--job-name={signature}"));
+        options.extend(own);
+    }
     let local = launcher.is_local();
     let host = if local { ctx.host.as_str() } else { "n/a" };
     let rundir = work.link.display().to_string();
@@ -183,6 +188,10 @@ pub(super) fn launch(
             return Err(e);
         }
     };
+    if let Process::Submitted(job) = &started.process {
+        // Without it a runner started again could not follow the job: it must stick.
+        ctx.store.set_test_job(item.id, slurm::SLURM, job)?;
+    }
     if let (true, Process::Spawned(child)) = (local, &started.process) {
         recording.settle();
         // The executor records its own pid too: a failure here must not end a test that

@@ -19,6 +19,7 @@ mod resets;
 mod run;
 mod settings;
 mod skip;
+mod slurm_jobs;
 
 pub use context::RunContext;
 pub use lease::{describe as describe_owner, live_owner};

@@ -46,7 +46,8 @@ fn src() -> PathBuf {
 #[test]
 fn states_and_statuses_are_words_only_in_their_enums() {
     // `n/a` is also the "none" of hosts, unames and units; logpro's report words (PASS,
-    // FAIL, ...) are its own output format, not test statuses.
+    // FAIL, ...) are its own output format, and Slurm's job states (COMPLETED, FAILED,
+    // ...) are Slurm's, not test statuses.
     let words: Vec<String> = State::KNOWN
         .iter()
         .map(State::to_string)
@@ -59,6 +60,7 @@ fn states_and_statuses_are_words_only_in_their_enums() {
         src.join("model/state.rs"),
         src.join("model/status.rs"),
         src.join("logpro"),
+        src.join("launch/slurm.rs"),
     ];
     let mut found = Vec::new();
     for path in rust_files(&src) {

@@ -7,6 +7,7 @@ mod cli;
 mod config_errors;
 mod dashboard;
 mod dashboard_browser;
+mod farm_slurm;
 mod fork_launch;
 mod fuzz;
 mod getting_started;
