@@ -42,3 +42,5 @@ if ! $sudo bash "$recipes/start-slurm.sh" >"$slurm_log" 2>&1; then
   cat "$slurm_log" >&2
   exit 1
 fi
+# An sshd on two loopback addresses for the ssh-launcher tests; a no-op while it answers.
+$sudo bash "$(dirname "$0")/start-sshd.sh"

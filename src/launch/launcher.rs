@@ -4,9 +4,11 @@
 use super::fork_helper::Request;
 use super::fork_launcher::ForkLauncher;
 use super::slurm::{self, SLURM};
+use super::ssh_pool::{self, LOWEST_LOAD, SSH};
 use crate::config::Config;
 use crate::environ;
 use crate::environ::env_file::sh_quote;
+use crate::error::Location;
 use crate::error::{Error, Result};
 use crate::select::TestPatterns;
 use std::fs::OpenOptions;
@@ -23,6 +25,16 @@ pub enum Launcher {
     Command(String),
     /// Submit the executor to Slurm with these `sbatch` options (see slurm.rs).
     Slurm(Vec<String>),
+    /// Start the executor over ssh on the least loaded host of this pool (see ssh_pool.rs);
+    /// the runner chooses the host, making it [`Launcher::SshHost`].
+    Ssh(Vec<String>),
+    /// Start the executor over ssh on this host, with this ssh command.
+    SshHost {
+        /// The host.
+        host: String,
+        /// The ssh command and its options.
+        ssh: Vec<String>,
+    },
 }
 
 impl Launcher {
@@ -32,21 +44,51 @@ impl Launcher {
     }
 }
 
-fn words_or_local(config: &Config, text: Option<&str>) -> Launcher {
+/// The launcher a `[jobtools] launcher` or `[host-types]` value names; `at` is where it is
+/// written, for errors.
+fn from_words(config: &Config, text: Option<&str>, at: Option<Location>) -> Result<Launcher> {
     let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
-        return Launcher::Local;
+        return Ok(Launcher::Local);
     };
     let words: Vec<&str> = text.split_whitespace().collect();
-    if words[0] == SLURM {
-        return Launcher::Slurm(slurm::area_options(config, &words[1..]));
+    match words[0] {
+        SLURM => Ok(Launcher::Slurm(slurm::area_options(config, &words[1..]))),
+        // A lone `ssh` is the pool; `ssh HOST` stays a command prefix, as in Megatest 1.65.
+        SSH if words.len() == 1 => {
+            let hosts = ssh_pool::configured_hosts(config);
+            if hosts.is_empty() {
+                let mut error = Error::new("the ssh launcher has no hosts")
+                    .note("list them in megatest.config: [ssh] hosts HOST1 HOST2 ...");
+                if let Some(at) = at {
+                    error = error.at(at);
+                }
+                return Err(error);
+            }
+            Ok(Launcher::Ssh(hosts))
+        }
+        LOWEST_LOAD => {
+            let hosts: Vec<String> = words[1..].iter().map(|w| w.to_string()).collect();
+            if hosts.is_empty() {
+                let mut error = Error::new(format!("{LOWEST_LOAD} names no host"));
+                if let Some(at) = at {
+                    error = error.at(at);
+                }
+                return Err(error.note("write the hosts after it: #MTLOWESTLOAD HOST1 HOST2 ..."));
+            }
+            Ok(Launcher::Ssh(hosts))
+        }
+        _ => Ok(Launcher::Command(text.to_string())),
     }
-    Launcher::Command(text.to_string())
 }
 
 /// The launcher for `test`/`item` under the area's `[jobtools]`, `[launchers]` and
 /// `[host-types]`.
 pub fn choose_launcher(config: &Config, test: &str, item: &str) -> Result<Launcher> {
-    let default = words_or_local(config, config.get("jobtools", "launcher"));
+    let default = from_words(
+        config,
+        config.get("jobtools", "launcher"),
+        config.entry("jobtools", "launcher").map(|e| e.location()),
+    )?;
     let flexi = config
         .get("jobtools", "flexi-launcher")
         .is_some_and(|v| v.trim() != "no");
@@ -71,14 +113,7 @@ pub fn choose_launcher(config: &Config, test: &str, item: &str) -> Result<Launch
             );
             continue;
         };
-        if host.value.trim_start().starts_with("#MTLOWESTLOAD") {
-            return Err(Error::new(format!(
-                "[host-types] {host_type} uses #MTLOWESTLOAD, which this version does not support"
-            ))
-            .at(host.location())
-            .note("give the host type a launcher command instead, e.g. `ssh HOST` or a batch-system submit command"));
-        }
-        return Ok(words_or_local(config, Some(&host.value)));
+        return from_words(config, Some(&host.value), Some(host.location()));
     }
     Ok(default)
 }
@@ -133,6 +168,21 @@ pub fn start(
     }
     let mut cmd = match launcher {
         Launcher::Slurm(_) => unreachable!("submitted above"),
+        Launcher::Ssh(hosts) => {
+            return Err(Error::new(format!(
+                "no host was chosen from the ssh pool {}",
+                hosts.join(" ")
+            )));
+        }
+        Launcher::SshHost { host, ssh } => {
+            let mut c = Command::new(&ssh[0]);
+            c.args(&ssh[1..]).arg(host).arg(ssh_pool::remote_command(
+                work,
+                &executor_words,
+                extra_env,
+            ));
+            c
+        }
         Launcher::Local => {
             let mut c = Command::new(exe);
             c.args(args);
@@ -152,8 +202,14 @@ pub fn start(
         }
     };
     let shown = match launcher {
-        Launcher::Local | Launcher::Slurm(_) => quoted.clone(),
+        Launcher::Local | Launcher::Slurm(_) | Launcher::Ssh(_) => quoted.clone(),
         Launcher::Command(prefix) => format!("{prefix} {quoted}"),
+        Launcher::SshHost { host, ssh } => format!(
+            "{} {} {}",
+            ssh.join(" "),
+            host,
+            sh_quote(&ssh_pool::remote_command(work, &executor_words, extra_env))
+        ),
     };
     let mut log = open_log()?;
     let _ = writeln!(log, "LAUNCHCMD: {shown}");
@@ -268,6 +324,21 @@ mod tests {
         let lowest = config(
             "[jobtools]\nflexi-launcher yes\n[host-types]\nany #MTLOWESTLOAD h1 h2\n[launchers]\n% any\n",
         );
-        assert!(choose_launcher(&lowest, "t", "").is_err());
+        assert_eq!(
+            choose_launcher(&lowest, "t", "").unwrap(),
+            Launcher::Ssh(vec!["h1".into(), "h2".into()])
+        );
+        let pool = config("[jobtools]\nlauncher ssh\n[ssh]\nhosts a b\n");
+        assert_eq!(
+            choose_launcher(&pool, "t", "").unwrap(),
+            Launcher::Ssh(vec!["a".into(), "b".into()])
+        );
+        let prefix = config("[jobtools]\nlauncher ssh farm1\n");
+        assert_eq!(
+            choose_launcher(&prefix, "t", "").unwrap(),
+            Launcher::Command("ssh farm1".into())
+        );
+        let empty = config("[jobtools]\nlauncher ssh\n");
+        assert!(choose_launcher(&empty, "t", "").is_err());
     }
 }

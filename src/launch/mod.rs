@@ -8,6 +8,7 @@ pub mod job;
 mod job_file;
 mod launcher;
 pub mod slurm;
+pub mod ssh_pool;
 mod work_area;
 
 pub use fork_launcher::{Answer, ForkLauncher};

@@ -21,7 +21,8 @@ use super::slurm_jobs::{Replaces, SlurmJobs, signalled};
 use crate::db::{RecordState, StatusChange, Store};
 use crate::environ;
 use crate::error::Result;
-use crate::launch::{Answer, Process, choose_launcher};
+use crate::launch::ssh_pool::{Choice, HostPool, SshSettings};
+use crate::launch::{Answer, Launcher, Process, choose_launcher};
 use crate::model::{State, Status, TestId};
 use crate::plan::Selection;
 use crate::sys;
@@ -105,6 +106,10 @@ pub(super) struct Dispatcher<'c, 'a> {
     waiting_parents: Vec<TestId>,
     /// The Slurm jobs of launched tests.
     slurm: SlurmJobs,
+    /// The hosts of ssh pools, with their loads.
+    ssh_hosts: HostPool,
+    /// `[ssh]`.
+    ssh_settings: SshSettings,
 }
 
 impl<'c, 'a> Dispatcher<'c, 'a> {
@@ -173,6 +178,8 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
             waiting_parents: super::nested::waiting_parents_in(ctx.store.path()),
             launch_errors: BTreeSet::new(),
             slurm: SlurmJobs::default(),
+            ssh_hosts: HostPool::default(),
+            ssh_settings: SshSettings::read(&ctx.area.config),
         })
     }
 
@@ -694,7 +701,48 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
                 round.wait();
                 continue;
             }
-            if let Some(maxload) = settings.maxload
+            let path = self.pass.tests[t].items[i].path.clone();
+            let launcher = match choose_launcher(&self.ctx.area.config, &self.defs[t].name, &path) {
+                Ok(launcher) => launcher,
+                Err(error) => {
+                    self.launch_failed(t, i, &error)?;
+                    round.passed();
+                    continue;
+                }
+            };
+            let launcher = match launcher {
+                Launcher::Ssh(pool) => match self.ssh_hosts.choose(&pool, &self.ssh_settings) {
+                    Choice::Host(host) => Launcher::SshHost {
+                        host,
+                        ssh: self.ssh_settings.command.clone(),
+                    },
+                    Choice::Busy => {
+                        crate::debug!(
+                            1,
+                            "every host of the ssh pool is above [jobtools] maxload; waiting {:?}",
+                            settings.waitdelay
+                        );
+                        round.hold();
+                        self.next_launch = Some(Instant::now() + settings.waitdelay);
+                        break;
+                    }
+                    Choice::NoHost => {
+                        let error = crate::error::Error::new(format!(
+                            "no host of the ssh pool ({}) answers",
+                            pool.join(" ")
+                        ));
+                        self.launch_failed(t, i, &error)?;
+                        round.passed();
+                        continue;
+                    }
+                },
+                other => other,
+            };
+            // Batch systems and ssh pools place the job themselves; the local load is this
+            // host's matter.
+            let here = matches!(launcher, Launcher::Local | Launcher::Command(_));
+            if here
+                && let Some(maxload) = settings.maxload
                 && too_loaded(maxload)
             {
                 crate::debug!(
@@ -706,7 +754,7 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
                 self.next_launch = Some(Instant::now() + settings.waitdelay);
                 break;
             }
-            if self.launch_one(t, i)? {
+            if self.launch_one(t, i, launcher)? {
                 round.launched();
                 if !settings.launch_delay.is_zero() {
                     self.next_launch = Some(Instant::now() + settings.launch_delay);
@@ -793,7 +841,7 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
     }
 
     /// Launches (or skips) one item; true when something was launched.
-    fn launch_one(&mut self, t: usize, i: usize) -> Result<bool> {
+    fn launch_one(&mut self, t: usize, i: usize, launcher: Launcher) -> Result<bool> {
         if !self.still_launchable(t, i)? {
             return Ok(false);
         }
@@ -824,6 +872,7 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
             self.set_phase(t, i, Phase::Done);
             return Ok(false);
         }
+        let local = launcher.is_local();
         let item = LaunchItem {
             def,
             path: &path,
@@ -831,9 +880,9 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
             id,
             toplevel_id: self.pass.tests[t].toplevel_id,
             set_toplevel_dirs: !path.is_empty() && !self.pass.tests[t].dirs_set,
+            launcher,
         };
-        let local =
-            choose_launcher(&self.ctx.area.config, &def.name, &path).is_ok_and(|l| l.is_local());
+
         let sender = self.sender.clone();
         let fork = if local {
             self.forks

@@ -8,8 +8,8 @@ use crate::environ;
 use crate::error::{Error, Result};
 use crate::launch::job::Job;
 use crate::launch::{
-    DiskChoice, ForkLauncher, JOB_FILE_NAME, JobFile, Launcher, Process, choose_launcher,
-    copy_test_source, plan_work_area, slurm, start,
+    DiskChoice, ForkLauncher, JOB_FILE_NAME, JobFile, Launcher, Process, copy_test_source,
+    plan_work_area, slurm, ssh_pool, start,
 };
 use crate::model::{State, Status, TestId};
 use crate::recorder::Request;
@@ -30,6 +30,8 @@ pub(super) struct LaunchItem<'a> {
     pub toplevel_id: TestId,
     /// Whether the toplevel record still needs its directories.
     pub set_toplevel_dirs: bool,
+    /// How it is started (an ssh pool's host already chosen).
+    pub launcher: Launcher,
 }
 
 /// A started launch.
@@ -121,7 +123,7 @@ pub(super) fn launch(
         recorder: recorder.map(|r| r.name().to_string()),
     };
     file.write(&work.link)?;
-    let mut launcher = choose_launcher(&ctx.area.config, &def.name, item.path)?;
+    let mut launcher = item.launcher.clone();
     if let Launcher::Slurm(options) = &mut launcher {
         let own = slurm::test_options(&def.config, options, runtimelim);
         options.push(format!("--job-name={signature}"));
@@ -191,6 +193,11 @@ pub(super) fn launch(
     if let Process::Submitted(job) = &started.process {
         // Without it a runner started again could not follow the job: it must stick.
         ctx.store.set_test_job(item.id, slurm::SLURM, job)?;
+    }
+    if let Launcher::SshHost { host, .. } = &launcher
+        && let Err(e) = ctx.store.set_test_job(item.id, ssh_pool::SSH, host)
+    {
+        crate::warn!("{e}");
     }
     if let (true, Process::Spawned(child)) = (local, &started.process) {
         recording.settle();

@@ -8,6 +8,7 @@ mod config_errors;
 mod dashboard;
 mod dashboard_browser;
 mod farm_slurm;
+mod farm_ssh;
 mod fork_launch;
 mod fuzz;
 mod getting_started;
