@@ -132,8 +132,56 @@ const UNREAD: &[(ConfigKind, &str, &str, &str)] = &[
     (
         ConfigKind::Megatest,
         "server",
-        "*",
-        "server mode (this version needs no server)",
+        "transport",
+        "1.65's server processes (the runner serves executors itself: docs/farm.md)",
+    ),
+    (
+        ConfigKind::Megatest,
+        "server",
+        "timeout",
+        "1.65's server processes (the runner serves executors itself: docs/farm.md)",
+    ),
+    (
+        ConfigKind::Megatest,
+        "server",
+        "lowport",
+        "1.65's server processes (the runner serves executors itself: docs/farm.md)",
+    ),
+    (
+        ConfigKind::Megatest,
+        "server",
+        "force",
+        "1.65's server processes (the runner serves executors itself: docs/farm.md)",
+    ),
+    (
+        ConfigKind::Megatest,
+        "server",
+        "numservers",
+        "1.65's server processes (the runner serves executors itself: docs/farm.md)",
+    ),
+    (
+        ConfigKind::Megatest,
+        "server",
+        "runtime",
+        "1.65's server processes (the runner serves executors itself: docs/farm.md)",
+    ),
+    (
+        ConfigKind::Megatest,
+        "server",
+        "daemonize",
+        "1.65's server processes (the runner serves executors itself: docs/farm.md)",
+    ),
+    (
+        ConfigKind::Megatest,
+        "server",
+        "required",
+        "1.65's server processes (the runner serves executors itself: docs/farm.md)",
+    ),
+    (
+        ConfigKind::Megatest,
+        "server",
+        "delay-on-busy",
+        "1.65's server processes (the runner serves executors itself: docs/farm.md)",
     ),
     (
         ConfigKind::Megatest,
@@ -205,7 +253,7 @@ mod tests {
 
     #[test]
     fn listed_keys_and_sections_are_named_with_their_place() {
-        let text = "[setup]\nmaxretries 20\nlinktree x\n[server]\nport 1\nhost h\n";
+        let text = "[setup]\nmaxretries 20\nlinktree x\n[server]\ntimeout 1\nhost h\n";
         let config = read_str(
             Path::new("/virtual/megatest.config"),
             text,
@@ -213,9 +261,9 @@ mod tests {
         )
         .unwrap();
         let messages = unread(&config, ConfigKind::Megatest);
-        assert_eq!(messages.len(), 3, "{messages:?}");
+        assert_eq!(messages.len(), 2, "{messages:?}");
         assert!(messages[0].starts_with("/virtual/megatest.config:2: [setup] maxretries is read"));
-        assert!(messages[1].starts_with("/virtual/megatest.config:5: [server] port is read"));
+        assert!(messages[1].starts_with("/virtual/megatest.config:5: [server] timeout is read"));
         assert!(unread(&config, ConfigKind::Test).is_empty());
     }
 }

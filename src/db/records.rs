@@ -6,7 +6,7 @@ use rusqlite::types::{Value, ValueRef};
 use std::fmt;
 
 /// One column's value, typed as SQLite stored it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Field {
     /// An integer.
     Int(i64),

@@ -12,7 +12,7 @@ pub const DATA_COLUMNS: [&str; 9] = [
 ];
 
 /// One test-data row, ready to store.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DataRow {
     /// The category.
     pub category: String,

@@ -22,9 +22,13 @@ const ABNORMAL: i32 = 4;
 pub fn execute(job_path: &Path) -> Result<i32> {
     let file = JobFile::read(job_path)?;
     sys::catch_interrupts();
+    let interrupts_before = sys::interrupts();
     let job = &file.job;
     let recorder = Recorder::open(&file)?;
-    crate::api::install_at(&job.toppath, &file.job.db_path, file.job.keys.clone());
+    // The rmt procedures of Scheme triggers read the database: only on its host.
+    if recorder.remote().is_none() {
+        crate::api::install_at(&job.toppath, &file.job.db_path, file.job.keys.clone());
+    }
     crate::api::share_triggers(&job.test_name, job.triggers.clone());
     let triggers = TriggerTable::of_test(&job.test_name, job.triggers.clone());
     let writer = Writer::new(&recorder, &triggers);
@@ -82,9 +86,11 @@ pub fn execute(job_path: &Path) -> Result<i32> {
     let monitor = Monitor::start(
         Watch {
             db: (file.job.db_path.clone(), file.job.keys.clone()),
+            remote: recorder.remote().cloned(),
             test_id: job.test_id,
             runtimelim: file.runtimelim,
             work_area: work.clone(),
+            interrupts_before,
         },
         supervisor.clone(),
     );
@@ -102,8 +108,7 @@ pub fn execute(job_path: &Path) -> Result<i32> {
     // once more as the job ends (a test of under a second keeps 0, with no extra write).
     let seconds = started.elapsed().as_secs() as i64;
     if seconds > 0
-        && let Ok(store) = crate::db::Store::open_for_test(&file.job.db_path, &file.job.keys)
-        && let Err(e) = store.set_run_duration(job.test_id, seconds)
+        && let Err(e) = recorder.set_run_duration(job.test_id, seconds)
     {
         crate::debug!(1, "cannot record the run time of {}: {e}", job.test_name);
     }

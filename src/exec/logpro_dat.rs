@@ -2,9 +2,8 @@
 //! one for `[final]`, whose exit status and message become the step's comment.
 
 use crate::config::{ReadOptions, SystemPolicy, read_file};
-use crate::db::{DataRow, Field, Store};
+use crate::db::{DataRow, Field};
 use crate::error::Result;
-use crate::model::TestId;
 use std::path::Path;
 
 fn cell(text: Option<&str>) -> Field {
@@ -19,7 +18,11 @@ fn cell(text: Option<&str>) -> Field {
 
 /// Loads `path` (a `STEP.dat`) as the test data of `step`; returns the step comment
 /// (`FAIL: message`, or `PASS`), or `None` when the file is absent or empty.
-pub fn import(store: &Store, test_id: TestId, step: &str, path: &Path) -> Result<Option<String>> {
+pub fn import(
+    save: impl FnOnce(&[DataRow]) -> Result<()>,
+    step: &str,
+    path: &Path,
+) -> Result<Option<String>> {
     let mut opts = ReadOptions::new(path.parent().unwrap_or(Path::new(".")));
     opts.system = SystemPolicy::Raw;
     let Some(dat) = read_file(path, &opts)? else {
@@ -63,7 +66,7 @@ pub fn import(store: &Store, test_id: TestId, step: &str, path: &Path) -> Result
         status: Field::Text(exit_status.clone()),
         kind: Field::Text("logpro".into()),
     });
-    store.load_test_data(test_id, &rows)?;
+    save(&rows)?;
     Ok(Some(if message.is_empty() {
         exit_status
     } else {

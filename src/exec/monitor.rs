@@ -6,6 +6,7 @@
 use super::supervisor::Supervisor;
 use crate::db::Store;
 use crate::model::TestId;
+use crate::recorder::{Recorder, RemoteServer};
 use crate::sys;
 use std::path::PathBuf;
 use std::sync::mpsc::{self, RecvTimeoutError};
@@ -35,12 +36,61 @@ pub(super) enum KillReason {
 pub(super) struct Watch {
     /// The database file and keys, for the monitor's own connection.
     pub db: (PathBuf, Vec<(String, String)>),
+    /// The server to ask instead, on another host than the database's.
+    pub remote: Option<RemoteServer>,
     /// The test record.
     pub test_id: TestId,
     /// The limit, in seconds.
     pub runtimelim: Option<u64>,
     /// The run directory (for free-space samples).
     pub work_area: PathBuf,
+    /// The count of signals when the test's execution began: one that came since (even
+    /// before the watch, as a batch system's signal to a job that just started) stops it.
+    pub interrupts_before: usize,
+}
+
+/// Where the monitor reads the test's state and writes its heartbeat: its own connection
+/// to the database, or on another host its own link to the server.
+enum Records {
+    Database(Store),
+    Server(Box<Recorder>),
+}
+
+impl Records {
+    fn open(watch: &Watch) -> Option<Records> {
+        match &watch.remote {
+            Some(server) => Recorder::remote_only(server, &watch.db.1)
+                .map(|r| Records::Server(Box::new(r)))
+                .map_err(|e| crate::warn!("{}", e.message))
+                .ok(),
+            None => Store::open_for_test(&watch.db.0, &watch.db.1)
+                .map(Records::Database)
+                .ok(),
+        }
+    }
+
+    fn state_of(
+        &self,
+        test_id: TestId,
+    ) -> crate::error::Result<Option<(crate::model::State, crate::model::Status)>> {
+        match self {
+            Records::Database(s) => s.state_of(test_id),
+            Records::Server(r) => r.state_of(test_id),
+        }
+    }
+
+    fn heartbeat(
+        &self,
+        test_id: TestId,
+        seconds: i64,
+        load: f64,
+        free: i64,
+    ) -> crate::error::Result<()> {
+        match self {
+            Records::Database(s) => s.heartbeat(test_id, seconds, load, free),
+            Records::Server(r) => r.heartbeat(test_id, seconds, load, free),
+        }
+    }
 }
 
 /// How long a command runs before the monitor thread starts: most steps end sooner, and
@@ -64,7 +114,7 @@ impl Monitor {
     /// Starts watching; kills go through `supervisor`.
     pub(super) fn start(watch: Watch, supervisor: Arc<Supervisor>) -> Monitor {
         let started = Instant::now();
-        let interrupts_at_start = sys::interrupts();
+        let interrupts_at_start = watch.interrupts_before;
         let quiet = watch
             .runtimelim
             .map_or(QUIET, |s| QUIET.min(Duration::from_secs(s)));
@@ -129,7 +179,7 @@ fn watch_loop(
     let deadline = watch.runtimelim.map(|s| start + Duration::from_secs(s));
     let mut next_state = start + STATE_EVERY;
     let mut next_beat = start + HEARTBEAT_EVERY;
-    let mut store: Option<Store> = None;
+    let mut store: Option<Records> = None;
     // Started late (see `QUIET`), it looks at once, then every tick.
     let mut looked = false;
     loop {
@@ -154,7 +204,7 @@ fn watch_loop(
         } else if now >= next_state {
             next_state = now + STATE_EVERY;
             if store.is_none() {
-                store = Store::open_for_test(&watch.db.0, &watch.db.1).ok();
+                store = Records::open(watch);
             }
             let state = store
                 .as_ref()

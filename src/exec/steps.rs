@@ -218,8 +218,11 @@ fn run_step(
         code = judge_with_logpro(work, name, &rules, &html)?;
         let dat = work.join(format!("{name}.dat"));
         if dat.exists()
-            && let Some(c) =
-                crate::exec::logpro_dat::import(recorder.store()?, job.test_id, name, &dat)?
+            && let Some(c) = crate::exec::logpro_dat::import(
+                |rows| recorder.load_test_data(job.test_id, rows),
+                name,
+                &dat,
+            )?
         {
             comment = c;
         }

@@ -1,6 +1,8 @@
 //! The executor's end of the recorder. With a runner that answers, the test's writes go to
-//! it; without one (no recorder in the job file, another host, the runner gone) they go to
-//! `megatest.db` directly. Requests whose answer the executor does not need at once are
+//! it; without one (no recorder in the job file, the runner gone) they go to `megatest.db`
+//! directly. An executor on another host than the database's never opens the database: it
+//! reaches the runner over TCP with the area's secret, and when the link breaks it connects
+//! again (within the job's bound) and sends what was not answered. Requests whose answer the executor does not need at once are
 //! posted without waiting and their replies read with the next call's. A link that breaks
 //! is given up for good and the requests it left unanswered are made again on the database:
 //! every request sets absolute values, so doing one twice leaves the same records.
@@ -13,18 +15,104 @@ use crate::model::{State, Status, TestId};
 use crate::writer::Destination;
 use std::cell::{OnceCell, RefCell};
 use std::collections::VecDeque;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpStream, ToSocketAddrs};
 use std::os::linux::net::SocketAddrExt;
 use std::os::unix::net::{SocketAddr, UnixStream};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 /// How long an executor waits for the runner's reply (as long as for a database lock)
 /// before it gives the link up and writes to the database itself.
 const REPLY_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
 
+/// How long one TCP connection attempt may take.
+const CONNECT_WAIT: Duration = Duration::from_secs(5);
+
+/// The server an executor on another host sends everything to.
+#[derive(Debug, Clone)]
+pub struct RemoteServer {
+    /// `host:port`.
+    pub address: String,
+    /// The area's secret.
+    pub secret: String,
+    /// The database the executor's job names (the server checks it is its own).
+    pub db: PathBuf,
+    /// How long to keep trying to reach it.
+    pub wait: Duration,
+}
+
+/// Why a TCP connection did not come up.
+enum TcpFailure {
+    /// Try again (nobody listens, the network, a timeout).
+    Again(String),
+    /// The server refused us: trying again changes nothing.
+    Refused(String),
+}
+
+impl RemoteServer {
+    /// The server of `file`'s job when this executor runs away from the database's host;
+    /// `None` at home.
+    pub fn for_job(file: &JobFile) -> Result<Option<RemoteServer>> {
+        let Some(home) = file.homehost.as_deref() else {
+            return Ok(None);
+        };
+        let here = crate::sys::host_name();
+        if crate::sys::same_host(home, &here) {
+            return Ok(None);
+        }
+        let Some(address) = file.server.clone() else {
+            return Err(Error::new(format!(
+                "this executor runs on {here}, not on the database's host {home}, and the runner offers no server to record through"
+            ))
+            .note("an executor on another host never writes megatest.db over the network; run the runner with a launcher that uses other hosts, or on the same host"));
+        };
+        let secret = super::secret::read_secret(&file.job.toppath)?;
+        Ok(Some(RemoteServer {
+            address,
+            secret,
+            db: file.job.db_path.clone(),
+            wait: Duration::from_secs(file.server_wait),
+        }))
+    }
+
+    /// A link to the server, trying again every second for [`RemoteServer::wait`].
+    fn connect(&self) -> Result<Link> {
+        let deadline = Instant::now() + self.wait;
+        loop {
+            let why = match Link::over_tcp(self) {
+                Ok(link) => return Ok(link),
+                Err(TcpFailure::Refused(why)) => {
+                    return Err(Error::new(format!(
+                        "the megatest server at {} refused this executor: {why}",
+                        self.address
+                    )));
+                }
+                Err(TcpFailure::Again(why)) => why,
+            };
+            if Instant::now() >= deadline {
+                return Err(Error::new(format!(
+                    "cannot reach the megatest server at {} (tried for {} s): {why}",
+                    self.address,
+                    self.wait.as_secs()
+                ))
+                .note("an executor on another host records only through the server, never by writing megatest.db itself"));
+            }
+            crate::debug!(
+                1,
+                "the megatest server at {}: {why}; trying again",
+                self.address
+            );
+            std::thread::sleep(Duration::from_secs(1));
+        }
+    }
+}
+
 /// Where an executor's writes go.
 pub struct Recorder {
     link: RefCell<Option<Link>>,
+    /// Set on another host than the database's: the only way to the records.
+    remote: Option<RemoteServer>,
     /// The summary page that came with the test's last write, until another request or a
     /// use of the database itself.
     summary: RefCell<Option<std::result::Result<Option<String>, String>>>,
@@ -35,8 +123,8 @@ pub struct Recorder {
 
 /// The connection to the runner, with the requests sent whose replies are not read yet.
 struct Link {
-    reader: BufReader<UnixStream>,
-    writer: UnixStream,
+    reader: BufReader<Box<dyn Read>>,
+    writer: Box<dyn Write>,
     unanswered: VecDeque<Request>,
 }
 
@@ -54,14 +142,60 @@ impl Link {
         }
         stream.set_read_timeout(Some(REPLY_WAIT)).ok()?;
         let mut link = Link {
-            reader: BufReader::new(stream.try_clone().ok()?),
-            writer: stream,
+            reader: BufReader::new(Box::new(stream.try_clone().ok()?)),
+            writer: Box::new(stream),
             unanswered: VecDeque::new(),
         };
         link.send(Request::Hello {
             db: db.to_path_buf(),
+            secret: None,
         })
         .then_some(link)
+    }
+
+    /// Connects over TCP and greets with the secret, waiting for the answer: a refusal is
+    /// known before anything else is sent.
+    fn over_tcp(server: &RemoteServer) -> std::result::Result<Link, TcpFailure> {
+        let again = |e: &dyn std::fmt::Display| TcpFailure::Again(e.to_string());
+        let addresses: Vec<std::net::SocketAddr> = server
+            .address
+            .to_socket_addrs()
+            .map_err(|e| again(&e))?
+            .collect();
+        let mut last = TcpFailure::Again(format!("`{}` names no address", server.address));
+        for address in addresses {
+            let stream = match TcpStream::connect_timeout(&address, CONNECT_WAIT) {
+                Ok(stream) => stream,
+                Err(e) => {
+                    last = again(&e);
+                    continue;
+                }
+            };
+            stream.set_nodelay(true).map_err(|e| again(&e))?;
+            stream
+                .set_read_timeout(Some(REPLY_WAIT))
+                .map_err(|e| again(&e))?;
+            let mut link = Link {
+                reader: BufReader::new(Box::new(stream.try_clone().map_err(|e| again(&e))?)),
+                writer: Box::new(stream),
+                unanswered: VecDeque::new(),
+            };
+            let hello = Request::Hello {
+                db: server.db.clone(),
+                secret: Some(server.secret.clone()),
+            };
+            if !link.send(hello) {
+                last = TcpFailure::Again("the connection closed".into());
+                continue;
+            }
+            return match link.receive() {
+                Some(Reply::Done) => Ok(link),
+                Some(Reply::Failed(why)) => Err(TcpFailure::Refused(why)),
+                Some(other) => Err(TcpFailure::Refused(format!("unexpected reply {other:?}"))),
+                None => Err(TcpFailure::Again("the connection closed".into())),
+            };
+        }
+        Err(last)
     }
 
     fn send(&mut self, request: Request) -> bool {
@@ -119,8 +253,17 @@ impl Recorder {
                 file.job.db_path.display()
             ),
         }
+        let remote = RemoteServer::for_job(file)?;
+        let link = match &remote {
+            Some(server) => {
+                crate::debug!(2, "writes go to the megatest server at {}", server.address);
+                Some(server.connect()?)
+            }
+            None => link,
+        };
         let recorder = Recorder {
             link: RefCell::new(link),
+            remote,
             summary: RefCell::new(None),
             local: OnceCell::new(),
             db_path: file.job.db_path.clone(),
@@ -132,8 +275,32 @@ impl Recorder {
         Ok(recorder)
     }
 
+    /// A recorder of its own for another thread of an executor on another host.
+    pub fn remote_only(server: &RemoteServer, keys: &[(String, String)]) -> Result<Recorder> {
+        Ok(Recorder {
+            link: RefCell::new(Some(server.connect()?)),
+            remote: Some(server.clone()),
+            summary: RefCell::new(None),
+            local: OnceCell::new(),
+            db_path: server.db.clone(),
+            keys: keys.to_vec(),
+        })
+    }
+
+    /// The server, when this executor runs away from the database's host.
+    pub fn remote(&self) -> Option<&RemoteServer> {
+        self.remote.as_ref()
+    }
+
     /// The database itself, opened at the first call; for what the runner does not take.
+    /// Never on another host than the database's.
     pub fn store(&self) -> Result<&Store> {
+        if let Some(server) = &self.remote {
+            return Err(Error::new(format!(
+                "an executor on another host does not open the database; its records go to the server at {}",
+                server.address
+            )));
+        }
         // Whoever writes through it may change what the kept summary page shows.
         self.summary.replace(None);
         if let Some(store) = self.local.get() {
@@ -147,10 +314,20 @@ impl Recorder {
     /// (a failure is warned about then).
     fn post(&self, request: Request) -> Result<()> {
         self.summary.replace(None);
-        let sent = match self.link.borrow_mut().as_mut() {
-            Some(link) => link.send(request),
-            None => return checked(answer(self.store()?, request)).map(|_| ()),
+        let mut guard = self.link.borrow_mut();
+        let sent = match (guard.as_mut(), &self.remote) {
+            (Some(link), _) => link.send(request),
+            (None, Some(server)) => {
+                // A link that broke before: a new one, with this request.
+                drop(guard);
+                return self.resend(server, VecDeque::from([request])).map(|_| ());
+            }
+            (None, None) => {
+                drop(guard);
+                return checked(answer(self.store()?, request)).map(|_| ());
+            }
         };
+        drop(guard);
         if !sent {
             self.fall_back()?;
         }
@@ -165,6 +342,11 @@ impl Recorder {
             let mut guard = self.link.borrow_mut();
             let Some(link) = guard.as_mut() else {
                 drop(guard);
+                if let Some(server) = &self.remote {
+                    return self
+                        .resend(server, VecDeque::from([request]))?
+                        .ok_or_else(|| Error::new("the megatest server lost a request"));
+                }
                 return checked(answer(self.store()?, request));
             };
             if link.send(request) {
@@ -195,6 +377,9 @@ impl Recorder {
             Some(link) => link.unanswered,
             None => VecDeque::new(),
         };
+        if let Some(server) = &self.remote {
+            return self.resend(server, unanswered);
+        }
         crate::debug!(
             1,
             "writing to the database instead of the runner's recorder"
@@ -209,6 +394,40 @@ impl Recorder {
                 warn_posted(&request, &message);
             }
         }
+        Ok(last)
+    }
+
+    /// Connects to the server again and sends the requests it did not answer, in order
+    /// (each sets absolute values, so one made twice does no harm); returns the reply to
+    /// the last one.
+    fn resend(
+        &self,
+        server: &RemoteServer,
+        unanswered: VecDeque<Request>,
+    ) -> Result<Option<Reply>> {
+        let mut link = server.connect()?;
+        let count = unanswered.len();
+        let mut last = None;
+        for (index, request) in unanswered.into_iter().enumerate() {
+            if !link.send(request.clone()) {
+                return Err(Error::new(format!(
+                    "the megatest server at {} closed the connection again",
+                    server.address
+                )));
+            }
+            let reply = link.receive().ok_or_else(|| {
+                Error::new(format!(
+                    "the megatest server at {} did not answer",
+                    server.address
+                ))
+            })?;
+            if index + 1 == count {
+                last = Some(checked(reply)?);
+            } else if let Reply::Failed(message) = reply {
+                warn_posted(&request, &message);
+            }
+        }
+        self.link.replace(Some(link));
         Ok(last)
     }
 
@@ -270,6 +489,37 @@ impl Recorder {
         let request = Request::TestLog {
             test_id,
             logfile: logfile.to_string(),
+        };
+        self.via(request, done)
+    }
+
+    /// [`Store::heartbeat`].
+    pub fn heartbeat(
+        &self,
+        test_id: TestId,
+        seconds: i64,
+        cpuload: f64,
+        diskfree: i64,
+    ) -> Result<()> {
+        let request = Request::Heartbeat {
+            test_id,
+            seconds,
+            cpuload,
+            diskfree,
+        };
+        self.via(request, done)
+    }
+
+    /// [`Store::set_run_duration`].
+    pub fn set_run_duration(&self, test_id: TestId, seconds: i64) -> Result<()> {
+        self.via(Request::RunDuration { test_id, seconds }, done)
+    }
+
+    /// [`Store::load_test_data`].
+    pub fn load_test_data(&self, test_id: TestId, rows: &[crate::db::DataRow]) -> Result<()> {
+        let request = Request::TestData {
+            test_id,
+            rows: rows.to_vec(),
         };
         self.via(request, done)
     }
@@ -339,8 +589,28 @@ impl Destination for Recorder {
         })
     }
 
-    fn database(&self) -> Result<&Store> {
-        self.store()
+    fn record_dir(&self, test_id: TestId) -> Result<Option<(String, i64)>> {
+        self.via(Request::RecordDir { test_id }, |r| match r {
+            Reply::RecordDir(d) => Ok(d),
+            other => Err(other),
+        })
+    }
+
+    fn previous_instance(
+        &self,
+        run_id: crate::model::RunId,
+        test_name: &str,
+        item_path: &str,
+    ) -> Result<Option<(State, Status, String, String)>> {
+        let request = Request::PreviousInstance {
+            run_id,
+            test_name: test_name.to_string(),
+            item_path: item_path.to_string(),
+        };
+        self.via(request, |r| match r {
+            Reply::Previous(p) => Ok(p),
+            other => Err(other),
+        })
     }
 }
 

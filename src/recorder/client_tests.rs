@@ -46,7 +46,7 @@ fn steps(store: &Store, id: TestId) -> Vec<(String, String)> {
 
 /// A recorder serving `store`.
 fn serving(store: &Store) -> RecorderServer {
-    RecorderServer::start(store.path().to_path_buf(), keys(), Box::new(|| {})).unwrap()
+    RecorderServer::start(store.path().to_path_buf(), keys(), Box::new(|| {}), None).unwrap()
 }
 
 /// A recorder serving `store`, and an executor's recorder linked to it.
@@ -77,6 +77,20 @@ fn record_a_passing_test(recorder: &Recorder, id: TestId) {
         )
         .unwrap();
     assert_eq!(changes[0].status, "PASS");
+}
+
+/// The end of a one-step test that passes: its step's end, then COMPLETED/PASS.
+fn end_passing(recorder: &Recorder, id: TestId) {
+    recorder.set_step(id, "ok", "end", "0", "", "").unwrap();
+    recorder
+        .set_state_status(
+            id,
+            Some(&State::Completed),
+            Some(&Status::Pass),
+            None,
+            false,
+        )
+        .unwrap();
 }
 
 #[test]
@@ -111,16 +125,7 @@ fn a_runner_that_goes_away_leaves_the_writes_to_the_executor() {
     assert!(recorder.local.get().is_none());
     recorder.set_step(id, "ok", "start", "-", "", "").unwrap();
     drop(server);
-    recorder.set_step(id, "ok", "end", "0", "", "").unwrap();
-    recorder
-        .set_state_status(
-            id,
-            Some(&State::Completed),
-            Some(&Status::Pass),
-            None,
-            false,
-        )
-        .unwrap();
+    end_passing(&recorder, id);
     assert!(recorder.local.get().is_some(), "the executor took over");
     assert_eq!(
         store.state_of(id).unwrap(),
@@ -135,7 +140,7 @@ fn a_runner_of_another_database_is_not_used() {
     let (other, _) = database(dir.path(), "other.db");
     let (store, id) = database(dir.path(), "megatest.db");
     let server =
-        RecorderServer::start(other.path().to_path_buf(), keys(), Box::new(|| {})).unwrap();
+        RecorderServer::start(other.path().to_path_buf(), keys(), Box::new(|| {}), None).unwrap();
     let recorder = Recorder::open(&job_file(store.path(), Some(server.name()))).unwrap();
     record_a_passing_test(&recorder, id);
     assert_eq!(
@@ -303,7 +308,7 @@ fn a_recorder_that_cannot_open_its_database_does_not_start() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("no"), "a file, not a directory").unwrap();
     let missing = dir.path().join("no/megatest.db");
-    assert!(RecorderServer::start(missing, keys(), Box::new(|| {})).is_err());
+    assert!(RecorderServer::start(missing, keys(), Box::new(|| {}), None).is_err());
 }
 
 #[test]
@@ -338,4 +343,107 @@ fn the_last_write_brings_the_summary_page_until_another_write() {
     recorder.write_test_summary(id, dir.path()).unwrap();
     let page = std::fs::read_to_string(dir.path().join("test-summary.html")).unwrap();
     assert!(page.contains(">CHECK<") && page.contains("late"), "{page}");
+}
+
+/// A recorder serving `store` over TCP too (on loopback, port `port`, 0 for any), with the
+/// area's secret made in `top`.
+fn serving_tcp(store: &Store, top: &Path, port: u16) -> RecorderServer {
+    let tcp = crate::recorder::TcpOptions {
+        bind: format!("127.0.0.1:{port}"),
+        advertise: "127.0.0.1".into(),
+        secret: crate::recorder::secret::area_secret(top).unwrap(),
+    };
+    RecorderServer::start(
+        store.path().to_path_buf(),
+        keys(),
+        Box::new(|| {}),
+        Some(tcp),
+    )
+    .unwrap()
+}
+
+/// The job file of an executor on another host than the database's.
+fn remote_job(db: &Path, top: &Path, server: &str, wait: u64) -> JobFile {
+    let mut file = job_file(db, None);
+    file.job.toppath = top.to_path_buf();
+    file.server = Some(server.to_string());
+    file.homehost = Some("the-database-host.invalid".into());
+    file.server_wait = wait;
+    file
+}
+
+#[test]
+fn an_executor_elsewhere_writes_through_the_server_and_reconnects() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, id) = database(dir.path(), "megatest.db");
+    let server = serving_tcp(&store, dir.path(), 0);
+    let address = server.address().unwrap().to_string();
+    let port: u16 = address.rsplit(':').next().unwrap().parse().unwrap();
+    let recorder = Recorder::open(&remote_job(store.path(), dir.path(), &address, 10)).unwrap();
+    assert!(recorder.remote().is_some());
+    recorder.start_test(id, "host", "uname", 42, None).unwrap();
+    recorder.set_step(id, "ok", "start", "-", "", "").unwrap();
+    recorder.heartbeat(id, 3, 0.5, 1000).unwrap();
+    // The server goes away and comes back on the same port while the test runs.
+    drop(server);
+    let again = std::thread::spawn({
+        let db = store.path().to_path_buf();
+        let top = dir.path().to_path_buf();
+        move || {
+            std::thread::sleep(std::time::Duration::from_millis(1500));
+            let store = Store::open_for_test(&db, &keys()).unwrap();
+            let server = serving_tcp(&store, &top, port);
+            std::thread::sleep(std::time::Duration::from_secs(4));
+            drop(server);
+        }
+    });
+    end_passing(&recorder, id);
+    recorder.flush().unwrap();
+    again.join().unwrap();
+    assert!(recorder.local.get().is_none(), "never the database itself");
+    assert!(recorder.store().is_err());
+    assert_eq!(
+        store.state_of(id).unwrap(),
+        Some(("COMPLETED".into(), "PASS".into()))
+    );
+    assert_eq!(steps(&store, id).len(), 2, "no step lost or doubled");
+}
+
+#[test]
+fn an_executor_elsewhere_gives_up_within_its_bound() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = database(dir.path(), "megatest.db");
+    crate::recorder::secret::area_secret(dir.path()).unwrap();
+    // A port nobody listens on: bound, then let go.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let started = std::time::Instant::now();
+    let job = remote_job(store.path(), dir.path(), &format!("127.0.0.1:{port}"), 2);
+    let error = Recorder::open(&job).err().expect("no server");
+    assert!(
+        error.message.contains("cannot reach the megatest server"),
+        "{}",
+        error.message
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(6));
+}
+
+#[test]
+fn a_wrong_secret_is_refused_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = database(dir.path(), "megatest.db");
+    let server = serving_tcp(&store, dir.path(), 0);
+    let other = tempfile::tempdir().unwrap();
+    crate::recorder::secret::area_secret(other.path()).unwrap();
+    let job = remote_job(store.path(), other.path(), server.address().unwrap(), 30);
+    let started = std::time::Instant::now();
+    let error = Recorder::open(&job).err().expect("refused");
+    assert!(error.message.contains("refused"), "{}", error.message);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "no retrying"
+    );
 }

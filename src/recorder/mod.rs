@@ -6,8 +6,9 @@
 mod client;
 mod posts;
 mod protocol;
+pub mod secret;
 mod server;
 
-pub use client::Recorder;
+pub use client::{Recorder, RemoteServer};
 pub use protocol::{Reply, Request, answer};
-pub use server::RecorderServer;
+pub use server::{RecorderServer, TcpOptions};

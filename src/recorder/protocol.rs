@@ -1,18 +1,22 @@
 //! What an executor asks the runner's recorder (one JSON line per request and per reply),
 //! and how the runner answers from its own connection.
 
-use crate::db::{RecordWrites, StatusChange, Store, TestStart};
+use crate::db::{DataRow, RecordWrites, StatusChange, Store, TestStart};
 use crate::model::{State, Status, TestId};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
 /// One request of an executor.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Request {
     /// The first line: the database the executor writes to (answered by the server itself).
     Hello {
         /// The job file's database path.
         db: PathBuf,
+        /// The area's secret (see secret.rs): required over TCP, where the peer's user
+        /// cannot be checked.
+        #[serde(default)]
+        secret: Option<String>,
     },
     /// [`RecordWrites::start_test`].
     Start {
@@ -88,6 +92,45 @@ pub enum Request {
     },
     /// Nothing: its reply tells that every request before it was answered.
     Flush,
+    /// [`Store::heartbeat`].
+    Heartbeat {
+        /// The test record.
+        test_id: TestId,
+        /// Seconds run so far.
+        seconds: i64,
+        /// Load per CPU.
+        cpuload: f64,
+        /// Free KiB in the run directory.
+        diskfree: i64,
+    },
+    /// [`Store::set_run_duration`].
+    RunDuration {
+        /// The test record.
+        test_id: TestId,
+        /// Seconds run.
+        seconds: i64,
+    },
+    /// [`Store::load_test_data`].
+    TestData {
+        /// The test record.
+        test_id: TestId,
+        /// The rows.
+        rows: Vec<DataRow>,
+    },
+    /// A record's run directory and event time (what a trigger is given).
+    RecordDir {
+        /// The test record.
+        test_id: TestId,
+    },
+    /// [`Store::previous_instance`] (waivers).
+    PreviousInstance {
+        /// This run.
+        run_id: crate::model::RunId,
+        /// The test.
+        test_name: String,
+        /// The item path.
+        item_path: String,
+    },
 }
 
 /// The recorder's answer to one request.
@@ -103,6 +146,10 @@ pub enum Reply {
     Changes(Vec<StatusChange>),
     /// The state and status asked for.
     State(Option<(State, Status)>),
+    /// The run directory and event time asked for.
+    RecordDir(Option<(String, i64)>),
+    /// The previous instance asked for: state, status, comment, run directory.
+    Previous(Option<(State, Status, String, String)>),
     /// The summary page asked for.
     Page(Option<String>),
     /// The writes of a [`Request::Status`] that asked for the summary page, and the page
@@ -164,6 +211,30 @@ pub fn answer(store: &Store, request: Request) -> Reply {
         Request::Summary { test_id } => {
             crate::report::test_summary_page(store, test_id).map(Reply::Page)
         }
+        Request::Heartbeat {
+            test_id,
+            seconds,
+            cpuload,
+            diskfree,
+        } => store
+            .heartbeat(test_id, seconds, cpuload, diskfree)
+            .map(|()| Reply::Done),
+        Request::RunDuration { test_id, seconds } => store
+            .set_run_duration(test_id, seconds)
+            .map(|()| Reply::Done),
+        Request::TestData { test_id, rows } => {
+            store.load_test_data(test_id, &rows).map(|()| Reply::Done)
+        }
+        Request::RecordDir { test_id } => store
+            .test(test_id)
+            .map(|r| Reply::RecordDir(r.map(|r| (r.rundir(), r.event_time())))),
+        Request::PreviousInstance {
+            run_id,
+            test_name,
+            item_path,
+        } => store
+            .previous_instance(run_id, &test_name, &item_path)
+            .map(Reply::Previous),
     };
     reply.unwrap_or_else(|e| {
         let mut text = e.message.clone();

@@ -1,11 +1,15 @@
 //! The runner's end of the recorder: one thread with its own connection to the database,
 //! listening on a Unix socket with an abstract name (nothing is left on disk) and answering
 //! every executor from a single poll loop. Only processes of the same user are served.
+//! For executors on other hosts it also listens on TCP; a TCP connection is served only
+//! after its first request carries the area's secret (see secret.rs).
 
 use super::posts::Posts;
 use super::protocol::{Reply, Request, answer};
+use super::secret::same_secret;
 use crate::db::Store;
 use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
 use std::os::fd::{AsRawFd, RawFd};
 use std::os::linux::net::SocketAddrExt;
 use std::os::unix::net::{SocketAddr, UnixListener, UnixStream};
@@ -22,9 +26,22 @@ const LONGEST_LINE: usize = 1 << 20;
 /// How often the loop looks at its stop flag when nothing happens.
 const STOP_CHECK_MS: i32 = 200;
 
+/// How executors on other hosts reach the recorder.
+#[derive(Debug, Clone)]
+pub struct TcpOptions {
+    /// The address to listen on (`0.0.0.0:0`: every interface, a port the system picks).
+    pub bind: String,
+    /// The host name executors are told to connect to.
+    pub advertise: String,
+    /// The area's secret.
+    pub secret: String,
+}
+
 /// A listening recorder; dropping it stops the thread and closes every connection.
 pub struct RecorderServer {
     name: String,
+    /// `host:port` for executors on other hosts, when listening on TCP.
+    address: Option<String>,
     stop: Arc<AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
     posts: Arc<Posts>,
@@ -40,12 +57,25 @@ impl RecorderServer {
         db: PathBuf,
         keys: Vec<(String, String)>,
         freed: Box<dyn Fn() + Send>,
+        tcp: Option<TcpOptions>,
     ) -> std::io::Result<RecorderServer> {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos());
         let name = format!("megatest-recorder-{}-{nanos:x}", std::process::id());
         let listener = UnixListener::bind_addr(&SocketAddr::from_abstract_name(&name)?)?;
+        let (tcp_listener, address, secret) = match tcp {
+            Some(options) => {
+                let listener = TcpListener::bind(&options.bind).map_err(|e| {
+                    std::io::Error::new(e.kind(), format!("cannot listen on {}: {e}", options.bind))
+                })?;
+                listener.set_nonblocking(true)?;
+                let port = listener.local_addr()?.port();
+                let address = format!("{}:{port}", options.advertise);
+                (Some(listener), Some(address), Some(options.secret))
+            }
+            None => (None, None, None),
+        };
         let stop = Arc::new(AtomicBool::new(false));
         let stopped = stop.clone();
         let posts = Arc::new(Posts::default());
@@ -63,6 +93,8 @@ impl RecorderServer {
             .spawn(move || {
                 let serving = Serving {
                     listener: &listener,
+                    tcp: tcp_listener.as_ref(),
+                    secret: secret.as_deref(),
                     woken: &woken,
                     posts: &taken,
                     stop: &stopped,
@@ -90,6 +122,7 @@ impl RecorderServer {
             })?;
         Ok(RecorderServer {
             name,
+            address,
             stop,
             thread: Some(thread),
             posts,
@@ -121,6 +154,11 @@ impl RecorderServer {
         &self.name
     }
 
+    /// `host:port` for executors on other hosts, when the recorder listens on TCP.
+    pub fn address(&self) -> Option<&str> {
+        self.address.as_deref()
+    }
+
     fn alive(&self) -> bool {
         self.thread.as_ref().is_some_and(|t| !t.is_finished())
     }
@@ -137,16 +175,64 @@ impl Drop for RecorderServer {
     }
 }
 
+/// A connection's socket.
+enum Stream {
+    /// From this host (the peer's user checked).
+    Unix(UnixStream),
+    /// From anywhere (the secret checked).
+    Tcp(TcpStream),
+}
+
+impl Stream {
+    fn fd(&self) -> RawFd {
+        match self {
+            Stream::Unix(s) => s.as_raw_fd(),
+            Stream::Tcp(s) => s.as_raw_fd(),
+        }
+    }
+
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Stream::Unix(s) => s.read(buf),
+            Stream::Tcp(s) => s.read(buf),
+        }
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        match self {
+            Stream::Unix(s) => s.write_all(buf),
+            Stream::Tcp(s) => s.write_all(buf),
+        }
+    }
+}
+
 /// One executor's connection: what it sent that is not a whole line yet.
 struct Connection {
-    stream: UnixStream,
+    stream: Stream,
     pending: Vec<u8>,
     greeted: bool,
+    /// Refused (a wrong secret): closed once the refusal is sent.
+    refused: bool,
+}
+
+impl Connection {
+    fn new(stream: Stream) -> Connection {
+        Connection {
+            stream,
+            pending: Vec::new(),
+            greeted: false,
+            refused: false,
+        }
+    }
 }
 
 /// What the recorder thread works with.
 struct Serving<'a> {
     listener: &'a UnixListener,
+    /// For executors on other hosts.
+    tcp: Option<&'a TcpListener>,
+    /// The area's secret, which TCP connections must give.
+    secret: Option<&'a str>,
     /// Readable when a settling thread wants the posts looked at now.
     woken: &'a UnixStream,
     posts: &'a Posts,
@@ -160,7 +246,11 @@ impl Serving<'_> {
         let mut chunk = vec![0u8; 16 * 1024];
         while !self.stop.load(Ordering::SeqCst) {
             let mut fds: Vec<RawFd> = vec![self.listener.as_raw_fd(), self.woken.as_raw_fd()];
-            fds.extend(connections.iter().map(|c| c.stream.as_raw_fd()));
+            if let Some(tcp) = self.tcp {
+                fds.push(tcp.as_raw_fd());
+            }
+            let first = fds.len();
+            fds.extend(connections.iter().map(|c| c.stream.fd()));
             let Ok(ready) = crate::sys::process::poll_readable(&fds, STOP_CHECK_MS) else {
                 return;
             };
@@ -173,7 +263,7 @@ impl Serving<'_> {
             let mut open = vec![true; connections.len()];
             let mut lines: Vec<(usize, Vec<u8>)> = Vec::new();
             for (index, connection) in connections.iter_mut().enumerate() {
-                if ready[index + 2] {
+                if ready[index + first] {
                     open[index] = receive(connection, &mut chunk, index, &mut lines);
                 }
             }
@@ -183,7 +273,7 @@ impl Serving<'_> {
                 self.answer_round(store, &mut connections, &mut open, lines, posted);
             }
             for index in (0..connections.len()).rev() {
-                if !open[index] {
+                if !open[index] || connections[index].refused {
                     connections.swap_remove(index);
                 }
             }
@@ -193,11 +283,20 @@ impl Serving<'_> {
                 // An executor reads every reply; one that does not is dropped, not waited for.
                 && stream.set_write_timeout(Some(WRITE_WAIT)).is_ok()
             {
-                connections.push(Connection {
-                    stream,
-                    pending: Vec::new(),
-                    greeted: false,
-                });
+                connections.push(Connection::new(Stream::Unix(stream)));
+            }
+            if first > 2
+                && ready[2]
+                && let Some(tcp) = self.tcp
+            {
+                while let Ok((stream, _)) = tcp.accept() {
+                    if stream.set_nonblocking(false).is_ok()
+                        && stream.set_nodelay(true).is_ok()
+                        && stream.set_write_timeout(Some(WRITE_WAIT)).is_ok()
+                    {
+                        connections.push(Connection::new(Stream::Tcp(stream)));
+                    }
+                }
             }
         }
     }
@@ -223,7 +322,9 @@ impl Serving<'_> {
             }
             requests
                 .iter()
-                .map(|(index, request)| reply_to(request, &mut connections[*index].greeted, store))
+                .map(|(index, request)| {
+                    reply_to(request, &mut connections[*index], self.secret, store)
+                })
                 .collect::<Vec<_>>()
         };
         // One commit for the round; if it fails, nothing of it was written: each request
@@ -294,10 +395,27 @@ fn frees_a_slot(request: &serde_json::Result<Request>) -> bool {
     )
 }
 
-fn reply_to(request: &serde_json::Result<Request>, greeted: &mut bool, store: &Store) -> Reply {
+fn reply_to(
+    request: &serde_json::Result<Request>,
+    connection: &mut Connection,
+    secret: Option<&str>,
+    store: &Store,
+) -> Reply {
+    if connection.refused {
+        return Reply::Failed("refused".into());
+    }
+    let greeted = &mut connection.greeted;
     match request {
         Err(e) => Reply::Failed(format!("not a recorder request: {e}")),
-        Ok(Request::Hello { db }) => {
+        Ok(Request::Hello { db, secret: given }) => {
+            if matches!(connection.stream, Stream::Tcp(_)) {
+                let known =
+                    secret.is_some_and(|s| given.as_deref().is_some_and(|g| same_secret(s, g)));
+                if !known {
+                    connection.refused = true;
+                    return Reply::Failed("refused: not the area's secret".into());
+                }
+            }
             *greeted = same_file(db, store.path());
             if *greeted {
                 Reply::Done
@@ -308,7 +426,11 @@ fn reply_to(request: &serde_json::Result<Request>, greeted: &mut bool, store: &S
                 ))
             }
         }
-        Ok(_) if !*greeted => Reply::Failed("the first request must be Hello".into()),
+        Ok(_) if !*greeted => {
+            // Over TCP nothing but a greeting is taken from a stranger.
+            connection.refused = matches!(connection.stream, Stream::Tcp(_));
+            Reply::Failed("the first request must be Hello".into())
+        }
         Ok(request) => answer(store, request.clone()),
     }
 }

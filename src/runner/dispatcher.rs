@@ -25,6 +25,7 @@ use crate::launch::ssh_pool::{Choice, HostPool, SshSettings};
 use crate::launch::{Answer, Launcher, Process, choose_launcher};
 use crate::model::{State, Status, TestId};
 use crate::plan::Selection;
+use crate::recorder::TcpOptions;
 use crate::sys;
 use crate::testdef::{Item, Items, TestDef, item_info};
 use std::collections::{BTreeSet, HashMap};
@@ -165,7 +166,7 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
             sender,
             unwaited: Vec::new(),
             forks: Forks::new(ctx.settings.fork_launch),
-            recording: Recording::new(ctx.settings.record_via_runner),
+            recording: Recording::new(ctx.settings.record_via_runner, tcp_options(ctx)),
             next_launch: None,
             next_poll: now,
             next_refresh: now + REFRESH_EVERY,
@@ -1043,6 +1044,28 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
         // Pending jobs have no executor to see the request.
         self.slurm.check_soon();
         Ok(false)
+    }
+}
+
+/// How executors on other hosts reach this runner, when the area may launch there (see
+/// `Settings::server`); `None` when it may not, or when the area's secret is unusable
+/// (said once: such executors then fail to record, clearly, rather than write the
+/// database over the network).
+fn tcp_options(ctx: &RunContext<'_>) -> Option<TcpOptions> {
+    let server = &ctx.settings.server;
+    if !server.listen {
+        return None;
+    }
+    match crate::recorder::secret::area_secret(&ctx.area.top) {
+        Ok(secret) => Some(TcpOptions {
+            bind: server.bind.clone(),
+            advertise: server.advertise.clone(),
+            secret,
+        }),
+        Err(e) => {
+            crate::warn!("{}", crate::error::render(&e).trim_end());
+            None
+        }
     }
 }
 

@@ -121,6 +121,9 @@ pub(super) fn launch(
         signature: signature.clone(),
         debug: ctx.debug.clone(),
         recorder: recorder.map(|r| r.name().to_string()),
+        server: recording.address(),
+        homehost: Some(settings.server.homehost.clone()),
+        server_wait: settings.server.wait,
     };
     file.write(&work.link)?;
     let mut launcher = item.launcher.clone();

@@ -2,7 +2,7 @@
 //! can hand their database writes to the runner; given up when it cannot start.
 
 use crate::model::TestId;
-use crate::recorder::RecorderServer;
+use crate::recorder::{RecorderServer, TcpOptions};
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -10,16 +10,23 @@ use std::path::Path;
 pub(super) struct Recording {
     server: Option<RecorderServer>,
     usable: bool,
+    /// Listening on TCP too, for executors on other hosts.
+    tcp: Option<TcpOptions>,
+    /// The recorder could not start.
+    failed: bool,
     /// Records with a posted write not known to be in the database: id → post number.
     pending: HashMap<TestId, u64>,
 }
 
 impl Recording {
-    /// A recorder for a pass; `enabled` from `[setup] record-via-runner`.
-    pub(super) fn new(enabled: bool) -> Self {
+    /// A recorder for a pass; `enabled` from `[setup] record-via-runner` (for executors of
+    /// this host); `tcp` for executors elsewhere, which have no other way to the records.
+    pub(super) fn new(enabled: bool, tcp: Option<TcpOptions>) -> Self {
         Recording {
             server: None,
             usable: enabled,
+            tcp,
+            failed: false,
             pending: HashMap::new(),
         }
     }
@@ -33,23 +40,37 @@ impl Recording {
         keys: &[(String, String)],
         freed: impl Fn() + Send + 'static,
     ) -> Option<&RecorderServer> {
-        if !self.usable {
+        if (!self.usable && self.tcp.is_none()) || self.failed {
             return None;
         }
         if self.server.is_none() {
-            match RecorderServer::start(db.to_path_buf(), keys.to_vec(), Box::new(freed)) {
+            let tcp = self.tcp.clone();
+            match RecorderServer::start(db.to_path_buf(), keys.to_vec(), Box::new(freed), tcp) {
                 Ok(server) => self.server = Some(server),
                 Err(e) => {
-                    crate::debug!(
-                        1,
-                        "cannot start the recorder ({e}); executors write directly"
-                    );
+                    if self.tcp.is_some() {
+                        crate::warn!("cannot start the server for executors on other hosts: {e}");
+                    } else {
+                        crate::debug!(
+                            1,
+                            "cannot start the recorder ({e}); executors write directly"
+                        );
+                    }
+                    self.failed = true;
                     self.usable = false;
                     return None;
                 }
             }
         }
-        self.server.as_ref()
+        self.running()
+    }
+
+    /// `host:port` of the recorder for executors on other hosts, when it listens on TCP.
+    pub(super) fn address(&self) -> Option<String> {
+        self.server
+            .as_ref()
+            .and_then(|s| s.address())
+            .map(str::to_string)
     }
 
     /// The recorder, if it was started and executors use it.

@@ -14,9 +14,9 @@ use std::time::{Duration, Instant};
 const CHECK_EVERY: Duration = Duration::from_secs(1);
 /// How often, while a test stopped by a signal waits for its job's end.
 const SETTLE_EVERY: Duration = Duration::from_millis(250);
-/// How long a job must have ended before its test is ended for it: its executor, stopped by
-/// Slurm's signal, may still be writing its own end.
-const ENDED_GRACE: Duration = Duration::from_secs(2);
+/// How long a job Slurm does not list must stay unlisted before its test is ended for it
+/// (a job Slurm lists as ended has no process left, so its executor wrote all it will).
+const UNKNOWN_GRACE: Duration = Duration::from_secs(2);
 /// How long a running executor has to carry out a kill request itself (its watch reads the
 /// record every second) before its job is cancelled.
 const KILL_GRACE: Duration = Duration::from_secs(10);
@@ -31,8 +31,8 @@ struct Followed {
     job: String,
     /// `scancel` was sent by this runner.
     cancelled: bool,
-    /// When it was first seen ended (or unknown to Slurm).
-    ended_since: Option<Instant>,
+    /// When Slurm was first found not to list it.
+    unknown_since: Option<Instant>,
     /// When its record was first seen in KILLREQ.
     kill_since: Option<Instant>,
     /// When its executor was first seen to have ended the test on a signal.
@@ -88,7 +88,7 @@ impl SlurmJobs {
                 at,
                 job,
                 cancelled: false,
-                ended_since: None,
+                unknown_since: None,
                 kill_since: None,
                 signalled_since: None,
             },
@@ -197,13 +197,15 @@ impl SlurmJobs {
                 }
             }
             if state.is_some_and(|s| !s.ended()) {
-                followed.ended_since = None;
+                followed.unknown_since = None;
                 continue;
             }
             if record.state.is_active() {
-                let since = *followed.ended_since.get_or_insert(now);
-                if now.duration_since(since) < ENDED_GRACE {
-                    continue;
+                if state.is_none() {
+                    let since = *followed.unknown_since.get_or_insert(now);
+                    if now.duration_since(since) < UNKNOWN_GRACE {
+                        continue;
+                    }
                 }
                 let (outcome, comment) = ending(&followed.job, state, &record.state);
                 endings.push(Ending {

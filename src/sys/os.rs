@@ -143,6 +143,14 @@ pub fn host_name() -> String {
         .unwrap_or_else(|| "localhost".into())
 }
 
+/// Whether two host names name the same host: equal, or equal up to their domains
+/// (`vm` and `vm.example.com`), ignoring case.
+pub fn same_host(a: &str, b: &str) -> bool {
+    let short = |h: &str| h.split('.').next().unwrap_or("").to_ascii_lowercase();
+    let (a, b) = (a.trim(), b.trim());
+    a.eq_ignore_ascii_case(b) || (a.parse::<std::net::IpAddr>().is_err() && short(a) == short(b))
+}
+
 /// What `uname -srvpio` would print: kernel name, release, version and machine.
 pub fn uname_text() -> String {
     utsname()

@@ -7,7 +7,7 @@ use super::trigger_table::TriggerTable;
 use crate::db::{RecordWrites, StatusChange, Store, TestStart};
 use crate::error::Result;
 use crate::launch::job::Job;
-use crate::model::{State, Status, TestId};
+use crate::model::{RunId, State, Status, TestId};
 
 /// Where the writes go: the database itself, or the runner's recorder, which writes them
 /// there and sends the changes back.
@@ -35,8 +35,17 @@ pub trait Destination {
         first_step: Option<&str>,
     ) -> Result<TestStart>;
 
-    /// The database, for what a matching trigger reads and for waivers (opened when asked).
-    fn database(&self) -> Result<&Store>;
+    /// A record's run directory and event time, for the triggers that match a write.
+    fn record_dir(&self, test_id: TestId) -> Result<Option<(String, i64)>>;
+
+    /// The same test of the newest earlier run of the target (state, status, comment, run
+    /// directory), for waivers.
+    fn previous_instance(
+        &self,
+        run_id: RunId,
+        test_name: &str,
+        item_path: &str,
+    ) -> Result<Option<(State, Status, String, String)>>;
 }
 
 impl Destination for Store {
@@ -66,8 +75,19 @@ impl Destination for Store {
         Ok(started)
     }
 
-    fn database(&self) -> Result<&Store> {
-        Ok(self)
+    fn record_dir(&self, test_id: TestId) -> Result<Option<(String, i64)>> {
+        Ok(self
+            .test(test_id)?
+            .map(|record| (record.rundir(), record.event_time())))
+    }
+
+    fn previous_instance(
+        &self,
+        run_id: RunId,
+        test_name: &str,
+        item_path: &str,
+    ) -> Result<Option<(State, Status, String, String)>> {
+        Store::previous_instance(self, run_id, test_name, item_path)
     }
 }
 
@@ -106,7 +126,11 @@ impl<'a, D: Destination + ?Sized> Writer<'a, D> {
     }
 
     fn fire(&self, changes: &[StatusChange]) {
-        fire(self.triggers, || self.to.database().ok(), changes);
+        fire(
+            self.triggers,
+            |id| self.to.record_dir(id).ok().flatten(),
+            changes,
+        );
     }
 
     /// Sets state and/or status (and the comment) of a record, rolls its toplevel up, fires
@@ -157,8 +181,15 @@ impl<'a, D: Destination + ?Sized> Writer<'a, D> {
         comment: Option<&str>,
         last: bool,
     ) -> Result<Vec<StatusChange>> {
-        let (status, comment) =
-            super::waivers::waived_status(|| self.to.database(), job, status, comment)?;
+        let (status, comment) = super::waivers::waived_status(
+            || {
+                self.to
+                    .previous_instance(job.run_id, &job.test_name, &job.item_path)
+            },
+            job,
+            status,
+            comment,
+        )?;
         let last = last && !self.triggers.has(&job.test_name);
         let changes = self.to.set_state_status(
             job.test_id,

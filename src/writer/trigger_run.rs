@@ -7,17 +7,18 @@
 //! host with the same three arguments: `(lambda (test-id rundir key) ...)`.
 
 use super::trigger_table::TriggerTable;
-use crate::db::{StatusChange, Store};
+use crate::db::StatusChange;
 use crate::environ;
 use crate::environ::env_file::sh_quote;
+use crate::model::TestId;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-/// Fires the triggers of every write in `changes`; the database (to read the record's run
-/// directory) is asked for only when a trigger matches.
-pub(super) fn fire<'s>(
+/// Fires the triggers of every write in `changes`; the record's run directory and event
+/// time (`record_dir`) are asked for only when a trigger matches.
+pub(super) fn fire(
     table: &TriggerTable,
-    store: impl Fn() -> Option<&'s Store>,
+    record_dir: impl Fn(TestId) -> Option<(String, i64)>,
     changes: &[StatusChange],
 ) {
     for change in changes {
@@ -25,15 +26,14 @@ pub(super) fn fire<'s>(
         if commands.is_empty() {
             continue;
         }
-        let Some(Ok(Some(record))) = store().map(|s| s.test(change.test_id)) else {
+        let Some((rundir, event_time)) = record_dir(change.test_id) else {
             continue;
         };
-        let rundir = record.rundir();
         if !Path::new(&rundir).is_dir() {
             continue;
         }
         for (key, command) in commands {
-            run_trigger(&command, change, &rundir, &key, record.event_time());
+            run_trigger(&command, change, &rundir, &key, event_time);
         }
     }
 }

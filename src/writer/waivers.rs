@@ -2,7 +2,6 @@
 //! test/item of the newest earlier run of the same target was WAIVED and every `[waivers]`
 //! rule holds between the two run directories.
 
-use crate::db::Store;
 use crate::error::Result;
 use crate::launch::job::Job;
 use crate::model::{State, Status};
@@ -10,16 +9,14 @@ use std::path::Path;
 
 /// The (status, comment) to write instead of FAIL, when the waiver carries over.
 pub(super) fn carried_waiver(
-    store: &Store,
+    previous: Option<(State, Status, String, String)>,
     job: &Job,
     comment: Option<&str>,
 ) -> Result<Option<String>> {
     if job.waivers.is_empty() {
         return Ok(None);
     }
-    let Some((state, status, previous_comment, previous_dir)) =
-        store.previous_instance(job.run_id, &job.test_name, &job.item_path)?
-    else {
+    let Some((state, status, previous_comment, previous_dir)) = previous else {
         return Ok(None);
     };
     if state != State::Completed || status != Status::Waived {
@@ -59,16 +56,16 @@ fn here_or_root(dir: &Path) -> &Path {
 }
 
 /// The status and comment to write: FAIL becomes WAIVED when a waiver carries over. The
-/// database is opened (by `store`) only for a FAIL of a test with waivers.
-pub(super) fn waived_status<'s>(
-    store: impl FnOnce() -> Result<&'s Store>,
+/// previous instance is looked up (by `previous`) only for a FAIL of a test with waivers.
+pub(super) fn waived_status(
+    previous: impl FnOnce() -> Result<Option<(State, Status, String, String)>>,
     job: &Job,
     status: Option<&Status>,
     comment: Option<&str>,
 ) -> Result<(Option<Status>, Option<String>)> {
     if status == Some(&Status::Fail)
         && !job.waivers.is_empty()
-        && let Some(waived_comment) = carried_waiver(store()?, job, comment)?
+        && let Some(waived_comment) = carried_waiver(previous()?, job, comment)?
     {
         return Ok((Some(Status::Waived), Some(waived_comment)));
     }

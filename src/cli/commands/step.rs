@@ -19,7 +19,11 @@ pub(crate) fn run(session: &mut Session) -> Result<Flow> {
     let (job, store) = in_test::open(session, "-step")?;
     let dat = job.work_area.join(format!("{name}.dat"));
     if dat.is_file()
-        && let Some(summary) = crate::exec::logpro_dat::import(store, job.test_id, &name, &dat)?
+        && let Some(summary) = crate::exec::logpro_dat::import(
+            |rows| store.load_test_data(job.test_id, rows),
+            &name,
+            &dat,
+        )?
         && comment.is_empty()
     {
         comment = summary;
