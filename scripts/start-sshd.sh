@@ -10,6 +10,9 @@ DIR=/tmp/megatest-sshd
 PORT=2223
 # The user the tests run as: the one who asked for sudo, or root.
 LOGIN_USER=${SUDO_USER:-$(id -un)}
+# Root may log in only when the tests run as root.
+ROOT_LOGIN=no
+[ "$LOGIN_USER" = root ] && ROOT_LOGIN=prohibit-password
 say() { echo "scripts/start-sshd.sh: $*" >&2; }
 
 ours_alive() {
@@ -53,6 +56,11 @@ if ours_alive; then
 fi
 rm -f "$DIR/sshd.pid"
 
+# A directory under /tmp that someone else made first is not ours to write keys into.
+if [ -e "$DIR" ] && { [ -L "$DIR" ] || [ "$(stat -c %u "$DIR")" != 0 ]; }; then
+  say "$DIR exists and is not root's own directory; remove it first"
+  exit 1
+fi
 install -d -m 0755 "$DIR"
 # sshd's privilege separation directory (on tmpfs: gone after a reboot).
 install -d -m 0755 /run/sshd
@@ -70,7 +78,8 @@ ListenAddress 127.0.0.2
 HostKey $DIR/host_key
 PidFile $DIR/sshd.daemon.pid
 AuthorizedKeysFile $DIR/authorized_keys
-PermitRootLogin prohibit-password
+PermitRootLogin $ROOT_LOGIN
+AllowUsers $LOGIN_USER
 PubkeyAuthentication yes
 PasswordAuthentication no
 KbdInteractiveAuthentication no

@@ -81,6 +81,9 @@ pub fn sbatch_args(options: &[String], work: &Path, executor: &[String]) -> Vec<
         "--parsable".to_string(),
         format!("--chdir={}", work.display()),
         format!("--output={}", work.join("slurm-%j.out").display()),
+        // A requeued job would run a test its runner already ended; an option of the area
+        // or the test may still ask for it.
+        "--no-requeue".to_string(),
     ];
     args.extend(options.iter().cloned());
     // `exec`: the executor is the job's process and gets Slurm's signals itself.
@@ -319,6 +322,7 @@ mod tests {
                 "--parsable",
                 "--chdir=/runs/a b",
                 "--output=/runs/a b/slurm-%j.out",
+                "--no-requeue",
                 "--partition=debug",
                 "--wrap=exec /bin/megatest -execute '/runs/a b/job'",
             ]

@@ -78,21 +78,24 @@ pub fn configured_hosts(config: &Config) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// The shell command line that starts the executor on the remote host: in the run
-/// directory, in a new session, its output appended to `mt_launch.log`, with the launch's
-/// extra variables; the line returns at once.
+/// The command line that starts the executor on the remote host: `sh -c` (whatever the
+/// login shell is), in the run directory, in a new session, its output appended to
+/// `mt_launch.log`, with the launch's extra variables. It returns at once; a run directory
+/// or executable missing there makes ssh exit non-zero (97, 98), which ends the test.
 pub fn remote_command(work: &Path, executor: &[String], extra_env: &[(String, String)]) -> String {
     let work = sh_quote(&work.display().to_string());
+    let program = sh_quote(executor.first().map_or("", String::as_str));
     let mut words: Vec<String> = Vec::new();
     if !extra_env.is_empty() {
         words.push("env".to_string());
         words.extend(extra_env.iter().map(|(k, v)| sh_quote(&format!("{k}={v}"))));
     }
     words.extend(executor.iter().map(|w| sh_quote(w)));
-    format!(
-        "cd {work} && setsid {} >>mt_launch.log 2>&1 </dev/null &",
+    let script = format!(
+        "cd {work} || exit 97; test -x {program} || {{ echo \"$(hostname): {program} is not executable\" >&2; exit 98; }}; setsid {} >>mt_launch.log 2>&1 </dev/null &",
         words.join(" ")
-    )
+    );
+    format!("sh -c {}", sh_quote(&script))
 }
 
 /// What a host's load probe found.
@@ -277,10 +280,8 @@ mod tests {
             ],
             &[("X".into(), "1 2".into())],
         );
-        assert_eq!(
-            line,
-            "cd '/runs/a b' && setsid env 'X=1 2' /bin/megatest -execute '/runs/a b/job' >>mt_launch.log 2>&1 </dev/null &"
-        );
+        let expected = "cd '/runs/a b' || exit 97; test -x /bin/megatest || { echo \"$(hostname): /bin/megatest is not executable\" >&2; exit 98; }; setsid env 'X=1 2' /bin/megatest -execute '/runs/a b/job' >>mt_launch.log 2>&1 </dev/null &";
+        assert_eq!(line, format!("sh -c {}", sh_quote(expected)));
     }
 
     #[test]

@@ -72,7 +72,8 @@ impl RemoteServer {
             address,
             secret,
             db: file.job.db_path.clone(),
-            wait: Duration::from_secs(file.server_wait),
+            // A day at most: longer is no bound at all.
+            wait: Duration::from_secs(file.server_wait.min(86_400)),
         }))
     }
 

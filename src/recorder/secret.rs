@@ -71,7 +71,15 @@ pub fn area_secret(top: &Path) -> Result<String> {
                 // The umask may have taken bits off, never added them; still, be exact.
                 let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
             }
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                // Its maker may still be writing it.
+                for _ in 0..20 {
+                    if read_secret(top).is_ok() {
+                        break;
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+            }
             Err(e) => {
                 return Err(Error::new(format!(
                     "cannot make the area's secret `{}`: {e}",

@@ -23,6 +23,15 @@ const WRITE_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 /// The longest request line accepted.
 const LONGEST_LINE: usize = 1 << 20;
 
+/// What a TCP peer may send before it has given the secret: a greeting is short.
+const LONGEST_GREETING: usize = 4096;
+
+/// How long a TCP peer has to give the secret.
+const GREETING_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The most TCP connections served at once; more wait in the listen queue.
+const MOST_TCP: usize = 512;
+
 /// How often the loop looks at its stop flag when nothing happens.
 const STOP_CHECK_MS: i32 = 200;
 
@@ -213,6 +222,8 @@ struct Connection {
     greeted: bool,
     /// Refused (a wrong secret): closed once the refusal is sent.
     refused: bool,
+    /// When it was accepted (a TCP peer must greet within [`GREETING_WAIT`]).
+    opened: std::time::Instant,
 }
 
 impl Connection {
@@ -222,7 +233,12 @@ impl Connection {
             pending: Vec::new(),
             greeted: false,
             refused: false,
+            opened: std::time::Instant::now(),
         }
+    }
+
+    fn is_tcp(&self) -> bool {
+        matches!(self.stream, Stream::Tcp(_))
     }
 }
 
@@ -246,7 +262,10 @@ impl Serving<'_> {
         let mut chunk = vec![0u8; 16 * 1024];
         while !self.stop.load(Ordering::SeqCst) {
             let mut fds: Vec<RawFd> = vec![self.listener.as_raw_fd(), self.woken.as_raw_fd()];
-            if let Some(tcp) = self.tcp {
+            let tcp_count = connections.iter().filter(|c| c.is_tcp()).count();
+            // At the cap the listener is not looked at (its queue waits), so a flood of
+            // connections cannot use up the runner's files.
+            if let Some(tcp) = self.tcp.filter(|_| tcp_count < MOST_TCP) {
                 fds.push(tcp.as_raw_fd());
             }
             let first = fds.len();
@@ -273,7 +292,9 @@ impl Serving<'_> {
                 self.answer_round(store, &mut connections, &mut open, lines, posted);
             }
             for index in (0..connections.len()).rev() {
-                if !open[index] || connections[index].refused {
+                let c = &connections[index];
+                let silent = c.is_tcp() && !c.greeted && c.opened.elapsed() > GREETING_WAIT;
+                if !open[index] || c.refused || silent {
                     connections.swap_remove(index);
                 }
             }
@@ -289,7 +310,11 @@ impl Serving<'_> {
                 && ready[2]
                 && let Some(tcp) = self.tcp
             {
-                while let Ok((stream, _)) = tcp.accept() {
+                let mut room = MOST_TCP.saturating_sub(tcp_count);
+                while room > 0
+                    && let Ok((stream, _)) = tcp.accept()
+                {
+                    room -= 1;
                     if stream.set_nonblocking(false).is_ok()
                         && stream.set_nodelay(true).is_ok()
                         && stream.set_write_timeout(Some(WRITE_WAIT)).is_ok()
@@ -383,8 +408,18 @@ fn receive(
     connection.pending.extend_from_slice(&chunk[..n]);
     while let Some(end) = connection.pending.iter().position(|&b| b == b'\n') {
         lines.push((index, connection.pending.drain(..=end).collect()));
+        if connection.is_tcp() && !connection.greeted {
+            // Nothing after a stranger's first line is read before its answer.
+            connection.pending.clear();
+            break;
+        }
     }
-    connection.pending.len() <= LONGEST_LINE
+    let longest = if connection.is_tcp() && !connection.greeted {
+        LONGEST_GREETING
+    } else {
+        LONGEST_LINE
+    };
+    connection.pending.len() <= longest
 }
 
 /// Whether the request sets a state that does not hold a job slot.
@@ -404,9 +439,14 @@ fn reply_to(
     if connection.refused {
         return Reply::Failed("refused".into());
     }
+    let tcp = connection.is_tcp();
     let greeted = &mut connection.greeted;
     match request {
-        Err(e) => Reply::Failed(format!("not a recorder request: {e}")),
+        Err(e) => {
+            // A stranger gets one answer.
+            connection.refused = tcp && !*greeted;
+            Reply::Failed(format!("not a recorder request: {e}"))
+        }
         Ok(Request::Hello { db, secret: given }) => {
             if matches!(connection.stream, Stream::Tcp(_)) {
                 let known =

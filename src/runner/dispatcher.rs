@@ -44,6 +44,9 @@ const REFRESH_EVERY: Duration = Duration::from_secs(2);
 const LIVENESS_EVERY: Duration = Duration::from_secs(1);
 /// How long a LAUNCHED test may lack an executor pid before it counts as lost.
 const LOST_LAUNCH: i64 = 10;
+/// Seconds beyond `[server] connect-wait` an executor started over ssh has to record its
+/// start.
+const SSH_START_MARGIN: i64 = 60;
 /// How long an interrupted runner waits for its tests to stop.
 const STOP_WAIT: Duration = Duration::from_secs(20);
 /// How many records of one test the pass names when the re-run rules keep them from running.
@@ -111,6 +114,11 @@ pub(super) struct Dispatcher<'c, 'a> {
     ssh_hosts: HostPool,
     /// `[ssh]`.
     ssh_settings: SshSettings,
+    /// A test went to Slurm or an ssh pool: the pass stays until every test ends, as the
+    /// runner is their server (see docs/farm.md).
+    farm_launched: bool,
+    /// Tests started over ssh (followed until their executor starts).
+    ssh_launched: std::collections::HashSet<TestId>,
 }
 
 impl<'c, 'a> Dispatcher<'c, 'a> {
@@ -181,6 +189,8 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
             slurm: SlurmJobs::default(),
             ssh_hosts: HostPool::default(),
             ssh_settings: SshSettings::read(&ctx.area.config),
+            farm_launched: false,
+            ssh_launched: std::collections::HashSet::new(),
         })
     }
 
@@ -221,7 +231,10 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
                 {
                     return Ok(PassEnd::Interrupted);
                 }
-            } else if self.pass.finished() && !self.slurm.settling(&self.pass.records.by_id) {
+            } else if self.pass.finished()
+                && !self.slurm.settling(&self.pass.records.by_id)
+                && !(self.farm_launched && self.pass.flights > 0)
+            {
                 return Ok(PassEnd::Finished);
             } else if self.pass.stalled() && self.next_launch.is_none() {
                 self.discard_stalled()?;
@@ -420,6 +433,35 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
     /// launches, found after a restart).
     fn check_liveness(&mut self) -> Result<()> {
         let now = crate::db::now();
+        // An executor started over ssh says it started within the time it may take to
+        // reach the runner; one that did not never will (its host, directory or program).
+        let start_limit = self.ctx.settings.server.wait as i64 + SSH_START_MARGIN;
+        let silent: Vec<TestId> =
+            self.ssh_launched
+                .iter()
+                .filter(|id| {
+                    self.pass.records.by_id.get(id).is_some_and(|r| {
+                        r.state == State::Launched && now - r.event_time > start_limit
+                    })
+                })
+                .copied()
+                .collect();
+        for id in silent {
+            self.ssh_launched.remove(&id);
+            self.refresh(&[id])?;
+            if self
+                .pass
+                .records
+                .by_id
+                .get(&id)
+                .is_some_and(|r| r.state == State::Launched)
+            {
+                let comment = format!(
+                    "The executor started over ssh did not begin within {start_limit} s; see mt_launch.log"
+                );
+                self.end_with(id, (State::Incomplete, Status::Dead), &comment)?;
+            }
+        }
         let lost: Vec<TestId> = self
             .pass
             .polled
@@ -874,6 +916,10 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
             return Ok(false);
         }
         let local = launcher.is_local();
+        self.farm_launched |= matches!(launcher, Launcher::Slurm(_) | Launcher::SshHost { .. });
+        if matches!(launcher, Launcher::SshHost { .. }) {
+            self.ssh_launched.insert(id);
+        }
         let item = LaunchItem {
             def,
             path: &path,

@@ -194,8 +194,14 @@ pub(super) fn launch(
         }
     };
     if let Process::Submitted(job) = &started.process {
-        // Without it a runner started again could not follow the job: it must stick.
-        ctx.store.set_test_job(item.id, slurm::SLURM, job)?;
+        // Without it a runner started again could not follow the job: it must stick, or
+        // the job goes.
+        if let Err(e) = ctx.store.set_test_job(item.id, slurm::SLURM, job) {
+            if let Err(cancel) = slurm::cancel(std::slice::from_ref(job)) {
+                crate::warn!("{}", cancel.message);
+            }
+            return Err(e);
+        }
     }
     if let Launcher::SshHost { host, .. } = &launcher
         && let Err(e) = ctx.store.set_test_job(item.id, ssh_pool::SSH, host)

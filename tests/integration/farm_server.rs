@@ -215,11 +215,15 @@ fn a_client_without_the_secret_is_refused_and_changes_nothing() {
         "nothing else is taken: {replies:?}"
     );
     // Without a greeting at all.
-    let replies = converse(&address, &[status]);
+    let replies = converse(&address, std::slice::from_ref(&status));
     assert!(
         replies.first().is_some_and(|r| r.contains("Hello")),
         "{replies:?}"
     );
+    // Garbage first: one answer, then the connection is closed.
+    let replies = converse(&address, &["x".repeat(100), status]);
+    assert_eq!(replies.len(), 1, "{replies:?}");
+    assert!(replies[0].contains("not a recorder request"), "{replies:?}");
     let (state, comment): (String, String) = database(&area)
         .query_row(
             "SELECT state, coalesce(comment,'') FROM tests WHERE id=?1",
