@@ -4,7 +4,6 @@
 //! the monitor's thread, nor touches the database from here.
 
 use super::supervisor::Supervisor;
-use crate::db::Store;
 use crate::model::TestId;
 use crate::recorder::{Recorder, RemoteServer};
 use crate::sys;
@@ -47,50 +46,6 @@ pub(super) struct Watch {
     /// The count of signals when the test's execution began: one that came since (even
     /// before the watch, as a batch system's signal to a job that just started) stops it.
     pub interrupts_before: usize,
-}
-
-/// Where the monitor reads the test's state and writes its heartbeat: its own connection
-/// to the database, or on another host its own link to the server.
-enum Records {
-    Database(Store),
-    Server(Box<Recorder>),
-}
-
-impl Records {
-    fn open(watch: &Watch) -> Option<Records> {
-        match &watch.remote {
-            Some(server) => Recorder::remote_only(server, &watch.db.1)
-                .map(|r| Records::Server(Box::new(r)))
-                .map_err(|e| crate::warn!("{}", e.message))
-                .ok(),
-            None => Store::open_for_test(&watch.db.0, &watch.db.1)
-                .map(Records::Database)
-                .ok(),
-        }
-    }
-
-    fn state_of(
-        &self,
-        test_id: TestId,
-    ) -> crate::error::Result<Option<(crate::model::State, crate::model::Status)>> {
-        match self {
-            Records::Database(s) => s.state_of(test_id),
-            Records::Server(r) => r.state_of(test_id),
-        }
-    }
-
-    fn heartbeat(
-        &self,
-        test_id: TestId,
-        seconds: i64,
-        load: f64,
-        free: i64,
-    ) -> crate::error::Result<()> {
-        match self {
-            Records::Database(s) => s.heartbeat(test_id, seconds, load, free),
-            Records::Server(r) => r.heartbeat(test_id, seconds, load, free),
-        }
-    }
 }
 
 /// How long a command runs before the monitor thread starts: most steps end sooner, and
@@ -179,7 +134,8 @@ fn watch_loop(
     let deadline = watch.runtimelim.map(|s| start + Duration::from_secs(s));
     let mut next_state = start + STATE_EVERY;
     let mut next_beat = start + HEARTBEAT_EVERY;
-    let mut store: Option<Records> = None;
+    // Its own connection to the database, or on another host its own link to the server.
+    let mut store: Option<Recorder> = None;
     // Started late (see `QUIET`), it looks at once, then every tick.
     let mut looked = false;
     loop {
@@ -204,7 +160,9 @@ fn watch_loop(
         } else if now >= next_state {
             next_state = now + STATE_EVERY;
             if store.is_none() {
-                store = Records::open(watch);
+                store = Recorder::for_thread(watch.remote.as_ref(), &watch.db.0, &watch.db.1)
+                    .map_err(|e| crate::warn!("{}", e.message))
+                    .ok();
             }
             let state = store
                 .as_ref()

@@ -166,6 +166,10 @@ pub fn start(
     if let Launcher::Slurm(options) = launcher {
         return submit_to_slurm(options, &executor_words, work, extra_env, open_log()?);
     }
+    // What ssh runs on the chosen host.
+    let remote = matches!(launcher, Launcher::SshHost { .. })
+        .then(|| ssh_pool::remote_command(work, &executor_words, extra_env))
+        .unwrap_or_default();
     let mut cmd = match launcher {
         Launcher::Slurm(_) => unreachable!("submitted above"),
         Launcher::Ssh(hosts) => {
@@ -176,11 +180,7 @@ pub fn start(
         }
         Launcher::SshHost { host, ssh } => {
             let mut c = Command::new(&ssh[0]);
-            c.args(&ssh[1..]).arg(host).arg(ssh_pool::remote_command(
-                work,
-                &executor_words,
-                extra_env,
-            ));
+            c.args(&ssh[1..]).arg(host).arg(&remote);
             c
         }
         Launcher::Local => {
@@ -204,12 +204,9 @@ pub fn start(
     let shown = match launcher {
         Launcher::Local | Launcher::Slurm(_) | Launcher::Ssh(_) => quoted.clone(),
         Launcher::Command(prefix) => format!("{prefix} {quoted}"),
-        Launcher::SshHost { host, ssh } => format!(
-            "{} {} {}",
-            ssh.join(" "),
-            host,
-            sh_quote(&ssh_pool::remote_command(work, &executor_words, extra_env))
-        ),
+        Launcher::SshHost { host, ssh } => {
+            format!("{} {} {}", ssh.join(" "), host, sh_quote(&remote))
+        }
     };
     let mut log = open_log()?;
     let _ = writeln!(log, "LAUNCHCMD: {shown}");

@@ -1,11 +1,12 @@
 //! The executor's end of the recorder. With a runner that answers, the test's writes go to
 //! it; without one (no recorder in the job file, the runner gone) they go to `megatest.db`
-//! directly. An executor on another host than the database's never opens the database: it
-//! reaches the runner over TCP with the area's secret, and when the link breaks it connects
-//! again (within the job's bound) and sends what was not answered. Requests whose answer the executor does not need at once are
-//! posted without waiting and their replies read with the next call's. A link that breaks
-//! is given up for good and the requests it left unanswered are made again on the database:
-//! every request sets absolute values, so doing one twice leaves the same records.
+//! directly. Requests whose answer the executor does not need at once are posted without
+//! waiting and their replies read with the next call's. A link that breaks is given up for
+//! good and the requests it left unanswered are made again on the database: every request
+//! sets absolute values, so doing one twice leaves the same records. An executor on another
+//! host than the database's never opens the database: it reaches the runner over TCP with
+//! the area's secret, and when the link breaks it connects again (within the job's bound)
+//! and sends what was not answered.
 
 use super::protocol::{Reply, Request, answer};
 use crate::db::{StatusChange, Store, TestStart};
@@ -276,14 +277,20 @@ impl Recorder {
         Ok(recorder)
     }
 
-    /// A recorder of its own for another thread of an executor on another host.
-    pub fn remote_only(server: &RemoteServer, keys: &[(String, String)]) -> Result<Recorder> {
+    /// A recorder of its own for another thread of the executor: a link to `remote` when the
+    /// executor runs on another host, else the database at `db` (opened at its first use).
+    pub fn for_thread(
+        remote: Option<&RemoteServer>,
+        db: &Path,
+        keys: &[(String, String)],
+    ) -> Result<Recorder> {
+        let link = remote.map(RemoteServer::connect).transpose()?;
         Ok(Recorder {
-            link: RefCell::new(Some(server.connect()?)),
-            remote: Some(server.clone()),
+            link: RefCell::new(link),
+            remote: remote.cloned(),
             summary: RefCell::new(None),
             local: OnceCell::new(),
-            db_path: server.db.clone(),
+            db_path: db.to_path_buf(),
             keys: keys.to_vec(),
         })
     }
@@ -399,37 +406,40 @@ impl Recorder {
     }
 
     /// Connects to the server again and sends the requests it did not answer, in order
-    /// (each sets absolute values, so one made twice does no harm); returns the reply to
-    /// the last one.
+    /// (each sets absolute values, so one made twice does no harm), again on a new link
+    /// when this one breaks too, within the server's bound; returns the reply to the last.
     fn resend(
         &self,
         server: &RemoteServer,
-        unanswered: VecDeque<Request>,
+        mut pending: VecDeque<Request>,
     ) -> Result<Option<Reply>> {
-        let mut link = server.connect()?;
-        let count = unanswered.len();
-        let mut last = None;
-        for (index, request) in unanswered.into_iter().enumerate() {
-            if !link.send(request.clone()) {
+        let deadline = Instant::now() + server.wait;
+        loop {
+            let mut link = server.connect()?;
+            let mut last = None;
+            while let Some(request) = pending.front().cloned() {
+                let Some(reply) = link.send(request.clone()).then(|| link.receive()).flatten()
+                else {
+                    break;
+                };
+                pending.pop_front();
+                if pending.is_empty() {
+                    last = Some(reply);
+                } else if let Reply::Failed(message) = reply {
+                    warn_posted(&request, &message);
+                }
+            }
+            if pending.is_empty() {
+                self.link.replace(Some(link));
+                return last.map(checked).transpose();
+            }
+            if Instant::now() >= deadline {
                 return Err(Error::new(format!(
-                    "the megatest server at {} closed the connection again",
+                    "the megatest server at {} keeps closing the connection",
                     server.address
                 )));
             }
-            let reply = link.receive().ok_or_else(|| {
-                Error::new(format!(
-                    "the megatest server at {} did not answer",
-                    server.address
-                ))
-            })?;
-            if index + 1 == count {
-                last = Some(checked(reply)?);
-            } else if let Reply::Failed(message) = reply {
-                warn_posted(&request, &message);
-            }
         }
-        self.link.replace(Some(link));
-        Ok(last)
     }
 
     /// `request` answered (by the runner or the database) and read by `pick`, which gives

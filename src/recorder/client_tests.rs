@@ -79,6 +79,15 @@ fn record_a_passing_test(recorder: &Recorder, id: TestId) {
     assert_eq!(changes[0].status, "PASS");
 }
 
+/// The test passed, with its one step's two records (none lost or doubled).
+fn assert_passed_once(store: &Store, id: TestId) {
+    assert_eq!(
+        store.state_of(id).unwrap(),
+        Some(("COMPLETED".into(), "PASS".into()))
+    );
+    assert_eq!(steps(store, id).len(), 2, "no step lost or doubled");
+}
+
 /// The end of a one-step test that passes: its step's end, then COMPLETED/PASS.
 fn end_passing(recorder: &Recorder, id: TestId) {
     recorder.set_step(id, "ok", "end", "0", "", "").unwrap();
@@ -127,11 +136,7 @@ fn a_runner_that_goes_away_leaves_the_writes_to_the_executor() {
     drop(server);
     end_passing(&recorder, id);
     assert!(recorder.local.get().is_some(), "the executor took over");
-    assert_eq!(
-        store.state_of(id).unwrap(),
-        Some(("COMPLETED".into(), "PASS".into()))
-    );
-    assert_eq!(steps(&store, id).len(), 2, "no step lost or doubled");
+    assert_passed_once(&store, id);
 }
 
 #[test]
@@ -402,11 +407,7 @@ fn an_executor_elsewhere_writes_through_the_server_and_reconnects() {
     again.join().unwrap();
     assert!(recorder.local.get().is_none(), "never the database itself");
     assert!(recorder.store().is_err());
-    assert_eq!(
-        store.state_of(id).unwrap(),
-        Some(("COMPLETED".into(), "PASS".into()))
-    );
-    assert_eq!(steps(&store, id).len(), 2, "no step lost or doubled");
+    assert_passed_once(&store, id);
 }
 
 #[test]

@@ -436,16 +436,20 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
         // An executor started over ssh says it started within the time it may take to
         // reach the runner; one that did not never will (its host, directory or program).
         let start_limit = self.ctx.settings.server.wait as i64 + SSH_START_MARGIN;
-        let silent: Vec<TestId> =
-            self.ssh_launched
-                .iter()
-                .filter(|id| {
-                    self.pass.records.by_id.get(id).is_some_and(|r| {
-                        r.state == State::Launched && now - r.event_time > start_limit
-                    })
-                })
-                .copied()
-                .collect();
+        let records = &self.pass.records.by_id;
+        // Only tests not started yet are watched here.
+        self.ssh_launched
+            .retain(|id| records.get(id).is_some_and(|r| r.state == State::Launched));
+        let silent: Vec<TestId> = self
+            .ssh_launched
+            .iter()
+            .filter(|id| {
+                records
+                    .get(id)
+                    .is_some_and(|r| now - r.event_time > start_limit)
+            })
+            .copied()
+            .collect();
         for id in silent {
             self.ssh_launched.remove(&id);
             self.refresh(&[id])?;
@@ -929,7 +933,6 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
             set_toplevel_dirs: !path.is_empty() && !self.pass.tests[t].dirs_set,
             launcher,
         };
-
         let sender = self.sender.clone();
         let fork = if local {
             self.forks

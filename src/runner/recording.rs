@@ -12,8 +12,6 @@ pub(super) struct Recording {
     usable: bool,
     /// Listening on TCP too, for executors on other hosts.
     tcp: Option<TcpOptions>,
-    /// The recorder could not start.
-    failed: bool,
     /// Records with a posted write not known to be in the database: id → post number.
     pending: HashMap<TestId, u64>,
 }
@@ -26,7 +24,6 @@ impl Recording {
             server: None,
             usable: enabled,
             tcp,
-            failed: false,
             pending: HashMap::new(),
         }
     }
@@ -40,7 +37,7 @@ impl Recording {
         keys: &[(String, String)],
         freed: impl Fn() + Send + 'static,
     ) -> Option<&RecorderServer> {
-        if (!self.usable && self.tcp.is_none()) || self.failed {
+        if !self.usable && self.tcp.is_none() {
             return None;
         }
         if self.server.is_none() {
@@ -56,7 +53,8 @@ impl Recording {
                             "cannot start the recorder ({e}); executors write directly"
                         );
                     }
-                    self.failed = true;
+                    // Not tried again.
+                    self.tcp = None;
                     self.usable = false;
                     return None;
                 }

@@ -98,7 +98,9 @@ fn a_pool_without_a_live_host_fails_its_tests_clearly() {
         "{}",
         out.stderr
     );
-    for (item, state, status, comment, _) in items(&area) {
+    let items = items(&area);
+    assert_eq!(items.len(), 6, "every item has a record: {items:?}");
+    for (item, state, status, comment, _) in items {
         assert_eq!(
             (state.as_str(), status.as_str()),
             ("INCOMPLETE", "FAIL"),
