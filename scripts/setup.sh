@@ -37,10 +37,24 @@ if [ ! -f "$recipes/start-slurm.sh" ]; then
   exit 1
 fi
 slurm_log="${TMPDIR:-/tmp}/megatest-setup-slurm.log"
-if ! $sudo bash "$recipes/start-slurm.sh" >"$slurm_log" 2>&1; then
-  echo "scripts/setup.sh: Slurm did not start; its log:" >&2
-  cat "$slurm_log" >&2
-  exit 1
-fi
+# The recipe checks /proc/PID/comm of each daemon it backgrounds, and can look before the
+# exec (the comm still reads nohup or bash): on a fresh machine, where each program's first
+# load is slow, it then reports a daemon that is starting as dead. Loading the programs and
+# their libraries first (each prints its version) narrows that window, and a second or
+# third attempt gets past it.
+for version in "nohup --version" "setpriv --version" "munged --version" "slurmctld -V" "slurmd -V"; do
+  $version >/dev/null 2>&1 || true
+done
+attempt=1
+until $sudo bash "$recipes/start-slurm.sh" >"$slurm_log" 2>&1; do
+  if [ "$attempt" -ge 3 ]; then
+    echo "scripts/setup.sh: Slurm did not start in $attempt attempts; the last log:" >&2
+    cat "$slurm_log" >&2
+    exit 1
+  fi
+  echo "scripts/setup.sh: Slurm did not start (attempt $attempt): $(grep -m1 ERROR "$slurm_log" || tail -n1 "$slurm_log"); trying again" >&2
+  attempt=$((attempt + 1))
+  sleep 1
+done
 # An sshd on two loopback addresses for the ssh-launcher tests; a no-op while it answers.
 $sudo bash "$(dirname "$0")/start-sshd.sh"

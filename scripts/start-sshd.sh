@@ -111,9 +111,16 @@ chmod 0644 "$DIR/ssh_config"
 # -D keeps sshd in the foreground so that $! is its pid; it must be started by full path.
 nohup /usr/sbin/sshd -D -f "$DIR/sshd_config" -E "$DIR/sshd.log" </dev/null >/dev/null 2>&1 &
 echo $! >"$DIR/sshd.pid"
+# Alive while not reaped nor a zombie; its comm reads nohup or bash until the exec, so it
+# is not checked here.
+started_alive() {
+  local state
+  state=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) && [ -n "$state" ] && [ "$state" != Z ]
+}
+sshd_pid=$(cat "$DIR/sshd.pid")
 for _ in $(seq 100); do
   logs_in && break
-  ours_alive || { cat "$DIR/sshd.log" >&2; say "sshd died"; exit 1; }
+  started_alive "$sshd_pid" || { cat "$DIR/sshd.log" >&2; say "sshd died"; exit 1; }
   sleep 0.1
 done
 if ! logs_in; then
