@@ -138,18 +138,6 @@ const UNREAD: &[(ConfigKind, &str, &str, &str)] = &[
     (
         ConfigKind::Megatest,
         "server",
-        "timeout",
-        "1.65's server processes (the runner serves executors itself: docs/farm.md)",
-    ),
-    (
-        ConfigKind::Megatest,
-        "server",
-        "lowport",
-        "1.65's server processes (the runner serves executors itself: docs/farm.md)",
-    ),
-    (
-        ConfigKind::Megatest,
-        "server",
         "force",
         "1.65's server processes (the runner serves executors itself: docs/farm.md)",
     ),
@@ -253,7 +241,7 @@ mod tests {
 
     #[test]
     fn listed_keys_and_sections_are_named_with_their_place() {
-        let text = "[setup]\nmaxretries 20\nlinktree x\n[server]\ntimeout 1\nhost h\n";
+        let text = "[setup]\nmaxretries 20\nlinktree x\n[server]\nnumservers 1\nhost h\n";
         let config = read_str(
             Path::new("/virtual/megatest.config"),
             text,
@@ -263,7 +251,7 @@ mod tests {
         let messages = unread(&config, ConfigKind::Megatest);
         assert_eq!(messages.len(), 2, "{messages:?}");
         assert!(messages[0].starts_with("/virtual/megatest.config:2: [setup] maxretries is read"));
-        assert!(messages[1].starts_with("/virtual/megatest.config:5: [server] timeout is read"));
+        assert!(messages[1].starts_with("/virtual/megatest.config:5: [server] numservers is read"));
         assert!(unread(&config, ConfigKind::Test).is_empty());
     }
 }

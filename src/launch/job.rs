@@ -52,6 +52,15 @@ pub struct Job {
     /// megatest.config `[testrollup]` for this test: a command whose output is the item
     /// rollup page instead of the built-in one.
     pub testrollup: Option<String>,
+    /// The runner's recorder over TCP (`host:port`), for an executor, or a helper it runs,
+    /// on another host.
+    pub server: Option<String>,
+    /// The database's host: an executor (or helper) on any other host never opens the
+    /// database and records through `server`, or a long-lived server of the area, only.
+    /// `None`: every host may open it (older jobs).
+    pub homehost: Option<String>,
+    /// How long a process on another host keeps trying to reach a server, in seconds.
+    pub server_wait: u64,
 }
 
 impl Job {

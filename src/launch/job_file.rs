@@ -45,13 +45,6 @@ pub struct JobFile {
     /// The runner's recorder (an abstract Unix socket name) that takes the executor's
     /// database writes, when the runner offers one.
     pub recorder: Option<String>,
-    /// The same recorder over TCP (`host:port`), for an executor on another host.
-    pub server: Option<String>,
-    /// The database's host: an executor on any other host never opens the database and
-    /// records through `server` only. `None`: every host may open it (older job files).
-    pub homehost: Option<String>,
-    /// How long an executor on another host keeps trying to reach the server, in seconds.
-    pub server_wait: u64,
 }
 
 impl JobFile {

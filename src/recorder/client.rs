@@ -12,6 +12,7 @@ use super::protocol::{Reply, Request, answer};
 use crate::db::{StatusChange, Store, TestStart};
 use crate::error::{Error, Result};
 use crate::launch::JobFile;
+use crate::launch::job::Job;
 use crate::model::{State, Status, TestId};
 use crate::writer::Destination;
 use std::cell::{OnceCell, RefCell};
@@ -41,6 +42,11 @@ pub struct RemoteServer {
     pub db: PathBuf,
     /// How long to keep trying to reach it.
     pub wait: Duration,
+    /// The area, whose long-lived servers (`megatest -server`) on the database's host
+    /// take over when this one stops answering.
+    pub area: PathBuf,
+    /// The database's host (`None`: no other server is tried).
+    pub homehost: Option<String>,
 }
 
 /// Why a TCP connection did not come up.
@@ -51,47 +57,123 @@ enum TcpFailure {
     Refused(String),
 }
 
+impl TcpFailure {
+    fn reason(self) -> String {
+        match self {
+            TcpFailure::Again(why) => why,
+            TcpFailure::Refused(why) => why,
+        }
+    }
+}
+
 impl RemoteServer {
-    /// The server of `file`'s job when this executor runs away from the database's host;
-    /// `None` at home.
-    pub fn for_job(file: &JobFile) -> Result<Option<RemoteServer>> {
-        let Some(home) = file.homehost.as_deref() else {
+    /// The server of `job` when this process (its executor, or a helper in its steps) runs
+    /// away from the database's host; `None` at home.
+    pub fn for_job(job: &Job) -> Result<Option<RemoteServer>> {
+        let Some(home) = job.homehost.as_deref() else {
             return Ok(None);
         };
         let here = crate::sys::host_name();
         if crate::sys::same_host(home, &here) {
             return Ok(None);
         }
-        let Some(address) = file.server.clone() else {
-            return Err(Error::new(format!(
-                "this executor runs on {here}, not on the database's host {home}, and the runner offers no server to record through"
-            ))
-            .note("an executor on another host never writes megatest.db over the network; run the runner with a launcher that uses other hosts, or on the same host"));
+        let address = match job.server.clone() {
+            Some(address) => address,
+            // A long-lived server of the area will do.
+            None => match super::registry::live_addresses(&job.toppath, home)
+                .into_iter()
+                .next()
+            {
+                Some(address) => address,
+                None => {
+                    return Err(Error::new(format!(
+                        "this test runs on {here}, not on the database's host {home}, and neither its runner nor a megatest -server offers a way to record"
+                    ))
+                    .note("a process on another host never writes megatest.db over the network; run the runner with a launcher that uses other hosts, or start `megatest -server -` on the database's host"));
+                }
+            },
         };
-        let secret = super::secret::read_secret(&file.job.toppath)?;
+        let secret = super::secret::read_secret(&job.toppath)?;
         Ok(Some(RemoteServer {
             address,
             secret,
-            db: file.job.db_path.clone(),
+            db: job.db_path.clone(),
             // A day at most: longer is no bound at all.
-            wait: Duration::from_secs(file.server_wait.min(86_400)),
+            wait: Duration::from_secs(job.server_wait.min(86_400)),
+            area: job.toppath.clone(),
+            homehost: Some(home.to_string()),
         }))
     }
 
-    /// A link to the server, trying again every second for [`RemoteServer::wait`].
+    /// One attempt to log in at [`RemoteServer::address`] with the area's secret (`-ping`).
+    pub fn login(&self) -> std::result::Result<(), String> {
+        Link::over_tcp(self, &self.address)
+            .map(|_| ())
+            .map_err(TcpFailure::reason)
+    }
+
+    /// Asks the server at [`RemoteServer::address`] to stop (`-kill-servers`); a runner's
+    /// recorder refuses.
+    pub fn request_stop(&self) -> std::result::Result<(), String> {
+        let mut link = Link::over_tcp(self, &self.address).map_err(TcpFailure::reason)?;
+        if !link.send(Request::Stop) {
+            return Err("the connection closed".into());
+        }
+        match link.receive() {
+            Some(Reply::Done) => Ok(()),
+            Some(Reply::Failed(why)) => Err(why),
+            Some(other) => Err(format!("unexpected reply {other:?}")),
+            None => Err("the connection closed".into()),
+        }
+    }
+
+    /// The addresses to try: this server's, then the area's live long-lived servers on
+    /// the database's host.
+    fn candidates(&self) -> Vec<String> {
+        let mut all = vec![self.address.clone()];
+        let Some(home) = &self.homehost else {
+            return all;
+        };
+        for address in super::registry::live_addresses(&self.area, home) {
+            if !all.contains(&address) {
+                all.push(address);
+            }
+        }
+        all
+    }
+
+    /// A link to the server (or, while it does not answer, to a long-lived server of the
+    /// area), trying again every second for [`RemoteServer::wait`].
     fn connect(&self) -> Result<Link> {
         let deadline = Instant::now() + self.wait;
         loop {
-            let why = match Link::over_tcp(self) {
-                Ok(link) => return Ok(link),
-                Err(TcpFailure::Refused(why)) => {
-                    return Err(Error::new(format!(
-                        "the megatest server at {} refused this executor: {why}",
-                        self.address
-                    )));
+            let mut why = String::new();
+            let mut refusal = None;
+            for address in self.candidates() {
+                match Link::over_tcp(self, &address) {
+                    Ok(link) => {
+                        if address != self.address {
+                            crate::debug!(1, "recording through the megatest server at {address}");
+                        }
+                        return Ok(link);
+                    }
+                    // Another area's server may have the port now: the others are tried.
+                    Err(TcpFailure::Refused(reason)) => {
+                        refusal.get_or_insert(format!("{address}: {reason}"));
+                    }
+                    Err(TcpFailure::Again(reason)) => {
+                        if why.is_empty() {
+                            why = reason;
+                        }
+                    }
                 }
-                Err(TcpFailure::Again(why)) => why,
-            };
+            }
+            // Refused, and nobody else took us: trying again changes nothing.
+            if let Some(refusal) = refusal {
+                return Err(Error::new(format!(
+                    "the megatest server refused this process: {refusal}"
+                )));
+            }
             if Instant::now() >= deadline {
                 return Err(Error::new(format!(
                     "cannot reach the megatest server at {} (tried for {} s): {why}",
@@ -157,14 +239,11 @@ impl Link {
 
     /// Connects over TCP and greets with the secret, waiting for the answer: a refusal is
     /// known before anything else is sent.
-    fn over_tcp(server: &RemoteServer) -> std::result::Result<Link, TcpFailure> {
+    fn over_tcp(server: &RemoteServer, address: &str) -> std::result::Result<Link, TcpFailure> {
         let again = |e: &dyn std::fmt::Display| TcpFailure::Again(e.to_string());
-        let addresses: Vec<std::net::SocketAddr> = server
-            .address
-            .to_socket_addrs()
-            .map_err(|e| again(&e))?
-            .collect();
-        let mut last = TcpFailure::Again(format!("`{}` names no address", server.address));
+        let addresses: Vec<std::net::SocketAddr> =
+            address.to_socket_addrs().map_err(|e| again(&e))?.collect();
+        let mut last = TcpFailure::Again(format!("`{address}` names no address"));
         for address in addresses {
             let stream = match TcpStream::connect_timeout(&address, CONNECT_WAIT) {
                 Ok(stream) => stream,
@@ -255,7 +334,7 @@ impl Recorder {
                 file.job.db_path.display()
             ),
         }
-        let remote = RemoteServer::for_job(file)?;
+        let remote = RemoteServer::for_job(&file.job)?;
         let link = match &remote {
             Some(server) => {
                 crate::debug!(2, "writes go to the megatest server at {}", server.address);
@@ -476,15 +555,9 @@ impl Recorder {
         comment: &str,
         logfile: &str,
     ) -> Result<()> {
-        let request = Request::Step {
-            test_id,
-            name: name.to_string(),
-            state: state.to_string(),
-            status: status.to_string(),
-            comment: comment.to_string(),
-            logfile: logfile.to_string(),
-        };
-        self.post(request)
+        self.post(Request::step(
+            test_id, name, state, status, comment, logfile,
+        ))
     }
 
     /// [`Store::state_of`].
@@ -620,6 +693,45 @@ impl Destination for Recorder {
         };
         self.via(request, |r| match r {
             Reply::Previous(p) => Ok(p),
+            other => Err(other),
+        })
+    }
+
+    fn test_data_rollup(&self, test_id: TestId) -> Result<Vec<StatusChange>> {
+        self.via(Request::DataRollup { test_id }, |r| match r {
+            Reply::Changes(c) => Ok(c),
+            other => Err(other),
+        })
+    }
+}
+
+impl Recorder {
+    /// [`Store::set_step`], waiting for the reply (a helper's one write).
+    pub fn record_step(
+        &self,
+        test_id: TestId,
+        name: &str,
+        state: &str,
+        status: &str,
+        comment: &str,
+        logfile: &str,
+    ) -> Result<()> {
+        let request = Request::step(test_id, name, state, status, comment, logfile);
+        self.via(request, done)
+    }
+
+    /// [`crate::report::rollup_source`].
+    pub fn rollup_source(
+        &self,
+        run_id: crate::model::RunId,
+        test_name: &str,
+    ) -> Result<crate::report::RollupSource> {
+        let request = Request::RollupSource {
+            run_id,
+            test_name: test_name.to_string(),
+        };
+        self.via(request, |r| match r {
+            Reply::Rollup(source) => Ok(source),
             other => Err(other),
         })
     }

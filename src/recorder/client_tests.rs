@@ -357,6 +357,7 @@ fn serving_tcp(store: &Store, top: &Path, port: u16) -> RecorderServer {
         bind: format!("127.0.0.1:{port}"),
         advertise: "127.0.0.1".into(),
         secret: crate::recorder::secret::area_secret(top).unwrap(),
+        stoppable: false,
     };
     RecorderServer::start(
         store.path().to_path_buf(),
@@ -371,9 +372,9 @@ fn serving_tcp(store: &Store, top: &Path, port: u16) -> RecorderServer {
 fn remote_job(db: &Path, top: &Path, server: &str, wait: u64) -> JobFile {
     let mut file = job_file(db, None);
     file.job.toppath = top.to_path_buf();
-    file.server = Some(server.to_string());
-    file.homehost = Some("the-database-host.invalid".into());
-    file.server_wait = wait;
+    file.job.server = Some(server.to_string());
+    file.job.homehost = Some("the-database-host.invalid".into());
+    file.job.server_wait = wait;
     file
 }
 
@@ -447,4 +448,79 @@ fn a_wrong_secret_is_refused_at_once() {
         started.elapsed() < std::time::Duration::from_secs(5),
         "no retrying"
     );
+}
+
+/// Announces `address` as a long-lived server on the host `host` in the area at `top`, as
+/// `megatest -server` would there.
+fn announce_on(top: &Path, host: &str, address: &str) {
+    let logs = top.join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    let log = logs.join(format!("server-4242-{host}.log"));
+    std::fs::write(&log, format!("SERVER STARTED: {address} AT 1\n")).unwrap();
+    std::fs::set_permissions(&log, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
+}
+
+/// A whole passing test recorded through `recorder`, found once in `store`.
+fn passes_through(recorder: &Recorder, store: &Store, id: TestId) {
+    recorder.start_test(id, "host", "uname", 42, None).unwrap();
+    recorder.set_step(id, "ok", "start", "-", "", "").unwrap();
+    end_passing(recorder, id);
+    recorder.flush().unwrap();
+    assert_passed_once(store, id);
+}
+
+/// A port nobody listens on.
+fn dead_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[test]
+fn an_executor_elsewhere_goes_on_with_a_long_lived_server_of_the_database_host() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, id) = database(dir.path(), "megatest.db");
+    let server = serving_tcp(&store, dir.path(), 0);
+    let job = remote_job(
+        store.path(),
+        dir.path(),
+        &format!("127.0.0.1:{}", dead_port()),
+        3,
+    );
+    // Announced from another host than the database's: never used.
+    announce_on(dir.path(), "some-other-host", server.address().unwrap());
+    assert!(
+        Recorder::open(&job).is_err(),
+        "a server off the database's host"
+    );
+    announce_on(
+        dir.path(),
+        job.job.homehost.as_deref().unwrap(),
+        server.address().unwrap(),
+    );
+    passes_through(&Recorder::open(&job).unwrap(), &store, id);
+}
+
+#[test]
+fn a_refusal_at_the_jobs_address_gives_way_to_a_server_of_the_area() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, id) = database(dir.path(), "megatest.db");
+    let ours = serving_tcp(&store, dir.path(), 0);
+    // Another area's server now has the port the job names.
+    let other = tempfile::tempdir().unwrap();
+    let (other_store, _) = database(other.path(), "megatest.db");
+    let theirs = serving_tcp(&other_store, other.path(), 0);
+    let job = remote_job(store.path(), dir.path(), theirs.address().unwrap(), 3);
+    let error = Recorder::open(&job)
+        .err()
+        .expect("refused, and no other server");
+    assert!(error.message.contains("refused"), "{}", error.message);
+    announce_on(
+        dir.path(),
+        job.job.homehost.as_deref().unwrap(),
+        ours.address().unwrap(),
+    );
+    passes_through(&Recorder::open(&job).unwrap(), &store, id);
 }

@@ -6,6 +6,7 @@
 mod client;
 mod posts;
 mod protocol;
+pub mod registry;
 pub mod secret;
 mod server;
 

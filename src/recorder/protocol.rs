@@ -122,6 +122,21 @@ pub enum Request {
         /// The test record.
         test_id: TestId,
     },
+    /// Asks a long-lived server (`megatest -server`) to stop (`-kill-servers`); a runner's
+    /// recorder refuses, it ends with its run.
+    Stop,
+    /// [`RecordWrites::test_data_rollup`] (`-load-test-data`).
+    DataRollup {
+        /// The test record.
+        test_id: TestId,
+    },
+    /// What the item rollup page shows (`-summarize-items`).
+    RollupSource {
+        /// The run.
+        run_id: crate::model::RunId,
+        /// The itemized test.
+        test_name: String,
+    },
     /// [`Store::previous_instance`] (waivers).
     PreviousInstance {
         /// This run.
@@ -131,6 +146,27 @@ pub enum Request {
         /// The item path.
         item_path: String,
     },
+}
+
+impl Request {
+    /// [`Request::Step`].
+    pub fn step(
+        test_id: TestId,
+        name: &str,
+        state: &str,
+        status: &str,
+        comment: &str,
+        logfile: &str,
+    ) -> Request {
+        Request::Step {
+            test_id,
+            name: name.to_string(),
+            state: state.to_string(),
+            status: status.to_string(),
+            comment: comment.to_string(),
+            logfile: logfile.to_string(),
+        }
+    }
 }
 
 /// The recorder's answer to one request.
@@ -152,6 +188,8 @@ pub enum Reply {
     Previous(Option<(State, Status, String, String)>),
     /// The summary page asked for.
     Page(Option<String>),
+    /// What the item rollup page shows.
+    Rollup(crate::report::RollupSource),
     /// The writes of a [`Request::Status`] that asked for the summary page, and the page
     /// (or why it could not be made: the writes stand).
     Finished(
@@ -228,6 +266,13 @@ pub fn answer(store: &Store, request: Request) -> Reply {
         Request::RecordDir { test_id } => store
             .test(test_id)
             .map(|r| Reply::RecordDir(r.map(|r| (r.rundir(), r.event_time())))),
+        Request::Stop => Err(crate::error::Error::new(
+            "only a megatest -server can be stopped",
+        )),
+        Request::DataRollup { test_id } => store.test_data_rollup(test_id).map(Reply::Changes),
+        Request::RollupSource { run_id, test_name } => {
+            crate::report::rollup_source(store, run_id, &test_name).map(Reply::Rollup)
+        }
         Request::PreviousInstance {
             run_id,
             test_name,

@@ -15,7 +15,7 @@ use std::os::linux::net::SocketAddrExt;
 use std::os::unix::net::{SocketAddr, UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 /// How long a reply may wait for its executor to read it.
 const WRITE_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
@@ -44,6 +44,63 @@ pub struct TcpOptions {
     pub advertise: String,
     /// The area's secret.
     pub secret: String,
+    /// Whether a client with the secret may stop it: a long-lived server; a runner's
+    /// recorder ends with its run.
+    pub stoppable: bool,
+}
+
+/// How many ports above a configured one are tried when it is taken (by the area's
+/// long-lived server, or another runner's recorder).
+const PORTS_TRIED: u16 = 100;
+
+/// Listens on `bind` (`host:port`); a taken port other than 0 gives way to the next free
+/// one above it, as 1.65's `[server] lowport` did.
+fn bind_from(bind: &str) -> std::io::Result<TcpListener> {
+    let port = bind
+        .rsplit_once(':')
+        .and_then(|(_, p)| p.parse::<u16>().ok())
+        .unwrap_or(0);
+    let host = bind.rsplit_once(':').map_or(bind, |(h, _)| h);
+    let mut last = None;
+    for next in port..=port.saturating_add(PORTS_TRIED - 1) {
+        match TcpListener::bind((host, next)) {
+            Ok(listener) => return Ok(listener),
+            Err(e) if port != 0 && e.kind() == std::io::ErrorKind::AddrInUse => last = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| std::io::Error::other("no port")))
+}
+
+/// What the serving thread tells about its clients.
+struct Activity {
+    /// When the server started.
+    started: std::time::Instant,
+    /// When a request or a connection last came (milliseconds after `started`).
+    last_ms: AtomicU64,
+    /// Connections open.
+    open: AtomicUsize,
+    /// A client with the secret asked a stoppable server to stop.
+    stop_asked: AtomicBool,
+}
+
+impl Activity {
+    fn new() -> Activity {
+        Activity {
+            started: std::time::Instant::now(),
+            last_ms: AtomicU64::new(0),
+            open: AtomicUsize::new(0),
+            stop_asked: AtomicBool::new(false),
+        }
+    }
+
+    fn now_ms(&self) -> u64 {
+        self.started.elapsed().as_millis() as u64
+    }
+
+    fn touch(&self) {
+        self.last_ms.store(self.now_ms(), Ordering::SeqCst);
+    }
 }
 
 /// A listening recorder; dropping it stops the thread and closes every connection.
@@ -56,6 +113,7 @@ pub struct RecorderServer {
     posts: Arc<Posts>,
     /// Written to when a settling thread needs the recorder to look at its posts now.
     wake: UnixStream,
+    activity: Arc<Activity>,
 }
 
 impl RecorderServer {
@@ -73,9 +131,10 @@ impl RecorderServer {
             .map_or(0, |d| d.as_nanos());
         let name = format!("megatest-recorder-{}-{nanos:x}", std::process::id());
         let listener = UnixListener::bind_addr(&SocketAddr::from_abstract_name(&name)?)?;
+        let stoppable = tcp.as_ref().is_some_and(|t| t.stoppable);
         let (tcp_listener, address, secret) = match tcp {
             Some(options) => {
-                let listener = TcpListener::bind(&options.bind).map_err(|e| {
+                let listener = bind_from(&options.bind).map_err(|e| {
                     std::io::Error::new(e.kind(), format!("cannot listen on {}: {e}", options.bind))
                 })?;
                 listener.set_nonblocking(true)?;
@@ -89,6 +148,8 @@ impl RecorderServer {
         let stopped = stop.clone();
         let posts = Arc::new(Posts::default());
         let taken = posts.clone();
+        let activity = Arc::new(Activity::new());
+        let watched = activity.clone();
         let (wake, woken) = UnixStream::pair()?;
         wake.set_nonblocking(true)?;
         woken.set_nonblocking(true)?;
@@ -108,6 +169,8 @@ impl RecorderServer {
                     posts: &taken,
                     stop: &stopped,
                     freed: &*freed,
+                    activity: &watched,
+                    stoppable,
                 };
                 let served = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                     serving.serve(&store)
@@ -136,7 +199,27 @@ impl RecorderServer {
             thread: Some(thread),
             posts,
             wake,
+            activity,
         })
+    }
+
+    /// Whether a client with the area's secret asked this (stoppable) server to stop.
+    pub fn stop_asked(&self) -> bool {
+        self.activity.stop_asked.load(Ordering::SeqCst)
+    }
+
+    /// How long no client has been connected nor sent anything; zero while one is.
+    pub fn idle_for(&self) -> std::time::Duration {
+        if self.activity.open.load(Ordering::SeqCst) > 0 {
+            return std::time::Duration::ZERO;
+        }
+        let last = self.activity.last_ms.load(Ordering::SeqCst);
+        std::time::Duration::from_millis(self.activity.now_ms().saturating_sub(last))
+    }
+
+    /// Whether the serving thread still runs.
+    pub fn serving(&self) -> bool {
+        self.alive()
     }
 
     /// Hands `request` to the recorder without waiting for it; returns its number, or
@@ -254,6 +337,9 @@ struct Serving<'a> {
     posts: &'a Posts,
     stop: &'a AtomicBool,
     freed: &'a dyn Fn(),
+    activity: &'a Activity,
+    /// Whether [`Request::Stop`] is taken.
+    stoppable: bool,
 }
 
 impl Serving<'_> {
@@ -288,6 +374,10 @@ impl Serving<'_> {
             }
             // Taken after the lines: a launch posted before its executor started is here.
             let posted = self.posts.take();
+            // Only a client that gave the secret (or a local one) keeps the server busy.
+            if lines.iter().any(|(index, _)| connections[*index].greeted) {
+                self.activity.touch();
+            }
             if !lines.is_empty() || !posted.is_empty() {
                 self.answer_round(store, &mut connections, &mut open, lines, posted);
             }
@@ -323,6 +413,10 @@ impl Serving<'_> {
                     }
                 }
             }
+            let greeted = connections.iter().filter(|c| c.greeted).count();
+            if self.activity.open.swap(greeted, Ordering::SeqCst) != greeted {
+                self.activity.touch();
+            }
         }
     }
 
@@ -347,8 +441,9 @@ impl Serving<'_> {
             }
             requests
                 .iter()
-                .map(|(index, request)| {
-                    reply_to(request, &mut connections[*index], self.secret, store)
+                .map(|(index, request)| match request {
+                    Ok(Request::Stop) if connections[*index].greeted => self.stop(),
+                    _ => reply_to(request, &mut connections[*index], self.secret, store),
                 })
                 .collect::<Vec<_>>()
         };
@@ -383,6 +478,19 @@ impl Serving<'_> {
         if frees {
             (self.freed)();
         }
+    }
+}
+
+impl Serving<'_> {
+    /// [`Request::Stop`] from a greeted client (over TCP: one that gave the secret).
+    fn stop(&self) -> Reply {
+        if !self.stoppable {
+            return Reply::Failed(
+                "a runner's recorder ends with its run; it is not stopped".into(),
+            );
+        }
+        self.activity.stop_asked.store(true, Ordering::SeqCst);
+        Reply::Done
     }
 }
 

@@ -7,7 +7,7 @@ mod run_listing;
 mod test_summary;
 
 pub use config_dump::{DumpMode, dump_config, scheme_string};
-pub use item_rollup::write_rollup;
+pub use item_rollup::{RollupSource, rollup_source, write_rollup, write_rollup_of};
 pub(crate) use run_listing::{
     FieldSpec, ListingMode, compare, json_listing, run_line, sexp_listing, test_lines,
 };

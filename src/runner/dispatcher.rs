@@ -1110,6 +1110,7 @@ fn tcp_options(ctx: &RunContext<'_>) -> Option<TcpOptions> {
             bind: server.bind.clone(),
             advertise: server.advertise.clone(),
             secret,
+            stoppable: false,
         }),
         Err(e) => {
             crate::warn!("{}", crate::error::render(&e).trim_end());

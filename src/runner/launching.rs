@@ -107,6 +107,9 @@ pub(super) fn launch(
             waivers: def.waivers(),
             waiver_rules: def.waiver_rules(),
             testrollup: testrollup(ctx.area, &def.name),
+            server: recording.address(),
+            homehost: Some(settings.server.homehost.clone()),
+            server_wait: settings.server.wait,
         },
         linktree: settings.linktree.clone(),
         area_name: settings.area_name.clone(),
@@ -121,9 +124,6 @@ pub(super) fn launch(
         signature: signature.clone(),
         debug: ctx.debug.clone(),
         recorder: recorder.map(|r| r.name().to_string()),
-        server: recording.address(),
-        homehost: Some(settings.server.homehost.clone()),
-        server_wait: settings.server.wait,
     };
     file.write(&work.link)?;
     let mut launcher = item.launcher.clone();

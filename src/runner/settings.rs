@@ -57,65 +57,7 @@ pub struct Settings {
     /// default yes).
     pub record_via_runner: bool,
     /// `[server]`: how executors on other hosts reach the runner.
-    pub server: ServerSettings,
-}
-
-/// `[server]` (spec §2.8, as this runner reads it).
-#[derive(Debug, Clone)]
-pub struct ServerSettings {
-    /// The database's host: `[server] homehost`, else the first line of `<area>/.homehost`,
-    /// else this host. An executor elsewhere never opens the database.
-    pub homehost: String,
-    /// Whether the runner listens on TCP: when the area's launcher may place tests on other
-    /// hosts (`[jobtools] launcher` or `flexi-launcher` set), unless `[server] listen no`;
-    /// or with `[server] listen yes`.
-    pub listen: bool,
-    /// The address to listen on: `[server] hostname` (`-` or none: every interface) and
-    /// `[server] port` (none: a free port).
-    pub bind: String,
-    /// The host name executors are given: `[server] hostname`, else this host's name.
-    pub advertise: String,
-    /// `[server] connect-wait`: seconds an executor elsewhere keeps trying to reach the
-    /// server before its test fails (default 60).
-    pub wait: u64,
-}
-
-impl ServerSettings {
-    fn read(area: &Area) -> ServerSettings {
-        let c = &area.config;
-        let get = |k: &str| c.get("server", k).map(str::trim).filter(|v| !v.is_empty());
-        let here = crate::sys::host_name();
-        let homehost = get("homehost")
-            .map(str::to_string)
-            .or_else(|| {
-                std::fs::read_to_string(area.top.join(".homehost"))
-                    .ok()
-                    .and_then(|t| t.lines().next().map(|l| l.trim().to_string()))
-                    .filter(|l| !l.is_empty())
-            })
-            .unwrap_or_else(|| here.clone());
-        let remote_launcher = c
-            .get("jobtools", "launcher")
-            .is_some_and(|l| !l.trim().is_empty())
-            || c.get("jobtools", "flexi-launcher")
-                .is_some_and(|v| v.trim() != "no");
-        let listen = match get("listen") {
-            Some("yes") => true,
-            Some("no") => false,
-            _ => remote_launcher,
-        };
-        let host = get("hostname").filter(|h| *h != "-");
-        let port = get("port").and_then(|p| p.parse::<u16>().ok()).unwrap_or(0);
-        ServerSettings {
-            homehost,
-            listen,
-            bind: format!("{}:{port}", host.unwrap_or("0.0.0.0")),
-            advertise: host.map_or(here, str::to_string),
-            wait: get("connect-wait")
-                .and_then(|w| w.parse().ok())
-                .unwrap_or(60),
-        }
-    }
+    pub server: super::ServerSettings,
 }
 
 /// Whether `exe` is the running program (a forked executor runs this program's code).
@@ -206,7 +148,7 @@ impl Settings {
             ),
             fork_launch,
             record_via_runner: setup("record-via-runner").map(str::trim) != Some("no"),
-            server: ServerSettings::read(area),
+            server: super::ServerSettings::read(area),
             area_name: setup("area-name")
                 .or_else(|| setup("testsuite"))
                 .map(str::to_string)

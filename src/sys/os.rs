@@ -235,6 +235,22 @@ fn count_signals(signals: &[i32]) {
     }
 }
 
+/// Sets an open file's times to "now" as its file system tells it (on NFS, the server's
+/// clock, not this host's).
+pub fn touch_now(file: &std::fs::File) -> bool {
+    use std::os::fd::AsRawFd;
+    // SAFETY: a null times pointer means "now"; the descriptor is open for the call.
+    unsafe { libc::futimens(file.as_raw_fd(), std::ptr::null()) == 0 }
+}
+
+/// Ignores SIGHUP (a server outlives the terminal that started it).
+pub fn ignore_hangup() {
+    // SAFETY: setting a signal's disposition to "ignore" has no other effect.
+    unsafe {
+        libc::signal(libc::SIGHUP, libc::SIG_IGN);
+    }
+}
+
 /// How many interrupting signals arrived so far.
 pub fn interrupts() -> usize {
     INTERRUPTS.load(Ordering::SeqCst)

@@ -20,7 +20,8 @@ pub fn hms_seconds(text: &str) -> Option<u64> {
             'd' => 86400,
             _ => continue,
         };
-        total += n * scale;
+        // A huge time is as long as can be, not a wrap-around.
+        total = total.saturating_add(n.saturating_mul(scale));
         any = true;
     }
     any.then_some(total)
@@ -36,5 +37,6 @@ mod tests {
         assert_eq!(hms_seconds("2d"), Some(172800));
         assert_eq!(hms_seconds("300"), None, "a bare number has no unit");
         assert_eq!(hms_seconds("10s junk"), Some(10));
+        assert_eq!(hms_seconds("99999999999999999d"), Some(u64::MAX));
     }
 }

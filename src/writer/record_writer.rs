@@ -46,6 +46,9 @@ pub trait Destination {
         test_name: &str,
         item_path: &str,
     ) -> Result<Option<(State, Status, String, String)>>;
+
+    /// [`RecordWrites::test_data_rollup`]: the status the test's data gives.
+    fn test_data_rollup(&self, test_id: TestId) -> Result<Vec<StatusChange>>;
 }
 
 impl Destination for Store {
@@ -88,6 +91,10 @@ impl Destination for Store {
         item_path: &str,
     ) -> Result<Option<(State, Status, String, String)>> {
         Store::previous_instance(self, run_id, test_name, item_path)
+    }
+
+    fn test_data_rollup(&self, test_id: TestId) -> Result<Vec<StatusChange>> {
+        RecordWrites::test_data_rollup(self, test_id)
     }
 }
 
@@ -228,6 +235,13 @@ impl<'a, D: Destination + ?Sized> Writer<'a, D> {
     pub fn release(&self, deferred: Deferred) {
         self.fire(&deferred.0);
     }
+
+    /// [`Destination::test_data_rollup`], firing the triggers of the status it sets.
+    pub fn test_data_rollup(&self, test_id: TestId) -> Result<Vec<StatusChange>> {
+        let changes = self.to.test_data_rollup(test_id)?;
+        self.fire(&changes);
+        Ok(changes)
+    }
 }
 
 impl Writer<'_, Store> {
@@ -291,13 +305,6 @@ impl Writer<'_, Store> {
         host: &str,
     ) -> Result<Vec<StatusChange>> {
         let changes = self.to.mark_launched(test_id, rundir, shortdir, host)?;
-        self.fire(&changes);
-        Ok(changes)
-    }
-
-    /// [`RecordWrites::test_data_rollup`], firing the triggers of the status it sets.
-    pub fn test_data_rollup(&self, test_id: TestId) -> Result<Vec<StatusChange>> {
-        let changes = self.to.test_data_rollup(test_id)?;
         self.fire(&changes);
         Ok(changes)
     }

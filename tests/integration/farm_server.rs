@@ -147,7 +147,7 @@ fn an_executor_elsewhere_records_everything_through_the_server() {
 fn server_address(job_file: &Path) -> String {
     let job: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(job_file).unwrap()).unwrap();
-    job["server"]
+    job["job"]["server"]
         .as_str()
         .expect("a server address")
         .to_string()
@@ -260,4 +260,268 @@ fn a_client_without_the_secret_is_refused_and_changes_nothing() {
         })
         .unwrap();
     assert_eq!(state, "KILLED");
+}
+
+/// Waits up to `seconds` for `query` (one integer) to give `want`.
+fn wait_for(area: &Area, query: &str, want: i64, seconds: u64) {
+    let started = Instant::now();
+    loop {
+        let got: i64 = database(area)
+            .query_row(query, [], |r| r.get(0))
+            .unwrap_or(-1);
+        if got == want {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(seconds),
+            "`{query}` gave {got}, not {want}, within {seconds} s"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The in-test helpers a test's steps call, on another host than the database's.
+const HELPERS: &str = r#"#!/bin/sh
+set -e
+$MT_MEGATEST -step extra :state start :status n/a
+$MT_MEGATEST -step extra :state end :status 0 -m from-helper
+$MT_MEGATEST -set-values :category c :variable v :value 7 :expected 7 :tol 0
+printf 'perf,speed,10,10,1\n' | $MT_MEGATEST -load-test-data
+$MT_MEGATEST -runstep inner echo hi
+$MT_MEGATEST -setlog own-log.html
+$MT_MEGATEST -summarize-items
+# The runner writes this page too, once every item ended: a copy made now is the helper's.
+cp ../megatest-rollup-h.html "$MT_RUN_AREA_HOME/rollup-$N.html"
+"#;
+
+/// The helpers of a test without items: its toplevel is itself.
+const TOPLEVEL_HELPERS: &str = r#"#!/bin/sh
+set -e
+$MT_MEGATEST -test-status :state RUNNING :status n/a -m from-test-status
+$MT_MEGATEST -set-toplog top-log.html
+"#;
+
+#[test]
+fn the_in_test_helpers_elsewhere_record_through_the_server() {
+    let area = remote_area(&[
+        (
+            "h",
+            "[items]\nN 1 2\n[ezsteps]\nhelpers sh $MT_RUN_AREA_HOME/tests/h/helpers.sh\n",
+        ),
+        (
+            "s",
+            "[ezsteps]\nhelpers sh $MT_RUN_AREA_HOME/tests/s/helpers.sh\n",
+        ),
+    ])
+    .file("tests/h/helpers.sh", HELPERS)
+    .file("tests/s/helpers.sh", TOPLEVEL_HELPERS);
+    area.megatest(&["-run", "-target", "linux", "-runname", "r1", "-run-wait"])
+        .run()
+        .success();
+    let db = database(&area);
+    let rows: Vec<(String, String, String, String)> = db
+        .prepare(
+            "SELECT item_path, state, status, coalesce(final_logf,'') FROM tests WHERE testname='h' ORDER BY item_path",
+        )
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    for (item, _, _, log) in rows.iter().filter(|r| !r.0.is_empty()) {
+        assert_eq!(log, "own-log.html", "-setlog of item {item}");
+    }
+    for (item, state, status, _) in &rows {
+        assert_eq!(
+            (state.as_str(), status.as_str()),
+            ("COMPLETED", "PASS"),
+            "{item}: {rows:?}"
+        );
+    }
+    let count = |sql: &str| -> i64 { db.query_row(sql, [], |r| r.get(0)).unwrap() };
+    assert_eq!(
+        count(
+            "SELECT count(*) FROM test_steps WHERE stepname='extra' AND state='end' AND comment='from-helper'"
+        ),
+        2,
+        "-step from both items"
+    );
+    assert_eq!(
+        count(
+            "SELECT count(*) FROM test_steps WHERE stepname='inner' AND state='end' AND status='0'"
+        ),
+        2,
+        "-runstep"
+    );
+    assert_eq!(
+        count("SELECT count(*) FROM test_data WHERE category='c' AND variable='v' AND value=7"),
+        2,
+        "-set-values"
+    );
+    assert_eq!(
+        count("SELECT count(*) FROM test_data WHERE category='perf' AND variable='speed'"),
+        2,
+        "-load-test-data"
+    );
+    for n in [1, 2] {
+        let copy = area.path().join(format!("rollup-{n}.html"));
+        let page = std::fs::read_to_string(&copy)
+            .unwrap_or_else(|e| panic!("-summarize-items of item {n} wrote its page: {e}"));
+        assert!(
+            page.contains("<h1>h:") && page.contains("<td>1</td>"),
+            "{page}"
+        );
+    }
+    let (state, status, comment, log): (String, String, String, String) = db
+        .query_row(
+            "SELECT state, status, coalesce(comment,''), coalesce(final_logf,'') FROM tests WHERE testname='s'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .unwrap();
+    assert_eq!((state.as_str(), status.as_str()), ("COMPLETED", "PASS"));
+    assert_eq!(comment, "from-test-status", "-test-status");
+    assert_eq!(log, "top-log.html", "-set-toplog");
+}
+
+/// A long-lived server of the area (`megatest -server -`), stopped when dropped.
+struct LongLived(std::process::Child);
+
+impl Drop for LongLived {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Asserts that `-list-servers` shows the server at `address` in `state`.
+fn assert_listed(area: &Area, address: &str, state: &str) {
+    let listing = area.megatest(&["-list-servers"]).run();
+    assert!(
+        listing
+            .success()
+            .lines()
+            .any(|l| l.contains(address) && l.contains(state)),
+        "{}",
+        listing.stdout
+    );
+}
+
+/// The address the area's one server announced in its log.
+fn announced_address(area: &Area) -> String {
+    let started = Instant::now();
+    loop {
+        let logs = std::fs::read_dir(area.path().join("logs"))
+            .into_iter()
+            .flatten();
+        for entry in logs.flatten() {
+            let name = entry.file_name().to_string_lossy().to_string();
+            if !name.starts_with("server-") {
+                continue;
+            }
+            let text = std::fs::read_to_string(entry.path()).unwrap();
+            if let Some(line) = text.lines().find(|l| l.starts_with("SERVER STARTED: ")) {
+                let rest = line.trim_start_matches("SERVER STARTED: ");
+                return rest.split(" AT ").next().unwrap().to_string();
+            }
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "no server announced itself in logs/"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn a_long_lived_server_takes_over_when_the_runner_is_gone() {
+    let area = remote_area(&[("nap", "[ezsteps]\nnap sleep 6\nafter echo done\n")]);
+    let server = LongLived(area.megatest(&["-server", "-"]).spawn());
+    let address = announced_address(&area);
+    assert!(address.starts_with("127.0.0.1:"), "{address}");
+    assert_listed(&area, &address, "alive");
+    area.megatest(&["-ping", &address]).run().success();
+    area.megatest(&["-ping", "127.0.0.1:1"]).run().failure(1);
+    // The runner goes away for good while the test sleeps on the other host.
+    let mut runner = area
+        .megatest(&["-run", "-target", "linux", "-runname", "r1", "-run-wait"])
+        .spawn();
+    wait_for(
+        &area,
+        "SELECT count(*) FROM tests WHERE testname='nap' AND state='RUNNING'",
+        1,
+        30,
+    );
+    runner.kill().unwrap();
+    runner.wait().unwrap();
+    wait_for(
+        &area,
+        "SELECT count(*) FROM tests WHERE testname='nap' AND state='COMPLETED' AND status='PASS'",
+        1,
+        40,
+    );
+    let steps: i64 = database(&area)
+        .query_row(
+            "SELECT count(*) FROM test_steps WHERE stepname='after' AND state='end'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(steps, 1, "the step after the runner's end was recorded");
+    // -kill-servers stops it: its process ends and the listing says dead.
+    area.megatest(&["-kill-servers"]).run().success();
+    let mut server = server;
+    let asked = Instant::now();
+    while server.0.try_wait().unwrap().is_none() {
+        assert!(
+            asked.elapsed() < Duration::from_secs(10),
+            "the server did not stop"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_listed(&area, &address, "dead");
+    area.megatest(&["-ping", &address]).run().failure(1);
+}
+
+#[test]
+fn a_server_is_started_only_on_the_homehost() {
+    let area = Area::new()
+        .file(
+            "megatest.config",
+            "[fields]\nplatform TEXT\n\n[server]\nhomehost the-database-host.invalid\n",
+        )
+        .file("runconfigs.config", "[default]\nX 1\n");
+    let stderr = area.megatest(&["-server", "-"]).run();
+    let stderr = stderr.failure(1);
+    assert!(
+        stderr.contains("you must be on the homehost (the-database-host.invalid)"),
+        "{stderr}"
+    );
+    assert!(
+        !area.path().join("logs").exists()
+            || std::fs::read_dir(area.path().join("logs"))
+                .unwrap()
+                .next()
+                .is_none()
+    );
+}
+
+#[test]
+fn a_server_without_clients_ends_after_its_timeout() {
+    let area = Area::new()
+        .file(
+            "megatest.config",
+            "[fields]\nplatform TEXT\n\n[server]\nhostname 127.0.0.1\ntimeout 2s\n",
+        )
+        .file("runconfigs.config", "[default]\nX 1\n");
+    let started = Instant::now();
+    let out = area.megatest(&["-server", "-"]).run();
+    let stderr = out.success_stderr();
+    assert!(stderr.contains("no clients for 2s"), "{stderr}");
+    assert!(started.elapsed() < Duration::from_secs(15));
+    let address = announced_address(&area);
+    assert_listed(&area, &address, "dead");
+    // Nothing to stop: -kill-servers leaves a dead one alone.
+    area.megatest(&["-kill-servers"]).run().success();
 }

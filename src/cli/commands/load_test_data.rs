@@ -10,15 +10,15 @@ use std::io::Read;
 
 /// Loads test data.
 pub(crate) fn run(session: &mut Session) -> Result<Flow> {
-    let (job, store) = in_test::open(session, "-load-test-data")?;
+    let (job, records) = in_test::open(session, "-load-test-data")?;
     let mut text = String::new();
     std::io::stdin()
         .read_to_string(&mut text)
         .map_err(|e| Error::new(format!("cannot read test data from stdin: {e}")))?;
     let rows = parse_rows(&text)?;
-    store.load_test_data(job.test_id, &rows)?;
+    records.load_test_data(job.test_id, &rows)?;
     crate::api::share_triggers(&job.test_name, job.triggers.clone());
     let triggers = TriggerTable::of_test(&job.test_name, job.triggers.clone());
-    Writer::new(store, &triggers).test_data_rollup(job.test_id)?;
+    Writer::new(records.destination(), &triggers).test_data_rollup(job.test_id)?;
     Ok(Flow::Continue)
 }

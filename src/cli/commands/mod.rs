@@ -20,6 +20,7 @@ pub(super) mod run;
 pub(super) mod run_status;
 pub(super) mod runstep;
 pub(super) mod scheme_toplevel;
+pub(super) mod servers;
 pub(super) mod set_state_status;
 pub(super) mod setlog;
 pub(super) mod show_cmdinfo;

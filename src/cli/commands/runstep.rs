@@ -23,9 +23,9 @@ pub(crate) fn run(session: &mut Session) -> Result<Flow> {
     let command = session.args.leftovers.join(" ");
     let rules = session.args.value("-logpro").map(str::to_string);
     let comment = session.args.value("-m").unwrap_or_default().to_string();
-    let (job, store) = in_test::open(session, "-runstep")?;
+    let (job, records) = in_test::open(session, "-runstep")?;
     let logfile = format!("{name}.log");
-    store.set_step(job.test_id, &name, "start", "n/a", &comment, &logfile)?;
+    records.set_step(job.test_id, &name, "start", "n/a", &comment, &logfile)?;
     let cwd =
         std::env::current_dir().map_err(|e| Error::new(format!("no current directory: {e}")))?;
     let mut code = crate::sys::shell::run_to_stderr(&format!("({command}) > {logfile} 2>&1"), &cwd)
@@ -43,9 +43,9 @@ pub(crate) fn run(session: &mut Session) -> Result<Flow> {
             .map_err(|e| Error::new(format!("cannot write {name}_logpro.log: {e}")))?;
         code = crate::logpro::run(&invocation, &mut input, Box::new(out))
             .map_err(|e| Error::new(format!("logpro on {logfile}: {e}")))?;
-        store.set_test_log(job.test_id, &html)?;
+        records.set_test_log(job.test_id, &html)?;
     }
-    store.set_step(
+    records.set_step(
         job.test_id,
         &name,
         "end",

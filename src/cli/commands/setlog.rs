@@ -3,7 +3,7 @@
 use super::in_test;
 use crate::cli::dispatch::Flow;
 use crate::cli::session::Session;
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// Sets the running test's final log.
 pub(crate) fn setlog(session: &mut Session) -> Result<Flow> {
@@ -12,8 +12,8 @@ pub(crate) fn setlog(session: &mut Session) -> Result<Flow> {
         .value("-setlog")
         .unwrap_or_default()
         .to_string();
-    let (job, store) = in_test::open(session, "-setlog")?;
-    store.set_test_log(job.test_id, &file)?;
+    let (job, records) = in_test::open(session, "-setlog")?;
+    records.set_test_log(job.test_id, &file)?;
     Ok(Flow::Continue)
 }
 
@@ -24,10 +24,8 @@ pub(crate) fn set_toplog(session: &mut Session) -> Result<Flow> {
         .value("-set-toplog")
         .unwrap_or_default()
         .to_string();
-    let (job, store) = in_test::open(session, "-set-toplog")?;
-    let top = store
-        .test_id(job.run_id, &job.test_name, "")?
-        .ok_or_else(|| Error::new(format!("test {} has no toplevel record", job.test_name)))?;
-    store.set_test_log(top, &file)?;
+    let (job, records) = in_test::open(session, "-set-toplog")?;
+    let top = records.toplevel_id(&job)?;
+    records.set_test_log(top, &file)?;
     Ok(Flow::Continue)
 }

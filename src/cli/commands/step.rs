@@ -16,11 +16,11 @@ pub(crate) fn run(session: &mut Session) -> Result<Flow> {
         .unwrap_or_default()
         .to_string();
     let mut comment = session.args.value("-m").unwrap_or_default().to_string();
-    let (job, store) = in_test::open(session, "-step")?;
+    let (job, records) = in_test::open(session, "-step")?;
     let dat = job.work_area.join(format!("{name}.dat"));
     if dat.is_file()
         && let Some(summary) = crate::exec::logpro_dat::import(
-            |rows| store.load_test_data(job.test_id, rows),
+            |rows| records.load_test_data(job.test_id, rows),
             &name,
             &dat,
         )?
@@ -28,6 +28,6 @@ pub(crate) fn run(session: &mut Session) -> Result<Flow> {
     {
         comment = summary;
     }
-    store.set_step(job.test_id, &name, &state, &status, &comment, &logfile)?;
+    records.set_step(job.test_id, &name, &state, &status, &comment, &logfile)?;
     Ok(Flow::Continue)
 }

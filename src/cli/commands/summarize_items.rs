@@ -5,11 +5,12 @@ use super::in_test;
 use crate::cli::dispatch::Flow;
 use crate::cli::session::Session;
 use crate::error::Result;
-use crate::report::write_rollup;
+use crate::report::write_rollup_of;
 
 /// Writes the rollup page.
 pub(crate) fn run(session: &mut Session) -> Result<Flow> {
-    let (job, store) = in_test::open(session, "-summarize-items")?;
-    write_rollup(store, &job)?;
+    let (job, records) = in_test::open(session, "-summarize-items")?;
+    let source = records.rollup_source(&job)?;
+    write_rollup_of(&source, &job, |id, name| records.set_test_log(id, name))?;
     Ok(Flow::Continue)
 }

@@ -1,10 +1,10 @@
 //! `-test-status :state S :status T [-m COMMENT] [:value V :expected E :tol T ...]` and
 //! `-set-values :value V :expected E :tol T [:category C :variable N :units U]`.
 
-use super::in_test;
+use super::in_test::{self, Records};
 use crate::cli::dispatch::Flow;
 use crate::cli::session::Session;
-use crate::db::{Store, parse_row};
+use crate::db::parse_row;
 use crate::error::{Error, Result};
 use crate::model::{State, Status, TestId};
 use crate::writer::{TriggerTable, Writer};
@@ -47,9 +47,9 @@ fn value_row(session: &Session, required: bool) -> Result<Option<String>> {
     }
 }
 
-fn store_values(store: &Store, test_id: TestId, line: &str) -> Result<()> {
+fn store_values(records: &Records, test_id: TestId, line: &str) -> Result<()> {
     let row = parse_row(line).map_err(|why| Error::new(format!("bad value: {why}")))?;
-    store.load_test_data(test_id, &[row])
+    records.load_test_data(test_id, &[row])
 }
 
 /// Sets the running test's state and status (and records a value, when given).
@@ -68,17 +68,17 @@ pub(crate) fn test_status(session: &mut Session) -> Result<Flow> {
         .filter(|m| !m.trim().is_empty())
         .map(str::to_string);
     let values = value_row(session, false)?;
-    let (job, store) = in_test::open(session, "-test-status")?;
+    let (job, records) = in_test::open(session, "-test-status")?;
     crate::api::share_triggers(&job.test_name, job.triggers.clone());
     let triggers = TriggerTable::of_test(&job.test_name, job.triggers.clone());
-    Writer::new(store, &triggers).set_test_status(
+    Writer::new(records.destination(), &triggers).set_test_status(
         &job,
         Some(&state),
         Some(&status),
         comment.as_deref(),
     )?;
     if let Some(line) = values {
-        store_values(store, job.test_id, &line)?;
+        store_values(&records, job.test_id, &line)?;
     }
     Ok(Flow::Continue)
 }
@@ -89,8 +89,8 @@ pub(crate) fn set_values(session: &mut Session) -> Result<Flow> {
         return Ok(Flow::Continue);
     }
     let line = value_row(session, true)?.expect("required");
-    let (job, store) = in_test::open(session, "-set-values")?;
-    store_values(store, job.test_id, &line)?;
+    let (job, records) = in_test::open(session, "-set-values")?;
+    store_values(&records, job.test_id, &line)?;
     Ok(Flow::Continue)
 }
 
