@@ -358,10 +358,23 @@ pub fn find(name: &str) -> Option<&'static Procedure> {
     PROCEDURES.iter().find(|p| p.name == name)
 }
 
-/// Calls `name` with `values`.
+/// Calls `name` with `values`: on the installed area's database, or, in a process on
+/// another host than the database's, through its server.
 pub fn call(name: &str, values: &[Value]) -> Result<Value> {
     let procedure = find(name)
         .ok_or_else(|| crate::error::Error::new(format!("`{name}` is not an API procedure")))?;
+    if let Some(result) = super::context::call_remote(procedure.name, values) {
+        return result;
+    }
     let args = Args::new(procedure.name, values);
     with_store(|store, ctx| (procedure.handler)(&args, store, ctx))
+}
+
+/// Calls `name` with `values` on `store` (a server answering a process on another host),
+/// with the installed area's triggers.
+pub fn call_on(store: &Store, name: &str, values: &[Value]) -> Result<Value> {
+    let procedure = find(name)
+        .ok_or_else(|| crate::error::Error::new(format!("`{name}` is not an API procedure")))?;
+    let args = Args::new(procedure.name, values);
+    super::context::with_given_store(store, |store, ctx| (procedure.handler)(&args, store, ctx))
 }

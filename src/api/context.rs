@@ -1,12 +1,13 @@
 //! Which area the API works on: set once the area is known (a command, the executor), with
 //! the database opened on the first call that needs it.
 
+use super::value::Value;
 use crate::area::Area;
 use crate::db::{Store, db_path, typed_keys};
 use crate::error::{Error, Result};
 use crate::writer::{TriggerTable, Triggers, Writer};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// The area behind the API.
 pub struct ApiContext {
@@ -19,7 +20,13 @@ pub struct ApiContext {
     triggers: TriggerTable,
     /// megatest.config's `[triggers]`, fired after a test's own.
     area_triggers: Triggers,
+    /// In a process on another host than the database's: how calls reach its server.
+    remote: Option<Arc<RemoteCall>>,
 }
+
+/// Carries one API call to a server and brings its answer back (see
+/// `recorder::api_caller`): the procedure's name and its arguments.
+pub type RemoteCall = dyn Fn(&str, &[Value]) -> Result<Value> + Send + Sync;
 
 impl ApiContext {
     /// Writes to `store`'s records, firing their tests' triggers.
@@ -48,9 +55,10 @@ pub fn install_at(top: &Path, db_path: &Path, keys: Vec<(String, String)>) {
 
 fn install_with(top: &Path, db_path: &Path, keys: Vec<(String, String)>, area_triggers: Triggers) {
     let mut guard = CONTEXT.lock().unwrap_or_else(|p| p.into_inner());
+    // A process away from the database's host keeps its way to the server for the area.
     if guard
         .as_ref()
-        .is_some_and(|c| c.db_path == db_path && c.top == top)
+        .is_some_and(|c| c.top == top && (c.db_path == db_path || c.remote.is_some()))
     {
         return;
     }
@@ -61,7 +69,33 @@ fn install_with(top: &Path, db_path: &Path, keys: Vec<(String, String)>, area_tr
         store: None,
         triggers: TriggerTable::reading_testconfigs(top.to_path_buf(), area_triggers.clone()),
         area_triggers,
+        remote: None,
     });
+}
+
+/// Makes the area at `top` the one API calls work on, in a process on another host than
+/// its database's: every call goes through `remote`, the database is never opened.
+pub fn install_remote(top: &Path, remote: Box<RemoteCall>) {
+    let mut guard = CONTEXT.lock().unwrap_or_else(|p| p.into_inner());
+    *guard = Some(ApiContext {
+        top: top.to_path_buf(),
+        db_path: PathBuf::new(),
+        keys: Vec::new(),
+        store: None,
+        triggers: TriggerTable::reading_testconfigs(top.to_path_buf(), Vec::new()),
+        area_triggers: Vec::new(),
+        remote: Some(Arc::from(remote)),
+    });
+}
+
+/// The answer of the server, when calls go to one.
+pub(super) fn call_remote(name: &str, values: &[Value]) -> Option<Result<Value>> {
+    let remote = {
+        let guard = CONTEXT.lock().unwrap_or_else(|p| p.into_inner());
+        guard.as_ref().and_then(|c| c.remote.clone())?
+    };
+    // The lock is not held: the call may take a while.
+    Some(remote(name, values))
 }
 
 /// Tells the API the `[triggers]` of `test` as the runner or executor of this process
@@ -86,6 +120,30 @@ pub(super) fn installed_db_path() -> Option<PathBuf> {
     guard.as_ref().map(|c| c.db_path.clone())
 }
 
+/// Runs `f` with `store` (a server's own connection, answering a process on another host)
+/// and the installed area's triggers.
+pub(super) fn with_given_store<R>(
+    store: &Store,
+    f: impl FnOnce(&Store, &ApiContext) -> Result<R>,
+) -> Result<R> {
+    let view = {
+        let guard = CONTEXT.lock().unwrap_or_else(|p| p.into_inner());
+        let ctx = guard
+            .as_ref()
+            .ok_or_else(|| Error::new("this server knows no Megatest area"))?;
+        ApiContext {
+            top: ctx.top.clone(),
+            db_path: store.path().to_path_buf(),
+            keys: ctx.keys.clone(),
+            store: None,
+            triggers: TriggerTable::reading_testconfigs(ctx.top.clone(), ctx.area_triggers.clone()),
+            area_triggers: ctx.area_triggers.clone(),
+            remote: None,
+        }
+    };
+    f(store, &view)
+}
+
 /// Runs `f` with the installed area's database. The lock is not held while `f` runs, so a
 /// trigger fired by `f` may call the API again (it then gets a connection and a trigger
 /// table of its own).
@@ -105,6 +163,7 @@ pub fn with_store<R>(f: impl FnOnce(&Store, &ApiContext) -> Result<R>) -> Result
             store: None,
             triggers: std::mem::replace(&mut ctx.triggers, fresh),
             area_triggers: ctx.area_triggers.clone(),
+            remote: None,
         };
         (view, ctx.store.take())
     };

@@ -14,7 +14,10 @@ mod tests;
 mod value;
 
 pub use args::Args;
-pub use catalog::{PROCEDURES, Procedure, call, find};
-pub use context::{ApiContext, install, install_at, installed_top, share_triggers, with_store};
+pub use catalog::{PROCEDURES, Procedure, call, call_on, find};
+pub use context::{
+    ApiContext, RemoteCall, install, install_at, install_remote, installed_top, share_triggers,
+    with_store,
+};
 pub use scheme_procs::scheme_extension;
 pub use value::Value;

@@ -3,8 +3,8 @@
 use crate::db::{Field, FieldRef};
 use crate::model::{RunId, TestId};
 
-/// A Scheme value as the API knows it.
-#[derive(Debug, Clone, PartialEq)]
+/// A Scheme value as the API knows it (serialized when a call goes to a server).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Value {
     /// `#t` / `#f`.
     Bool(bool),

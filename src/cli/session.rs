@@ -19,6 +19,30 @@ pub(super) struct Session {
     pub exit_code: i32,
 }
 
+/// The job of the test this process runs inside, when that test runs on another host than
+/// the database's.
+fn test_away_from_database() -> Option<crate::launch::job::Job> {
+    let job = crate::launch::job::Job::from_env("").ok()?;
+    let home = job.homehost.as_deref()?;
+    (!crate::sys::same_host(home, &crate::sys::host_name())).then_some(job)
+}
+
+/// The rmt procedures of a command inside such a test: through the server, or an error
+/// saying why there is none.
+fn install_remote_api(area: &Area, job: &crate::launch::job::Job) {
+    let caller = match crate::recorder::RemoteServer::for_job(job) {
+        Ok(Some(server)) => {
+            crate::recorder::api_caller(server, job.db_path.clone(), job.keys.clone())
+        }
+        Ok(None) => return crate::api::install(area),
+        Err(e) => {
+            let message = e.message.clone();
+            Box::new(move |_: &str, _: &[crate::api::Value]| Err(Error::new(message.clone())))
+        }
+    };
+    crate::api::install_remote(&area.top, caller);
+}
+
 impl Session {
     /// A session for these arguments.
     pub(super) fn new(args: Args) -> Self {
@@ -60,16 +84,30 @@ impl Session {
                 target: self.target_text().map(|(t, _)| t),
             };
             let area = Area::load(&opts)?;
-            // Scheme in configs and triggers reaches this area through the rmt procedures.
-            crate::api::install(&area);
+            // Scheme in configs and triggers reaches this area through the rmt procedures:
+            // inside a test away from the database's host, through the server.
+            match test_away_from_database() {
+                None => crate::api::install(&area),
+                Some(job) => install_remote_api(&area, &job),
+            }
             self.area = Some(area);
         }
         Ok(self.area.as_ref().expect("loaded above"))
     }
 
-    /// The area's database, opened on first use.
+    /// The area's database, opened on first use; never from inside a test on another host
+    /// than the database's.
     pub(super) fn store(&mut self) -> Result<&Store> {
         if self.store.is_none() {
+            if let Some(job) = test_away_from_database() {
+                return Err(Error::new(format!(
+                    "this command runs inside test {} on {}, not on the database's host {}: it does not open megatest.db over the network",
+                    job.test_name,
+                    crate::sys::host_name(),
+                    job.homehost.unwrap_or_default()
+                ))
+                .note("inside a test the helpers (-step, -test-status, -set-values, ...) and Scheme's rmt procedures record through the server"));
+            }
             let store = Store::open(self.area()?)?;
             self.store = Some(store);
         }

@@ -25,9 +25,14 @@ pub fn execute(job_path: &Path) -> Result<i32> {
     let interrupts_before = sys::interrupts();
     let job = &file.job;
     let recorder = Recorder::open(&file)?;
-    // The rmt procedures of Scheme triggers read the database: only on its host.
-    if recorder.remote().is_none() {
-        crate::api::install_at(&job.toppath, &file.job.db_path, file.job.keys.clone());
+    // The rmt procedures of Scheme triggers read the database on its host, and go through
+    // the server elsewhere.
+    match recorder.remote() {
+        None => crate::api::install_at(&job.toppath, &file.job.db_path, file.job.keys.clone()),
+        Some(server) => crate::api::install_remote(
+            &job.toppath,
+            crate::recorder::api_caller(server.clone(), job.db_path.clone(), job.keys.clone()),
+        ),
     }
     crate::api::share_triggers(&job.test_name, job.triggers.clone());
     let triggers = TriggerTable::of_test(&job.test_name, job.triggers.clone());

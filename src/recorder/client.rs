@@ -8,6 +8,7 @@
 //! the area's secret, and when the link breaks it connects again (within the job's bound)
 //! and sends what was not answered.
 
+use super::handshake;
 use super::protocol::{Reply, Request, answer};
 use crate::db::{StatusChange, Store, TestStart};
 use crate::error::{Error, Result};
@@ -232,13 +233,14 @@ impl Link {
         };
         link.send(Request::Hello {
             db: db.to_path_buf(),
-            secret: None,
+            proof: None,
         })
         .then_some(link)
     }
 
-    /// Connects over TCP and greets with the secret, waiting for the answer: a refusal is
-    /// known before anything else is sent.
+    /// Connects over TCP and greets, each end proving it holds the area's secret (see
+    /// handshake.rs), waiting for each answer: a refusal is known before anything else is
+    /// sent.
     fn over_tcp(server: &RemoteServer, address: &str) -> std::result::Result<Link, TcpFailure> {
         let again = |e: &dyn std::fmt::Display| TcpFailure::Again(e.to_string());
         let addresses: Vec<std::net::SocketAddr> =
@@ -256,27 +258,55 @@ impl Link {
             stream
                 .set_read_timeout(Some(REPLY_WAIT))
                 .map_err(|e| again(&e))?;
-            let mut link = Link {
+            let link = Link {
                 reader: BufReader::new(Box::new(stream.try_clone().map_err(|e| again(&e))?)),
                 writer: Box::new(stream),
                 unanswered: VecDeque::new(),
             };
-            let hello = Request::Hello {
-                db: server.db.clone(),
-                secret: Some(server.secret.clone()),
-            };
-            if !link.send(hello) {
-                last = TcpFailure::Again("the connection closed".into());
-                continue;
-            }
-            return match link.receive() {
-                Some(Reply::Done) => Ok(link),
-                Some(Reply::Failed(why)) => Err(TcpFailure::Refused(why)),
-                Some(other) => Err(TcpFailure::Refused(format!("unexpected reply {other:?}"))),
-                None => Err(TcpFailure::Again("the connection closed".into())),
-            };
+            return link.greet(server);
         }
         Err(last)
+    }
+
+    /// The TCP greeting: the server proves it holds the secret first, then this client.
+    fn greet(mut self, server: &RemoteServer) -> std::result::Result<Link, TcpFailure> {
+        let closed = || TcpFailure::Again("the connection closed".into());
+        let mine = handshake::nonce().map_err(|e| TcpFailure::Again(e.message.clone()))?;
+        if !self.send(Request::Greet {
+            nonce: mine.clone(),
+        }) {
+            return Err(closed());
+        }
+        let theirs = match self.receive() {
+            Some(Reply::Challenge { nonce, proof }) => {
+                let expected = handshake::server_proof(&server.secret, &mine, &nonce);
+                if !handshake::proven(&expected, &proof) {
+                    return Err(TcpFailure::Refused(
+                        "the server there does not know the area's secret".into(),
+                    ));
+                }
+                nonce
+            }
+            Some(Reply::Failed(why)) => return Err(TcpFailure::Refused(why)),
+            Some(other) => {
+                return Err(TcpFailure::Refused(format!("unexpected reply {other:?}")));
+            }
+            None => return Err(closed()),
+        };
+        let db = server.db.display().to_string();
+        let hello = Request::Hello {
+            db: server.db.clone(),
+            proof: Some(handshake::client_proof(&server.secret, &mine, &theirs, &db)),
+        };
+        if !self.send(hello) {
+            return Err(closed());
+        }
+        match self.receive() {
+            Some(Reply::Done) => Ok(self),
+            Some(Reply::Failed(why)) => Err(TcpFailure::Refused(why)),
+            Some(other) => Err(TcpFailure::Refused(format!("unexpected reply {other:?}"))),
+            None => Err(closed()),
+        }
     }
 
     fn send(&mut self, request: Request) -> bool {
@@ -720,6 +750,18 @@ impl Recorder {
         self.via(request, done)
     }
 
+    /// An rmt procedure, answered by the server.
+    pub fn api(&self, name: &str, args: &[crate::api::Value]) -> Result<crate::api::Value> {
+        let request = Request::Api {
+            name: name.to_string(),
+            args: args.to_vec(),
+        };
+        self.via(request, |r| match r {
+            Reply::Value(value) => Ok(value),
+            other => Err(other),
+        })
+    }
+
     /// [`crate::report::rollup_source`].
     pub fn rollup_source(
         &self,
@@ -735,6 +777,27 @@ impl Recorder {
             other => Err(other),
         })
     }
+}
+
+/// The API's way to a server from a process on another host than the database's: each
+/// thread keeps a link of its own (a link is not shared between threads).
+pub fn api_caller(
+    server: RemoteServer,
+    db: PathBuf,
+    keys: Vec<(String, String)>,
+) -> Box<crate::api::RemoteCall> {
+    Box::new(move |name, args| {
+        thread_local! {
+            static LINK: RefCell<Option<Recorder>> = const { RefCell::new(None) };
+        }
+        LINK.with(|link| {
+            let mut link = link.borrow_mut();
+            if link.is_none() {
+                *link = Some(Recorder::for_thread(Some(&server), &db, &keys)?);
+            }
+            link.as_ref().expect("made above").api(name, args)
+        })
+    })
 }
 
 fn done(reply: Reply) -> std::result::Result<(), Reply> {

@@ -524,3 +524,47 @@ fn a_refusal_at_the_jobs_address_gives_way_to_a_server_of_the_area() {
     );
     passes_through(&Recorder::open(&job).unwrap(), &store, id);
 }
+
+#[test]
+fn a_listener_that_does_not_know_the_secret_gets_no_proof_and_no_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = database(dir.path(), "megatest.db");
+    crate::recorder::secret::area_secret(dir.path()).unwrap();
+    // An impostor: answers the greeting with a made-up proof and keeps what it is sent.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap().to_string();
+    let impostor = std::thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_secs(3)))
+            .unwrap();
+        let mut reader = BufReader::new(stream.try_clone().unwrap());
+        let mut greeting = String::new();
+        reader.read_line(&mut greeting).unwrap();
+        let challenge = format!(
+            "{{\"Challenge\":{{\"nonce\":\"{}\",\"proof\":\"{}\"}}}}\n",
+            "cd".repeat(16),
+            "0".repeat(64)
+        );
+        (&stream).write_all(challenge.as_bytes()).unwrap();
+        let mut rest = String::new();
+        let _ = reader.read_to_string(&mut rest);
+        (greeting, rest)
+    });
+    let job = remote_job(store.path(), dir.path(), &address, 2);
+    let error = Recorder::open(&job)
+        .err()
+        .expect("the impostor is not used");
+    assert!(
+        error.message.contains("does not know the area's secret"),
+        "{}",
+        error.message
+    );
+    let (greeting, rest) = impostor.join().unwrap();
+    let secret = crate::recorder::secret::read_secret(dir.path()).unwrap();
+    assert!(
+        greeting.contains("Greet") && !greeting.contains(&secret),
+        "{greeting}"
+    );
+    assert!(rest.is_empty(), "nothing after the greeting: {rest}");
+}

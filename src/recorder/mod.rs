@@ -4,12 +4,13 @@
 //! test").
 
 mod client;
+mod handshake;
 mod posts;
 mod protocol;
 pub mod registry;
 pub mod secret;
 mod server;
 
-pub use client::{Recorder, RemoteServer};
+pub use client::{Recorder, RemoteServer, api_caller};
 pub use protocol::{Reply, Request, answer};
 pub use server::{RecorderServer, TcpOptions};

@@ -9,14 +9,21 @@ use std::path::PathBuf;
 /// One request of an executor.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Request {
-    /// The first line: the database the executor writes to (answered by the server itself).
+    /// Over TCP, the first line: the client's nonce, which the server's proof answers
+    /// (see handshake.rs).
+    Greet {
+        /// The client's random nonce (hex).
+        nonce: String,
+    },
+    /// The database the executor writes to (answered by the server itself): the first line
+    /// over the Unix socket, the second over TCP.
     Hello {
         /// The job file's database path.
         db: PathBuf,
-        /// The area's secret (see secret.rs): required over TCP, where the peer's user
-        /// cannot be checked.
+        /// Over TCP, the client's proof that it holds the area's secret, for both nonces
+        /// and this database (the peer's user cannot be checked there).
         #[serde(default)]
-        secret: Option<String>,
+        proof: Option<String>,
     },
     /// [`RecordWrites::start_test`].
     Start {
@@ -122,6 +129,13 @@ pub enum Request {
         /// The test record.
         test_id: TestId,
     },
+    /// An rmt procedure of a Scheme trigger (or script) in a process on another host.
+    Api {
+        /// The procedure (`rmt:get-keys`).
+        name: String,
+        /// Its arguments.
+        args: Vec<crate::api::Value>,
+    },
     /// Asks a long-lived server (`megatest -server`) to stop (`-kill-servers`); a runner's
     /// recorder refuses, it ends with its run.
     Stop,
@@ -170,7 +184,7 @@ impl Request {
 }
 
 /// The recorder's answer to one request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Reply {
     /// Written.
     Done,
@@ -190,6 +204,16 @@ pub enum Reply {
     Page(Option<String>),
     /// What the item rollup page shows.
     Rollup(crate::report::RollupSource),
+    /// What an rmt procedure returned.
+    Value(crate::api::Value),
+    /// The answer to a [`Request::Greet`]: the server's nonce, and its proof that it holds
+    /// the area's secret.
+    Challenge {
+        /// The server's random nonce (hex).
+        nonce: String,
+        /// The server's proof for both nonces.
+        proof: String,
+    },
     /// The writes of a [`Request::Status`] that asked for the summary page, and the page
     /// (or why it could not be made: the writes stand).
     Finished(
@@ -202,6 +226,9 @@ pub enum Reply {
 pub fn answer(store: &Store, request: Request) -> Reply {
     let reply = match request {
         Request::Hello { .. } | Request::Flush => Ok(Reply::Done),
+        Request::Greet { .. } => Err(crate::error::Error::new(
+            "a greeting is answered by the server itself",
+        )),
         Request::Start {
             test_id,
             host,
@@ -266,6 +293,7 @@ pub fn answer(store: &Store, request: Request) -> Reply {
         Request::RecordDir { test_id } => store
             .test(test_id)
             .map(|r| Reply::RecordDir(r.map(|r| (r.rundir(), r.event_time())))),
+        Request::Api { name, args } => crate::api::call_on(store, &name, &args).map(Reply::Value),
         Request::Stop => Err(crate::error::Error::new(
             "only a megatest -server can be stopped",
         )),

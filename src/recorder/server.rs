@@ -2,11 +2,11 @@
 //! listening on a Unix socket with an abstract name (nothing is left on disk) and answering
 //! every executor from a single poll loop. Only processes of the same user are served.
 //! For executors on other hosts it also listens on TCP; a TCP connection is served only
-//! after its first request carries the area's secret (see secret.rs).
+//! after it proved that it holds the area's secret (see handshake.rs).
 
+use super::handshake::{LONGEST_NONCE, client_proof, nonce, proven, server_proof};
 use super::posts::Posts;
 use super::protocol::{Reply, Request, answer};
-use super::secret::same_secret;
 use crate::db::Store;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -78,8 +78,10 @@ struct Activity {
     started: std::time::Instant,
     /// When a request or a connection last came (milliseconds after `started`).
     last_ms: AtomicU64,
-    /// Connections open.
+    /// Greeted connections open.
     open: AtomicUsize,
+    /// Greeted TCP connections open (processes on other hosts).
+    remote_open: AtomicUsize,
     /// A client with the secret asked a stoppable server to stop.
     stop_asked: AtomicBool,
 }
@@ -90,6 +92,7 @@ impl Activity {
             started: std::time::Instant::now(),
             last_ms: AtomicU64::new(0),
             open: AtomicUsize::new(0),
+            remote_open: AtomicUsize::new(0),
             stop_asked: AtomicBool::new(false),
         }
     }
@@ -217,6 +220,20 @@ impl RecorderServer {
         std::time::Duration::from_millis(self.activity.now_ms().saturating_sub(last))
     }
 
+    /// Waits up to `bound` for the processes on other hosts to close their connections:
+    /// after a test's last state they still send its run time and its triggers' reads, and
+    /// cannot write them anywhere else. Returns how many were still open.
+    pub fn wait_for_remote_clients(&self, bound: std::time::Duration) -> usize {
+        let until = std::time::Instant::now() + bound;
+        loop {
+            let open = self.activity.remote_open.load(Ordering::SeqCst);
+            if open == 0 || !self.alive() || std::time::Instant::now() >= until {
+                return open;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+
     /// Whether the serving thread still runs.
     pub fn serving(&self) -> bool {
         self.alive()
@@ -303,6 +320,8 @@ struct Connection {
     stream: Stream,
     pending: Vec<u8>,
     greeted: bool,
+    /// Over TCP, the nonces of the greeting so far (the client's, the server's).
+    nonces: Option<(String, String)>,
     /// Refused (a wrong secret): closed once the refusal is sent.
     refused: bool,
     /// When it was accepted (a TCP peer must greet within [`GREETING_WAIT`]).
@@ -315,6 +334,7 @@ impl Connection {
             stream,
             pending: Vec::new(),
             greeted: false,
+            nonces: None,
             refused: false,
             opened: std::time::Instant::now(),
         }
@@ -413,6 +433,11 @@ impl Serving<'_> {
                     }
                 }
             }
+            let remote = connections
+                .iter()
+                .filter(|c| c.greeted && c.is_tcp())
+                .count();
+            self.activity.remote_open.store(remote, Ordering::SeqCst);
             let greeted = connections.iter().filter(|c| c.greeted).count();
             if self.activity.open.swap(greeted, Ordering::SeqCst) != greeted {
                 self.activity.touch();
@@ -548,39 +573,79 @@ fn reply_to(
         return Reply::Failed("refused".into());
     }
     let tcp = connection.is_tcp();
-    let greeted = &mut connection.greeted;
-    match request {
-        Err(e) => {
-            // A stranger gets one answer.
-            connection.refused = tcp && !*greeted;
-            Reply::Failed(format!("not a recorder request: {e}"))
-        }
-        Ok(Request::Hello { db, secret: given }) => {
-            if matches!(connection.stream, Stream::Tcp(_)) {
-                let known =
-                    secret.is_some_and(|s| given.as_deref().is_some_and(|g| same_secret(s, g)));
-                if !known {
-                    connection.refused = true;
-                    return Reply::Failed("refused: not the area's secret".into());
-                }
+    if connection.greeted {
+        return match request {
+            Ok(Request::Greet { .. } | Request::Hello { .. }) => {
+                Reply::Failed("already greeted".into())
             }
-            *greeted = same_file(db, store.path());
-            if *greeted {
-                Reply::Done
-            } else {
-                Reply::Failed(format!(
-                    "this runner writes to `{}`",
-                    store.path().display()
-                ))
-            }
-        }
-        Ok(_) if !*greeted => {
-            // Over TCP nothing but a greeting is taken from a stranger.
-            connection.refused = matches!(connection.stream, Stream::Tcp(_));
-            Reply::Failed("the first request must be Hello".into())
-        }
-        Ok(request) => answer(store, request.clone()),
+            Ok(request) => answer(store, request.clone()),
+            Err(e) => Reply::Failed(format!("not a recorder request: {e}")),
+        };
     }
+    // Before the greeting, over TCP, any mistake closes the connection after its answer.
+    let reply = match (request, tcp) {
+        (Err(e), _) => Err(format!("not a recorder request: {e}")),
+        (Ok(Request::Greet { nonce }), true) => greet(connection, secret, nonce),
+        (Ok(Request::Hello { db, proof }), true) => {
+            let known = match (secret, &connection.nonces, proof) {
+                (Some(secret), Some((client, server)), Some(proof)) => {
+                    let db_text = db.display().to_string();
+                    proven(&client_proof(secret, client, server, &db_text), proof)
+                }
+                _ => false,
+            };
+            match known {
+                true => hello(connection, db, store),
+                false => Err("refused: not the area's secret".into()),
+            }
+        }
+        (Ok(Request::Hello { db, .. }), false) => hello(connection, db, store),
+        (Ok(_), true) => Err("refused: greet first".into()),
+        (Ok(_), false) => Err("the first request must be Hello".into()),
+    };
+    reply.unwrap_or_else(|why| {
+        connection.refused = tcp;
+        Reply::Failed(why)
+    })
+}
+
+/// Answers a TCP client's nonce with the server's and its proof.
+fn greet(
+    connection: &mut Connection,
+    secret: Option<&str>,
+    client: &str,
+) -> std::result::Result<Reply, String> {
+    let secret = secret.ok_or("refused: this server takes no connections over TCP")?;
+    if connection.nonces.is_some()
+        || client.len() > LONGEST_NONCE
+        || client.len() < 16
+        || !client.bytes().all(|b| b.is_ascii_hexdigit())
+    {
+        return Err("refused: not a greeting".into());
+    }
+    let server = nonce().map_err(|e| e.message.clone())?;
+    let proof = server_proof(secret, client, &server);
+    connection.nonces = Some((client.to_string(), server.clone()));
+    Ok(Reply::Challenge {
+        nonce: server,
+        proof,
+    })
+}
+
+/// Greets a client whose database is this server's.
+fn hello(
+    connection: &mut Connection,
+    db: &Path,
+    store: &Store,
+) -> std::result::Result<Reply, String> {
+    if !same_file(db, store.path()) {
+        return Err(format!(
+            "this server writes to `{}`",
+            store.path().display()
+        ));
+    }
+    connection.greeted = true;
+    Ok(Reply::Done)
 }
 
 fn same_file(a: &Path, b: &Path) -> bool {

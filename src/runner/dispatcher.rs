@@ -197,6 +197,10 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
     /// Runs the pass to its end.
     pub(super) fn run(mut self) -> Result<PassEnd> {
         let result = self.run_loop();
+        if matches!(result, Ok(PassEnd::Finished)) {
+            let bound = Duration::from_secs(self.ctx.settings.server.wait.min(60));
+            self.recording.let_remote_clients_finish(bound);
+        }
         self.progress.finish();
         self.clear_item_env();
         result

@@ -76,6 +76,22 @@ impl Recording {
         self.server.as_ref().filter(|_| self.usable)
     }
 
+    /// Lets the executors on other hosts finish talking (see
+    /// [`RecorderServer::wait_for_remote_clients`]), for at most `bound`.
+    pub(super) fn let_remote_clients_finish(&self, bound: std::time::Duration) {
+        let Some(server) = self.server.as_ref().filter(|s| s.address().is_some()) else {
+            return;
+        };
+        let open = server.wait_for_remote_clients(bound);
+        if open > 0 {
+            crate::debug!(
+                1,
+                "{open} executors on other hosts still connected after {} s; the runner ends",
+                bound.as_secs()
+            );
+        }
+    }
+
     /// Notes that the write of record `id` was posted as number `seq`.
     pub(super) fn posted(&mut self, id: TestId, seq: u64) {
         self.pending.insert(id, seq);

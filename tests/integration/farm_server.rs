@@ -72,7 +72,10 @@ fn an_executor_elsewhere_records_everything_through_the_server() {
             "t",
             "[items]\nN 1 2\n[ezsteps]\nfirst echo one $N\ncheck echo 'value 42'\n[logpro]\ncheck ;;\n  (expect:value in \"LogFileBody\" 42 0 \"the answer\" #/value (\\d+)/)\n[triggers]\nCOMPLETED/PASS echo fired >> $MT_RUN_AREA_HOME/fired.log; true\n",
         ),
-        ("u", "[requirements]\nwaiton t\n[ezsteps]\nsleepy sleep 4\n"),
+        (
+            "u",
+            "[requirements]\nwaiton t\n[ezsteps]\nsleepy sleep 4\n[triggers]\nCOMPLETED/PASS (lambda (test-id rundir key) (rmt:set-var (conc \"trigger-\" test-id) (conc key \" \" (car (rmt:get-keys)))))\n",
+        ),
     ]);
     area.megatest(&[
         "-run",
@@ -141,6 +144,15 @@ fn an_executor_elsewhere_records_everything_through_the_server() {
     );
     let fired = std::fs::read_to_string(area.path().join("fired.log")).unwrap_or_default();
     assert!(fired.lines().count() >= 2, "the triggers fired: {fired:?}");
+    // A Scheme trigger's rmt procedures, elsewhere, went through the server.
+    let scheme: String = db
+        .query_row(
+            "SELECT val FROM metadat WHERE var = 'trigger-' || (SELECT id FROM tests WHERE testname='u')",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap_or_else(|e| panic!("the Scheme trigger of u wrote its var: {e}"));
+    assert_eq!(scheme, "COMPLETED/PASS platform");
 }
 
 /// The server's address from a launched test's job file.
@@ -201,11 +213,12 @@ fn a_client_without_the_secret_is_refused_and_changes_nothing() {
         r#"{{"Status":{{"test_id":{test_id},"state":"COMPLETED","status":"FAIL","comment":"forged","summary":false}}}}"#
     );
     let wrong = format!(
-        r#"{{"Hello":{{"db":{:?},"secret":"{}"}}}}"#,
+        r#"{{"Hello":{{"db":{:?},"proof":"{}"}}}}"#,
         db_path.display().to_string(),
         "0".repeat(64)
     );
-    let replies = converse(&address, &[wrong, status.clone()]);
+    // A proof without a greeting, then a request.
+    let replies = converse(&address, &[wrong.clone(), status.clone()]);
     assert!(
         replies.first().is_some_and(|r| r.contains("refused")),
         "{replies:?}"
@@ -214,10 +227,40 @@ fn a_client_without_the_secret_is_refused_and_changes_nothing() {
         replies.iter().all(|r| r.contains("refused")),
         "nothing else is taken: {replies:?}"
     );
+    // A greeting answered by the server's challenge, then a wrong proof.
+    let mut stream = TcpStream::connect(&address).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut line = String::new();
+    stream
+        .write_all(format!(r#"{{"Greet":{{"nonce":"{}"}}}}{}"#, "ab".repeat(16), "\n").as_bytes())
+        .unwrap();
+    reader.read_line(&mut line).unwrap();
+    assert!(line.contains("Challenge"), "{line}");
+    assert!(
+        !line.contains(
+            &std::fs::read_to_string(area.path().join(".megatest-secret"))
+                .unwrap()
+                .trim()
+                .to_string()
+        ),
+        "the secret itself never travels"
+    );
+    stream
+        .write_all(format!("{wrong}\n{status}\n").as_bytes())
+        .unwrap();
+    line.clear();
+    reader.read_line(&mut line).unwrap();
+    assert!(line.contains("refused: not the area's secret"), "{line}");
+    line.clear();
+    let more = reader.read_line(&mut line).unwrap_or(0);
+    assert_eq!(more, 0, "closed after the refusal: {line}");
     // Without a greeting at all.
     let replies = converse(&address, std::slice::from_ref(&status));
     assert!(
-        replies.first().is_some_and(|r| r.contains("Hello")),
+        replies.first().is_some_and(|r| r.contains("greet first")),
         "{replies:?}"
     );
     // Garbage first: one answer, then the connection is closed.
@@ -299,6 +342,12 @@ const TOPLEVEL_HELPERS: &str = r#"#!/bin/sh
 set -e
 $MT_MEGATEST -test-status :state RUNNING :status n/a -m from-test-status
 $MT_MEGATEST -set-toplog top-log.html
+# Scheme a step loads reaches the records through the server too.
+echo '(rmt:set-var "from-load" (car (rmt:get-keys)))' > load.scm
+$MT_MEGATEST -load load.scm
+# Any other command that would open the database refuses, clearly.
+if $MT_MEGATEST -list-runs % 2> list-runs.err; then exit 5; fi
+grep -q "does not open megatest.db over the network" list-runs.err
 "#;
 
 #[test]
@@ -383,6 +432,12 @@ fn the_in_test_helpers_elsewhere_record_through_the_server() {
     assert_eq!((state.as_str(), status.as_str()), ("COMPLETED", "PASS"));
     assert_eq!(comment, "from-test-status", "-test-status");
     assert_eq!(log, "top-log.html", "-set-toplog");
+    let loaded: String = db
+        .query_row("SELECT val FROM metadat WHERE var='from-load'", [], |r| {
+            r.get(0)
+        })
+        .unwrap_or_else(|e| panic!("-load's rmt:set-var arrived: {e}"));
+    assert_eq!(loaded, "platform");
 }
 
 /// A long-lived server of the area (`megatest -server -`), stopped when dropped.

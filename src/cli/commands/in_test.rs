@@ -100,6 +100,11 @@ pub(super) fn open<'s>(session: &'s mut Session, what: &str) -> Result<(Job, Rec
             server.address
         );
         let recorder = Recorder::for_thread(Some(&server), &job.db_path, &job.keys)?;
+        // Scheme in its triggers reaches the records through the server too.
+        crate::api::install_remote(
+            &job.toppath,
+            crate::recorder::api_caller(server, job.db_path.clone(), job.keys.clone()),
+        );
         return Ok((job, Records::Server(Box::new(recorder))));
     }
     if job.db_path.as_os_str().is_empty() {
