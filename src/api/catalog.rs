@@ -370,9 +370,13 @@ pub fn call(name: &str, values: &[Value]) -> Result<Value> {
     with_store(|store, ctx| (procedure.handler)(&args, store, ctx))
 }
 
-/// Calls `name` with `values` on `store` (a server answering a process on another host),
-/// with the installed area's triggers.
-pub fn call_on(store: &Store, name: &str, values: &[Value]) -> Result<Value> {
+/// Calls `name` with `values` on `store` (a server answering a process on another host);
+/// returns the value and the records it changed, whose triggers fire in that process.
+pub fn call_on(
+    store: &Store,
+    name: &str,
+    values: &[Value],
+) -> Result<(Value, Vec<crate::db::StatusChange>)> {
     let procedure = find(name)
         .ok_or_else(|| crate::error::Error::new(format!("`{name}` is not an API procedure")))?;
     let args = Args::new(procedure.name, values);

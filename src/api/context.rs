@@ -3,8 +3,10 @@
 
 use super::value::Value;
 use crate::area::Area;
+use crate::db::StatusChange;
 use crate::db::{Store, db_path, typed_keys};
 use crate::error::{Error, Result};
+use crate::model::TestId;
 use crate::writer::{TriggerTable, Triggers, Writer};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -21,12 +23,19 @@ pub struct ApiContext {
     /// megatest.config's `[triggers]`, fired after a test's own.
     area_triggers: Triggers,
     /// In a process on another host than the database's: how calls reach its server.
-    remote: Option<Arc<RemoteCall>>,
+    remote: Option<Arc<dyn RemoteApi>>,
 }
 
-/// Carries one API call to a server and brings its answer back (see
-/// `recorder::api_caller`): the procedure's name and its arguments.
-pub type RemoteCall = dyn Fn(&str, &[Value]) -> Result<Value> + Send + Sync;
+/// How a process on another host than the database's makes API calls (see
+/// `recorder::ServerApi`).
+pub trait RemoteApi: Send + Sync {
+    /// Makes the call on the server: its value, and the records it changed, whose triggers
+    /// this process fires (the server fires none).
+    fn call(&self, name: &str, args: &[Value]) -> Result<(Value, Vec<StatusChange>)>;
+
+    /// A record's run directory and event time, for those triggers.
+    fn record_dir(&self, test_id: TestId) -> Option<(String, i64)>;
+}
 
 impl ApiContext {
     /// Writes to `store`'s records, firing their tests' triggers.
@@ -73,13 +82,14 @@ fn install_with(top: &Path, db_path: &Path, keys: Vec<(String, String)>, area_tr
     });
 }
 
-/// Makes the area at `top` the one API calls work on, in a process on another host than
-/// its database's: every call goes through `remote`, the database is never opened.
-pub fn install_remote(top: &Path, remote: Box<RemoteCall>) {
+/// Makes the area at `top` (its database at `db_path`) the one API calls work on, in a
+/// process on another host than its database's: every call goes through `remote`, the
+/// database is never opened.
+pub fn install_remote(top: &Path, db_path: &Path, remote: Box<dyn RemoteApi>) {
     let mut guard = CONTEXT.lock().unwrap_or_else(|p| p.into_inner());
     *guard = Some(ApiContext {
         top: top.to_path_buf(),
-        db_path: PathBuf::new(),
+        db_path: db_path.to_path_buf(),
         keys: Vec::new(),
         store: None,
         triggers: TriggerTable::reading_testconfigs(top.to_path_buf(), Vec::new()),
@@ -88,14 +98,36 @@ pub fn install_remote(top: &Path, remote: Box<RemoteCall>) {
     });
 }
 
-/// The answer of the server, when calls go to one.
+/// The answer of the server, when calls go to one; the triggers of what it changed fire
+/// here, as they would for a call on the database.
 pub(super) fn call_remote(name: &str, values: &[Value]) -> Option<Result<Value>> {
     let remote = {
         let guard = CONTEXT.lock().unwrap_or_else(|p| p.into_inner());
         guard.as_ref().and_then(|c| c.remote.clone())?
     };
-    // The lock is not held: the call may take a while.
-    Some(remote(name, values))
+    // The lock is not held: the call may take a while, and a trigger may call again.
+    let (value, changes) = match remote.call(name, values) {
+        Ok(answer) => answer,
+        Err(e) => return Some(Err(e)),
+    };
+    if !changes.is_empty() {
+        let table = {
+            let mut guard = CONTEXT.lock().unwrap_or_else(|p| p.into_inner());
+            guard.as_mut().map(|ctx| {
+                let fresh =
+                    TriggerTable::reading_testconfigs(ctx.top.clone(), ctx.area_triggers.clone());
+                std::mem::replace(&mut ctx.triggers, fresh)
+            })
+        };
+        if let Some(table) = table {
+            crate::writer::fire_triggers(&table, |id| remote.record_dir(id), &changes);
+            let mut guard = CONTEXT.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(ctx) = guard.as_mut() {
+                ctx.triggers = table;
+            }
+        }
+    }
+    Some(Ok(value))
 }
 
 /// Tells the API the `[triggers]` of `test` as the runner or executor of this process
@@ -120,12 +152,13 @@ pub(super) fn installed_db_path() -> Option<PathBuf> {
     guard.as_ref().map(|c| c.db_path.clone())
 }
 
-/// Runs `f` with `store` (a server's own connection, answering a process on another host)
-/// and the installed area's triggers.
+/// Runs `f` with `store` (a server's own connection, answering a process on another host);
+/// the triggers of its writes do not fire here: the records it changed come back with its
+/// result, for that process to fire them.
 pub(super) fn with_given_store<R>(
     store: &Store,
     f: impl FnOnce(&Store, &ApiContext) -> Result<R>,
-) -> Result<R> {
+) -> Result<(R, Vec<StatusChange>)> {
     let view = {
         let guard = CONTEXT.lock().unwrap_or_else(|p| p.into_inner());
         let ctx = guard
@@ -136,12 +169,13 @@ pub(super) fn with_given_store<R>(
             db_path: store.path().to_path_buf(),
             keys: ctx.keys.clone(),
             store: None,
-            triggers: TriggerTable::reading_testconfigs(ctx.top.clone(), ctx.area_triggers.clone()),
+            triggers: TriggerTable::collecting(),
             area_triggers: ctx.area_triggers.clone(),
             remote: None,
         }
     };
-    f(store, &view)
+    let result = f(store, &view)?;
+    Ok((result, view.triggers.take_collected()))
 }
 
 /// Runs `f` with the installed area's database. The lock is not held while `f` runs, so a

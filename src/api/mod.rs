@@ -16,7 +16,7 @@ mod value;
 pub use args::Args;
 pub use catalog::{PROCEDURES, Procedure, call, call_on, find};
 pub use context::{
-    ApiContext, RemoteCall, install, install_at, install_remote, installed_top, share_triggers,
+    ApiContext, RemoteApi, install, install_at, install_remote, installed_top, share_triggers,
     with_store,
 };
 pub use scheme_procs::scheme_extension;

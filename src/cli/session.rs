@@ -20,27 +20,47 @@ pub(super) struct Session {
 }
 
 /// The job of the test this process runs inside, when that test runs on another host than
-/// the database's.
-fn test_away_from_database() -> Option<crate::launch::job::Job> {
+/// the database's and `area` is its area (a command on another area is on its own).
+fn test_away_from_database(area: &Area) -> Option<crate::launch::job::Job> {
     let job = crate::launch::job::Job::from_env("").ok()?;
     let home = job.homehost.as_deref()?;
-    (!crate::sys::same_host(home, &crate::sys::host_name())).then_some(job)
+    let same = |a: &std::path::Path, b: &std::path::Path| {
+        a == b || matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y)
+    };
+    let ours = same(&crate::db::db_path(area), &job.db_path) || same(&area.top, &job.toppath);
+    (ours && !crate::sys::same_host(home, &crate::sys::host_name())).then_some(job)
 }
 
 /// The rmt procedures of a command inside such a test: through the server, or an error
 /// saying why there is none.
 fn install_remote_api(area: &Area, job: &crate::launch::job::Job) {
-    let caller = match crate::recorder::RemoteServer::for_job(job) {
-        Ok(Some(server)) => {
-            crate::recorder::api_caller(server, job.db_path.clone(), job.keys.clone())
-        }
+    let remote: Box<dyn crate::api::RemoteApi> = match crate::recorder::RemoteServer::for_job(job) {
+        Ok(Some(server)) => Box::new(crate::recorder::ServerApi::new(
+            server,
+            job.db_path.clone(),
+            job.keys.clone(),
+        )),
         Ok(None) => return crate::api::install(area),
-        Err(e) => {
-            let message = e.message.clone();
-            Box::new(move |_: &str, _: &[crate::api::Value]| Err(Error::new(message.clone())))
-        }
+        Err(e) => Box::new(NoServer(e.message.clone())),
     };
-    crate::api::install_remote(&area.top, caller);
+    crate::api::install_remote(&area.top, &job.db_path, remote);
+}
+
+/// The rmt procedures where no server can be reached: each call says why.
+struct NoServer(String);
+
+impl crate::api::RemoteApi for NoServer {
+    fn call(
+        &self,
+        _: &str,
+        _: &[crate::api::Value],
+    ) -> Result<(crate::api::Value, Vec<crate::db::StatusChange>)> {
+        Err(Error::new(self.0.clone()))
+    }
+
+    fn record_dir(&self, _: crate::model::TestId) -> Option<(String, i64)> {
+        None
+    }
 }
 
 impl Session {
@@ -86,7 +106,7 @@ impl Session {
             let area = Area::load(&opts)?;
             // Scheme in configs and triggers reaches this area through the rmt procedures:
             // inside a test away from the database's host, through the server.
-            match test_away_from_database() {
+            match test_away_from_database(&area) {
                 None => crate::api::install(&area),
                 Some(job) => install_remote_api(&area, &job),
             }
@@ -99,7 +119,7 @@ impl Session {
     /// than the database's.
     pub(super) fn store(&mut self) -> Result<&Store> {
         if self.store.is_none() {
-            if let Some(job) = test_away_from_database() {
+            if let Some(job) = test_away_from_database(self.area()?) {
                 return Err(Error::new(format!(
                     "this command runs inside test {} on {}, not on the database's host {}: it does not open megatest.db over the network",
                     job.test_name,

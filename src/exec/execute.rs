@@ -31,7 +31,12 @@ pub fn execute(job_path: &Path) -> Result<i32> {
         None => crate::api::install_at(&job.toppath, &file.job.db_path, file.job.keys.clone()),
         Some(server) => crate::api::install_remote(
             &job.toppath,
-            crate::recorder::api_caller(server.clone(), job.db_path.clone(), job.keys.clone()),
+            &job.db_path,
+            Box::new(crate::recorder::ServerApi::new(
+                server.clone(),
+                job.db_path.clone(),
+                job.keys.clone(),
+            )),
         ),
     }
     crate::api::share_triggers(&job.test_name, job.triggers.clone());

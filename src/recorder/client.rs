@@ -517,11 +517,21 @@ impl Recorder {
     /// Connects to the server again and sends the requests it did not answer, in order
     /// (each sets absolute values, so one made twice does no harm), again on a new link
     /// when this one breaks too, within the server's bound; returns the reply to the last.
+    /// An rmt call is the exception: it may register or remove, so it is not made twice.
     fn resend(
         &self,
         server: &RemoteServer,
         mut pending: VecDeque<Request>,
     ) -> Result<Option<Reply>> {
+        if pending.iter().any(|r| matches!(r, Request::Api { .. })) {
+            pending.retain(|r| !matches!(r, Request::Api { .. }));
+            if !pending.is_empty() {
+                self.resend(server, pending)?;
+            }
+            return Err(Error::new(
+                "the link to the megatest server broke during an rmt call, which is not made again (it may or may not have been made)",
+            ));
+        }
         let deadline = Instant::now() + server.wait;
         loop {
             let mut link = server.connect()?;
@@ -750,14 +760,18 @@ impl Recorder {
         self.via(request, done)
     }
 
-    /// An rmt procedure, answered by the server.
-    pub fn api(&self, name: &str, args: &[crate::api::Value]) -> Result<crate::api::Value> {
+    /// An rmt procedure, answered by the server: its value and the records it changed.
+    pub fn api(
+        &self,
+        name: &str,
+        args: &[crate::api::Value],
+    ) -> Result<(crate::api::Value, Vec<StatusChange>)> {
         let request = Request::Api {
             name: name.to_string(),
             args: args.to_vec(),
         };
         self.via(request, |r| match r {
-            Reply::Value(value) => Ok(value),
+            Reply::ApiValue(value, changes) => Ok((value, changes)),
             other => Err(other),
         })
     }
@@ -779,25 +793,53 @@ impl Recorder {
     }
 }
 
-/// The API's way to a server from a process on another host than the database's: each
-/// thread keeps a link of its own (a link is not shared between threads).
-pub fn api_caller(
+/// The API's way to a server from a process on another host than the database's.
+pub struct ServerApi {
     server: RemoteServer,
     db: PathBuf,
     keys: Vec<(String, String)>,
-) -> Box<crate::api::RemoteCall> {
-    Box::new(move |name, args| {
+}
+
+impl ServerApi {
+    /// Calls through `server` for the database at `db`.
+    pub fn new(server: RemoteServer, db: PathBuf, keys: Vec<(String, String)>) -> ServerApi {
+        ServerApi { server, db, keys }
+    }
+
+    /// Runs `f` with this thread's link to the server (a link is not shared between
+    /// threads), made at its first use and again for another server or database.
+    fn with_link<R>(&self, f: impl FnOnce(&Recorder) -> Result<R>) -> Result<R> {
         thread_local! {
-            static LINK: RefCell<Option<Recorder>> = const { RefCell::new(None) };
+            static LINK: RefCell<Option<(String, PathBuf, Recorder)>> = const { RefCell::new(None) };
         }
         LINK.with(|link| {
             let mut link = link.borrow_mut();
-            if link.is_none() {
-                *link = Some(Recorder::for_thread(Some(&server), &db, &keys)?);
+            let fits = link
+                .as_ref()
+                .is_some_and(|(address, db, _)| *address == self.server.address && *db == self.db);
+            if !fits {
+                let recorder = Recorder::for_thread(Some(&self.server), &self.db, &self.keys)?;
+                *link = Some((self.server.address.clone(), self.db.clone(), recorder));
             }
-            link.as_ref().expect("made above").api(name, args)
+            f(&link.as_ref().expect("made above").2)
         })
-    })
+    }
+}
+
+impl crate::api::RemoteApi for ServerApi {
+    fn call(
+        &self,
+        name: &str,
+        args: &[crate::api::Value],
+    ) -> Result<(crate::api::Value, Vec<StatusChange>)> {
+        self.with_link(|recorder| recorder.api(name, args))
+    }
+
+    fn record_dir(&self, test_id: TestId) -> Option<(String, i64)> {
+        self.with_link(|recorder| recorder.record_dir(test_id))
+            .ok()
+            .flatten()
+    }
 }
 
 fn done(reply: Reply) -> std::result::Result<(), Reply> {

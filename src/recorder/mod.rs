@@ -11,6 +11,6 @@ pub mod registry;
 pub mod secret;
 mod server;
 
-pub use client::{Recorder, RemoteServer, api_caller};
+pub use client::{Recorder, RemoteServer, ServerApi};
 pub use protocol::{Reply, Request, answer};
 pub use server::{RecorderServer, TcpOptions};

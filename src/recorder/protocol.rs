@@ -204,8 +204,9 @@ pub enum Reply {
     Page(Option<String>),
     /// What the item rollup page shows.
     Rollup(crate::report::RollupSource),
-    /// What an rmt procedure returned.
-    Value(crate::api::Value),
+    /// What an rmt procedure returned, and the records it changed (whose triggers the
+    /// caller fires).
+    ApiValue(crate::api::Value, Vec<StatusChange>),
     /// The answer to a [`Request::Greet`]: the server's nonce, and its proof that it holds
     /// the area's secret.
     Challenge {
@@ -293,7 +294,8 @@ pub fn answer(store: &Store, request: Request) -> Reply {
         Request::RecordDir { test_id } => store
             .test(test_id)
             .map(|r| Reply::RecordDir(r.map(|r| (r.rundir(), r.event_time())))),
-        Request::Api { name, args } => crate::api::call_on(store, &name, &args).map(Reply::Value),
+        Request::Api { name, args } => crate::api::call_on(store, &name, &args)
+            .map(|(value, changes)| Reply::ApiValue(value, changes)),
         Request::Stop => Err(crate::error::Error::new(
             "only a megatest -server can be stopped",
         )),

@@ -223,11 +223,16 @@ impl RecorderServer {
     /// Waits up to `bound` for the processes on other hosts to close their connections:
     /// after a test's last state they still send its run time and its triggers' reads, and
     /// cannot write them anywhere else. Returns how many were still open.
-    pub fn wait_for_remote_clients(&self, bound: std::time::Duration) -> usize {
+    /// `give_up` ends the wait early (an interrupt).
+    pub fn wait_for_remote_clients(
+        &self,
+        bound: std::time::Duration,
+        give_up: impl Fn() -> bool,
+    ) -> usize {
         let until = std::time::Instant::now() + bound;
         loop {
             let open = self.activity.remote_open.load(Ordering::SeqCst);
-            if open == 0 || !self.alive() || std::time::Instant::now() >= until {
+            if open == 0 || !self.alive() || give_up() || std::time::Instant::now() >= until {
                 return open;
             }
             std::thread::sleep(std::time::Duration::from_millis(50));
@@ -320,8 +325,8 @@ struct Connection {
     stream: Stream,
     pending: Vec<u8>,
     greeted: bool,
-    /// Over TCP, the nonces of the greeting so far (the client's, the server's).
-    nonces: Option<(String, String)>,
+    /// Over TCP, the greeting so far: the client's nonce, the server's, and its proof.
+    nonces: Option<(String, String, String)>,
     /// Refused (a wrong secret): closed once the refusal is sent.
     refused: bool,
     /// When it was accepted (a TCP peer must greet within [`GREETING_WAIT`]).
@@ -575,9 +580,9 @@ fn reply_to(
     let tcp = connection.is_tcp();
     if connection.greeted {
         return match request {
-            Ok(Request::Greet { .. } | Request::Hello { .. }) => {
-                Reply::Failed("already greeted".into())
-            }
+            // Answered again when a round is answered again (its commit failed).
+            Ok(Request::Hello { .. }) => Reply::Done,
+            Ok(Request::Greet { .. }) => Reply::Failed("already greeted".into()),
             Ok(request) => answer(store, request.clone()),
             Err(e) => Reply::Failed(format!("not a recorder request: {e}")),
         };
@@ -588,7 +593,7 @@ fn reply_to(
         (Ok(Request::Greet { nonce }), true) => greet(connection, secret, nonce),
         (Ok(Request::Hello { db, proof }), true) => {
             let known = match (secret, &connection.nonces, proof) {
-                (Some(secret), Some((client, server)), Some(proof)) => {
+                (Some(secret), Some((client, server, _)), Some(proof)) => {
                     let db_text = db.display().to_string();
                     proven(&client_proof(secret, client, server, &db_text), proof)
                 }
@@ -616,6 +621,15 @@ fn greet(
     client: &str,
 ) -> std::result::Result<Reply, String> {
     let secret = secret.ok_or("refused: this server takes no connections over TCP")?;
+    // The same greeting again (its round is answered again): the same answer.
+    if let Some((given, nonce, proof)) = &connection.nonces
+        && given == client
+    {
+        return Ok(Reply::Challenge {
+            nonce: nonce.clone(),
+            proof: proof.clone(),
+        });
+    }
     if connection.nonces.is_some()
         || client.len() > LONGEST_NONCE
         || client.len() < 16
@@ -625,7 +639,7 @@ fn greet(
     }
     let server = nonce().map_err(|e| e.message.clone())?;
     let proof = server_proof(secret, client, &server);
-    connection.nonces = Some((client.to_string(), server.clone()));
+    connection.nonces = Some((client.to_string(), server.clone(), proof.clone()));
     Ok(Reply::Challenge {
         nonce: server,
         proof,

@@ -82,7 +82,8 @@ impl Recording {
         let Some(server) = self.server.as_ref().filter(|s| s.address().is_some()) else {
             return;
         };
-        let open = server.wait_for_remote_clients(bound);
+        let interrupts = crate::sys::interrupts();
+        let open = server.wait_for_remote_clients(bound, || crate::sys::interrupts() != interrupts);
         if open > 0 {
             crate::debug!(
                 1,

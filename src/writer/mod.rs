@@ -8,4 +8,5 @@ mod trigger_table;
 mod waivers;
 
 pub use record_writer::{Deferred, Destination, Start, Writer};
+pub use trigger_run::fire as fire_triggers;
 pub use trigger_table::{TriggerTable, Triggers, test_and_area_triggers};

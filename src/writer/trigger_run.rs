@@ -15,12 +15,16 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 /// Fires the triggers of every write in `changes`; the record's run directory and event
-/// time (`record_dir`) are asked for only when a trigger matches.
-pub(super) fn fire(
+/// time (`record_dir`) are asked for only when a trigger matches. A collecting table keeps
+/// the changes instead.
+pub fn fire(
     table: &TriggerTable,
     record_dir: impl Fn(TestId) -> Option<(String, i64)>,
     changes: &[StatusChange],
 ) {
+    if table.collect(changes) {
+        return;
+    }
     for change in changes {
         let commands = table.commands_for(change);
         if commands.is_empty() {

@@ -21,6 +21,9 @@ pub struct TriggerTable {
     /// megatest.config `[triggers]`, after each test's own when they are read from its
     /// testconfig (registered triggers already hold them).
     area: Triggers,
+    /// Set for a server answering a process on another host: the changes are kept here,
+    /// for that process to fire their triggers, instead of firing on the server.
+    collected: Option<RefCell<Vec<StatusChange>>>,
 }
 
 impl TriggerTable {
@@ -43,6 +46,33 @@ impl TriggerTable {
             testconfigs_of: Some(top),
             area,
             ..TriggerTable::default()
+        }
+    }
+
+    /// A table that fires nothing and keeps the changes (see [`TriggerTable::take_collected`]).
+    pub fn collecting() -> TriggerTable {
+        TriggerTable {
+            collected: Some(RefCell::new(Vec::new())),
+            ..TriggerTable::default()
+        }
+    }
+
+    /// The changes a collecting table kept.
+    pub fn take_collected(&self) -> Vec<StatusChange> {
+        self.collected
+            .as_ref()
+            .map(|c| c.take())
+            .unwrap_or_default()
+    }
+
+    /// Keeps `changes` when collecting; whether it did.
+    pub(super) fn collect(&self, changes: &[StatusChange]) -> bool {
+        match &self.collected {
+            Some(kept) => {
+                kept.borrow_mut().extend_from_slice(changes);
+                true
+            }
+            None => false,
         }
     }
 

@@ -345,6 +345,11 @@ $MT_MEGATEST -set-toplog top-log.html
 # Scheme a step loads reaches the records through the server too.
 echo '(rmt:set-var "from-load" (car (rmt:get-keys)))' > load.scm
 $MT_MEGATEST -load load.scm
+# A write through rmt fires its triggers here, where the call was made.
+run=$(echo "$MT_CMDINFO" | sed 's/.*"run_id":\([0-9]*\).*/\1/')
+test=$(echo "$MT_CMDINFO" | sed 's/.*"test_id":\([0-9]*\).*/\1/')
+echo "(rmt:test-set-state-status $run $test \"RUNNING\" \"WARN\" #f)" > write.scm
+$MT_MEGATEST -load write.scm
 # Any other command that would open the database refuses, clearly.
 if $MT_MEGATEST -list-runs % 2> list-runs.err; then exit 5; fi
 grep -q "does not open megatest.db over the network" list-runs.err
@@ -359,7 +364,7 @@ fn the_in_test_helpers_elsewhere_record_through_the_server() {
         ),
         (
             "s",
-            "[ezsteps]\nhelpers sh $MT_RUN_AREA_HOME/tests/s/helpers.sh\n",
+            "[ezsteps]\nhelpers sh $MT_RUN_AREA_HOME/tests/s/helpers.sh\n[triggers]\nRUNNING/WARN (lambda (test-id rundir key) (rmt:set-var \"fired-by-rmt\" key))\n",
         ),
     ])
     .file("tests/h/helpers.sh", HELPERS)
@@ -438,6 +443,14 @@ fn the_in_test_helpers_elsewhere_record_through_the_server() {
         })
         .unwrap_or_else(|e| panic!("-load's rmt:set-var arrived: {e}"));
     assert_eq!(loaded, "platform");
+    let fired: String = db
+        .query_row(
+            "SELECT val FROM metadat WHERE var='fired-by-rmt'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap_or_else(|e| panic!("the trigger of the rmt write fired: {e}"));
+    assert!(fired.starts_with("RUNNING/WARN"), "{fired}");
 }
 
 /// A long-lived server of the area (`megatest -server -`), stopped when dropped.

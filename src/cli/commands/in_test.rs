@@ -103,7 +103,12 @@ pub(super) fn open<'s>(session: &'s mut Session, what: &str) -> Result<(Job, Rec
         // Scheme in its triggers reaches the records through the server too.
         crate::api::install_remote(
             &job.toppath,
-            crate::recorder::api_caller(server, job.db_path.clone(), job.keys.clone()),
+            &job.db_path,
+            Box::new(crate::recorder::ServerApi::new(
+                server,
+                job.db_path.clone(),
+                job.keys.clone(),
+            )),
         );
         return Ok((job, Records::Server(Box::new(recorder))));
     }
