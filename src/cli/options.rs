@@ -466,7 +466,7 @@ pub static OPTIONS: &[OptionSpec] = &[
         "-dumpmode",
         "MODE",
         Queries,
-        "output format: ini, json or sexp (and csh, bash for -envdelta)",
+        "output format: ini, json or sexp (csh, bash for -envdelta; junit for -list-runs)",
     ),
     sw("-show-cmdinfo", Queries, "decode $MT_CMDINFO"),
     sw(

@@ -116,6 +116,8 @@ pub(crate) enum ListingMode {
     Json,
     /// S-expressions.
     Sexp,
+    /// JUnit XML (see junit.rs).
+    Junit,
 }
 
 /// The order of two field values (numbers as numbers, the rest as text), for `-sort`.

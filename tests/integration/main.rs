@@ -14,6 +14,7 @@ mod fork_launch;
 mod fuzz;
 mod getting_started;
 mod harness;
+mod junit;
 mod logpro_cli;
 mod logpro_conformance;
 mod megatest_qa;

@@ -21,13 +21,20 @@ pub(crate) fn run(session: &mut Session) -> Result<Flow> {
         None => Mode::Text,
         Some("json") => Mode::Json,
         Some("sexpr" | "sexp") => Mode::Sexp,
+        Some("junit") => Mode::Junit,
         Some(other) => {
             return Err(Error::usage(format!(
-                "-dumpmode `{other}` is not supported by -list-runs (use json or sexpr)"
+                "-dumpmode `{other}` is not supported by -list-runs (use json, sexpr or junit)"
             )));
         }
     };
+    if matches!(mode, Mode::Junit) && session.args.has("-fields") {
+        return Err(Error::usage(
+            "-fields does not apply to -dumpmode junit (it lists every test with its verdict)",
+        ));
+    }
     let fields_arg = session.args.value("-fields").map(str::to_string);
+    let output = session.args.value("-o").map(str::to_string);
     let sort = session.args.value("-sort").map(str::to_string);
     if let Some(s) = &sort
         && !TEST_FIELDS.contains(&s.as_str())
@@ -134,6 +141,7 @@ pub(crate) fn run(session: &mut Session) -> Result<Flow> {
         listed.push((run, tests));
     }
     let text = match mode {
+        Mode::Junit => crate::report::junit_report(store, &listed)?,
         Mode::Json => {
             let mut text = serde_json::to_string_pretty(&json_listing(&keys, &spec, &listed))
                 .expect("JSON values serialize");
@@ -142,6 +150,12 @@ pub(crate) fn run(session: &mut Session) -> Result<Flow> {
         }
         _ => sexp_listing(&keys, &spec, &listed),
     };
-    stdout::print(&text);
+    match &output {
+        Some(file) => std::fs::write(file, text)
+            .map_err(|e| Error::new(format!("cannot write `{file}`: {e}")))?,
+        None => {
+            stdout::print(&text);
+        }
+    }
     Ok(Flow::Continue)
 }
