@@ -85,7 +85,7 @@ const ACTIONS: &[(&str, Option<Handler>)] = &[
     ("-update-meta", Some(commands::update_meta::run)),
     ("-import-megatest.db", None),
     ("-sync-to-megatest.db", None),
-    ("-diff-rep", None),
+    ("-diff-rep", Some(commands::diff_rep::run)),
     ("-repl", Some(commands::scheme_toplevel::repl)),
     ("-load", Some(commands::scheme_toplevel::load)),
     ("-run-wait", Some(commands::run::run_wait)),

@@ -7,6 +7,7 @@ mod cli;
 mod config_errors;
 mod dashboard;
 mod dashboard_browser;
+mod diff_rep;
 mod farm_server;
 mod farm_slurm;
 mod farm_ssh;

@@ -2,6 +2,7 @@
 
 pub(super) mod dashboard;
 pub(super) mod db_maintenance;
+pub(super) mod diff_rep;
 pub(super) mod env_capture;
 pub(super) mod execute;
 pub(super) mod help;
