@@ -89,7 +89,7 @@ const ACTIONS: &[(&str, Option<Handler>)] = &[
     ("-repl", Some(commands::scheme_toplevel::repl)),
     ("-load", Some(commands::scheme_toplevel::load)),
     ("-run-wait", Some(commands::run::run_wait)),
-    ("-generate-html", None),
+    ("-generate-html", Some(commands::generate_html::run)),
     ("-utah", Some(commands::utah_run::utah)),
     ("-dashboard", Some(commands::dashboard::run)),
 ];

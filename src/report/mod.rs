@@ -3,6 +3,7 @@
 //! directories.
 
 mod config_dump;
+mod html_pages;
 mod item_rollup;
 mod junit;
 mod run_diff;
@@ -10,6 +11,7 @@ mod run_listing;
 mod test_summary;
 
 pub use config_dump::{DumpMode, dump_config, scheme_string};
+pub use html_pages::{RUNS_PER_PAGE, runs_pages};
 pub use item_rollup::{RollupSource, rollup_source, write_rollup, write_rollup_of};
 pub use junit::{Verdict, junit_report, verdict};
 pub use run_diff::{DiffKind, DiffRow, diff_page, diff_runs, subject as diff_subject};

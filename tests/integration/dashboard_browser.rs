@@ -472,3 +472,46 @@ fn run_control_starts_a_run_that_appears_live_and_stops_one_as_ctrl_c() {
         client.close().await.unwrap();
     });
 }
+
+#[test]
+fn generated_pages_open_and_filter_in_chromium() {
+    let _one = ONE_BROWSER.lock().unwrap_or_else(|p| p.into_inner());
+    let area = crate::generate_html::area_with_runs(2);
+    area.megatest(&["-generate-html"]).run().success();
+    let page = area.path().join("lt/page0.html");
+    let profile = tempfile::tempdir().unwrap();
+    runtime().block_on(async {
+        let (_driver, client) = browser(profile.path()).await;
+        client
+            .goto(&format!("file://{}", page.display()))
+            .await
+            .unwrap();
+        let visible = "return Array.from(document.querySelectorAll('tr.test')).filter(r => r.style.display !== 'none').map(r => r.cells[0].textContent)";
+        let all = client.execute(visible, vec![]).await.unwrap();
+        assert_eq!(all.as_array().map(Vec::len), Some(5), "{all}");
+        let filter = client.find(Locator::Id("filter")).await.unwrap();
+        filter.send_keys("it:").await.unwrap();
+        let shown = client.execute(visible, vec![]).await.unwrap();
+        assert_eq!(
+            shown,
+            serde_json::json!(["it:", "it:1", "it:2"]),
+            "the page's own filter"
+        );
+        save_screenshot(&client, "generated-page").await;
+        // A status opens its test's page (the filter cleared by a reload).
+        client
+            .goto(&format!("file://{}", page.display()))
+            .await
+            .unwrap();
+        client
+            .find(Locator::Css("tr.test td a"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        let title = client.title().await.unwrap();
+        assert!(!title.is_empty(), "a test page opened");
+        client.close().await.unwrap();
+    });
+}

@@ -13,6 +13,7 @@ mod farm_slurm;
 mod farm_ssh;
 mod fork_launch;
 mod fuzz;
+mod generate_html;
 mod getting_started;
 mod harness;
 mod junit;
