@@ -82,6 +82,16 @@ fn page(
                 .insert(column);
         }
     }
+    // Each run's records by test and item, looked up once per cell.
+    let by_name: Vec<std::collections::HashMap<(String, String), &TestRecord>> = runs
+        .iter()
+        .map(|(_, tests)| {
+            tests
+                .iter()
+                .map(|t| ((t.testname(), t.item_path()), t))
+                .collect()
+        })
+        .collect();
     for (test, item) in rows.keys() {
         let label = format!("{test}:{item}");
         let _ = write!(
@@ -89,11 +99,8 @@ fn page(
             "<tr class=\"test\"><td class=\"name\">{}</td>",
             escape_html(&label)
         );
-        for (_, tests) in runs {
-            let found = tests
-                .iter()
-                .find(|t| t.testname() == *test && t.item_path() == *item);
-            match found {
+        for records in &by_name {
+            match records.get(&(test.clone(), item.clone())).copied() {
                 Some(record) => {
                     let status = record.status().as_str().to_string();
                     let _ = write!(
@@ -128,10 +135,27 @@ fn link_to(record: &TestRecord, linktree: &Path) -> String {
             None => summary,
         },
     };
+    // Each segment percent-encoded: a key value such as `javascript:x` or `a#b` stays a
+    // path, not a scheme or a fragment.
     match target.strip_prefix(linktree) {
-        Ok(relative) => relative.display().to_string(),
-        Err(_) => format!("file://{}", target.display()),
+        Ok(relative) => format!("./{}", encode_path(relative)),
+        Err(_) => format!("file://{}", encode_path(&target)),
     }
+}
+
+/// A path with every byte but the unreserved ones and `/` percent-encoded.
+fn encode_path(path: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let mut out = String::new();
+    for &b in path.as_os_str().as_bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
 }
 
 /// A status as a CSS class name (letters only).
@@ -153,6 +177,14 @@ const SCRIPT: &str = "function filterRows(text){var t=text.toLowerCase();var row
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn links_are_paths_whatever_the_names() {
+        assert_eq!(
+            encode_path(Path::new("javascript:alert(1)/r1/a#b?c%/x.html")),
+            "javascript%3Aalert%281%29/r1/a%23b%3Fc%25/x.html"
+        );
+    }
 
     #[test]
     fn status_classes_are_plain_words() {

@@ -510,8 +510,15 @@ fn generated_pages_open_and_filter_in_chromium() {
             .click()
             .await
             .unwrap();
-        let title = client.title().await.unwrap();
-        assert!(!title.is_empty(), "a test page opened");
+        let url = client.current_url().await.unwrap();
+        assert!(
+            url.path().ends_with(".html") && !url.path().ends_with("page0.html"),
+            "{url}"
+        );
+        let source = client.source().await.unwrap();
+        assert!(!source.contains("Summary for"), "left the summary page");
+        let opened = std::path::PathBuf::from(url.path().replace("%26", "&"));
+        assert!(opened.is_file(), "the link's page exists: {}", opened.display());
         client.close().await.unwrap();
     });
 }

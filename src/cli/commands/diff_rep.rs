@@ -123,8 +123,13 @@ fn send(to: &[String], subject: &str, page: &str) -> Result<()> {
             Error::new("cannot mail the diff report: there is no sendmail on this host (PATH, /usr/sbin, /usr/lib)")
                 .note("write it to a file with -diff-html FILE, or install a mail transfer agent")
         })?;
+    // A run's name must not add a header (sendmail -t takes recipients from them).
+    let subject: String = subject
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
     let message = format!(
-        "To: {}\nSubject: {subject}\nMIME-Version: 1.0\nContent-Type: text/html; charset=utf-8\n\n{page}",
+        "To: {}\nSubject: {subject}\nMIME-Version: 1.0\nContent-Type: text/html; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n{page}",
         to.join(", ")
     );
     let mut child = std::process::Command::new(&sendmail)
