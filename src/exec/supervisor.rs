@@ -38,6 +38,18 @@ struct Watch {
 /// How often a command's first moments look for a signal to the executor.
 const SIGNAL_TICK: Duration = Duration::from_millis(200);
 
+/// How long a command killed from outside waits for the executor's own signal (see
+/// [`Supervisor::await_own_signal`]).
+const OWN_SIGNAL_WAIT: Duration = Duration::from_secs(2);
+
+/// Whether a signal that ends whole jobs (TERM, KILL, INT, HUP) ended the command.
+fn ended_by_a_kill(status: &ExitStatus) -> bool {
+    use std::os::unix::process::ExitStatusExt;
+    status
+        .signal()
+        .is_some_and(|s| [sys::SIGTERM, sys::SIGKILL, sys::SIGINT, sys::SIGHUP].contains(&s))
+}
+
 /// How a supervised command ended.
 pub(super) enum Ended {
     /// It exited (or a signal ended it) by itself or by a kill.
@@ -58,6 +70,7 @@ impl Supervisor {
             }
             self.ensure_watching();
         }
+        let interrupts_at_spawn = sys::interrupts();
         let mut child = {
             let mut inner = self.state.lock().unwrap_or_else(|p| p.into_inner());
             if inner.killed {
@@ -70,11 +83,37 @@ impl Supervisor {
         self.wait_quietly(&child);
         let status = child.wait();
         self.lock().group = None;
+        if let Ok(status) = &status
+            && ended_by_a_kill(status)
+        {
+            self.await_own_signal(interrupts_at_spawn);
+        }
         // Past its time, the watch covers what the executor does next (logpro, writes).
         if self.watch_due(false).is_some() {
             self.ensure_watching();
         }
         status.map(Ended::Exited)
+    }
+
+    /// A command ended by a kill signal that this supervisor did not send: a batch system
+    /// cancelling the job signals every process of it, in no set order, so the executor's own
+    /// signal may still be on its way. Waits a moment for it, and if it comes the test counts
+    /// as killed rather than failed at this command.
+    fn await_own_signal(&self, interrupts_at_spawn: usize) {
+        if self.was_killed() {
+            return;
+        }
+        let deadline = Instant::now() + OWN_SIGNAL_WAIT;
+        loop {
+            if sys::interrupts() > interrupts_at_spawn {
+                self.lock().killed = true;
+                return;
+            }
+            if Instant::now() >= deadline {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     /// Starts the watch now if it has not started (before work done in this process that

@@ -261,7 +261,7 @@ pub fn last_signal() -> i32 {
     LAST_SIGNAL.load(Ordering::SeqCst) as i32
 }
 
-pub use libc::{SIGKILL, SIGTERM};
+pub use libc::{SIGHUP, SIGINT, SIGKILL, SIGTERM};
 
 #[cfg(test)]
 mod tests {

@@ -526,16 +526,9 @@ fn the_readme_command_runs_the_quickstart_example() {
 fn a_signal_to_the_executor_in_a_steps_first_second_kills_the_step() {
     // Before the monitor's thread exists (it starts after a second), the executor's wait
     // for its step watches for signals itself.
-    let area = Area::new()
-        .file(
-            "megatest.config",
-            "[fields]\nplatform TEXT\n\n[setup]\nmax_concurrent_jobs 2\nlinktree #{getenv MT_RUN_AREA_HOME}/links\nreruns 0\n",
-        )
-        .file("runconfigs.config", "[default]\nX 1\n")
-        .file(
-            "tests/t/testconfig",
-            "[ezsteps]\nlong echo $PPID > \"$MT_RUN_AREA_HOME/executor.pid\"; exec sleep 47\n",
-        );
+    let area = one_test_area(
+        "[ezsteps]\nlong echo $PPID > \"$MT_RUN_AREA_HOME/executor.pid\"; exec sleep 47\n",
+    );
     let runner = area
         .megatest(&["-run", "-target", "x", "-runname", "r", "-run-wait"])
         .spawn();
@@ -577,4 +570,36 @@ fn a_signal_to_the_executor_in_a_steps_first_second_kills_the_step() {
     );
     assert!(comment.contains("signal 15"), "{comment}");
     assert!(no_process_with("sleep 47"), "the step was killed too");
+}
+
+#[test]
+fn a_step_killed_just_before_its_executor_ends_the_test_killed_not_failed() {
+    // A batch system cancelling a job signals all its processes in no set order: here the
+    // step dies of TERM first and the executor's own TERM follows 300 ms later.
+    let area = one_test_area(
+        "[ezsteps]\ncut (sleep 0.3; kill -TERM $PPID) & kill -TERM $$\nafter echo never\n",
+    );
+    let out = area
+        .megatest(&["-run", "-target", "x", "-runname", "r", "-run-wait"])
+        .run();
+    let got = records(&area, "r");
+    let (state, status, comment) = &got["t"];
+    assert_eq!(
+        (state.as_str(), status.as_str()),
+        ("INCOMPLETE", "KILLED"),
+        "{got:?}\n{}",
+        out.stderr
+    );
+    assert!(comment.contains("signal 15"), "{comment}");
+}
+
+/// An area of one test `t` with this testconfig, and no reruns.
+fn one_test_area(testconfig: &str) -> Area {
+    Area::new()
+        .file(
+            "megatest.config",
+            "[fields]\nplatform TEXT\n\n[setup]\nmax_concurrent_jobs 2\nlinktree #{getenv MT_RUN_AREA_HOME}/links\nreruns 0\n",
+        )
+        .file("runconfigs.config", "[default]\nX 1\n")
+        .file("tests/t/testconfig", testconfig)
 }
