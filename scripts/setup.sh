@@ -3,7 +3,7 @@
 # 1.65's QA areas run Ruby (fullrun's sqlitespeed), the sqlite3 shell and bc in their steps;
 # the UTAH tests fetch with Breezy (brz) and git and run a case as another user through
 # sudo, the user `utahtest` made here; the dashboard tests drive Debian's chromium through
-# chromedriver; the JUnit test checks its file with xmllint; the farm tests submit to a
+# chromedriver; the JUnit test checks its file with xmllint; -archive saves with bup; the farm tests submit to a
 # single-node Slurm, started here from the tested recipe in ../shared/recipes. Idempotent;
 # run by .ci/run and by the README's test command. Needs root (or sudo) only when something
 # is missing or not running.
@@ -13,7 +13,7 @@ if [ "$(id -u)" -ne 0 ]; then
   sudo="sudo"
 fi
 missing=()
-for program in ruby sqlite3 bc brz git sudo chromium; do
+for program in ruby sqlite3 bc brz git sudo chromium bup; do
   command -v "$program" >/dev/null 2>&1 || missing+=("$program")
 done
 # chromium's WebDriver is its own package; xmllint (the JUnit test's schema check) is in

@@ -62,7 +62,7 @@ const ACTIONS: &[(&str, Option<Handler>)] = &[
     ("-test-paths", Some(commands::test_paths::run)),
     ("-test-files", Some(test_files)),
     ("-archive", None),
-    ("-extract-ods", None),
+    ("-extract-ods", Some(commands::extract_ods::run)),
     ("-execute", Some(commands::execute::run)),
     ("-recover-test", None),
     ("-step", Some(commands::step::run)),

@@ -2,6 +2,7 @@
 
 mod activity;
 mod envdat;
+mod extract_rows;
 mod launching;
 mod maintenance;
 mod meta;
@@ -20,6 +21,7 @@ mod test_jobs;
 mod test_records;
 
 pub use envdat::EnvDat;
+pub use extract_rows::{EXTRACT_DATA_COLUMNS, EXTRACT_TEST_COLUMNS};
 pub use launching::{RecordState, ResetFilter, TestStart};
 pub use maintenance::CleanupReport;
 pub use meta::META_FIELDS;

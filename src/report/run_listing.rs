@@ -118,6 +118,8 @@ pub(crate) enum ListingMode {
     Sexp,
     /// JUnit XML (see junit.rs).
     Junit,
+    /// An OpenDocument spreadsheet (see spreadsheet.rs).
+    Ods,
 }
 
 /// The order of two field values (numbers as numbers, the rest as text), for `-sort`.

@@ -33,6 +33,7 @@ mod scheme_api;
 mod scheme_engine;
 mod show_config;
 mod show_runconfig;
+mod spreadsheets;
 mod store_commands;
 mod triggers;
 mod utah;

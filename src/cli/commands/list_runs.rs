@@ -1,5 +1,5 @@
-//! `-list-runs RUNPATT`: runs and their tests as text (spec §15.6), JSON or S-expressions; the
-//! listing itself is `report::run_listing`.
+//! `-list-runs RUNPATT`: runs and their tests as text (spec §15.6), JSON, S-expressions, JUnit
+//! XML or a spreadsheet; the listing itself is `report::run_listing`.
 
 use crate::cli::dispatch::Flow;
 use crate::cli::session::Session;
@@ -22,15 +22,16 @@ pub(crate) fn run(session: &mut Session) -> Result<Flow> {
         Some("json") => Mode::Json,
         Some("sexpr" | "sexp") => Mode::Sexp,
         Some("junit") => Mode::Junit,
+        Some("ods") => Mode::Ods,
         Some(other) => {
             return Err(Error::usage(format!(
-                "-dumpmode `{other}` is not supported by -list-runs (use json, sexpr or junit)"
+                "-dumpmode `{other}` is not supported by -list-runs (use json, sexpr, junit or ods)"
             )));
         }
     };
-    if matches!(mode, Mode::Junit) && session.args.has("-fields") {
+    if matches!(mode, Mode::Junit | Mode::Ods) && session.args.has("-fields") {
         return Err(Error::usage(
-            "-fields does not apply to -dumpmode junit (it lists every test with its verdict)",
+            "-fields does not apply to -dumpmode junit or ods (they list every field of every test)",
         ));
     }
     let fields_arg = session.args.value("-fields").map(str::to_string);
@@ -139,6 +140,15 @@ pub(crate) fn run(session: &mut Session) -> Result<Flow> {
     for run in runs {
         let tests = runs_tests(&run)?;
         listed.push((run, tests));
+    }
+    if let Mode::Ods = mode {
+        // 1.65 writes `out.ods` when no -o names the file.
+        let file = output.as_deref().unwrap_or("out.ods");
+        crate::report::write_ods(
+            std::path::Path::new(file),
+            &crate::report::listing_sheets(&keys, &listed),
+        )?;
+        return Ok(Flow::Continue);
     }
     let text = match mode {
         Mode::Junit => crate::report::junit_report(store, &listed)?,

@@ -5,6 +5,7 @@ pub(super) mod db_maintenance;
 pub(super) mod diff_rep;
 pub(super) mod env_capture;
 pub(super) mod execute;
+pub(super) mod extract_ods;
 pub(super) mod generate_html;
 pub(super) mod help;
 mod in_test;
