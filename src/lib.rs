@@ -5,6 +5,7 @@
 //! `scheme` host evaluates the Scheme that configs, rule files and triggers contain.
 
 pub mod api;
+pub mod archive;
 pub mod area;
 pub mod cli;
 pub mod config;

@@ -61,7 +61,7 @@ const ACTIONS: &[(&str, Option<Handler>)] = &[
     ("-unlock", Some(commands::lock::unlock)),
     ("-test-paths", Some(commands::test_paths::run)),
     ("-test-files", Some(test_files)),
-    ("-archive", None),
+    ("-archive", Some(commands::archive::run)),
     ("-extract-ods", Some(commands::extract_ods::run)),
     ("-execute", Some(commands::execute::run)),
     ("-recover-test", None),

@@ -119,18 +119,6 @@ const UNREAD: &[(ConfigKind, &str, &str, &str)] = &[
     ),
     (
         ConfigKind::Megatest,
-        "archive",
-        "*",
-        "-archive, not available yet",
-    ),
-    (
-        ConfigKind::Megatest,
-        "archive-disks",
-        "*",
-        "-archive, not available yet",
-    ),
-    (
-        ConfigKind::Megatest,
         "server",
         "transport",
         "1.65's server processes (the runner serves executors itself: docs/farm.md)",

@@ -1,6 +1,7 @@
 //! `megatest.db`: the schema and its migrations, and every query (spec §14).
 
 mod activity;
+mod archives;
 mod envdat;
 mod extract_rows;
 mod launching;
@@ -20,6 +21,7 @@ mod test_data;
 mod test_jobs;
 mod test_records;
 
+pub use archives::ArchiveEntry;
 pub use envdat::EnvDat;
 pub use extract_rows::{EXTRACT_DATA_COLUMNS, EXTRACT_TEST_COLUMNS};
 pub use launching::{RecordState, ResetFilter, TestStart};

@@ -62,6 +62,7 @@ impl Supervisor {
     /// Runs `cmd` in a new process group and waits for it.
     pub(super) fn run(&self, mut cmd: Command) -> io::Result<Ended> {
         cmd.process_group(0);
+        let interrupts_at_spawn = sys::interrupts();
         // A watch that is due starts before anything more runs; a signal that arrived in
         // the meantime stops the job here, as the watcher would have.
         if let Some(signalled) = self.watch_due(true) {
@@ -70,7 +71,6 @@ impl Supervisor {
             }
             self.ensure_watching();
         }
-        let interrupts_at_spawn = sys::interrupts();
         let mut child = {
             let mut inner = self.state.lock().unwrap_or_else(|p| p.into_inner());
             if inner.killed {

@@ -28,4 +28,4 @@ pub use options::{Decision, PassRules, RunOptions, parse_setvars};
 pub use progress::hr_min_sec;
 pub use run::run;
 pub use server_settings::ServerSettings;
-pub use settings::Settings;
+pub use settings::{Settings, area_name};

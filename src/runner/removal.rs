@@ -168,30 +168,7 @@ pub fn remove_test(
     triggers: &TriggerTable,
 ) -> Result<()> {
     let id = test.id();
-    let dirs: Vec<PathBuf> = [test.shortdir(), test.rundir()]
-        .into_iter()
-        .filter(|d| !d.is_empty() && d != "/tmp/badname")
-        .map(PathBuf::from)
-        .filter(|p| p.is_symlink() || p.is_dir())
-        .collect();
-    let suffix = layout_suffix(run, test);
-    for dir in &dirs {
-        let ours = suffix
-            .as_ref()
-            .and_then(|s| made_here(dir, s, roots))
-            .is_some();
-        if !ours {
-            return Err(Error::new(format!(
-                "not removing `{}` of {}/{}/{}: it is not a run directory this area made",
-                dir.display(),
-                run.target(),
-                run.runname(),
-                crate::model::full_test_name(&test.testname(), &test.item_path())
-            ))
-            .note("a run directory is TARGET/RUNNAME/TEST[/ITEM] under the link tree or a [disks] entry, with no symlink leading elsewhere")
-            .note("its record is kept; remove the directory by hand if it is yours to remove"));
-        }
-    }
+    check_test_dirs(run, test, roots)?;
     let writer = Writer::new(store, triggers);
     if test.state().is_running() {
         writer.set_state_status(
@@ -227,7 +204,99 @@ pub fn remove_test(
     if !opts.keep_records {
         writer.set_state_status(id, Some(&State::Removing), Some(&Status::Locked), None)?;
     }
-    for path in &dirs {
+    delete_test_dirs(run, test, roots)?;
+    if !opts.keep_records {
+        store.mark_test_deleted(id)?;
+    }
+    Ok(())
+}
+
+/// Checks that each recorded directory of a test that is there (its physical directory and
+/// its link-tree path) is one the tool made: the test's layout under one of `roots`.
+pub fn check_test_dirs(run: &RunRecord, test: &TestRecord, roots: &Roots) -> Result<()> {
+    let suffix = layout_suffix(run, test);
+    for dir in &test_dirs(test) {
+        let ours = suffix
+            .as_ref()
+            .and_then(|s| made_here(dir, s, roots))
+            .is_some();
+        if !ours {
+            return Err(Error::new(format!(
+                "not removing `{}` of {}/{}/{}: it is not a run directory this area made",
+                dir.display(),
+                run.target(),
+                run.runname(),
+                crate::model::full_test_name(&test.testname(), &test.item_path())
+            ))
+            .note("a run directory is TARGET/RUNNAME/TEST[/ITEM] under the link tree or a [disks] entry, with no symlink leading elsewhere")
+            .note("its record is kept; remove the directory by hand if it is yours to remove"));
+        }
+    }
+    Ok(())
+}
+
+/// The recorded directories of a test that are there: its physical directory and its
+/// link-tree path.
+fn test_dirs(test: &TestRecord) -> Vec<PathBuf> {
+    [test.shortdir(), test.rundir()]
+        .into_iter()
+        .filter(|d| !d.is_empty() && d != "/tmp/badname")
+        .map(PathBuf::from)
+        .filter(|p| p.is_symlink() || p.is_dir())
+        .collect()
+}
+
+/// Where a test's files are, when the tool made them there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestPlace {
+    /// Its physical directory, resolved.
+    pub physical: PathBuf,
+    /// The disk (or link tree) it is under, resolved.
+    pub root: PathBuf,
+    /// `TARGET/RUN/TEST[/ITEM]`: the physical directory is `root/suffix`.
+    pub suffix: PathBuf,
+}
+
+/// The place of a test's physical directory (`shortdir`), when it exists and is one the
+/// tool made: the test's layout under one of `roots`.
+pub fn test_place(run: &RunRecord, test: &TestRecord, roots: &Roots) -> Option<TestPlace> {
+    let suffix = layout_suffix(run, test)?;
+    let dir = PathBuf::from(test.shortdir());
+    if dir.is_symlink() || !dir.is_dir() {
+        return None;
+    }
+    let physical = made_here(&dir, &suffix, roots)?;
+    let root = physical
+        .ancestors()
+        .nth(suffix.components().count())?
+        .to_path_buf();
+    Some(TestPlace {
+        physical,
+        root,
+        suffix,
+    })
+}
+
+/// The root a test's physical directory was under, and its layout, from the record alone
+/// (the directory may be gone): the recorded `shortdir` must end with the test's layout.
+pub fn recorded_place(run: &RunRecord, test: &TestRecord) -> Option<(PathBuf, PathBuf)> {
+    let suffix = layout_suffix(run, test)?;
+    let dir = PathBuf::from(test.shortdir());
+    if !dir.is_absolute() || !dir.ends_with(&suffix) {
+        return None;
+    }
+    let root = dir
+        .ancestors()
+        .nth(suffix.components().count())?
+        .to_path_buf();
+    Some((root, suffix))
+}
+
+/// Deletes a test's physical directory and its link-tree link, each checked right before
+/// to be where the tool made it (under `roots`, with the test's layout).
+pub fn delete_test_dirs(run: &RunRecord, test: &TestRecord, roots: &Roots) -> Result<()> {
+    let suffix = layout_suffix(run, test);
+    for path in &test_dirs(test) {
         if std::fs::symlink_metadata(path).is_err() {
             // Gone with the one removed before it (an item reached through its test's link).
             continue;
@@ -255,9 +324,6 @@ pub fn remove_test(
             remove_directory(&target)?;
         }
     }
-    if !opts.keep_records {
-        store.mark_test_deleted(id)?;
-    }
     Ok(())
 }
 
@@ -274,15 +340,7 @@ pub fn remove_tests(
     on_removed: &mut dyn FnMut(&TestRecord),
 ) -> Result<Removal> {
     let run_id = run.id();
-    if let Some(owner) = crate::runner::live_owner(store, run_id)? {
-        let held = Error::new(format!(
-            "run {}/{} is being run by {}; nothing of it removed",
-            run.target(),
-            run.runname(),
-            crate::runner::describe_owner(&owner)
-        ))
-        .note("stop that runner first (Ctrl-C, or kill its pid), or wait for it to end");
-        crate::output::log::emit(format_args!("{}", crate::error::render(&held).trim_end()));
+    if held_by_runner(store, run, "removed")? {
         return Ok(Removal {
             removed: Vec::new(),
             refused: 1,
@@ -340,6 +398,23 @@ pub fn remove_tests(
         store.purge_deleted_tests(30)?;
     }
     Ok(Removal { removed, refused })
+}
+
+/// Whether a live runner is running `run`: then it says so (nothing of the run `done`) and
+/// the run is to be left alone.
+pub fn held_by_runner(store: &Store, run: &RunRecord, done: &str) -> Result<bool> {
+    let Some(owner) = crate::runner::live_owner(store, run.id())? else {
+        return Ok(false);
+    };
+    let held = Error::new(format!(
+        "run {}/{} is being run by {}; nothing of it {done}",
+        run.target(),
+        run.runname(),
+        crate::runner::describe_owner(&owner)
+    ))
+    .note("stop that runner first (Ctrl-C, or kill its pid), or wait for it to end");
+    crate::output::log::emit(format_args!("{}", crate::error::render(&held).trim_end()));
+    Ok(true)
 }
 
 /// What [`remove_tests`] did.

@@ -149,15 +149,7 @@ impl Settings {
             fork_launch,
             record_via_runner: setup("record-via-runner").map(str::trim) != Some("no"),
             server: super::ServerSettings::read(area),
-            area_name: setup("area-name")
-                .or_else(|| setup("testsuite"))
-                .map(str::to_string)
-                .or_else(|| crate::environ::var("MT_TESTSUITE_NAME"))
-                .unwrap_or_else(|| {
-                    area.top
-                        .file_name()
-                        .map_or_else(|| "megatest".into(), |n| n.to_string_lossy().into_owned())
-                }),
+            area_name: area_name(area),
         }
     }
 
@@ -165,4 +157,24 @@ impl Settings {
     pub fn default_runtimelim(&self) -> Option<&str> {
         self.runtimelim.as_deref()
     }
+}
+
+/// The area's name (`MT_TESTSUITENAME`): `[setup] area-name`, else `testsuite`, else
+/// `$MT_TESTSUITE_NAME`, else the name of the area's directory.
+pub fn area_name(area: &Area) -> String {
+    let setup = |k: &str| {
+        area.config
+            .get("setup", k)
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+    };
+    setup("area-name")
+        .or_else(|| setup("testsuite"))
+        .map(str::to_string)
+        .or_else(|| crate::environ::var("MT_TESTSUITE_NAME"))
+        .unwrap_or_else(|| {
+            area.top
+                .file_name()
+                .map_or_else(|| "megatest".into(), |n| n.to_string_lossy().into_owned())
+        })
 }

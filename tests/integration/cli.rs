@@ -122,9 +122,10 @@ fn log_option_sends_megatest_output_to_a_file() {
 
 #[test]
 fn actions_not_available_yet_say_so() {
-    let out = basic_area().megatest(&["-archive", "save"]).run();
+    let out = basic_area().megatest(&["-refdb2dat", "refdb"]).run();
     assert!(
-        out.failure(64).contains("`-archive` is not available yet"),
+        out.failure(64)
+            .contains("`-refdb2dat` is not available yet"),
         "{}",
         out.stderr
     );

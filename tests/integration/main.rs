@@ -1,6 +1,7 @@
 //! The integration tests: the real `megatest` binary on areas written to temp dirs.
 
 mod architecture;
+mod archive;
 mod bad_input;
 mod chaos;
 mod cli;

@@ -1,5 +1,6 @@
 //! One file per command.
 
+pub(super) mod archive;
 pub(super) mod dashboard;
 pub(super) mod db_maintenance;
 pub(super) mod diff_rep;

@@ -1,6 +1,7 @@
 //! `-remove-keep N -target T -runname R [-actions print,remove-runs] [-precmd CMD] [-age AGE]`:
-//! for each target, the runs beyond the newest N, listed (`print`, the default) or removed
-//! through `-remove-runs` (`remove-runs`), leaving those younger than AGE alone; as 1.65.
+//! for each target, the runs beyond the newest N, listed (`print`, the default), removed
+//! through `-remove-runs` (`remove-runs`) or archived through `-archive save-remove`
+//! (`archive`), leaving those younger than AGE alone; as 1.65.
 
 use crate::cli::dispatch::Flow;
 use crate::cli::session::Session;
@@ -52,6 +53,7 @@ pub(crate) fn parse_age(text: &str) -> Result<i64> {
 enum Action {
     Print,
     RemoveRuns,
+    Archive,
 }
 
 /// The `-actions` list; words 1.65 knows but this version cannot do, or does not know,
@@ -62,7 +64,7 @@ fn actions(text: Option<&str>) -> Vec<(Action, &'static str)> {
         match word {
             "print" => list.push((Action::Print, "print")),
             "remove-runs" => list.push((Action::RemoveRuns, "remove-runs")),
-            "archive" => crate::warn!("-actions archive: -archive is not available yet; left out"),
+            "archive" => list.push((Action::Archive, "archive")),
             "" => {}
             other => crate::warn!(
                 "-actions `{other}` is not an action (print, remove-runs, archive); left out"
@@ -84,8 +86,9 @@ fn work_week(seconds: i64) -> String {
 }
 
 /// For each target, lists its runs oldest first marking all but the newest N `REMOVE`, and
-/// carries out `-actions` (default `print`): `remove-runs` runs `-remove-runs` on each one
-/// marked, through `-precmd` when given (e.g. `nbfake`), as 1.65 does.
+/// carries out `-actions` (default `print`): `remove-runs` runs `-remove-runs` and `archive`
+/// runs `-archive save-remove` on each one marked, through `-precmd` when given (e.g.
+/// `nbfake`), as 1.65 does.
 pub(crate) fn run(session: &mut Session) -> Result<Flow> {
     let keep_text = session
         .args
@@ -140,7 +143,11 @@ pub(crate) fn run(session: &mut Session) -> Result<Flow> {
                             if remove { "REMOVE" } else { "" }
                         ));
                     }
-                    Action::RemoveRuns if remove => {
+                    Action::RemoveRuns | Action::Archive if remove => {
+                        let command = match action {
+                            Action::Archive => "-archive save-remove",
+                            _ => "-remove-runs",
+                        };
                         // The child takes patterns: the names go in matching only themselves.
                         let (Some(exact_target), Some(exact_run)) =
                             (exact_glob(target), exact_glob(&run.runname()))
@@ -153,7 +160,7 @@ pub(crate) fn run(session: &mut Session) -> Result<Flow> {
                             continue;
                         };
                         let line = format!(
-                            "{precmd} {} -remove-runs -target {} -runname {} -testpatt %",
+                            "{precmd} {} {command} -target {} -runname {} -testpatt %",
                             sh_quote(&megatest.display().to_string()),
                             sh_quote(&exact_target),
                             sh_quote(&exact_run)
@@ -170,14 +177,14 @@ pub(crate) fn run(session: &mut Session) -> Result<Flow> {
                             }
                         }
                     }
-                    Action::RemoveRuns => {}
+                    Action::RemoveRuns | Action::Archive => {}
                 }
             }
         }
     }
     if failed > 0 {
         return Err(Error::new(format!(
-            "{failed} run(s) of the list could not be removed (see above)"
+            "{failed} run(s) of the list could not be removed or archived (see above)"
         )));
     }
     Ok(Flow::Continue)
