@@ -3,8 +3,9 @@
 # 1.65's QA areas run Ruby (fullrun's sqlitespeed), the sqlite3 shell and bc in their steps;
 # the UTAH tests fetch with Breezy (brz) and git and run a case as another user through
 # sudo, the user `utahtest` made here; the dashboard tests drive Debian's chromium through
-# chromedriver; the JUnit test checks its file with xmllint; -archive saves with bup; the farm tests submit to a
-# single-node Slurm, started here from the tested recipe in ../shared/recipes. Idempotent;
+# chromedriver; the JUnit test checks its file with xmllint; -archive saves with bup; the
+# farm tests submit to a single-node Slurm, started here from the tested recipe in
+# ../shared/recipes. Idempotent;
 # run by .ci/run and by the README's test command. Needs root (or sudo) only when something
 # is missing or not running.
 set -euo pipefail
