@@ -226,6 +226,20 @@ fn other_item_states(
     }
 }
 
+/// Takes a record out of its run's counts in `run_stats`, as it becomes DELETED (which is not
+/// counted): one row changed, where recounting the run reads every record.
+pub(crate) fn uncount(c: &Connection, test_id: TestId) -> rusqlite::Result<()> {
+    let (run_id, uname, state, status): (RunId, Option<String>, Option<State>, Option<Status>) = c
+        .prepare_cached("SELECT run_id, uname, state, status FROM tests WHERE id=?1")?
+        .query_row([test_id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?;
+    if counted(uname.as_deref(), state.as_ref()) {
+        count_move(c, run_id, Some(pair(&state, &status)), None)?;
+    }
+    Ok(())
+}
+
 /// Moves one record's count in `run_stats` from one (state, status) to another (`None`:
 /// not counted there).
 fn count_move(
@@ -318,6 +332,19 @@ mod tests {
             .unwrap()
     }
 
+    /// `run_stats` of run 1 against a recount of its records.
+    fn assert_counts_are_right(c: &Connection, when: &str) {
+        let counts = rows(
+            c,
+            "SELECT state, status, count FROM run_stats WHERE run_id=1 ORDER BY state, status",
+        );
+        let recount = rows(
+            c,
+            "SELECT state, status, count(*) FROM tests WHERE run_id=1 AND uname != 'n/a' AND state != 'DELETED' GROUP BY state, status ORDER BY state, status",
+        );
+        assert_eq!(counts, recount, "run_stats {when}");
+    }
+
     /// The rollup the slow way: every other item's state, grouped.
     fn expected_toplevel(c: &Connection, id: TestId) -> ItemState {
         let (test, state, status): (String, String, String) = c
@@ -371,15 +398,7 @@ mod tests {
             let changes =
                 set_and_roll_up(&c, id, (!keep_state).then_some(state), Some(status), extra)
                     .unwrap();
-            let counts = rows(
-                &c,
-                "SELECT state, status, count FROM run_stats WHERE run_id=1 ORDER BY state, status",
-            );
-            let recount = rows(
-                &c,
-                "SELECT state, status, count(*) FROM tests WHERE run_id=1 AND uname != 'n/a' AND state != 'DELETED' GROUP BY state, status ORDER BY state, status",
-            );
-            assert_eq!(counts, recount, "run_stats after write {step}");
+            assert_counts_are_right(&c, &format!("after write {step}"));
             let top = &changes[1];
             let expected = expected_toplevel(&c, id);
             assert_eq!(
@@ -398,6 +417,35 @@ mod tests {
                 stored,
                 (expected.state.to_string(), expected.status.to_string())
             );
+        }
+    }
+
+    #[test]
+    fn a_record_uncounted_as_it_is_deleted_keeps_run_stats_right() {
+        let c = database();
+        let ids: Vec<TestId> = c
+            .prepare("SELECT id FROM tests WHERE run_id=1")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        for (n, id) in ids.iter().enumerate() {
+            let uname = ["Linux x", "n/a"][n % 2];
+            let extra = Extra {
+                uname: Some(uname),
+                ..Extra::default()
+            };
+            set_and_roll_up(&c, *id, Some(&State::Completed), Some(&Status::Pass), extra).unwrap();
+        }
+        for id in ids.iter().step_by(2) {
+            uncount(&c, *id).unwrap();
+            c.execute(
+                "UPDATE tests SET state='DELETED', status='n/a' WHERE id=?1",
+                [*id],
+            )
+            .unwrap();
+            assert_counts_are_right(&c, &format!("after deleting {id:?}"));
         }
     }
 

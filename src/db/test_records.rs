@@ -200,22 +200,16 @@ impl Store {
     /// Marks a test record DELETED (steps and data too).
     pub fn mark_test_deleted(&self, test_id: TestId) -> Result<()> {
         self.write(|c| {
-            c.execute(
+            super::rollup::uncount(c, test_id)?;
+            c.prepare_cached(
                 "UPDATE tests SET state='DELETED', status='n/a', comment='' WHERE id=?1",
-                [test_id],
-            )?;
-            c.execute(
-                "UPDATE test_steps SET status='DELETED' WHERE test_id=?1",
-                [test_id],
-            )?;
-            c.execute(
-                "UPDATE test_data SET status='DELETED' WHERE test_id=?1",
-                [test_id],
-            )?;
-            let run_id: RunId = c
-                .prepare_cached("SELECT run_id FROM tests WHERE id=?1")?
-                .query_row([test_id], |r| r.get(0))?;
-            refresh_run_stats(c, run_id)
+            )?
+            .execute([test_id])?;
+            c.prepare_cached("UPDATE test_steps SET status='DELETED' WHERE test_id=?1")?
+                .execute([test_id])?;
+            c.prepare_cached("UPDATE test_data SET status='DELETED' WHERE test_id=?1")?
+                .execute([test_id])?;
+            Ok(())
         })
     }
 
