@@ -9,8 +9,11 @@
 //!    `megatest -execute` process instead of forked by the helper) and with
 //!    `[setup] record-via-runner no` (every executor opening the database itself); a last
 //!    one puts the area in `/dev/shm`, which shows what the disk adds (a test creates about
-//!    ten files and two directories, as Megatest's run directories hold). Each row runs
-//!    `--rounds` times (default 3), interleaved, and its median is reported.
+//!    ten files and two directories, as Megatest's run directories hold). Two Kyua rows
+//!    (Debian's `kyua`, installed by this bench when missing) run the same number of `sh`
+//!    scripts that `exit 0` through Kyua's plain interface with parallelism 2, on disk and
+//!    in `/dev/shm`: the yardstick of the lightest peer. Each row runs `--rounds` times
+//!    (default 3), interleaved, and its median is reported.
 //! 2. Planning: a test of 10,000 items and a second one waiting on it item by item
 //!    (itemwait); the time from starting `-run` to the first launch (a launcher that only
 //!    writes a timestamp), and until both tests' items are registered.
@@ -102,6 +105,74 @@ fn megatest_run(
     measured
 }
 
+/// Runs `tests` trivial programs (`sh` scripts that `exit 0`) through Kyua's `plain`
+/// interface, 2 at a time, in a fresh directory: the same work done by the lightest peer.
+fn kyua_run(
+    tests: usize,
+    on_tmpfs: bool,
+    areas: &mut Vec<tempfile::TempDir>,
+) -> (Duration, Duration) {
+    let dir = match on_tmpfs {
+        true => tempfile::tempdir_in(TMPFS).unwrap(),
+        false => tempfile::tempdir().unwrap(),
+    };
+    let mut kyuafile = String::from("syntax(2)\ntest_suite('bench')\n");
+    for i in 1..=tests {
+        let program = dir.path().join(format!("t{i}"));
+        write(&program, "#!/bin/sh\nexit 0\n");
+        std::fs::set_permissions(
+            &program,
+            std::os::unix::fs::PermissionsExt::from_mode(0o755),
+        )
+        .unwrap();
+        kyuafile.push_str(&format!("plain_test_program{{name='t{i}'}}\n"));
+    }
+    write(&dir.path().join("Kyuafile"), &kyuafile);
+    let measured = measure(
+        Command::new("kyua")
+            .arg("--variable=parallelism=2")
+            .arg("test")
+            .arg("--kyuafile=Kyuafile")
+            .arg(format!(
+                "--results-file={}",
+                dir.path().join("results.db").display()
+            ))
+            .current_dir(dir.path())
+            .env("HOME", dir.path())
+            .stdout(Stdio::null()),
+    );
+    areas.push(dir);
+    measured
+}
+
+/// Whether Kyua is there, installed now (Debian's package) when it is not and this process
+/// may install packages.
+fn kyua_available() -> bool {
+    let present = || {
+        Command::new("sh")
+            .args(["-c", "command -v kyua"])
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if present() {
+        return true;
+    }
+    eprintln!("run_engine: installing kyua (apt-get install kyua) for its row");
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.trim_ascii() == b"0");
+    let sudo = if root { "" } else { "sudo " };
+    let _ = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "DEBIAN_FRONTEND=noninteractive {sudo}apt-get install -y -qq kyua >/dev/null 2>&1 || {{ {sudo}apt-get update -qq && DEBIAN_FRONTEND=noninteractive {sudo}apt-get install -y -qq kyua; }} >/dev/null 2>&1"
+        ))
+        .status();
+    present()
+}
+
 /// The median of some durations.
 fn median(mut values: Vec<Duration>) -> Duration {
     values.sort();
@@ -114,20 +185,30 @@ struct MegatestRow {
     on_tmpfs: bool,
 }
 
+/// What a row runs.
+enum Row {
+    /// The shell line after `seq N |`.
+    Shell,
+    /// megatest on an area.
+    Megatest(MegatestRow),
+    /// Kyua on the same number of scripts; on /dev/shm or not.
+    Kyua(bool),
+}
+
 /// A memory file system, for the row that leaves the disk out.
 const TMPFS: &str = "/dev/shm";
 
-const fn megatest(setup_extra: &'static str, on_tmpfs: bool) -> Option<MegatestRow> {
-    Some(MegatestRow {
+const fn megatest(setup_extra: &'static str, on_tmpfs: bool) -> Row {
+    Row::Megatest(MegatestRow {
         setup_extra,
         on_tmpfs,
     })
 }
 
 fn overhead(tests: usize, rounds: usize) {
-    let mut rows: Vec<(&str, Option<MegatestRow>)> = vec![
-        ("xargs -P2 -n1 sh -c 'exit 0'", None),
-        ("xargs -P2 -n1 bash -c 'exit 0'", None),
+    let mut rows: Vec<(&str, Row)> = vec![
+        ("xargs -P2 -n1 sh -c 'exit 0'", Row::Shell),
+        ("xargs -P2 -n1 bash -c 'exit 0'", Row::Shell),
         ("megatest -run -run-wait", megatest("", false)),
         (
             "  same, [setup] fork-launch no",
@@ -138,8 +219,17 @@ fn overhead(tests: usize, rounds: usize) {
             megatest("record-via-runner no\n", false),
         ),
     ];
-    if Path::new(TMPFS).is_dir() {
+    let tmpfs = Path::new(TMPFS).is_dir();
+    if tmpfs {
         rows.push(("  same, area in /dev/shm (no disk)", megatest("", true)));
+    }
+    if kyua_available() {
+        rows.push(("kyua test (plain, parallelism 2)", Row::Kyua(false)));
+        if tmpfs {
+            rows.push(("  same, in /dev/shm (no disk)", Row::Kyua(true)));
+        }
+    } else {
+        eprintln!("run_engine: no kyua, and it could not be installed: its rows are left out");
     }
     // Rounds interleave the rows, so that a slow spell of the machine hits all of them.
     let mut samples: Vec<(Vec<Duration>, Vec<Duration>)> = vec![(vec![], vec![]); rows.len()];
@@ -147,13 +237,14 @@ fn overhead(tests: usize, rounds: usize) {
     for _ in 0..rounds {
         for ((name, row), (walls, cpus)) in rows.iter().zip(samples.iter_mut()) {
             let (wall, cpu) = match row {
-                None => measure(
+                Row::Shell => measure(
                     Command::new("sh")
                         .arg("-c")
                         .arg(format!("seq {tests} | {name}"))
                         .stdout(Stdio::null()),
                 ),
-                Some(row) => megatest_run(tests, row, &mut areas),
+                Row::Megatest(row) => megatest_run(tests, row, &mut areas),
+                Row::Kyua(on_tmpfs) => kyua_run(tests, *on_tmpfs, &mut areas),
             };
             walls.push(wall);
             cpus.push(cpu);
@@ -186,6 +277,35 @@ fn overhead(tests: usize, rounds: usize) {
         ms_per(mt_wall.saturating_sub(floor_wall), tests),
         ms_per(mt_cpu.saturating_sub(floor_cpu), tests)
     );
+    // Each of megatest's and Kyua's rows above the floor, disk and /dev/shm.
+    let above = |name: &str| {
+        rows.iter().position(|(n, _)| *n == name).map(|i| {
+            let (wall, cpu) = medians[i];
+            (
+                ms_per(wall.saturating_sub(floor_wall), tests),
+                ms_per(cpu.saturating_sub(floor_cpu), tests),
+            )
+        })
+    };
+    let pairs = [
+        (
+            "megatest",
+            "megatest -run -run-wait",
+            "kyua test (plain, parallelism 2)",
+        ),
+        (
+            "megatest in /dev/shm",
+            "  same, area in /dev/shm (no disk)",
+            "  same, in /dev/shm (no disk)",
+        ),
+    ];
+    for (label, ours, theirs) in pairs {
+        if let (Some((mw, mc)), Some((kw, kc))) = (above(ours), above(theirs)) {
+            println!(
+                "  {label} vs kyua, ms/test above the floor: wall {mw:.2} vs {kw:.2}, cpu {mc:.2} vs {kc:.2}"
+            );
+        }
+    }
     let (bash_wall, bash_cpu) = medians[1];
     println!(
         "  of which the step shell (bash over sh): wall {:.2} ms/test, cpu {:.2} ms/test",

@@ -1,7 +1,7 @@
 //! The `tests` table: registering tests and items, reading them, and setting state and
 //! status with the toplevel rollup of itemized tests in the same transaction (spec §6.3).
 
-use super::records::{TEST_FIELDS, TestRecord, TestView};
+use super::records::{TEST_FIELDS, TestRecord, TestView, text};
 use super::rollup::refresh_run_stats;
 use super::store::{Store, now};
 use crate::error::Result;
@@ -195,6 +195,20 @@ impl Store {
     /// Sets a test's final log file.
     pub fn set_test_log(&self, test_id: TestId, logfile: &str) -> Result<()> {
         self.set_test_fields(test_id, &[("final_logf", Value::Text(logfile.to_string()))])
+    }
+
+    /// The items of `testname` in a run (not DELETED ones), by item path: path, state,
+    /// status and comment, read alone (a rollup page of 100,000 items reads only these).
+    pub fn item_rows(&self, run_id: RunId, testname: &str) -> Result<Vec<[String; 4]>> {
+        self.read(|c| {
+            c.prepare_cached(
+                "SELECT item_path, state, status, comment FROM tests WHERE run_id=?1 AND testname=?2 AND item_path != '' AND state != 'DELETED' ORDER BY item_path ASC",
+            )?
+            .query_map((run_id, testname), |r| {
+                Ok([text(r, 0)?, text(r, 1)?, text(r, 2)?, text(r, 3)?])
+            })?
+            .collect()
+        })
     }
 
     /// Marks a test record DELETED (steps and data too).

@@ -2,7 +2,7 @@
 //! comment, written in the toplevel's directory and made the toplevel's log; or, with
 //! megatest.config `[testrollup] TEST COMMAND`, what that command prints.
 
-use crate::db::{Store, TestFilter};
+use crate::db::Store;
 use crate::error::{Error, Result};
 use crate::launch::job::Job;
 use crate::logpro::escape_html;
@@ -34,20 +34,8 @@ pub fn rollup_source(store: &Store, run_id: RunId, test_name: &str) -> Result<Ro
     let top = store
         .test(top_id)?
         .ok_or_else(|| Error::new(format!("test {test_name} has no toplevel record")))?;
-    // Compared by name, not through a test pattern: a name may hold `,`, `%` or `(`.
-    let items = store
-        .tests_for_run(run_id, &TestFilter::default())?
-        .into_iter()
-        .filter(|item| !item.item_path().is_empty() && item.testname() == test_name)
-        .map(|item| {
-            [
-                item.item_path(),
-                item.state().as_str().to_string(),
-                item.status().as_str().to_string(),
-                item.comment(),
-            ]
-        })
-        .collect();
+    // By name, not through a test pattern: a name may hold `,`, `%` or `(`.
+    let items = store.item_rows(run_id, test_name)?;
     Ok(RollupSource {
         top_id,
         top_rundir: top.rundir(),
