@@ -4,27 +4,16 @@
 //! `[archive] method tar`, `tar -cf`. Rounds alternate the two, each into a fresh block.
 //! Needs bup (scripts/setup.sh installs it). Run: `cargo bench --bench archive_save`.
 
+#[path = "support/mod.rs"]
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use support::{sh, timed};
 
 const TESTS: usize = 1000;
 const ROUNDS: usize = 3;
-
-fn sh(cmd: &mut Command) {
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{cmd:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-fn timed(f: impl FnOnce()) -> Duration {
-    let start = Instant::now();
-    f();
-    start.elapsed()
-}
 
 fn megatest(area: &Path, args: &[&str]) {
     sh(Command::new(env!("CARGO_BIN_EXE_megatest"))

@@ -2,29 +2,24 @@
 //! next to `rm -rf` of a copy of the same run directories (the floor: the files alone).
 //! Each round runs the area again. Run: `cargo bench --bench remove_runs`.
 
+#[path = "support/mod.rs"]
+mod support;
+
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
+use support::{sh, timed};
 
 const TESTS: usize = 10_000;
 const ROUNDS: usize = 3;
 
-fn sh(cmd: &mut Command) {
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{cmd:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 fn megatest(area: &Path, args: &[&str]) -> Duration {
-    let start = Instant::now();
-    sh(Command::new(env!("CARGO_BIN_EXE_megatest"))
-        .args(args)
-        .current_dir(area)
-        .env_remove("MT_RUN_AREA_HOME"));
-    start.elapsed()
+    timed(|| {
+        sh(Command::new(env!("CARGO_BIN_EXE_megatest"))
+            .args(args)
+            .current_dir(area)
+            .env_remove("MT_RUN_AREA_HOME"))
+    })
 }
 
 fn main() {

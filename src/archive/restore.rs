@@ -3,7 +3,7 @@
 //! link made again, and its record set COMPLETED with its status kept.
 
 use super::method::Method;
-use super::save::{Outcome, Place, itemized_tests};
+use super::save::{Outcome, Place};
 use crate::db::{ArchiveEntry, RunRecord, Store, TestFilter, TestRecord};
 use crate::error::{Error, Result};
 use crate::model::{State, full_test_name};
@@ -25,11 +25,11 @@ pub fn restore_tests(
         outcome.refused = 1;
         return Ok(outcome);
     }
-    let itemized = itemized_tests(store, run)?;
+    let itemized = store.item_counts(run.id())?;
     let linktree = crate::runner::Settings::read(at.area).linktree;
     let writer = Writer::new(store, at.triggers);
     for test in store.tests_for_run(run.id(), filter)? {
-        if test.item_path().is_empty() && itemized.contains(&test.testname()) {
+        if test.item_path().is_empty() && itemized.contains_key(&test.testname()) {
             continue;
         }
         let what = format!(

@@ -13,7 +13,7 @@ use crate::runner::removal::{
     Roots, TestPlace, check_test_dirs, delete_test_dirs, held_by_runner, test_place,
 };
 use crate::writer::{TriggerTable, Writer};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// What happens to a test's directory once it is saved.
@@ -62,13 +62,13 @@ pub fn save_tests(
         outcome.refused = 1;
         return Ok(outcome);
     }
-    let itemized = itemized_tests(store, run)?;
+    let itemized = store.item_counts(run.id())?;
     let writer = Writer::new(store, at.triggers);
     let mut places: Vec<(TestRecord, TestPlace)> = Vec::new();
     for test in store.tests_for_run(run.id(), filter)? {
         let name = full_test_name(&test.testname(), &test.item_path());
         let what = format!("{}/{}/{name}", run.target(), run.runname());
-        if test.item_path().is_empty() && itemized.contains(&test.testname()) {
+        if test.item_path().is_empty() && itemized.contains_key(&test.testname()) {
             crate::debug!(
                 1,
                 "{what} is a toplevel test with items: its items are archived"
@@ -233,16 +233,6 @@ fn finish_removal(
 /// Says an error and goes on.
 fn report(e: &crate::error::Error) {
     crate::output::log::emit(format_args!("{}", crate::error::render(e).trim_end()));
-}
-
-/// The names of the run's tests that have items.
-pub(super) fn itemized_tests(store: &Store, run: &RunRecord) -> Result<HashSet<String>> {
-    Ok(store
-        .tests_for_run(run.id(), &TestFilter::default())?
-        .into_iter()
-        .filter(|t| !t.item_path().is_empty())
-        .map(|t| t.testname())
-        .collect())
 }
 
 /// The sizes of the places' directories, measured a few at a time (on a network filesystem

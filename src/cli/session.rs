@@ -24,9 +24,7 @@ pub(super) struct Session {
 fn test_away_from_database(area: &Area) -> Option<crate::launch::job::Job> {
     let job = crate::launch::job::Job::from_env("").ok()?;
     let home = job.homehost.as_deref()?;
-    let same = |a: &std::path::Path, b: &std::path::Path| {
-        a == b || matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y)
-    };
+    let same = crate::sys::same_file;
     let ours = same(&crate::db::db_path(area), &job.db_path) || same(&area.top, &job.toppath);
     (ours && !crate::sys::same_host(home, &crate::sys::host_name())).then_some(job)
 }

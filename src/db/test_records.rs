@@ -211,6 +211,17 @@ impl Store {
         })
     }
 
+    /// How many items (not DELETED) each test of a run has; tests without items are absent.
+    pub fn item_counts(&self, run_id: RunId) -> Result<std::collections::HashMap<String, usize>> {
+        self.read(|c| {
+            c.prepare_cached(
+                "SELECT testname, count(*) FROM tests WHERE run_id=?1 AND item_path != '' AND state != 'DELETED' GROUP BY testname",
+            )?
+            .query_map([run_id], |r| Ok((text(r, 0)?, r.get::<_, i64>(1)? as usize)))?
+            .collect()
+        })
+    }
+
     /// Marks a test record DELETED (steps and data too).
     pub fn mark_test_deleted(&self, test_id: TestId) -> Result<()> {
         self.write(|c| {

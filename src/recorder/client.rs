@@ -130,17 +130,15 @@ impl RemoteServer {
 
     /// The addresses to try: this server's, then the area's live long-lived servers on
     /// the database's host.
-    fn candidates(&self) -> Vec<String> {
-        let mut all = vec![self.address.clone()];
-        let Some(home) = &self.homehost else {
-            return all;
-        };
-        for address in super::registry::live_addresses(&self.area, home) {
-            if !all.contains(&address) {
-                all.push(address);
-            }
-        }
-        all
+    fn candidates(&self) -> impl Iterator<Item = String> + '_ {
+        // The area's registry is read only once the job's own address has failed.
+        let others = std::iter::once_with(|| match &self.homehost {
+            Some(home) => super::registry::live_addresses(&self.area, home),
+            None => Vec::new(),
+        })
+        .flatten()
+        .filter(|address| *address != self.address);
+        std::iter::once(self.address.clone()).chain(others)
     }
 
     /// A link to the server (or, while it does not answer, to a long-lived server of the
@@ -663,89 +661,7 @@ impl Recorder {
             None => Ok(()),
         }
     }
-}
 
-impl Destination for Recorder {
-    /// The store's state/status write, through the runner; for the `last` write the test's
-    /// summary page comes back with it and is kept for [`Recorder::write_test_summary`].
-    fn set_state_status(
-        &self,
-        test_id: TestId,
-        state: Option<&State>,
-        status: Option<&Status>,
-        comment: Option<&str>,
-        last: bool,
-    ) -> Result<Vec<StatusChange>> {
-        let request = Request::Status {
-            test_id,
-            state: state.cloned(),
-            status: status.cloned(),
-            comment: comment.map(str::to_string),
-            summary: last,
-        };
-        let (changes, page) = self.via(request, |r| match r {
-            Reply::Changes(c) => Ok((c, None)),
-            Reply::Finished(c, page) => Ok((c, Some(page))),
-            other => Err(other),
-        })?;
-        self.summary.replace(page);
-        Ok(changes)
-    }
-
-    fn start_test(
-        &self,
-        test_id: TestId,
-        host: &str,
-        uname: &str,
-        pid: u32,
-        first_step: Option<&str>,
-    ) -> Result<TestStart> {
-        let request = Request::Start {
-            test_id,
-            host: host.to_string(),
-            uname: uname.to_string(),
-            pid,
-            first_step: first_step.map(str::to_string),
-        };
-        self.via(request, |r| match r {
-            Reply::Started(s) => Ok(s),
-            other => Err(other),
-        })
-    }
-
-    fn record_dir(&self, test_id: TestId) -> Result<Option<(String, i64)>> {
-        self.via(Request::RecordDir { test_id }, |r| match r {
-            Reply::RecordDir(d) => Ok(d),
-            other => Err(other),
-        })
-    }
-
-    fn previous_instance(
-        &self,
-        run_id: crate::model::RunId,
-        test_name: &str,
-        item_path: &str,
-    ) -> Result<Option<(State, Status, String, String)>> {
-        let request = Request::PreviousInstance {
-            run_id,
-            test_name: test_name.to_string(),
-            item_path: item_path.to_string(),
-        };
-        self.via(request, |r| match r {
-            Reply::Previous(p) => Ok(p),
-            other => Err(other),
-        })
-    }
-
-    fn test_data_rollup(&self, test_id: TestId) -> Result<Vec<StatusChange>> {
-        self.via(Request::DataRollup { test_id }, |r| match r {
-            Reply::Changes(c) => Ok(c),
-            other => Err(other),
-        })
-    }
-}
-
-impl Recorder {
     /// [`Store::set_step`], waiting for the reply (a helper's one write).
     pub fn record_step(
         &self,
@@ -839,6 +755,86 @@ impl crate::api::RemoteApi for ServerApi {
         self.with_link(|recorder| recorder.record_dir(test_id))
             .ok()
             .flatten()
+    }
+}
+
+impl Destination for Recorder {
+    /// The store's state/status write, through the runner; for the `last` write the test's
+    /// summary page comes back with it and is kept for [`Recorder::write_test_summary`].
+    fn set_state_status(
+        &self,
+        test_id: TestId,
+        state: Option<&State>,
+        status: Option<&Status>,
+        comment: Option<&str>,
+        last: bool,
+    ) -> Result<Vec<StatusChange>> {
+        let request = Request::Status {
+            test_id,
+            state: state.cloned(),
+            status: status.cloned(),
+            comment: comment.map(str::to_string),
+            summary: last,
+        };
+        let (changes, page) = self.via(request, |r| match r {
+            Reply::Changes(c) => Ok((c, None)),
+            Reply::Finished(c, page) => Ok((c, Some(page))),
+            other => Err(other),
+        })?;
+        self.summary.replace(page);
+        Ok(changes)
+    }
+
+    fn start_test(
+        &self,
+        test_id: TestId,
+        host: &str,
+        uname: &str,
+        pid: u32,
+        first_step: Option<&str>,
+    ) -> Result<TestStart> {
+        let request = Request::Start {
+            test_id,
+            host: host.to_string(),
+            uname: uname.to_string(),
+            pid,
+            first_step: first_step.map(str::to_string),
+        };
+        self.via(request, |r| match r {
+            Reply::Started(s) => Ok(s),
+            other => Err(other),
+        })
+    }
+
+    fn record_dir(&self, test_id: TestId) -> Result<Option<(String, i64)>> {
+        self.via(Request::RecordDir { test_id }, |r| match r {
+            Reply::RecordDir(d) => Ok(d),
+            other => Err(other),
+        })
+    }
+
+    fn previous_instance(
+        &self,
+        run_id: crate::model::RunId,
+        test_name: &str,
+        item_path: &str,
+    ) -> Result<Option<(State, Status, String, String)>> {
+        let request = Request::PreviousInstance {
+            run_id,
+            test_name: test_name.to_string(),
+            item_path: item_path.to_string(),
+        };
+        self.via(request, |r| match r {
+            Reply::Previous(p) => Ok(p),
+            other => Err(other),
+        })
+    }
+
+    fn test_data_rollup(&self, test_id: TestId) -> Result<Vec<StatusChange>> {
+        self.via(Request::DataRollup { test_id }, |r| match r {
+            Reply::Changes(c) => Ok(c),
+            other => Err(other),
+        })
     }
 }
 

@@ -652,7 +652,7 @@ fn hello(
     db: &Path,
     store: &Store,
 ) -> std::result::Result<Reply, String> {
-    if !same_file(db, store.path()) {
+    if !crate::sys::same_file(db, store.path()) {
         return Err(format!(
             "this server writes to `{}`",
             store.path().display()
@@ -660,8 +660,4 @@ fn hello(
     }
     connection.greeted = true;
     Ok(Reply::Done)
-}
-
-fn same_file(a: &Path, b: &Path) -> bool {
-    a == b || matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y)
 }

@@ -10,7 +10,6 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::model::{State, Status};
 use crate::runner::nested::NestedRun;
 use crate::writer::{TriggerTable, Writer};
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -354,12 +353,7 @@ pub fn remove_tests(
         )
     });
     // Items of each test still in the run, counted once: a toplevel goes only after them.
-    let mut items_left: HashMap<String, usize> = HashMap::new();
-    for t in store.tests_for_run(run_id, &TestFilter::default())? {
-        if !t.item_path().is_empty() {
-            *items_left.entry(t.testname()).or_default() += 1;
-        }
-    }
+    let mut items_left = store.item_counts(run_id)?;
     let mut removed = Vec::new();
     let mut refused = 0;
     for test in tests {

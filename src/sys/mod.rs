@@ -8,4 +8,4 @@ pub mod process;
 pub mod shell;
 
 pub use os::*;
-pub use paths::{io_error, io_reason, nice_path, normalize};
+pub use paths::{io_error, io_reason, nice_path, normalize, same_file};

@@ -70,6 +70,11 @@ pub fn io_error(what: &str, path: &Path, e: &std::io::Error) -> crate::error::Er
     )
 }
 
+/// Whether two paths name the same file: equal, or equal once resolved.
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    a == b || matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,11 +12,16 @@ use std::path::Path;
 /// An area whose tests write data (a test with two items, one that fails), archiving to
 /// `adisk/` by `method`, and keeping no extra space free.
 fn area(method: &str) -> Area {
+    area_with(method, "")
+}
+
+/// [`area`] with more `[archive]` settings.
+fn area_with(method: &str, archive_extra: &str) -> Area {
     Area::new()
         .file(
             "megatest.config",
             &format!(
-                "[fields]\nplatform TEXT\n\n[setup]\nmax_concurrent_jobs 4\n\n[archive]\nmethod {method}\nminspace 0\n\n[archive-disks]\nd1 #{{getenv MT_RUN_AREA_HOME}}/adisk\n"
+                "[fields]\nplatform TEXT\n\n[setup]\nmax_concurrent_jobs 4\n\n[archive]\nmethod {method}\nminspace 0\n{archive_extra}\n[archive-disks]\nd1 #{{getenv MT_RUN_AREA_HOME}}/adisk\n"
             ),
         )
         .file("runconfigs.config", "[default]\nX 1\n")
@@ -338,19 +343,10 @@ fn remove_keep_archives_the_older_runs() {
 fn an_archiver_failing_mid_save_loses_nothing() {
     // A bup that starts the block and indexes, then fails to save, as on a disk that fills up
     // after the space check.
-    let area = area("bup").file(
+    let area = area_with("bup", "bup #{getenv MT_RUN_AREA_HOME}/fakebup.sh\n").file(
         "fakebup.sh",
         "#!/bin/sh\ncase \"$3\" in\n  init) touch \"$2/HEAD\" ;;\n  index) ;;\n  save) echo 'error: [Errno 28] No space left on device' >&2; exit 1 ;;\nesac\n",
     );
-    let config = std::fs::read_to_string(area.path().join("megatest.config")).unwrap();
-    std::fs::write(
-        area.path().join("megatest.config"),
-        config.replace(
-            "method bup\n",
-            "method bup\nbup #{getenv MT_RUN_AREA_HOME}/fakebup.sh\n",
-        ),
-    )
-    .unwrap();
     let script = area.path().join("fakebup.sh");
     std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     run(&area);
