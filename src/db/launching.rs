@@ -68,14 +68,34 @@ impl Store {
         })
     }
 
-    /// Every record of a run, DELETED ones included.
-    pub fn run_records(&self, run_id: RunId) -> Result<Vec<RecordState>> {
-        self.read(|c| {
-            let mut stmt = c.prepare_cached(&format!(
-                "SELECT {RECORD_COLUMNS} FROM tests WHERE run_id=?1"
-            ))?;
-            stmt.query_map([run_id], record_from_row)?.collect()
-        })
+    /// Gives `each` every record of a run, DELETED ones included, in id order. The records
+    /// are read a few thousand at a time, so a run of 100,000 is never all in memory twice,
+    /// and `each` may use the store.
+    pub fn for_each_run_record(
+        &self,
+        run_id: RunId,
+        mut each: impl FnMut(RecordState),
+    ) -> Result<()> {
+        const CHUNK: i64 = 4096;
+        let mut after = 0;
+        loop {
+            let chunk = self.read(|c| {
+                let mut stmt = c.prepare_cached(&format!(
+                    "SELECT {RECORD_COLUMNS} FROM tests WHERE run_id=?1 AND id>?2 ORDER BY id LIMIT ?3"
+                ))?;
+                stmt.query_map((run_id, after, CHUNK), record_from_row)?
+                    .collect::<rusqlite::Result<Vec<_>>>()
+            })?;
+            let Some(last) = chunk.last() else {
+                return Ok(());
+            };
+            after = last.id.0;
+            let full = chunk.len() as i64 == CHUNK;
+            chunk.into_iter().for_each(&mut each);
+            if !full {
+                return Ok(());
+            }
+        }
     }
 
     /// These records, by id (missing ids are left out).

@@ -4,7 +4,7 @@
 use super::records::{TEST_FIELDS, TestRecord, TestView, text};
 use super::rollup::refresh_run_stats;
 use super::store::{Store, now};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::model::{RunId, State, Status, TestId};
 use crate::select::TestPatterns;
 use rusqlite::types::Value;
@@ -72,6 +72,9 @@ fn test_by_id(c: &Connection, id: TestId) -> rusqlite::Result<Option<TestRecord>
     .query_row([id], TestRecord::from_row)
     .optional()
 }
+
+/// A test's items (path, state, status, comment) in path order, for its rollup page.
+const ITEM_ROWS: &str = "SELECT item_path, state, status, comment FROM tests WHERE run_id=?1 AND testname=?2 AND item_path != '' AND state != 'DELETED' ORDER BY item_path ASC";
 
 impl Store {
     /// Registers a test or item (NOT_STARTED/n/a if new) and returns its id.
@@ -201,14 +204,44 @@ impl Store {
     /// status and comment, read alone (a rollup page of 100,000 items reads only these).
     pub fn item_rows(&self, run_id: RunId, testname: &str) -> Result<Vec<[String; 4]>> {
         self.read(|c| {
-            c.prepare_cached(
-                "SELECT item_path, state, status, comment FROM tests WHERE run_id=?1 AND testname=?2 AND item_path != '' AND state != 'DELETED' ORDER BY item_path ASC",
-            )?
-            .query_map((run_id, testname), |r| {
-                Ok([text(r, 0)?, text(r, 1)?, text(r, 2)?, text(r, 3)?])
-            })?
-            .collect()
+            c.prepare_cached(ITEM_ROWS)?
+                .query_map((run_id, testname), |r| {
+                    Ok([text(r, 0)?, text(r, 1)?, text(r, 2)?, text(r, 3)?])
+                })?
+                .collect()
         })
+    }
+
+    /// Gives `row` each item of `testname` in `run_id` (path, state, status, comment) in
+    /// path order, one at a time; stops at the first error `row` returns.
+    pub fn for_each_item_row(
+        &self,
+        run_id: RunId,
+        testname: &str,
+        mut row: impl FnMut([&str; 4]) -> std::io::Result<()>,
+    ) -> Result<()> {
+        let mut failed = None;
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(ITEM_ROWS)?;
+            let mut rows = stmt.query((run_id, testname))?;
+            while let Some(r) = rows.next()? {
+                let field = |i| {
+                    r.get_ref(i)
+                        .map(|v| v.as_str_or_null().ok().flatten().unwrap_or(""))
+                };
+                if let Err(e) = row([field(0)?, field(1)?, field(2)?, field(3)?]) {
+                    failed = Some(e);
+                    break;
+                }
+            }
+            Ok(())
+        })?;
+        match failed {
+            Some(e) => Err(Error::new(format!(
+                "cannot write the items of {testname}: {e}"
+            ))),
+            None => Ok(()),
+        }
     }
 
     /// How many items (not DELETED) each test of a run has; tests without items are absent.

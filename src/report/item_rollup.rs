@@ -8,6 +8,7 @@ use crate::launch::job::Job;
 use crate::logpro::escape_html;
 use crate::model::{RunId, TestId};
 use serde::{Deserialize, Serialize};
+use std::io::Write;
 use std::path::PathBuf;
 
 /// What the rollup page of an itemized test shows, read from the records (by a process
@@ -28,27 +29,39 @@ pub struct RollupSource {
 
 /// Reads what the rollup page of `test_name` in `run_id` shows.
 pub fn rollup_source(store: &Store, run_id: RunId, test_name: &str) -> Result<RollupSource> {
+    let mut source = rollup_top(store, run_id, test_name)?;
+    // By name, not through a test pattern: a name may hold `,`, `%` or `(`.
+    source.items = store.item_rows(run_id, test_name)?;
+    Ok(source)
+}
+
+/// The toplevel's part of the rollup source (no items).
+fn rollup_top(store: &Store, run_id: RunId, test_name: &str) -> Result<RollupSource> {
     let top_id = store
         .test_id(run_id, test_name, "")?
         .ok_or_else(|| Error::new(format!("test {test_name} has no toplevel record")))?;
     let top = store
         .test(top_id)?
         .ok_or_else(|| Error::new(format!("test {test_name} has no toplevel record")))?;
-    // By name, not through a test pattern: a name may hold `,`, `%` or `(`.
-    let items = store.item_rows(run_id, test_name)?;
     Ok(RollupSource {
         top_id,
         top_rundir: top.rundir(),
         top_state: top.state().as_str().to_string(),
         top_status: top.status().as_str().to_string(),
-        items,
+        items: Vec::new(),
     })
 }
 
-/// Writes the rollup page of the job's test; returns its path.
+/// Writes the rollup page of the job's test; returns its path. The items go from the
+/// database to the page one row at a time: a test may have 100,000 of them.
 pub fn write_rollup(store: &Store, job: &Job) -> Result<PathBuf> {
-    let source = rollup_source(store, job.run_id, &job.test_name)?;
-    write_rollup_of(&source, job, |id, name| store.set_test_log(id, name))
+    let top = rollup_top(store, job.run_id, &job.test_name)?;
+    write_page(
+        &top,
+        job,
+        |id, name| store.set_test_log(id, name),
+        |row| store.for_each_item_row(job.run_id, &job.test_name, row),
+    )
 }
 
 /// Writes the rollup page from `source` (or runs `[testrollup]`) and makes it the
@@ -57,6 +70,26 @@ pub fn write_rollup_of(
     source: &RollupSource,
     job: &Job,
     set_log: impl FnOnce(TestId, &str) -> Result<()>,
+) -> Result<PathBuf> {
+    write_page(source, job, set_log, |row| {
+        // A failed write stops the rows; the page's writer reports it.
+        let _stopped = source
+            .items
+            .iter()
+            .try_for_each(|[path, state, status, comment]| row([path, state, status, comment]));
+        Ok(())
+    })
+}
+
+/// One item row to the page.
+type ItemRow<'r> = dyn FnMut([&str; 4]) -> std::io::Result<()> + 'r;
+
+/// Writes the page of `source`'s toplevel with the items `each_item` gives to its row writer.
+fn write_page(
+    source: &RollupSource,
+    job: &Job,
+    set_log: impl FnOnce(TestId, &str) -> Result<()>,
+    each_item: impl FnOnce(&mut ItemRow<'_>) -> Result<()>,
 ) -> Result<PathBuf> {
     let mut dir = PathBuf::from(&source.top_rundir);
     if !dir.is_dir() {
@@ -91,25 +124,36 @@ pub fn write_rollup_of(
         set_log(source.top_id, &name)?;
         return Ok(dir.join(name));
     }
-    let mut rows = String::new();
-    for [path, state, status, comment] in &source.items {
-        rows.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
-            escape_html(path),
-            escape_html(state),
-            escape_html(status),
-            escape_html(comment)
-        ));
-    }
-    let page = format!(
-        "<html><head><title>{t}</title></head><body>\n<h1>{t}: {}/{}</h1>\n<table border=\"1\">\n<tr><th>Item</th><th>State</th><th>Status</th><th>Comment</th></tr>\n{rows}</table>\n</body></html>\n",
+    let path = dir.join(&name);
+    let cannot = |e: std::io::Error| Error::new(format!("cannot write `{}`: {e}", path.display()));
+    let file = std::fs::File::create(&path).map_err(cannot)?;
+    let mut page = std::io::BufWriter::new(file);
+    write!(
+        page,
+        "<html><head><title>{t}</title></head><body>\n<h1>{t}: {}/{}</h1>\n<table border=\"1\">\n<tr><th>Item</th><th>State</th><th>Status</th><th>Comment</th></tr>\n",
         escape_html(&source.top_state),
         escape_html(&source.top_status),
         t = escape_html(&job.test_name),
-    );
-    let path = dir.join(&name);
-    std::fs::write(&path, page)
-        .map_err(|e| Error::new(format!("cannot write `{}`: {e}", path.display())))?;
+    )
+    .map_err(cannot)?;
+    let mut failed = None;
+    each_item(&mut |[item, state, status, comment]| {
+        writeln!(
+            page,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape_html(item),
+            escape_html(state),
+            escape_html(status),
+            escape_html(comment)
+        )
+        .inspect_err(|e| failed = Some(e.kind()))
+    })?;
+    if let Some(kind) = failed {
+        return Err(cannot(kind.into()));
+    }
+    page.write_all(b"</table>\n</body></html>\n")
+        .and_then(|()| page.flush())
+        .map_err(cannot)?;
     set_log(source.top_id, &name)?;
     Ok(path)
 }

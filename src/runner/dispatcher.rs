@@ -160,9 +160,9 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
             defs.push(def);
         }
         let mut records = Records::default();
-        for record in ctx.store.run_records(ctx.run_id)? {
+        ctx.store.for_each_run_record(ctx.run_id, |record| {
             records.put(record);
-        }
+        })?;
         let (sender, events) = mpsc::channel();
         let now = Instant::now();
         Ok(Dispatcher {
@@ -369,9 +369,8 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
         if now >= self.next_refresh {
             self.next_refresh = now + REFRESH_EVERY;
             self.next_poll = now + POLL_EVERY;
-            for record in self.store().run_records(self.ctx.run_id)? {
-                self.absorb(record);
-            }
+            let store = self.store();
+            store.for_each_run_record(self.ctx.run_id, |record| self.absorb(record))?;
         } else if now >= self.next_poll && !self.pass.polled.is_empty() {
             self.next_poll = now + POLL_EVERY;
             // An item's executor rolls its toplevel up: read that record too, or a waiter
@@ -675,10 +674,7 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
             }
         }
         let list: Vec<Item> = match self.defs[t].items() {
-            Items::None => vec![Item {
-                path: String::new(),
-                vars: Vec::new(),
-            }],
+            Items::None => vec![Item::bare("")],
             Items::List(list) if list.is_empty() => {
                 let comment = "No items: [items] or [itemstable] gave an empty list";
                 return self.close_if_it_would_run(t, Some((Status::ZeroItems, comment.into())));
@@ -898,7 +894,7 @@ impl<'c, 'a> Dispatcher<'c, 'a> {
         }
         let (path, vars, id) = {
             let item = &self.pass.tests[t].items[i];
-            (item.path.clone(), item.vars.clone(), item.id)
+            (item.path.clone(), item.vars.pairs(&item.path), item.id)
         };
         self.set_item_env(t, &path, &vars);
         let reread;

@@ -6,6 +6,7 @@ mod context;
 mod dispatcher;
 mod forking;
 mod hooks;
+mod key_index;
 mod launching;
 mod lease;
 pub mod nested;

@@ -1,10 +1,11 @@
 //! The dispatcher's picture of a run: one node per test (its toplevel stage) and one per item,
 //! each in a phase, plus a cache of the run's records as the database last showed them.
 
+use super::key_index::KeyIndex;
 use crate::db::RecordState;
 use crate::model::{State, Status, TestId};
 use crate::plan::{Board, Upstream};
-use crate::testdef::{ItemMap, Modes};
+use crate::testdef::{ItemMap, ItemVars, Modes};
 use std::collections::HashMap;
 
 /// Where an item is in this pass.
@@ -40,7 +41,7 @@ pub(super) struct ItemNode {
     /// The item path (`""` for a test without items).
     pub path: String,
     /// The item variables.
-    pub vars: Vec<(String, String)>,
+    pub vars: ItemVars,
     /// Its record.
     pub id: TestId,
     /// Its phase.
@@ -70,8 +71,8 @@ pub(super) struct TestNode {
     pub stage: Stage,
     /// The items, once expanded.
     pub items: Vec<ItemNode>,
-    /// Item path → index in `items`.
-    pub item_index: HashMap<String, usize>,
+    /// Item path → index in `items` (through [`TestNode::item`]).
+    pub item_index: KeyIndex<usize>,
     /// Items not done yet.
     pub active: usize,
     /// Whether a done item completed with an OK status.
@@ -108,7 +109,7 @@ impl TestNode {
             toplevel_id,
             stage: Stage::Waiting,
             items: Vec::new(),
-            item_index: HashMap::new(),
+            item_index: KeyIndex::default(),
             active: 0,
             ok_item: false,
             dependents: Vec::new(),
@@ -116,6 +117,23 @@ impl TestNode {
             kept: 0,
             waiting_on: Vec::new(),
         }
+    }
+
+    /// The index of the item at `path`.
+    pub(super) fn item(&self, path: &str) -> Option<usize> {
+        self.item_index.get(path, |i| self.items[i].path.as_str())
+    }
+
+    /// Sets the items and indexes them by path.
+    pub(super) fn set_items(&mut self, items: Vec<ItemNode>) {
+        self.items = items;
+        let items = &self.items;
+        let mut index = KeyIndex::default();
+        index.reserve(items.len(), |i: usize| items[i].path.as_str());
+        for (i, item) in items.iter().enumerate() {
+            index.insert(item.path.as_str(), i, |j| items[j].path.as_str());
+        }
+        self.item_index = index;
     }
 
     /// Whether this pass is done with the test.
@@ -133,27 +151,42 @@ impl TestNode {
 pub(super) struct Records {
     /// By id.
     pub by_id: HashMap<TestId, RecordState>,
-    /// (test, item path) → id.
-    pub by_name: HashMap<(String, String), TestId>,
+    /// (test, item path) → id, read from `by_id`'s records.
+    by_name: KeyIndex<TestId>,
 }
 
 impl Records {
     /// Stores a record; returns the previous (state, status) when it changed them.
     pub(super) fn put(&mut self, record: RecordState) -> Option<Option<(State, Status)>> {
-        let key = (record.testname.clone(), record.item_path.clone());
-        self.by_name.insert(key, record.id);
-        match self.by_id.insert(record.id, record.clone()) {
-            Some(old) if old.state == record.state && old.status == record.status => None,
-            Some(old) => Some(Some((old.state, old.status))),
-            None => Some(None),
-        }
+        let id = record.id;
+        let change = match self.by_id.entry(id) {
+            std::collections::hash_map::Entry::Occupied(mut kept) => {
+                let old = kept.insert(record);
+                let new = kept.get();
+                (old.state != new.state || old.status != new.status)
+                    .then_some(Some((old.state, old.status)))
+            }
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(record);
+                Some(None)
+            }
+        };
+        let by_id = &self.by_id;
+        let name = |id: TestId| {
+            let r = &by_id[&id];
+            (r.testname.as_str(), r.item_path.as_str())
+        };
+        self.by_name.insert(name(id), id, name);
+        change
     }
 
     /// A record by test and item.
     pub(super) fn get(&self, test: &str, item: &str) -> Option<&RecordState> {
-        self.by_name
-            .get(&(test.to_string(), item.to_string()))
-            .and_then(|id| self.by_id.get(id))
+        let id = self.by_name.get((test, item), |id| {
+            let r = &self.by_id[&id];
+            (r.testname.as_str(), r.item_path.as_str())
+        })?;
+        self.by_id.get(&id)
     }
 }
 
@@ -174,9 +207,8 @@ impl Board for View<'_> {
             None => true,
             Some(node) if item.is_empty() => node.settled(),
             Some(node) => node
-                .item_index
-                .get(item)
-                .is_none_or(|&i| node.items[i].phase == Phase::Done),
+                .item(item)
+                .is_none_or(|i| node.items[i].phase == Phase::Done),
         };
         Some(Upstream {
             state: &record.state,

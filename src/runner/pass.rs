@@ -205,7 +205,7 @@ impl Pass {
         let ok = completed_ok(&record);
         self.records.put(record)?;
         if let Some(&t) = self.by_name.get(&testname) {
-            if let Some(&i) = self.tests[t].item_index.get(&item_path) {
+            if let Some(i) = self.tests[t].item(&item_path) {
                 let launched_elsewhere =
                     self.tests[t].items[i].phase == Phase::Launched { local: false };
                 if launched_elsewhere && !active {
@@ -328,23 +328,18 @@ impl Pass {
     /// taken in: they wait for their prerequisites.
     pub(super) fn expanded(&mut self, t: usize, list: Vec<Item>, ids: Vec<TestId>) {
         let node = &mut self.tests[t];
-        node.items = list
-            .into_iter()
-            .zip(ids)
-            .map(|(item, id)| ItemNode {
-                path: item.path,
-                vars: item.vars,
-                id,
-                phase: Phase::Pending,
-                seen: None,
-            })
-            .collect();
-        node.item_index = node
-            .items
-            .iter()
-            .enumerate()
-            .map(|(i, n)| (n.path.clone(), i))
-            .collect();
+        node.set_items(
+            list.into_iter()
+                .zip(ids)
+                .map(|(item, id)| ItemNode {
+                    path: item.path,
+                    vars: item.vars,
+                    id,
+                    phase: Phase::Pending,
+                    seen: None,
+                })
+                .collect(),
+        );
         node.active = node.items.len();
         if node.modes.per_item() {
             node.waiting_on = node

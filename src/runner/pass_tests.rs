@@ -136,7 +136,7 @@ impl Sim {
 
     fn item(&self, name: &str, path: &str) -> (usize, usize) {
         let t = self.t(name);
-        (t, self.pass.tests[t].item_index[path])
+        (t, self.pass.tests[t].item(path).unwrap())
     }
 
     fn phase(&self, name: &str, path: &str) -> Phase {
@@ -317,10 +317,7 @@ impl Sim {
 }
 
 fn item(path: &str) -> Item {
-    Item {
-        path: path.into(),
-        vars: Vec::new(),
-    }
+    Item::bare(path)
 }
 
 // ----- priority and job slots -----

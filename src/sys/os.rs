@@ -200,6 +200,17 @@ pub fn children_cpu_time() -> std::time::Duration {
     std::time::Duration::from_micros(micros(usage.ru_utime) + micros(usage.ru_stime))
 }
 
+/// The largest peak resident set size among the waited-for children (and their waited-for
+/// descendants) of this process so far, in KiB.
+pub fn children_peak_rss_kib() -> u64 {
+    // SAFETY: getrusage fills the zeroed struct we own.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    if unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) } != 0 {
+        return 0;
+    }
+    usage.ru_maxrss.max(0) as u64
+}
+
 /// Signals received since [`catch_interrupts`] (SIGINT, SIGTERM, SIGHUP).
 static INTERRUPTS: AtomicUsize = AtomicUsize::new(0);
 /// The last interrupting signal's number.

@@ -296,9 +296,9 @@ impl TestDef {
             };
             let culprit = item
                 .vars
-                .iter()
+                .iter(&item.path)
                 .find(|(_, v)| crate::model::check_item_path(v).is_err())
-                .or(item.vars.iter().find(|(_, v)| v.is_empty()));
+                .or(item.vars.iter(&item.path).find(|(_, v)| v.is_empty()));
             let mut error = Error::new(format!(
                 "test `{}`: item path `{}` {problem}",
                 self.name,

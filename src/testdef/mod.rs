@@ -9,4 +9,4 @@ mod items;
 pub use def::{Modes, Skip, Step, Subrun, TestDef};
 pub use hms::hms_seconds;
 pub use itemmap::ItemMap;
-pub use items::{Item, Items, expand, item_info};
+pub use items::{Item, ItemVars, Items, expand, item_info};
