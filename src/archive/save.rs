@@ -241,24 +241,12 @@ fn disk_usage_of_all(places: &[(TestRecord, TestPlace)]) -> Vec<u64> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .clamp(1, 4);
-    let chunk = places.len().div_ceil(threads).max(1);
-    std::thread::scope(|scope| {
-        let parts: Vec<_> = places
-            .chunks(chunk)
-            .map(|part| {
-                let sizes = scope.spawn(move || {
-                    part.iter()
-                        .map(|(_, p)| disk_usage_kib(&p.physical))
-                        .collect::<Vec<u64>>()
-                });
-                (sizes, part.len())
-            })
-            .collect();
-        parts
-            .into_iter()
-            .flat_map(|(sizes, len)| sizes.join().unwrap_or_else(|_| vec![0; len]))
-            .collect()
-    })
+    crate::sys::parallel::map_in_shares(
+        places,
+        threads,
+        |(_, p)| disk_usage_kib(&p.physical),
+        |_| 0,
+    )
 }
 
 /// The size of the files under `dir` (symlinks not followed), in KiB.

@@ -271,6 +271,18 @@ impl Store {
         })
     }
 
+    /// [`Store::mark_test_deleted`] for many records, in one transaction.
+    pub fn mark_tests_deleted(&self, test_ids: &[TestId]) -> Result<()> {
+        if test_ids.is_empty() {
+            return Ok(());
+        }
+        self.batch(|| {
+            test_ids
+                .iter()
+                .try_for_each(|&id| self.mark_test_deleted(id))
+        })?
+    }
+
     /// Runs one of the rmt general-call statements; when it can change the status of the
     /// test `status_of`, that test's run is re-counted in `run_stats` with it.
     pub fn general_statement(

@@ -4,15 +4,14 @@
 
 use crate::db::RecordState;
 use crate::model::State;
-use std::io::IsTerminal;
+use crate::output::ProgressBar;
 
 /// The result printer.
 pub(super) struct Progress {
     /// `lt/<target>/<runname>`.
     prefix: String,
     header_printed: bool,
-    bar: bool,
-    bar_shown: bool,
+    bar: ProgressBar,
 }
 
 /// `%Yww%V.%w %H:%M`, Megatest's work-week time.
@@ -57,15 +56,7 @@ impl Progress {
         Progress {
             prefix: format!("lt/{target}/{runname}"),
             header_printed: false,
-            bar: std::io::stderr().is_terminal(),
-            bar_shown: false,
-        }
-    }
-
-    fn clear_bar(&mut self) {
-        if self.bar_shown {
-            eprint!("\r\x1b[K");
-            self.bar_shown = false;
+            bar: ProgressBar::on_stderr(),
         }
     }
 
@@ -74,7 +65,7 @@ impl Progress {
         if !reportable(record) {
             return;
         }
-        self.clear_bar();
+        self.bar.clear();
         let mut text = String::new();
         if !self.header_printed {
             text.push_str(&format!(
@@ -101,22 +92,13 @@ impl Progress {
 
     /// Redraws the progress bar (terminal only).
     pub(super) fn bar(&mut self, done: usize, total: usize, running: usize) {
-        if !self.bar || total == 0 {
-            return;
-        }
-        const WIDTH: usize = 30;
-        let filled = (done * WIDTH / total).min(WIDTH);
-        eprint!(
-            "\r\x1b[K[{}{}] {done}/{total} done, {running} running",
-            "#".repeat(filled),
-            ".".repeat(WIDTH - filled)
-        );
-        self.bar_shown = true;
+        self.bar
+            .draw(done, total, &format!("done, {running} running"));
     }
 
     /// Removes the bar before the runner prints something else or ends.
     pub(super) fn finish(&mut self) {
-        self.clear_bar();
+        self.bar.clear();
     }
 }
 

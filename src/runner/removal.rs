@@ -16,11 +16,29 @@ use std::time::{Duration, Instant};
 /// How long a running test gets to stop after KILLREQ.
 const KILL_WAIT: Duration = Duration::from_secs(10);
 
-/// What to keep.
+/// How many tests are removed together: one transaction marks them REMOVING, their
+/// directories go in parallel, and one transaction marks them DELETED.
+const BATCH: usize = 256;
+
+/// What to keep, and how many directories to remove at once.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RemoveOptions {
     /// Keep the database records; remove only the files.
     pub keep_records: bool,
+    /// Directories removed at the same time (0 or 1: one at a time).
+    pub workers: usize,
+}
+
+impl RemoveOptions {
+    /// The workers an area allows: its `[setup] max_concurrent_jobs`, at most 8 (removal
+    /// waits on the disk, and a network filesystem answers a few requests at a time).
+    pub fn workers_of(area: &Area) -> usize {
+        area.config
+            .get("setup", "max_concurrent_jobs")
+            .and_then(|v| v.trim().parse::<usize>().ok())
+            .unwrap_or(8)
+            .clamp(1, 8)
+    }
 }
 
 /// Deletes a run directory; refuses paths too short to be a test's directory.
@@ -328,7 +346,12 @@ pub fn delete_test_dirs(run: &RunRecord, test: &TestRecord, roots: &Roots) -> Re
 
 /// Removes the selected tests of a run, items before their toplevel and deeper directories
 /// first; a toplevel whose items are not all removed stays. The writes fire the tests'
-/// `[triggers]` (as 1.65's removal does). `on_removed` hears of each test as it goes.
+/// `[triggers]` (as 1.65's removal does). `on_removed` hears of each test as it goes, with
+/// how many of the selected tests have been dealt with and how many there are.
+///
+/// Tests go in batches ([`BATCH`]): one transaction marks a batch REMOVING, its directories
+/// are removed `opts.workers` at a time, and one transaction marks the removed ones
+/// DELETED. Running tests and tests with a nested run go one at a time as before.
 pub fn remove_tests(
     store: &Store,
     run: &RunRecord,
@@ -336,7 +359,7 @@ pub fn remove_tests(
     opts: RemoveOptions,
     roots: &Roots,
     triggers: &TriggerTable,
-    on_removed: &mut dyn FnMut(&TestRecord),
+    on_removed: &mut dyn FnMut(&TestRecord, (usize, usize)),
 ) -> Result<Removal> {
     let run_id = run.id();
     if held_by_runner(store, run, "removed")? {
@@ -352,38 +375,49 @@ pub fn remove_tests(
             std::cmp::Reverse(t.rundir().matches('/').count()),
         )
     });
+    let total = tests.len();
+    // Items first, all of them, so a toplevel (whose directory holds its items') is never
+    // removed beside one of its items, and its items left are known when its turn comes.
+    let toplevels = tests.split_off(tests.partition_point(|t| !t.item_path().is_empty()));
     // Items of each test still in the run, counted once: a toplevel goes only after them.
     let mut items_left = store.item_counts(run_id)?;
-    let mut removed = Vec::new();
-    let mut refused = 0;
-    for test in tests {
-        let name = test.testname();
-        if test.item_path().is_empty() && !opts.keep_records {
-            let remaining = items_left.get(&name).copied().unwrap_or(0);
-            if remaining > 0 {
-                crate::debug!(1, "keeping {name}: {remaining} of its items remain");
-                continue;
+    let mut removal = Removal::default();
+    let mut seen = 0;
+    for batch in tests.chunks(BATCH) {
+        let results = remove_batch(store, run, batch, opts, roots, triggers)?;
+        for (test, result) in batch.iter().zip(results) {
+            seen += 1;
+            if result.is_ok()
+                && !opts.keep_records
+                && let Some(n) = items_left.get_mut(&test.testname())
+            {
+                *n = n.saturating_sub(1);
             }
+            removal.take(test, result, (seen, total), on_removed);
         }
-        match remove_test(store, run, &test, opts, roots, triggers) {
-            Ok(()) => {
-                if !test.item_path().is_empty()
-                    && !opts.keep_records
-                    && let Some(n) = items_left.get_mut(&name)
-                {
-                    *n = n.saturating_sub(1);
-                }
-                on_removed(&test);
-                removed.push(test);
-            }
-            Err(e) => {
-                crate::output::log::emit(format_args!("{e}"));
-                refused += 1;
-            }
+    }
+    let (kept, toplevels): (Vec<_>, Vec<_>) = toplevels.into_iter().partition(|t| {
+        let remaining = items_left.get(&t.testname()).copied().unwrap_or(0);
+        remaining > 0 && !opts.keep_records
+    });
+    for test in &kept {
+        let name = test.testname();
+        crate::debug!(
+            1,
+            "keeping {name}: {} of its items remain",
+            items_left[&name]
+        );
+    }
+    seen += kept.len();
+    for batch in toplevels.chunks(BATCH) {
+        let results = remove_batch(store, run, batch, opts, roots, triggers)?;
+        for (test, result) in batch.iter().zip(results) {
+            seen += 1;
+            removal.take(test, result, (seen, total), on_removed);
         }
     }
     if !opts.keep_records
-        && refused == 0
+        && removal.refused == 0
         && store
             .tests_for_run(run_id, &TestFilter::default())?
             .is_empty()
@@ -391,7 +425,61 @@ pub fn remove_tests(
         store.mark_run_deleted(run_id)?;
         store.purge_deleted_tests(30)?;
     }
-    Ok(Removal { removed, refused })
+    Ok(removal)
+}
+
+/// Removes a batch of tests; the result of each, in order. An error of the database ends
+/// the whole removal.
+fn remove_batch(
+    store: &Store,
+    run: &RunRecord,
+    batch: &[TestRecord],
+    opts: RemoveOptions,
+    roots: &Roots,
+    triggers: &TriggerTable,
+) -> Result<Vec<Result<()>>> {
+    let mut results: Vec<Option<Result<()>>> = Vec::with_capacity(batch.len());
+    let mut plain = Vec::new();
+    for (k, test) in batch.iter().enumerate() {
+        let alone = test.state().is_running()
+            || NestedRun::recorded(&PathBuf::from(test.rundir())).is_some();
+        results.push(match check_test_dirs(run, test, roots) {
+            Err(e) => Some(Err(e)),
+            // These wait for a stop, or for another area's removal: one at a time.
+            Ok(()) if alone => Some(remove_test(store, run, test, opts, roots, triggers)),
+            Ok(()) => {
+                plain.push(k);
+                None
+            }
+        });
+    }
+    let writer = Writer::new(store, triggers);
+    if !opts.keep_records {
+        let ids: Vec<_> = plain.iter().map(|&k| batch[k].id()).collect();
+        writer.set_state_status_of_all(&ids, &State::Removing, &Status::Locked)?;
+    }
+    let deleted = crate::sys::parallel::map_in_shares(
+        &plain,
+        opts.workers,
+        |&k| delete_test_dirs(run, &batch[k], roots),
+        |&k| {
+            Err(Error::new(format!(
+                "removing `{}` stopped on an internal error",
+                batch[k].rundir()
+            )))
+        },
+    );
+    let mut gone = Vec::new();
+    for (&k, result) in plain.iter().zip(deleted) {
+        if result.is_ok() {
+            gone.push(batch[k].id());
+        }
+        results[k] = Some(result);
+    }
+    if !opts.keep_records {
+        store.mark_tests_deleted(&gone)?;
+    }
+    Ok(results.into_iter().map(|r| r.unwrap_or(Ok(()))).collect())
 }
 
 /// Whether a live runner is running `run`: then it says so (nothing of the run `done`) and
@@ -422,6 +510,26 @@ pub struct Removal {
 }
 
 impl Removal {
+    /// Counts the outcome of one test's removal, and tells `on_removed` of a removed one.
+    fn take(
+        &mut self,
+        test: &TestRecord,
+        result: Result<()>,
+        progress: (usize, usize),
+        on_removed: &mut dyn FnMut(&TestRecord, (usize, usize)),
+    ) {
+        match result {
+            Ok(()) => {
+                on_removed(test, progress);
+                self.removed.push(test.clone());
+            }
+            Err(e) => {
+                crate::output::log::emit(format_args!("{e}"));
+                self.refused += 1;
+            }
+        }
+    }
+
     /// An error when tests were left, for the command's exit status.
     pub fn check_refused(refused: usize) -> Result<()> {
         if refused == 0 {

@@ -104,6 +104,37 @@ pub struct Writer<'a, D: Destination + ?Sized = Store> {
     triggers: &'a TriggerTable,
 }
 
+impl Writer<'_, Store> {
+    /// Sets one state and status on many records (with their rollups) in one transaction;
+    /// their triggers fire once it is committed, so a trigger that writes is not kept
+    /// waiting for it.
+    pub fn set_state_status_of_all(
+        &self,
+        test_ids: &[TestId],
+        state: &State,
+        status: &Status,
+    ) -> Result<()> {
+        if test_ids.is_empty() {
+            return Ok(());
+        }
+        let changes = self.to.batch(|| {
+            let mut all = Vec::new();
+            for &id in test_ids {
+                all.extend(RecordWrites::set_state_status(
+                    self.to,
+                    id,
+                    Some(state),
+                    Some(status),
+                    None,
+                )?);
+            }
+            Ok::<_, crate::error::Error>(all)
+        })??;
+        self.fire(&changes);
+        Ok(())
+    }
+}
+
 /// Changes made already whose triggers fire later, through [`Writer::release`]: the RUNNING
 /// writes of a start, whose triggers wait for the test's directory and environment.
 #[derive(Debug, Default)]

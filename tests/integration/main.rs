@@ -3,6 +3,7 @@
 mod architecture;
 mod archive;
 mod bad_input;
+mod bulk_removal;
 mod chaos;
 mod cli;
 mod config_errors;

@@ -96,6 +96,11 @@ impl Pty {
         strip_escapes(&String::from_utf8_lossy(&self.output.lock().unwrap()))
     }
 
+    /// Everything printed so far, as printed.
+    pub(crate) fn raw_output(&self) -> String {
+        String::from_utf8_lossy(&self.output.lock().unwrap()).into_owned()
+    }
+
     /// Waits until `needle` appears after what earlier calls consumed; returns the text up to
     /// and including it.
     #[track_caller]
