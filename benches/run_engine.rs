@@ -3,8 +3,9 @@
 //! 1. Harness overhead: 1,000 trivial tests (items with one `exit 0` ezstep each), 2 at a
 //!    time, through `megatest -run -run-wait`, side by side with the spawn floor
 //!    `xargs -P2 -n1 sh -c 'exit 0'` in the same run; wall and CPU milliseconds per test.
-//!    A row with `bash` in place of `sh` shows what the step shell alone adds (ezsteps run
-//!    under `/bin/bash`, as in Megatest; `sh` is often the lighter dash). Two more rows run
+//!    A row with `bash` in place of `sh` shows what the step shell alone adds (a plain step
+//!    such as `exit 0` runs under `/bin/sh`, often the lighter dash; any other under
+//!    `/bin/bash`, as in Megatest: see docs/compatibility.md). Two more rows run
 //!    the same area with `[setup] fork-launch no` (every executor spawned as a new
 //!    `megatest -execute` process instead of forked by the helper) and with
 //!    `[setup] record-via-runner no` (every executor opening the database itself); a last
@@ -308,7 +309,7 @@ fn overhead(tests: usize, rounds: usize) {
     }
     let (bash_wall, bash_cpu) = medians[1];
     println!(
-        "  of which the step shell (bash over sh): wall {:.2} ms/test, cpu {:.2} ms/test",
+        "  a step that is not plain runs under bash, which adds: wall {:.2} ms/test, cpu {:.2} ms/test",
         ms_per(bash_wall.saturating_sub(floor_wall), tests),
         ms_per(bash_cpu.saturating_sub(floor_cpu), tests)
     );

@@ -6,6 +6,7 @@ mod environment;
 mod execute;
 pub mod logpro_dat;
 mod monitor;
+mod step_shell;
 mod steps;
 mod supervisor;
 mod verdict;

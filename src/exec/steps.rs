@@ -183,8 +183,9 @@ fn run_step(
     // The whole command's output goes to the log (1.65 appended the redirection to the
     // text, so only its last command's went there), and the newline ends a `#` comment
     // the command may end with (a `#{...}` form left as written).
+    let shell = super::step_shell::step_shell(&step.command);
     let mut cmd = shell_command(
-        "/bin/bash",
+        shell,
         &format!(
             "{{ {}\n}} > {} 2>&1",
             step.command,
@@ -204,7 +205,10 @@ fn run_step(
             }
         }
     }
-    let status = match supervisor.run(cmd).map_err(|e| io("start /bin/bash", e))? {
+    let status = match supervisor
+        .run(cmd)
+        .map_err(|e| io(&format!("start {shell}"), e))?
+    {
         Ended::NotStarted => return Ok(None),
         Ended::Exited(status) => status,
     };
