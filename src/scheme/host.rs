@@ -122,6 +122,54 @@ pub struct Host {
     /// The extensions installed in this engine only (see [`Host::install_here`]).
     installed_here: Vec<&'static str>,
     capture: Option<SteelVal>,
+    /// Scheme sources not evaluated yet (see [`LazySource`]).
+    pending: Vec<LazySource>,
+}
+
+/// A built-in Scheme source (the prelude, an extension's wrappers) evaluated only when a
+/// text about to be evaluated mentions a name it defines: most engines (a `#{scheme}` form,
+/// a trigger) use a few procedures, and each source costs milliseconds to compile.
+struct LazySource {
+    /// Its name, for errors.
+    label: &'static str,
+    source: String,
+    /// The names its top-level forms define.
+    names: Vec<String>,
+}
+
+impl LazySource {
+    fn new(label: &'static str, source: String) -> LazySource {
+        let names = defined_names(&source);
+        LazySource {
+            label,
+            source,
+            names,
+        }
+    }
+
+    /// Whether `text` may use what this source defines (a mention is enough).
+    fn needed_by(&self, text: &str) -> bool {
+        self.names.iter().any(|n| text.contains(n.as_str()))
+    }
+}
+
+/// The names defined by top-level `(define NAME ...)`, `(define (NAME ...) ...)` and
+/// `(struct NAME ...)` forms (a struct's procedures all start with its name).
+fn defined_names(source: &str) -> Vec<String> {
+    source
+        .lines()
+        .filter_map(|line| {
+            let rest = line
+                .strip_prefix("(define ")
+                .or_else(|| line.strip_prefix("(struct "))?;
+            let rest = rest.trim_start_matches('(');
+            let name: String = rest
+                .chars()
+                .take_while(|c| !c.is_whitespace() && *c != ')' && *c != '(')
+                .collect();
+            (!name.is_empty()).then_some(name)
+        })
+        .collect()
 }
 
 /// Runs `f` with this thread's host, creating it first if needed. Called again from inside
@@ -192,11 +240,10 @@ impl Host {
         let mut engine = Engine::new();
         builtins::register(&mut engine);
         area_procs::register(&mut engine);
-        for (name, source) in PRELUDE {
-            engine.run(source.to_string()).map_err(|e| {
-                SchemeError::plain(format!("the built-in {name} does not load: {e}"))
-            })?;
-        }
+        let pending = PRELUDE
+            .iter()
+            .map(|(label, source)| LazySource::new(label, source.to_string()))
+            .collect();
         let watchdog = Watchdog::start(engine.get_thread_state_controller());
         let mut host = Host {
             engine,
@@ -206,13 +253,14 @@ impl Host {
             extensions: 0,
             installed_here: Vec::new(),
             capture: None,
+            pending,
         };
         host.catch_up()?;
         CREATED.store(true, Ordering::Relaxed);
         crate::debug!(
             2,
-            "Scheme engine ready in {} ms",
-            started.elapsed().as_millis()
+            "Scheme engine ready in {:.1} ms",
+            started.elapsed().as_secs_f64() * 1000.0
         );
         Ok(host)
     }
@@ -240,14 +288,37 @@ impl Host {
         self.install(extension)
     }
 
-    /// Defines the extension's Rust procedures, then runs its Scheme source.
+    /// Defines the extension's Rust procedures; its Scheme sources wait until a text uses
+    /// them.
     fn install(&mut self, extension: native::Extension) -> Result<(), SchemeError> {
         for (name, native) in &extension.natives {
             self.engine.register_value(name, native::procedure(*native));
         }
-        for (name, source) in extension.sources {
-            self.engine.run(source).map_err(|e| {
-                SchemeError::plain(format!("the built-in {name} does not load: {e}"))
+        for (label, source) in extension.sources {
+            self.pending.push(LazySource::new(label, source));
+        }
+        Ok(())
+    }
+
+    /// Evaluates the pending sources `text` may use, each after the ones it uses itself.
+    fn load_needed(&mut self, text: &str) -> Result<(), SchemeError> {
+        while let Some(at) = self.pending.iter().position(|p| p.needed_by(text)) {
+            let lazy = self.pending.remove(at);
+            self.load_needed(&lazy.source)?;
+            self.engine.run(lazy.source).map_err(|e| {
+                SchemeError::plain(format!("the built-in {} does not load: {e}", lazy.label))
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Evaluates every pending source (for listings of all names).
+    fn load_all(&mut self) -> Result<(), SchemeError> {
+        while !self.pending.is_empty() {
+            let lazy = self.pending.remove(0);
+            self.load_needed(&lazy.source)?;
+            self.engine.run(lazy.source).map_err(|e| {
+                SchemeError::plain(format!("the built-in {} does not load: {e}", lazy.label))
             })?;
         }
         Ok(())
@@ -305,6 +376,7 @@ impl Host {
             span: Some((e.offset, e.offset + 1)),
             notes: vec!["deeply nested code would overflow megatest's stack".into()],
         })?;
+        self.load_needed(&prepared.text)?;
         let controller = self.engine.get_thread_state_controller();
         controller.resume();
         let memory = configured_memory();
@@ -343,7 +415,10 @@ impl Host {
     }
 
     /// The names of the engine's global definitions a user would type.
-    pub fn global_names(&self) -> Vec<String> {
+    pub fn global_names(&mut self) -> Vec<String> {
+        if let Err(e) = self.load_all() {
+            crate::warn!("{}", e.message);
+        }
         let mut names: Vec<String> = self
             .engine
             .readable_globals(0)
@@ -361,13 +436,18 @@ impl Host {
         names
     }
 
-    /// Registers (or replaces) a global value.
+    /// Registers (or replaces) a global value. A pending source that defines the name too
+    /// is evaluated first, so this value stays (as when the sources were evaluated at once).
     pub fn define(&mut self, name: &str, value: SteelVal) {
+        if let Err(e) = self.load_needed(name) {
+            crate::warn!("{}", e.message);
+        }
         self.engine.register_value(name, value);
     }
 
     /// Calls a procedure by name.
     pub fn call(&mut self, name: &str, args: Vec<SteelVal>) -> Result<SteelVal, SchemeError> {
+        self.load_needed(name)?;
         let expected_before = EXPECTING_PANIC.with(|c| c.replace(true));
         let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
             self.engine.call_function_by_name_with_args(name, args)
@@ -487,6 +567,31 @@ mod tests {
 
     fn eval(body: &str) -> Result<String, SchemeError> {
         eval_config_snippet(body, Vec::new)
+    }
+
+    #[test]
+    fn built_in_sources_load_when_a_text_names_what_they_define() {
+        let mut host = Host::create().unwrap();
+        let pending = |host: &Host| -> Vec<&str> { host.pending.iter().map(|p| p.label).collect() };
+        assert_eq!(
+            pending(&host),
+            ["prelude/chicken.scm", "prelude/megatest.scm"]
+        );
+        host.eval("(+ 1 2)").unwrap();
+        assert_eq!(pending(&host).len(), 2, "nothing named, nothing loaded");
+        let values = host.eval("(hash-table? (make-hash-table))").unwrap();
+        assert_eq!(values, [SteelVal::BoolV(true)]);
+        assert_eq!(pending(&host), ["prelude/megatest.scm"]);
+        // A source is loaded after the ones it uses itself: configf:lookup's file uses
+        // hash tables (loaded already here), and defining a name a source also defines
+        // loads that source first, so the definition stays.
+        host.define("config-lookup", SteelVal::IntV(7));
+        assert!(pending(&host).is_empty());
+        assert_eq!(host.eval("config-lookup").unwrap(), [SteelVal::IntV(7)]);
+        assert_eq!(
+            defined_names("(define (a x) x)\n(define b 1)\n(struct c (d))\n  (define inner 2)\n"),
+            ["a", "b", "c"]
+        );
     }
 
     #[test]
