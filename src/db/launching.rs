@@ -68,28 +68,36 @@ impl Store {
         })
     }
 
-    /// Gives `each` every record of a run, DELETED ones included, in id order. The records
-    /// are read a few thousand at a time, so a run of 100,000 is never all in memory twice,
-    /// and `each` may use the store.
+    /// Gives `each` every record of a run, DELETED ones included, by test name and item
+    /// path. The records are read a few thousand at a time along the `(run_id, testname,
+    /// item_path)` index, so a run of 100,000 is never all in memory twice, and `each` may
+    /// use the store.
     pub fn for_each_run_record(
         &self,
         run_id: RunId,
         mut each: impl FnMut(RecordState),
     ) -> Result<()> {
         const CHUNK: i64 = 4096;
-        let mut after = 0;
+        let mut after: Option<(String, String)> = None;
         loop {
-            let chunk = self.read(|c| {
-                let mut stmt = c.prepare_cached(&format!(
-                    "SELECT {RECORD_COLUMNS} FROM tests WHERE run_id=?1 AND id>?2 ORDER BY id LIMIT ?3"
-                ))?;
-                stmt.query_map((run_id, after, CHUNK), record_from_row)?
-                    .collect::<rusqlite::Result<Vec<_>>>()
+            let chunk = self.read(|c| match &after {
+                    None => c
+                        .prepare_cached(&format!(
+                            "SELECT {RECORD_COLUMNS} FROM tests WHERE run_id=?1 ORDER BY testname, item_path LIMIT ?2"
+                        ))?
+                        .query_map((run_id, CHUNK), record_from_row)?
+                        .collect::<rusqlite::Result<Vec<_>>>(),
+                    Some((name, item)) => c
+                        .prepare_cached(&format!(
+                            "SELECT {RECORD_COLUMNS} FROM tests WHERE run_id=?1 AND (testname, item_path) > (?2, ?3) ORDER BY testname, item_path LIMIT ?4"
+                        ))?
+                        .query_map((run_id, name, item, CHUNK), record_from_row)?
+                        .collect(),
             })?;
             let Some(last) = chunk.last() else {
                 return Ok(());
             };
-            after = last.id.0;
+            after = Some((last.testname.clone(), last.item_path.clone()));
             let full = chunk.len() as i64 == CHUNK;
             chunk.into_iter().for_each(&mut each);
             if !full {
@@ -231,5 +239,36 @@ impl Store {
             refresh_run_stats(c, run_id)?;
             Ok(changed)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_run_is_read_whole_across_chunks_and_no_other_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = vec![("a".to_string(), "TEXT".to_string())];
+        let store = Store::open_at(&dir.path().join("megatest.db"), &keys).unwrap();
+        let target = crate::area::Target::parse("x", &["a".to_string()], "-target").unwrap();
+        let run = store.register_run(&target, "r", "me", "").unwrap();
+        let other = store.register_run(&target, "o", "me", "").unwrap();
+        let items: Vec<String> = (0..9000).map(|i| format!("{i}")).collect();
+        let mut names: Vec<(&str, &str)> = vec![("t", ""), ("u", "")];
+        names.extend(items.iter().map(|i| ("t", i.as_str())));
+        store.register_tests(run, &names).unwrap();
+        store.register_tests(other, &[("t", "1")]).unwrap();
+        let mut seen = Vec::new();
+        store
+            .for_each_run_record(run, |r| seen.push((r.testname, r.item_path)))
+            .unwrap();
+        assert_eq!(
+            seen.len(),
+            names.len(),
+            "every record once, across three chunks"
+        );
+        let unique: std::collections::BTreeSet<_> = seen.iter().collect();
+        assert_eq!(unique.len(), names.len());
     }
 }

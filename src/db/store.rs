@@ -373,6 +373,27 @@ impl Store {
         Ok(value)
     }
 
+    /// Runs `f`'s writes as one transaction: committed when it returns `Ok`, rolled back
+    /// (none of them kept) when it returns an error. Inside a batch, part of that batch.
+    pub fn transaction<T>(&self, f: impl FnOnce() -> Result<T>) -> Result<T> {
+        if self.in_batch.get() {
+            return f();
+        }
+        let _turn = take_write_turn();
+        self.control("BEGIN IMMEDIATE").map_err(|e| self.error(e))?;
+        self.in_batch.set(true);
+        let value = f();
+        self.in_batch.set(false);
+        let end = if value.is_ok() { "COMMIT" } else { "ROLLBACK" };
+        if let Err(e) = self.control(end) {
+            if !self.conn.is_autocommit() {
+                let _ = self.conn.execute_batch("ROLLBACK");
+            }
+            return Err(self.error(e));
+        }
+        value
+    }
+
     /// A transaction control statement, compiled once.
     fn control(&self, sql: &str) -> rusqlite::Result<()> {
         self.conn.prepare_cached(sql)?.execute([]).map(|_| ())

@@ -271,16 +271,17 @@ impl Store {
         })
     }
 
-    /// [`Store::mark_test_deleted`] for many records, in one transaction.
+    /// [`Store::mark_test_deleted`] for many records, in one transaction (none marked when
+    /// one fails).
     pub fn mark_tests_deleted(&self, test_ids: &[TestId]) -> Result<()> {
         if test_ids.is_empty() {
             return Ok(());
         }
-        self.batch(|| {
+        self.transaction(|| {
             test_ids
                 .iter()
                 .try_for_each(|&id| self.mark_test_deleted(id))
-        })?
+        })
     }
 
     /// Runs one of the rmt general-call statements; when it can change the status of the

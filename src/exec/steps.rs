@@ -183,7 +183,7 @@ fn run_step(
     // The whole command's output goes to the log (1.65 appended the redirection to the
     // text, so only its last command's went there), and the newline ends a `#` comment
     // the command may end with (a `#{...}` form left as written).
-    let shell = super::step_shell::step_shell(&step.command);
+    let shell = super::step_shell::step_shell(&step.command, work);
     let mut cmd = shell_command(
         shell,
         &format!(

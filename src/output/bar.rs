@@ -33,7 +33,8 @@ impl ProgressBar {
         let fresh = self
             .drawn_at
             .is_some_and(|at| now.duration_since(at) < REDRAW_EVERY);
-        if self.shown && fresh && done < total {
+        // Lines printed between drawings clear it: it is drawn again at the next chance.
+        if fresh && done < total {
             return;
         }
         const WIDTH: usize = 30;

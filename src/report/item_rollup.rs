@@ -125,9 +125,30 @@ fn write_page(
         return Ok(dir.join(name));
     }
     let path = dir.join(&name);
-    let cannot = |e: std::io::Error| Error::new(format!("cannot write `{}`: {e}", path.display()));
-    let file = std::fs::File::create(&path).map_err(cannot)?;
-    let mut page = std::io::BufWriter::new(file);
+    // Written beside it and renamed: a page cut short (a full disk, a database error)
+    // never replaces the one before.
+    let partial = dir.join(format!(".{name}.partial"));
+    let written = write_items(&partial, source, job, each_item).and_then(|()| {
+        std::fs::rename(&partial, &path)
+            .map_err(|e| Error::new(format!("cannot write `{}`: {e}", path.display())))
+    });
+    if written.is_err() {
+        let _ = std::fs::remove_file(&partial);
+    }
+    written?;
+    set_log(source.top_id, &name)?;
+    Ok(path)
+}
+
+/// Writes the page's text to `file`.
+fn write_items(
+    file: &std::path::Path,
+    source: &RollupSource,
+    job: &Job,
+    each_item: impl FnOnce(&mut ItemRow<'_>) -> Result<()>,
+) -> Result<()> {
+    let cannot = |e: std::io::Error| Error::new(format!("cannot write `{}`: {e}", file.display()));
+    let mut page = std::io::BufWriter::new(std::fs::File::create(file).map_err(cannot)?);
     write!(
         page,
         "<html><head><title>{t}</title></head><body>\n<h1>{t}: {}/{}</h1>\n<table border=\"1\">\n<tr><th>Item</th><th>State</th><th>Status</th><th>Comment</th></tr>\n",
@@ -153,7 +174,5 @@ fn write_page(
     }
     page.write_all(b"</table>\n</body></html>\n")
         .and_then(|()| page.flush())
-        .map_err(cannot)?;
-    set_log(source.top_id, &name)?;
-    Ok(path)
+        .map_err(cannot)
 }

@@ -428,8 +428,7 @@ pub fn remove_tests(
     Ok(removal)
 }
 
-/// Removes a batch of tests; the result of each, in order. An error of the database ends
-/// the whole removal.
+/// Removes a batch of tests; the result of each, in order.
 fn remove_batch(
     store: &Store,
     run: &RunRecord,
@@ -456,10 +455,21 @@ fn remove_batch(
     let writer = Writer::new(store, triggers);
     if !opts.keep_records {
         let ids: Vec<_> = plain.iter().map(|&k| batch[k].id()).collect();
-        writer.set_state_status_of_all(&ids, &State::Removing, &Status::Locked)?;
+        if let Err(e) = writer.set_state_status_of_all(&ids, &State::Removing, &Status::Locked) {
+            // Nothing of it was written: each test goes on its own, and fails on its own.
+            crate::debug!(1, "removing one test at a time: {e}");
+            for &k in &plain {
+                results[k] = Some(remove_test(store, run, &batch[k], opts, roots, triggers));
+            }
+            return Ok(results.into_iter().map(|r| r.unwrap_or(Ok(()))).collect());
+        }
     }
+    // A test whose directory holds another's of the batch (an item path that is a prefix
+    // of another) is removed after the others, one at a time, deepest first.
+    let (held, free): (Vec<usize>, Vec<usize>) =
+        plain.iter().partition(|&&k| nested(batch, &plain, k));
     let deleted = crate::sys::parallel::map_in_shares(
-        &plain,
+        &free,
         opts.workers,
         |&k| delete_test_dirs(run, &batch[k], roots),
         |&k| {
@@ -469,17 +479,38 @@ fn remove_batch(
             )))
         },
     );
-    let mut gone = Vec::new();
-    for (&k, result) in plain.iter().zip(deleted) {
-        if result.is_ok() {
-            gone.push(batch[k].id());
-        }
+    for (&k, result) in free.iter().zip(deleted) {
         results[k] = Some(result);
     }
+    for &k in &held {
+        results[k] = Some(delete_test_dirs(run, &batch[k], roots));
+    }
     if !opts.keep_records {
-        store.mark_tests_deleted(&gone)?;
+        let gone: Vec<usize> = plain
+            .iter()
+            .copied()
+            .filter(|&k| matches!(results[k], Some(Ok(()))))
+            .collect();
+        let ids: Vec<_> = gone.iter().map(|&k| batch[k].id()).collect();
+        if store.mark_tests_deleted(&ids).is_err() {
+            for &k in &gone {
+                results[k] = Some(store.mark_test_deleted(batch[k].id()));
+            }
+        }
     }
     Ok(results.into_iter().map(|r| r.unwrap_or(Ok(()))).collect())
+}
+
+/// Whether test `k`'s run directory holds, or is held by, that of another test of `plain`.
+fn nested(batch: &[TestRecord], plain: &[usize], k: usize) -> bool {
+    let dir = batch[k].rundir();
+    let under =
+        |a: &str, b: &str| a.len() > b.len() && a.starts_with(b) && a[b.len()..].starts_with('/');
+    !dir.is_empty()
+        && plain.iter().any(|&j| {
+            let other = batch[j].rundir();
+            j != k && !other.is_empty() && (under(&dir, &other) || under(&other, &dir))
+        })
 }
 
 /// Whether a live runner is running `run`: then it says so (nothing of the run `done`) and

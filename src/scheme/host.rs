@@ -153,15 +153,16 @@ impl LazySource {
     }
 }
 
-/// The names defined by top-level `(define NAME ...)`, `(define (NAME ...) ...)` and
-/// `(struct NAME ...)` forms (a struct's procedures all start with its name).
+/// The names defined by top-level `(define NAME ...)`, `(define (NAME ...) ...)`,
+/// `(define-syntax NAME ...)` and `(struct NAME ...)` forms (a struct's procedures all start
+/// with its name).
 fn defined_names(source: &str) -> Vec<String> {
     source
         .lines()
         .filter_map(|line| {
-            let rest = line
-                .strip_prefix("(define ")
-                .or_else(|| line.strip_prefix("(struct "))?;
+            let rest = ["(define ", "(define-syntax ", "(struct "]
+                .iter()
+                .find_map(|form| line.strip_prefix(form))?;
             let rest = rest.trim_start_matches('(');
             let name: String = rest
                 .chars()
@@ -303,11 +304,7 @@ impl Host {
     /// Evaluates the pending sources `text` may use, each after the ones it uses itself.
     fn load_needed(&mut self, text: &str) -> Result<(), SchemeError> {
         while let Some(at) = self.pending.iter().position(|p| p.needed_by(text)) {
-            let lazy = self.pending.remove(at);
-            self.load_needed(&lazy.source)?;
-            self.engine.run(lazy.source).map_err(|e| {
-                SchemeError::plain(format!("the built-in {} does not load: {e}", lazy.label))
-            })?;
+            self.load(at)?;
         }
         Ok(())
     }
@@ -315,13 +312,27 @@ impl Host {
     /// Evaluates every pending source (for listings of all names).
     fn load_all(&mut self) -> Result<(), SchemeError> {
         while !self.pending.is_empty() {
-            let lazy = self.pending.remove(0);
-            self.load_needed(&lazy.source)?;
-            self.engine.run(lazy.source).map_err(|e| {
-                SchemeError::plain(format!("the built-in {} does not load: {e}", lazy.label))
-            })?;
+            self.load(0)?;
         }
         Ok(())
+    }
+
+    /// Evaluates the pending source at `at`, after those it uses. One that fails stays
+    /// pending, so each text that needs it gets the same error.
+    fn load(&mut self, at: usize) -> Result<(), SchemeError> {
+        let lazy = self.pending.remove(at);
+        let loaded = self
+            .load_needed(&lazy.source)
+            .and_then(|()| {
+                self.engine.run(lazy.source.clone()).map_err(|e| {
+                    SchemeError::plain(format!("the built-in {} does not load: {e}", lazy.label))
+                })
+            })
+            .map(drop);
+        if loaded.is_err() {
+            self.pending.insert(at.min(self.pending.len()), lazy);
+        }
+        loaded
     }
 
     /// For the REPL and `-load`: Ctrl-C interrupts the evaluation under way, and the time
@@ -589,8 +600,10 @@ mod tests {
         assert!(pending(&host).is_empty());
         assert_eq!(host.eval("config-lookup").unwrap(), [SteelVal::IntV(7)]);
         assert_eq!(
-            defined_names("(define (a x) x)\n(define b 1)\n(struct c (d))\n  (define inner 2)\n"),
-            ["a", "b", "c"]
+            defined_names(
+                "(define (a x) x)\n(define b 1)\n(struct c (d))\n  (define inner 2)\n(define-syntax e (syntax-rules () [(_) 1]))\n"
+            ),
+            ["a", "b", "c", "e"]
         );
     }
 

@@ -105,9 +105,9 @@ pub struct Writer<'a, D: Destination + ?Sized = Store> {
 }
 
 impl Writer<'_, Store> {
-    /// Sets one state and status on many records (with their rollups) in one transaction;
-    /// their triggers fire once it is committed, so a trigger that writes is not kept
-    /// waiting for it.
+    /// Sets one state and status on many records (with their rollups) in one transaction,
+    /// none of them when one fails; their triggers fire once it is committed, so a trigger
+    /// that writes is not kept waiting for it.
     pub fn set_state_status_of_all(
         &self,
         test_ids: &[TestId],
@@ -117,7 +117,7 @@ impl Writer<'_, Store> {
         if test_ids.is_empty() {
             return Ok(());
         }
-        let changes = self.to.batch(|| {
+        let changes = self.to.transaction(|| {
             let mut all = Vec::new();
             for &id in test_ids {
                 all.extend(RecordWrites::set_state_status(
@@ -128,8 +128,8 @@ impl Writer<'_, Store> {
                     None,
                 )?);
             }
-            Ok::<_, crate::error::Error>(all)
-        })??;
+            Ok(all)
+        })?;
         self.fire(&changes);
         Ok(())
     }

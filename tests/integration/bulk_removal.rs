@@ -162,3 +162,41 @@ fn on_a_terminal_removal_draws_a_progress_bar_and_clears_it() {
     assert_eq!(pty.all_output().matches("removed linux/r1/t").count(), 601);
     assert_eq!(item_dirs(&area), 0);
 }
+
+/// An item whose directory holds another item's (values `x` and `x/y`) is removed after it,
+/// not beside it: both go, with no refusal.
+#[test]
+fn items_inside_other_items_directories_are_removed_cleanly() {
+    let area = Area::new()
+        .file(
+            "megatest.config",
+            "[fields]\nplatform TEXT\n\n[setup]\nmax_concurrent_jobs 4\n",
+        )
+        .file("runconfigs.config", "[default]\nX 1\n")
+        .file(
+            "tests/t/testconfig",
+            "[items]\nA x x/y x/y/z w\n\n[ezsteps]\nmake echo hi > out.txt\n",
+        );
+    area.megatest(&["-run", "-target", "linux", "-runname", "r1", "-run-wait"])
+        .run()
+        .success();
+    assert!(area.path().join("lt/linux/r1/t/x/y/z/out.txt").exists());
+    let out = area.megatest(&removal("%")).run();
+    let text = out.success();
+    for item in ["x", "x/y", "x/y/z", "w"] {
+        assert!(
+            text.contains(&format!("removed linux/r1/t/{item}\n")),
+            "{item}: {text}"
+        );
+    }
+    assert!(!area.path().join("lt/linux/r1/t").exists());
+    let db = Connection::open(area.path().join("megatest.db")).unwrap();
+    let alive: i64 = db
+        .query_row(
+            "SELECT count(*) FROM tests WHERE state != 'DELETED'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(alive, 0);
+}

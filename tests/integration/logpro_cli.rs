@@ -274,3 +274,21 @@ fn skipping_unmatched_lines_changes_nothing() {
         .join("\n");
     assert_eq!(adjusted.trim_end(), fast_text.trim_end());
 }
+
+/// A rule file that starts with CHICKEN's `(use ...)` works on the Scheme path: `use` is
+/// defined by logpro's built-in Scheme, which is loaded when a form names it.
+#[test]
+fn a_rule_file_starting_with_use_runs_on_the_scheme_path() {
+    let area = Area::new().file(
+        "use.logpro",
+        "(use regex)\n(expect:error in \"LogFileBody\" = 0 \"Bad\" #/bad/)\n",
+    );
+    let run = logpro(
+        &area,
+        &["use.logpro", "out.html"],
+        b"all good\n",
+        &[("LOGPRO_FORCE_SCHEME", "1")],
+    );
+    assert_eq!(run.code, 0, "{}", text(&run));
+    assert!(!text(&run).contains("ERROR"), "{}", text(&run));
+}
