@@ -57,6 +57,18 @@ fn removal(pattern: &str) -> [&str; 7] {
     ]
 }
 
+/// How many records are not DELETED.
+fn undeleted(area: &Area) -> i64 {
+    Connection::open(area.path().join("megatest.db"))
+        .unwrap()
+        .query_row(
+            "SELECT count(*) FROM tests WHERE state != 'DELETED'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+}
+
 /// The test directories left under the area's run directories.
 fn item_dirs(area: &Area) -> usize {
     let top = area.path().join("lt/linux/r1/t");
@@ -90,15 +102,8 @@ fn a_run_larger_than_a_batch_goes_with_every_record_and_trigger() {
     assert_eq!(item_dirs(&area), 0);
     assert!(!area.path().join("lt/linux/r1/t").exists());
 
+    assert_eq!(undeleted(&area), 0);
     let db = Connection::open(area.path().join("megatest.db")).unwrap();
-    let alive: i64 = db
-        .query_row(
-            "SELECT count(*) FROM tests WHERE state != 'DELETED'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert_eq!(alive, 0);
     let run_state: String = db
         .query_row("SELECT state FROM runs WHERE runname='r1'", [], |r| {
             r.get(0)
@@ -190,13 +195,5 @@ fn items_inside_other_items_directories_are_removed_cleanly() {
         );
     }
     assert!(!area.path().join("lt/linux/r1/t").exists());
-    let db = Connection::open(area.path().join("megatest.db")).unwrap();
-    let alive: i64 = db
-        .query_row(
-            "SELECT count(*) FROM tests WHERE state != 'DELETED'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert_eq!(alive, 0);
+    assert_eq!(undeleted(&area), 0);
 }
