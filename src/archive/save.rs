@@ -10,7 +10,8 @@ use crate::db::{RunRecord, Store, TestFilter, TestRecord};
 use crate::error::Result;
 use crate::model::{State, full_test_name};
 use crate::runner::removal::{
-    Roots, TestPlace, check_test_dirs, delete_test_dirs, held_by_runner, test_place,
+    Roots, TestPlace, check_test_dirs, delete_dirs_of_all, delete_test_dirs, held_by_runner,
+    test_place,
 };
 use crate::writer::{TriggerTable, Writer};
 use std::collections::BTreeMap;
@@ -55,7 +56,7 @@ pub fn save_tests(
     run: &RunRecord,
     filter: &TestFilter,
     mode: SaveMode,
-    on_saved: &mut dyn FnMut(&TestRecord),
+    on_saved: &mut dyn FnMut(&TestRecord, (usize, usize)),
 ) -> Result<Outcome> {
     let mut outcome = Outcome::default();
     if held_by_runner(store, run, "archived")? {
@@ -90,7 +91,7 @@ pub fn save_tests(
             let saved = store.archive_of(test.id())?.is_some();
             if mode == SaveMode::Remove && saved {
                 if finish_removal(&writer, run, &test, at.roots)? {
-                    on_saved(&test);
+                    on_saved(&test, (0, 0));
                     outcome.done.push(test);
                 } else {
                     outcome.refused += 1;
@@ -142,6 +143,8 @@ pub fn save_tests(
         return Ok(outcome);
     }
     let needed: u64 = chosen.iter().map(|(_, _, du)| du).sum();
+    let total = chosen.len();
+    let mut seen = 0;
     crate::output::log::emit(format_args!(
         "INFO: (0) archiving {} tests of {}/{}: {} MB on disk",
         chosen.len(),
@@ -180,31 +183,98 @@ pub fn save_tests(
             }
             Ok(())
         })??;
+        let mut saved = Vec::new();
         for (test, _, _) in tests {
-            if mode == SaveMode::Remove {
-                // Looked at again: a runner may have taken the test while it was being saved.
-                let now = store.test(test.id())?.map(|t| t.state());
-                if now != Some(test.state()) {
-                    crate::warn!(
-                        "{}/{}/{} changed while it was being saved; archived, not removed",
-                        run.target(),
-                        run.runname(),
-                        full_test_name(&test.testname(), &test.item_path())
-                    );
+            // Looked at again: a runner may have taken the test while it was being saved.
+            if mode == SaveMode::Remove
+                && store.test(test.id())?.map(|t| t.state()) != Some(test.state())
+            {
+                crate::warn!(
+                    "{}/{}/{} changed while it was being saved; archived, not removed",
+                    run.target(),
+                    run.runname(),
+                    full_test_name(&test.testname(), &test.item_path())
+                );
+                outcome.refused += 1;
+                continue;
+            }
+            saved.push(test);
+        }
+        for batch in saved.chunks(REMOVAL_BATCH) {
+            let removed = match mode {
+                SaveMode::Remove => remove_saved(&writer, run, batch, at)?,
+                SaveMode::Keep => vec![true; batch.len()],
+            };
+            for (test, removed) in batch.iter().zip(removed) {
+                seen += 1;
+                if removed {
+                    on_saved(test, (seen, total));
+                    outcome.done.push(test.clone());
+                } else {
                     outcome.refused += 1;
-                    continue;
-                }
-                writer.set_state_status(test.id(), Some(&State::ArchiveRemoving), None, None)?;
-                if !finish_removal(&writer, run, &test, at.roots)? {
-                    outcome.refused += 1;
-                    continue;
                 }
             }
-            on_saved(&test);
-            outcome.done.push(test);
         }
     }
     Ok(outcome)
+}
+
+/// How many saved tests are removed together: one transaction sets them ARCHIVE_REMOVING,
+/// their directories go in parallel, and one transaction sets the removed ones ARCHIVED.
+const REMOVAL_BATCH: usize = 256;
+
+/// Removes saved tests' directories, `[setup] max_concurrent_jobs` at a time (at most 8),
+/// with ARCHIVE_REMOVING before and ARCHIVED after, each for all of them in one transaction
+/// (their triggers fire after it); whether each went. When a batch's write fails, each test
+/// goes on its own as before.
+fn remove_saved(
+    writer: &Writer<'_, Store>,
+    run: &RunRecord,
+    batch: &[TestRecord],
+    at: &Place<'_>,
+) -> Result<Vec<bool>> {
+    let ids: Vec<_> = batch.iter().map(TestRecord::id).collect();
+    if writer
+        .set_state_status_of_all(&ids, &State::ArchiveRemoving, None)
+        .is_err()
+    {
+        return batch
+            .iter()
+            .map(|test| {
+                writer.set_state_status(test.id(), Some(&State::ArchiveRemoving), None, None)?;
+                finish_removal(writer, run, test, at.roots)
+            })
+            .collect();
+    }
+    let tests: Vec<&TestRecord> = batch.iter().collect();
+    let workers = crate::runner::removal::RemoveOptions::workers_of(at.area);
+    let deleted = delete_dirs_of_all(run, &tests, at.roots, workers);
+    let mut gone = Vec::new();
+    let removed: Vec<bool> = deleted
+        .into_iter()
+        .zip(batch)
+        .map(|(result, test)| match result {
+            Ok(()) => {
+                gone.push(test.id());
+                true
+            }
+            Err(e) => {
+                report(&e.note(
+                    "the test is archived and stays ARCHIVE_REMOVING; `-archive save-remove` again finishes the removal",
+                ));
+                false
+            }
+        })
+        .collect();
+    if writer
+        .set_state_status_of_all(&gone, &State::Archived, None)
+        .is_err()
+    {
+        for id in gone {
+            writer.set_state_status(id, Some(&State::Archived), None, None)?;
+        }
+    }
+    Ok(removed)
 }
 
 /// Removes a saved test's directories and sets it ARCHIVED; false (said) when they could

@@ -455,7 +455,9 @@ fn remove_batch(
     let writer = Writer::new(store, triggers);
     if !opts.keep_records {
         let ids: Vec<_> = plain.iter().map(|&k| batch[k].id()).collect();
-        if let Err(e) = writer.set_state_status_of_all(&ids, &State::Removing, &Status::Locked) {
+        if let Err(e) =
+            writer.set_state_status_of_all(&ids, &State::Removing, Some(&Status::Locked))
+        {
             // Nothing of it was written: each test goes on its own, and fails on its own.
             crate::debug!(1, "removing one test at a time: {e}");
             for &k in &plain {
@@ -464,26 +466,10 @@ fn remove_batch(
             return Ok(results.into_iter().map(|r| r.unwrap_or(Ok(()))).collect());
         }
     }
-    // A test whose directory holds another's of the batch (an item path that is a prefix
-    // of another) is removed after the others, one at a time, deepest first.
-    let (held, free): (Vec<usize>, Vec<usize>) =
-        plain.iter().partition(|&&k| nested(batch, &plain, k));
-    let deleted = crate::sys::parallel::map_in_shares(
-        &free,
-        opts.workers,
-        |&k| delete_test_dirs(run, &batch[k], roots),
-        |&k| {
-            Err(Error::new(format!(
-                "removing `{}` stopped on an internal error",
-                batch[k].rundir()
-            )))
-        },
-    );
-    for (&k, result) in free.iter().zip(deleted) {
+    let chosen: Vec<&TestRecord> = plain.iter().map(|&k| &batch[k]).collect();
+    let deleted = delete_dirs_of_all(run, &chosen, roots, opts.workers);
+    for (&k, result) in plain.iter().zip(deleted) {
         results[k] = Some(result);
-    }
-    for &k in &held {
-        results[k] = Some(delete_test_dirs(run, &batch[k], roots));
     }
     if !opts.keep_records {
         let gone: Vec<usize> = plain
@@ -501,14 +487,46 @@ fn remove_batch(
     Ok(results.into_iter().map(|r| r.unwrap_or(Ok(()))).collect())
 }
 
-/// Whether test `k`'s run directory holds, or is held by, that of another test of `plain`.
-fn nested(batch: &[TestRecord], plain: &[usize], k: usize) -> bool {
-    let dir = batch[k].rundir();
+/// [`delete_test_dirs`] of each test, `workers` at a time; the result of each, in order. A
+/// test whose directory holds another's of the list (an item path that is a prefix of
+/// another) goes after the others, one at a time, in list order (deeper ones first when the
+/// list is sorted so), never beside the one it holds.
+pub fn delete_dirs_of_all(
+    run: &RunRecord,
+    tests: &[&TestRecord],
+    roots: &Roots,
+    workers: usize,
+) -> Vec<Result<()>> {
+    let (held, free): (Vec<usize>, Vec<usize>) = (0..tests.len()).partition(|&k| nested(tests, k));
+    let mut results: Vec<Option<Result<()>>> = (0..tests.len()).map(|_| None).collect();
+    let deleted = crate::sys::parallel::map_in_shares(
+        &free,
+        workers,
+        |&k| delete_test_dirs(run, tests[k], roots),
+        |&k| {
+            Err(Error::new(format!(
+                "removing `{}` stopped on an internal error",
+                tests[k].rundir()
+            )))
+        },
+    );
+    for (&k, result) in free.iter().zip(deleted) {
+        results[k] = Some(result);
+    }
+    for &k in &held {
+        results[k] = Some(delete_test_dirs(run, tests[k], roots));
+    }
+    results.into_iter().map(|r| r.unwrap_or(Ok(()))).collect()
+}
+
+/// Whether test `k`'s run directory holds, or is held by, that of another test of `tests`.
+fn nested(tests: &[&TestRecord], k: usize) -> bool {
+    let dir = tests[k].rundir();
     let under =
         |a: &str, b: &str| a.len() > b.len() && a.starts_with(b) && a[b.len()..].starts_with('/');
     !dir.is_empty()
-        && plain.iter().any(|&j| {
-            let other = batch[j].rundir();
+        && tests.iter().enumerate().any(|(j, other)| {
+            let other = other.rundir();
             j != k && !other.is_empty() && (under(&dir, &other) || under(&other, &dir))
         })
 }

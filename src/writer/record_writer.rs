@@ -105,14 +105,14 @@ pub struct Writer<'a, D: Destination + ?Sized = Store> {
 }
 
 impl Writer<'_, Store> {
-    /// Sets one state and status on many records (with their rollups) in one transaction,
+    /// Sets one state (and status, when given) on many records (with their rollups) in one transaction,
     /// none of them when one fails; their triggers fire once it is committed, so a trigger
     /// that writes is not kept waiting for it.
     pub fn set_state_status_of_all(
         &self,
         test_ids: &[TestId],
         state: &State,
-        status: &Status,
+        status: Option<&Status>,
     ) -> Result<()> {
         if test_ids.is_empty() {
             return Ok(());
@@ -124,7 +124,7 @@ impl Writer<'_, Store> {
                     self.to,
                     id,
                     Some(state),
-                    Some(status),
+                    status,
                     None,
                 )?);
             }

@@ -8,7 +8,7 @@ use crate::cli::session::Session;
 use crate::db::TestRecord;
 use crate::error::{Error, Result};
 use crate::model::full_test_name;
-use crate::output::stdout;
+use crate::output::{ProgressBar, stdout};
 use crate::runner::removal::Roots;
 
 /// Archives or restores the selected tests.
@@ -53,21 +53,32 @@ pub(crate) fn run(session: &mut Session) -> Result<Flow> {
     } else {
         "nothing restored"
     };
+    let mut bar = ProgressBar::on_stderr();
     for run in session.unlocked_runs(&runs, left)? {
         let store = session.store()?;
-        let mut report = |test: &TestRecord| {
-            stdout::print(&format!(
+        let line = |test: &TestRecord| {
+            format!(
                 "{verb} {}/{}/{}\n",
                 run.target(),
                 run.runname(),
                 full_test_name(&test.testname(), &test.item_path())
-            ));
+            )
+        };
+        // Saving reports each test with a bar on a terminal: a large run takes a while.
+        let mut saved = |test: &TestRecord, (done, total): (usize, usize)| {
+            bar.clear();
+            stdout::print(&line(test));
+            bar.draw(done, total, &format!("{verb} in {}", run.runname()));
+        };
+        let mut restored = |test: &TestRecord| {
+            stdout::print(&line(test));
         };
         let outcome = match mode {
-            Some(mode) => save_tests(store, &at, &run, &filter, mode, &mut report)?,
-            None => restore_tests(store, &at, &run, &filter, &mut report)?,
+            Some(mode) => save_tests(store, &at, &run, &filter, mode, &mut saved),
+            None => restore_tests(store, &at, &run, &filter, &mut restored),
         };
-        refused += outcome.refused;
+        bar.clear();
+        refused += outcome?.refused;
     }
     if refused > 0 {
         return Err(Error::new(format!(
