@@ -123,6 +123,10 @@ fn is_plain(command: &str, work: &Path, env: &[(String, String)]) -> bool {
     if words.any(|w| BASH_ONLY_WORDS.contains(&w) || BASH_VARIABLES.contains(&w)) {
         return false;
     }
+    // The programs are looked up on the step's PATH: one it sets itself is not followed.
+    if command.contains("PATH=") {
+        return false;
+    }
     let path = env
         .iter()
         .find(|(k, _)| k == "PATH")
@@ -147,12 +151,16 @@ fn command_word(segment: &str) -> Option<&str> {
 }
 
 /// Whether both shells start `word` the same way: not `.` (the sourced file is read by the
-/// shell itself), not quoted or built from variables (unknown until run), and, when it is a
+/// shell itself), not `cd` (later paths would be read from elsewhere), not quoted or built
+/// from variables (unknown until run), and, when it is a
 /// file, one the system runs itself (a `#!` line or an ELF binary; a file without `#!` is
 /// run by the calling shell). A word that names no file is a builtin or a command not found,
 /// alike in both.
 fn starts_the_same(word: &str, path: &str, work: &Path) -> bool {
-    if word == "." || (word != "[" && word.contains(['\'', '"', '$', '*', '?', '['])) {
+    if word == "."
+        || word == "cd"
+        || (word != "[" && word.contains(['\'', '"', '$', '*', '?', '[']))
+    {
         return false;
     }
     let file = if word.contains('/') {
@@ -268,6 +276,8 @@ mod tests {
             "./legacy",
             "make && ./not-made-yet",
             "$TOOL arg",
+            "PATH=/opt/bin:$PATH; legacy-tool",
+            "cd build && ./run.sh",
         ] {
             assert!(!is_plain(command, work.path(), &env(&[])), "{command}");
         }
