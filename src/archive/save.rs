@@ -175,14 +175,14 @@ pub fn save_tests(
             .map_err(|e| {
                 e.note("the tests of this disk were not archived, and nothing of them was removed")
             })?;
-        // One commit for the group's records, rather than one per test.
-        store.batch(|| -> Result<()> {
+        // One commit for the group's records, rather than one per test; none when one fails.
+        store.transaction(|| -> Result<()> {
             for (test, _, du) in &tests {
                 let method = at.settings.method.name();
                 store.record_archive(test.id(), block.id, method, &location, *du)?;
             }
             Ok(())
-        })??;
+        })?;
         let mut saved = Vec::new();
         for (test, _, _) in tests {
             // Looked at again: a runner may have taken the test while it was being saved.

@@ -497,7 +497,9 @@ pub fn delete_dirs_of_all(
     roots: &Roots,
     workers: usize,
 ) -> Vec<Result<()>> {
-    let (held, free): (Vec<usize>, Vec<usize>) = (0..tests.len()).partition(|&k| nested(tests, k));
+    let dirs: Vec<String> = tests.iter().map(|t| t.rundir()).collect();
+    let nested = nested_dirs(&dirs);
+    let (held, free): (Vec<usize>, Vec<usize>) = (0..tests.len()).partition(|&k| nested[k]);
     let mut results: Vec<Option<Result<()>>> = (0..tests.len()).map(|_| None).collect();
     let deleted = crate::sys::parallel::map_in_shares(
         &free,
@@ -519,16 +521,32 @@ pub fn delete_dirs_of_all(
     results.into_iter().map(|r| r.unwrap_or(Ok(()))).collect()
 }
 
-/// Whether test `k`'s run directory holds, or is held by, that of another test of `tests`.
-fn nested(tests: &[&TestRecord], k: usize) -> bool {
-    let dir = tests[k].rundir();
+/// For each run directory, whether it holds, or is held by, another of the list (empty:
+/// none). Sorted by path components, a directory's descendants follow it directly, so one
+/// pass with the chain of open ancestors finds them all.
+fn nested_dirs(dirs: &[String]) -> Vec<bool> {
+    let mut order: Vec<usize> = (0..dirs.len()).filter(|&k| !dirs[k].is_empty()).collect();
+    order.sort_by(|&a, &b| dirs[a].split('/').cmp(dirs[b].split('/')));
     let under =
         |a: &str, b: &str| a.len() > b.len() && a.starts_with(b) && a[b.len()..].starts_with('/');
-    !dir.is_empty()
-        && tests.iter().enumerate().any(|(j, other)| {
-            let other = other.rundir();
-            j != k && !other.is_empty() && (under(&dir, &other) || under(&other, &dir))
-        })
+    let mut nested = vec![false; dirs.len()];
+    let mut ancestors: Vec<usize> = Vec::new();
+    for k in order {
+        while ancestors
+            .last()
+            .is_some_and(|&a| !under(&dirs[k], &dirs[a]))
+        {
+            ancestors.pop();
+        }
+        if !ancestors.is_empty() {
+            nested[k] = true;
+            for &a in &ancestors {
+                nested[a] = true;
+            }
+        }
+        ancestors.push(k);
+    }
+    nested
 }
 
 /// Whether a live runner is running `run`: then it says so (nothing of the run `done`) and
@@ -592,5 +610,19 @@ impl Removal {
                 "tests or runs were"
             }
         )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::nested_dirs;
+
+    #[test]
+    fn nested_directories_are_found_whatever_sorts_between_them() {
+        let dirs: Vec<String> = ["/r/t/a", "/r/t/a-b", "/r/t/a/b/c", "/r/t/c", "", "/r/t/a/x"]
+            .iter()
+            .map(|d| d.to_string())
+            .collect();
+        assert_eq!(nested_dirs(&dirs), [true, false, true, false, false, true]);
     }
 }

@@ -11,6 +11,17 @@ use std::time::{Duration, Instant};
 
 const WAIT: Duration = Duration::from_secs(120);
 
+/// An area removing 4 directories at a time, with test `t` of this testconfig.
+fn area_with_t(testconfig: &str) -> Area {
+    Area::new()
+        .file(
+            "megatest.config",
+            "[fields]\nplatform TEXT\n\n[setup]\nmax_concurrent_jobs 4\n",
+        )
+        .file("runconfigs.config", "[default]\nX 1\n")
+        .file("tests/t/testconfig", testconfig)
+}
+
 /// 30 × 20 items: more than two batches of 256.
 fn large_area() -> Area {
     let list = |n: usize| {
@@ -19,23 +30,14 @@ fn large_area() -> Area {
             .collect::<Vec<_>>()
             .join(" ")
     };
-    let area = Area::new()
-        .file(
-            "megatest.config",
-            "[fields]\nplatform TEXT\n\n[setup]\nmax_concurrent_jobs 4\n",
-        )
-        .file("runconfigs.config", "[default]\nX 1\n")
-        .file(
+    let area = area_with_t(&format!(
+        "[items]\nA {}\nB {}\n\n[ezsteps]\nmake echo hi > out.txt\n\n[triggers]\nREMOVING/ sh \"$MT_RUN_AREA_HOME/log.sh\"\n",
+        list(30),
+        list(20)
+    ))
+    .file(
             "log.sh",
             "echo \"$MT_TEST_NAME/$MT_ITEMPATH $3\" >> \"$MT_RUN_AREA_HOME/triggers.log\"\n",
-        )
-        .file(
-            "tests/t/testconfig",
-            &format!(
-                "[items]\nA {}\nB {}\n\n[ezsteps]\nmake echo hi > out.txt\n\n[triggers]\nREMOVING/ sh \"$MT_RUN_AREA_HOME/log.sh\"\n",
-                list(30),
-                list(20)
-            ),
         )
         .file("tests/other/testconfig", "[ezsteps]\nmake true\n");
     area.megatest(&["-run", "-target", "linux", "-runname", "r1", "-run-wait"])
@@ -172,16 +174,7 @@ fn on_a_terminal_removal_draws_a_progress_bar_and_clears_it() {
 /// not beside it: both go, with no refusal.
 #[test]
 fn items_inside_other_items_directories_are_removed_cleanly() {
-    let area = Area::new()
-        .file(
-            "megatest.config",
-            "[fields]\nplatform TEXT\n\n[setup]\nmax_concurrent_jobs 4\n",
-        )
-        .file("runconfigs.config", "[default]\nX 1\n")
-        .file(
-            "tests/t/testconfig",
-            "[items]\nA x x/y x/y/z w\n\n[ezsteps]\nmake echo hi > out.txt\n",
-        );
+    let area = area_with_t("[items]\nA x x/y x/y/z w\n\n[ezsteps]\nmake echo hi > out.txt\n");
     area.megatest(&["-run", "-target", "linux", "-runname", "r1", "-run-wait"])
         .run()
         .success();
