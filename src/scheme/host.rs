@@ -2,6 +2,7 @@
 //! runs on one thread), with the prelude loaded; evaluations are guarded against panics,
 //! runaway loops and stack-overflowing nesting.
 
+use super::lazy_source::{self, LazySource};
 use super::prepass::{self, Prepared};
 use super::watchdog::{Stop, Watchdog};
 use super::{area_procs, builtins, conc, native};
@@ -126,53 +127,6 @@ pub struct Host {
     pending: Vec<LazySource>,
 }
 
-/// A built-in Scheme source (the prelude, an extension's wrappers) evaluated only when a
-/// text about to be evaluated mentions a name it defines: most engines (a `#{scheme}` form,
-/// a trigger) use a few procedures, and each source costs milliseconds to compile.
-struct LazySource {
-    /// Its name, for errors.
-    label: &'static str,
-    source: String,
-    /// The names its top-level forms define.
-    names: Vec<String>,
-}
-
-impl LazySource {
-    fn new(label: &'static str, source: String) -> LazySource {
-        let names = defined_names(&source);
-        LazySource {
-            label,
-            source,
-            names,
-        }
-    }
-
-    /// Whether `text` may use what this source defines (a mention is enough).
-    fn needed_by(&self, text: &str) -> bool {
-        self.names.iter().any(|n| text.contains(n.as_str()))
-    }
-}
-
-/// The names defined by top-level `(define NAME ...)`, `(define (NAME ...) ...)`,
-/// `(define-syntax NAME ...)` and `(struct NAME ...)` forms (a struct's procedures all start
-/// with its name).
-fn defined_names(source: &str) -> Vec<String> {
-    source
-        .lines()
-        .filter_map(|line| {
-            let rest = ["(define ", "(define-syntax ", "(struct "]
-                .iter()
-                .find_map(|form| line.strip_prefix(form))?;
-            let rest = rest.trim_start_matches('(');
-            let name: String = rest
-                .chars()
-                .take_while(|c| !c.is_whitespace() && *c != ')' && *c != '(')
-                .collect();
-            (!name.is_empty()).then_some(name)
-        })
-        .collect()
-}
-
 /// Runs `f` with this thread's host, creating it first if needed. Called again from inside
 /// an evaluation (a `#{scheme}` in a testconfig read by a write the evaluation made), `f`
 /// gets a second engine, without the first one's definitions.
@@ -238,12 +192,20 @@ impl Host {
     fn create() -> Result<Host, SchemeError> {
         crate::debug!(2, "creating the Scheme engine");
         let started = std::time::Instant::now();
-        let mut engine = Engine::new();
+        // `Engine::new` would also compile steel's prelude modules (print, parameters,
+        // contracts, match, ...: a third of its time); they wait in `pending` instead.
+        let mut engine = Engine::new_base()
+            .with_prelude()
+            .map_err(|e| SchemeError::plain(format!("steel's prelude does not load: {e}")))?;
         builtins::register(&mut engine);
         area_procs::register(&mut engine);
-        let pending = PRELUDE
-            .iter()
-            .map(|(label, source)| LazySource::new(label, source.to_string()))
+        let pending = lazy_source::steel_prelude_modules()
+            .into_iter()
+            .chain(
+                PRELUDE
+                    .iter()
+                    .map(|(label, source)| LazySource::new(label, source.to_string())),
+            )
             .collect();
         let watchdog = Watchdog::start(engine.get_thread_state_controller());
         let mut host = Host {
@@ -293,6 +255,14 @@ impl Host {
     /// them.
     fn install(&mut self, extension: native::Extension) -> Result<(), SchemeError> {
         for (name, native) in &extension.natives {
+            // A steel module providing the name too, loaded later, would replace it.
+            while let Some(at) = self
+                .pending
+                .iter()
+                .position(|p| p.is_steel_module() && p.provides(name))
+            {
+                self.load(at)?;
+            }
             self.engine.register_value(name, native::procedure(*native));
         }
         for (label, source) in extension.sources {
@@ -303,7 +273,16 @@ impl Host {
 
     /// Evaluates the pending sources `text` may use, each after the ones it uses itself.
     fn load_needed(&mut self, text: &str) -> Result<(), SchemeError> {
-        while let Some(at) = self.pending.iter().position(|p| p.needed_by(text)) {
+        self.load_needed_of(text, false)
+    }
+
+    /// [`Host::load_needed`], among steel's modules only when `steel_modules_only`.
+    fn load_needed_of(&mut self, text: &str, steel_modules_only: bool) -> Result<(), SchemeError> {
+        while let Some(at) = self
+            .pending
+            .iter()
+            .position(|p| (p.is_steel_module() || !steel_modules_only) && p.needed_by(text))
+        {
             self.load(at)?;
         }
         Ok(())
@@ -322,9 +301,9 @@ impl Host {
     fn load(&mut self, at: usize) -> Result<(), SchemeError> {
         let lazy = self.pending.remove(at);
         let loaded = self
-            .load_needed(&lazy.source)
+            .load_needed_of(lazy.uses(), lazy.is_steel_module())
             .and_then(|()| {
-                self.engine.run(lazy.source.clone()).map_err(|e| {
+                self.engine.run(lazy.program.clone()).map_err(|e| {
                     SchemeError::plain(format!("the built-in {} does not load: {e}", lazy.label))
                 })
             })
@@ -344,24 +323,17 @@ impl Host {
 
     /// From now on, what Scheme prints is kept instead of written to stdout.
     pub fn capture_output(&mut self) -> Result<(), SchemeError> {
-        let mut values = self
-            .engine
-            .run("(open-output-string)")
-            .map_err(|e| SchemeError::plain(message_of(&e)))?;
+        let mut values = self.run_own("(open-output-string)")?;
         let port = values.pop().unwrap_or(SteelVal::Void);
         self.engine.register_value("%mt:capture", port.clone());
-        self.engine
-            .run("(current-output-port %mt:capture)")
-            .map_err(|e| SchemeError::plain(message_of(&e)))?;
+        self.run_own("(current-output-port %mt:capture)")?;
         self.capture = Some(port);
         Ok(())
     }
 
     /// Stops capturing; returns what was printed since [`Host::capture_output`].
     pub fn captured_output(&mut self) -> String {
-        let _ = self
-            .engine
-            .run("(current-output-port (#%default-output-port))");
+        let _ = self.run_own("(current-output-port (#%default-output-port))");
         let Some(port) = self.capture.take() else {
             return String::new();
         };
@@ -369,6 +341,14 @@ impl Host {
             .call_function_by_name_with_args("get-output-string", vec![port])
             .map(|v| conc::display(&v))
             .unwrap_or_default()
+    }
+
+    /// Runs megatest's own `text` (no pre-pass, no bounds), after the sources it names.
+    fn run_own(&mut self, text: &str) -> Result<Vec<SteelVal>, SchemeError> {
+        self.load_needed(text)?;
+        self.engine
+            .run(text.to_string())
+            .map_err(|e| SchemeError::plain(message_of(&e)))
     }
 
     /// Evaluates `source` (after the pre-pass); one value per top-level form.
@@ -583,7 +563,13 @@ mod tests {
     #[test]
     fn built_in_sources_load_when_a_text_names_what_they_define() {
         let mut host = Host::create().unwrap();
-        let pending = |host: &Host| -> Vec<&str> { host.pending.iter().map(|p| p.label).collect() };
+        let pending = |host: &Host| -> Vec<&str> {
+            host.pending
+                .iter()
+                .filter(|p| !p.is_steel_module())
+                .map(|p| p.label)
+                .collect()
+        };
         assert_eq!(
             pending(&host),
             ["prelude/chicken.scm", "prelude/megatest.scm"]
@@ -599,12 +585,6 @@ mod tests {
         host.define("config-lookup", SteelVal::IntV(7));
         assert!(pending(&host).is_empty());
         assert_eq!(host.eval("config-lookup").unwrap(), [SteelVal::IntV(7)]);
-        assert_eq!(
-            defined_names(
-                "(define (a x) x)\n(define b 1)\n(struct c (d))\n  (define inner 2)\n(define-syntax e (syntax-rules () [(_) 1]))\n"
-            ),
-            ["a", "b", "c", "e"]
-        );
     }
 
     #[test]
@@ -726,5 +706,103 @@ mod tests {
     fn printed_output_is_not_the_value() {
         assert_eq!(eval("(display \"noise\") 7").unwrap(), "7");
         assert_eq!(eval("(print \"a\" 1)").unwrap(), "#<unspecified>");
+    }
+
+    fn steel_modules_pending(host: &Host) -> usize {
+        host.pending.iter().filter(|p| p.is_steel_module()).count()
+    }
+
+    #[test]
+    fn steel_modules_load_alone_when_named() {
+        let all = steel_modules_pending(&Host::create().unwrap());
+        // Each in a fresh engine: a module loads what it uses first (the reader uses
+        // `parameterize` and `current-input-port`).
+        for (text, value) in [
+            ("(+ 1 2)", "3"),
+            ("(displayln \"x\") 1", "1"),
+            ("(with-output-to-string (lambda () (display 5)))", "\"5\""),
+            (
+                "(define p (make-parameter 1)) (parameterize ([p 2]) (p))",
+                "2",
+            ),
+            ("(match (list 1 2) [(list a b) (+ a b)])", "3"),
+            ("(sort (list 3 1 2) <)", "(1 2 3)"),
+            ("(read (open-input-string \"(a b)\"))", "(a b)"),
+            (
+                "(define/contract (f x) (->/c int? int?) (+ x 1)) (f 1)",
+                "2",
+            ),
+        ] {
+            let mut host = Host::create().unwrap();
+            let values = host
+                .eval(text)
+                .unwrap_or_else(|e| panic!("{text}: {}", e.message));
+            let last = values.last().map(conc::display).unwrap_or_default();
+            let last = match values.last() {
+                Some(SteelVal::StringV(s)) => format!("{:?}", s.as_str()),
+                _ => last,
+            };
+            assert_eq!(last, value, "{text}");
+            if text == "(+ 1 2)" {
+                assert_eq!(
+                    steel_modules_pending(&host),
+                    all,
+                    "nothing named, nothing loaded"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn definitions_stay_when_a_steel_module_providing_the_name_loads_later() {
+        // megatest's CHICKEN-style `print` and `write`, whichever is named first.
+        for first in ["(display 1)", "(print \"a\")"] {
+            let mut host = Host::create().unwrap();
+            host.eval(first).unwrap();
+            host.eval("(displayln 2) (write-string \"\")").unwrap();
+            assert_eq!(
+                host.eval("(print \"a\" 1)").unwrap(),
+                [SteelVal::Void],
+                "after {first}"
+            );
+        }
+        // A user's definition of a name a module provides.
+        let mut host = Host::create().unwrap();
+        host.eval("(define (displayln x) 42)").unwrap();
+        host.eval("(display 1) (sort (list 1) <)").unwrap();
+        assert_eq!(host.eval("(displayln 1)").unwrap(), [SteelVal::IntV(42)]);
+        // A value defined from Rust.
+        host.define("newline", SteelVal::IntV(9));
+        host.eval("(match 1 [x x]) (read-line (open-input-string \"a\"))")
+            .unwrap();
+        assert_eq!(host.eval("newline").unwrap(), [SteelVal::IntV(9)]);
+        // Every module at once (the REPL's completion).
+        assert!(host.global_names().iter().any(|n| n == "make-parameter"));
+        assert_eq!(steel_modules_pending(&host), 0);
+        assert_eq!(host.eval("newline").unwrap(), [SteelVal::IntV(9)]);
+    }
+
+    #[test]
+    fn no_procedure_from_rust_is_one_a_steel_module_provides() {
+        // Those modules are loaded after the engine's own procedures are registered, so
+        // they must not provide any of the same names.
+        let names = |engine: &Engine| -> std::collections::HashSet<String> {
+            engine
+                .readable_globals(0)
+                .iter()
+                .map(|n| n.resolve().to_string())
+                .collect()
+        };
+        let mut engine = Engine::new_raw();
+        let before = names(&engine);
+        builtins::register(&mut engine);
+        area_procs::register(&mut engine);
+        let ours: Vec<String> = names(&engine).difference(&before).cloned().collect();
+        assert!(ours.iter().any(|n| n == "conc"), "{ours:?}");
+        for module in lazy_source::steel_prelude_modules() {
+            for name in &ours {
+                assert!(!module.provides(name), "{} provides {name}", module.label);
+            }
+        }
     }
 }

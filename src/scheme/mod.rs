@@ -5,6 +5,7 @@ mod area_procs;
 mod builtins;
 mod conc;
 mod host;
+mod lazy_source;
 mod native;
 mod prepass;
 mod program;

@@ -1,0 +1,281 @@
+//! Built-in Scheme compiled only when needed: steel's own prelude modules (print, ports,
+//! parameters, contracts, match, sort, reader) and megatest's sources (the prelude, an
+//! extension's wrappers), each evaluated when a text about to be evaluated mentions a name
+//! it provides or defines. Most engines (a `#{scheme}` form, a trigger) use a few
+//! procedures, and each source costs milliseconds to compile.
+
+use steel::compiler::modules::{BUILT_INS, PRELUDE_WITHOUT_BASE};
+
+/// steel's standard library module: `Engine::with_prelude` has already evaluated its text
+/// as a program, defining every name the module provides.
+const STEEL_STDLIB: &str = "#%private/steel/stdlib";
+
+/// A built-in source not evaluated yet.
+pub(super) struct LazySource {
+    /// Its name, for errors.
+    pub(super) label: &'static str,
+    /// What is evaluated to load it.
+    pub(super) program: String,
+    /// A steel module's own text (what it uses), when this source requires one.
+    module_text: Option<&'static str>,
+    /// The names it defines (megatest's sources) or provides (steel's modules).
+    names: Vec<String>,
+}
+
+impl LazySource {
+    /// One of megatest's sources, evaluated as it is.
+    pub(super) fn new(label: &'static str, source: String) -> LazySource {
+        let names = defined_names(&source);
+        LazySource {
+            label,
+            program: source,
+            module_text: None,
+            names,
+        }
+    }
+
+    /// Whether `text` may use what this source defines (a mention is enough).
+    pub(super) fn needed_by(&self, text: &str) -> bool {
+        self.names.iter().any(|n| text.contains(n.as_str()))
+    }
+
+    /// Whether this source defines or provides `name` itself.
+    pub(super) fn provides(&self, name: &str) -> bool {
+        self.names.iter().any(|n| n == name)
+    }
+
+    /// The text whose mentions decide which sources are loaded before this one.
+    pub(super) fn uses(&self) -> &str {
+        self.module_text.unwrap_or(&self.program)
+    }
+
+    /// Whether this is one of steel's modules. Those use only each other: one of
+    /// megatest's sources that mentions the same names (`print`, `write`) redefines them
+    /// and must come after, never before.
+    pub(super) fn is_steel_module(&self) -> bool {
+        self.module_text.is_some()
+    }
+}
+
+/// The modules `Engine::new` requires into every engine, in its order, each with the
+/// `(require ...)` forms it gets there (`for-syntax` too); all but the standard library,
+/// whose names `Engine::with_prelude` defines already.
+pub(super) fn steel_prelude_modules() -> Vec<LazySource> {
+    let mut modules: Vec<LazySource> = Vec::new();
+    for line in PRELUDE_WITHOUT_BASE.lines() {
+        let Some(name) = line.split('"').nth(1) else {
+            continue;
+        };
+        if name == STEEL_STDLIB {
+            continue;
+        }
+        if let Some(module) = modules.iter_mut().find(|m| m.label == name) {
+            module.program.push_str(line);
+            module.program.push('\n');
+            continue;
+        }
+        let text = BUILT_INS
+            .iter()
+            .find(|(built_in, _)| *built_in == name)
+            .map_or("", |(_, text)| *text);
+        modules.push(LazySource {
+            label: name,
+            program: format!("{line}\n"),
+            module_text: Some(text),
+            names: provided_names(text),
+        });
+    }
+    modules
+}
+
+/// The names defined by top-level `(define NAME ...)`, `(define (NAME ...) ...)`,
+/// `(define-syntax NAME ...)` and `(struct NAME ...)` forms (a struct's procedures all start
+/// with its name).
+pub(super) fn defined_names(source: &str) -> Vec<String> {
+    source
+        .lines()
+        .filter_map(|line| {
+            let rest = ["(define ", "(define-syntax ", "(struct "]
+                .iter()
+                .find_map(|form| line.strip_prefix(form))?;
+            let rest = rest.trim_start_matches('(');
+            let name: String = rest
+                .chars()
+                .take_while(|c| !c.is_whitespace() && *c != ')' && *c != '(')
+                .collect();
+            (!name.is_empty()).then_some(name)
+        })
+        .collect()
+}
+
+/// The names a module's top-level `(provide ...)` forms export: plain names, those under
+/// `for-syntax`, and the name of each `(contract/out NAME CONTRACT)`.
+pub(super) fn provided_names(module: &str) -> Vec<String> {
+    let tokens = tokens(module);
+    let mut names = Vec::new();
+    let mut at = 0;
+    while at < tokens.len() {
+        let top_level_provide = tokens[at] == "("
+            && tokens.get(at + 1) == Some(&"provide")
+            && depth_before(&tokens, at) == 0;
+        if !top_level_provide {
+            at += 1;
+            continue;
+        }
+        let end = closing(&tokens, at);
+        let mut i = at + 2;
+        while i < end {
+            match tokens[i] {
+                "(" if tokens.get(i + 1) == Some(&"contract/out") => {
+                    if let Some(name) = tokens.get(i + 2).filter(|t| !matches!(**t, "(" | ")")) {
+                        names.push(name.to_string());
+                    }
+                    i = closing(&tokens, i) + 1;
+                }
+                "(" | ")" | "for-syntax" => i += 1,
+                name => {
+                    names.push(name.to_string());
+                    i += 1;
+                }
+            }
+        }
+        at = end + 1;
+    }
+    names
+}
+
+/// Parentheses (brackets count as such) and atoms, without comments and strings.
+fn tokens(text: &str) -> Vec<&str> {
+    let mut tokens = Vec::new();
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            ';' => while chars.next_if(|&(_, c)| c != '\n').is_some() {},
+            '"' => {
+                while let Some((_, c)) = chars.next() {
+                    match c {
+                        '\\' => {
+                            chars.next();
+                        }
+                        '"' => break,
+                        _ => {}
+                    }
+                }
+            }
+            '(' | '[' => tokens.push("("),
+            ')' | ']' => tokens.push(")"),
+            c if c.is_whitespace() || c == '\'' => {}
+            _ => {
+                let mut end = i + c.len_utf8();
+                // A character literal's character is part of it, even `#\(`.
+                if c == '#'
+                    && chars.next_if(|&(_, d)| d == '\\').is_some()
+                    && let Some((j, d)) = chars.next()
+                {
+                    end = j + d.len_utf8();
+                }
+                while let Some(&(j, d)) = chars.peek() {
+                    if d.is_whitespace() || "()[]\";".contains(d) {
+                        break;
+                    }
+                    end = j + d.len_utf8();
+                    chars.next();
+                }
+                tokens.push(&text[i..end]);
+            }
+        }
+    }
+    tokens
+}
+
+/// How many lists are open before token `at`.
+fn depth_before(tokens: &[&str], at: usize) -> usize {
+    tokens[..at].iter().fold(0usize, |depth, t| match *t {
+        "(" => depth + 1,
+        ")" => depth.saturating_sub(1),
+        _ => depth,
+    })
+}
+
+/// The index of the `)` closing the list opened at `open` (the last token if none does).
+fn closing(tokens: &[&str], open: usize) -> usize {
+    let mut depth = 0usize;
+    for (i, t) in tokens.iter().enumerate().skip(open) {
+        match *t {
+            "(" => depth += 1,
+            ")" => {
+                depth -= 1;
+                if depth == 0 {
+                    return i;
+                }
+            }
+            _ => {}
+        }
+    }
+    tokens.len().saturating_sub(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_a_source_defines() {
+        assert_eq!(
+            defined_names(
+                "(define (a x) x)\n(define b 1)\n(struct c (d))\n  (define inner 2)\n(define-syntax e (syntax-rules () [(_) 1]))\n"
+            ),
+            ["a", "b", "c", "e"]
+        );
+    }
+
+    #[test]
+    fn names_a_module_provides() {
+        let module = "(provide a\n  ; (provide commented)\n  (for-syntax b) c)\n\
+                      (define (g) (write-char #\\( port))\n\
+                      (define (f) (provide inner))\n\
+                      (define s \"(provide in-string)\")\n\
+                      (provide (contract/out d (->/c int? int?)) [for-syntax e])\n";
+        assert_eq!(provided_names(module), ["a", "b", "c", "d", "e"]);
+    }
+
+    #[test]
+    fn every_prelude_module_of_steel_is_known_with_what_it_provides() {
+        let modules = steel_prelude_modules();
+        let labels: Vec<&str> = modules.iter().map(|m| m.label).collect();
+        for expected in [
+            "#%private/steel/control",
+            "#%private/steel/contract",
+            "#%private/steel/print",
+            "#%private/steel/ports",
+            "#%private/steel/match",
+            "#%private/steel/sort",
+        ] {
+            assert!(labels.contains(&expected), "{expected} in {labels:?}");
+        }
+        assert!(!labels.contains(&STEEL_STDLIB));
+        for module in &modules {
+            assert!(
+                !module.names.is_empty(),
+                "{} provides nothing",
+                module.label
+            );
+        }
+        let control = &modules[labels.iter().position(|l| l.ends_with("control")).unwrap()];
+        assert!(
+            control.program.contains("(for-syntax"),
+            "{}",
+            control.program
+        );
+        for name in [
+            "parameterize",
+            "make-parameter",
+            "current-output-port",
+            "write",
+        ] {
+            assert!(control.names.iter().any(|n| n == name), "{name}");
+        }
+        let print = &modules[labels.iter().position(|l| l.ends_with("print")).unwrap()];
+        assert!(print.names.iter().any(|n| n == "display"));
+    }
+}
