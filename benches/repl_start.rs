@@ -1,8 +1,8 @@
 //! How soon `megatest -repl` is ready for input: from starting it on a pseudo-terminal to
-//! its first `megatest> ` prompt (engine created, area loaded, completion names read), next
-//! to `megatest -version` in the same area as the process-start floor; and how long the
-//! Scheme engine with megatest's prelude and extensions takes to create, as
-//! `megatest -debug 2 -load` reports it. Median of 9 runs, interleaved.
+//! its first `megatest> ` prompt (engine created, area loaded; completion names are read at
+//! the first Tab), next to `megatest -version` in the same area as the process-start
+//! floor; and how long the Scheme engine with megatest's prelude and extensions takes to
+//! create, as `megatest -debug 2 -load` reports it. Median of 9 runs, interleaved.
 //!
 //! Run: `cargo bench --bench repl_start`.
 

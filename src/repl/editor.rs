@@ -9,12 +9,14 @@ use rustyline::{Context, Helper};
 
 /// The REPL's line-editor helper.
 pub(super) struct ReplHelper {
-    names: Vec<String>,
+    /// The names to complete, asked for at each Tab: the first loads every built-in
+    /// source, which the first prompt need not wait for, and names defined since complete.
+    names: fn() -> Vec<String>,
 }
 
 impl ReplHelper {
-    /// A helper completing these names.
-    pub(super) fn new(names: Vec<String>) -> Self {
+    /// A helper completing the names `names` gives.
+    pub(super) fn new(names: fn() -> Vec<String>) -> Self {
         ReplHelper { names }
     }
 }
@@ -40,11 +42,9 @@ impl Completer for ReplHelper {
         if prefix.is_empty() {
             return Ok((pos, Vec::new()));
         }
-        let found = self
-            .names
-            .iter()
+        let found = (self.names)()
+            .into_iter()
             .filter(|n| n.starts_with(prefix))
-            .cloned()
             .collect();
         Ok((start, found))
     }

@@ -85,7 +85,7 @@ pub fn repl(area: Option<&Area>) -> Result<i32> {
     let config = Config::builder().auto_add_history(false).build();
     let mut editor: Editor<ReplHelper, DefaultHistory> = Editor::with_config(config)
         .map_err(|e| Error::new(format!("cannot start the line editor: {e}")))?;
-    editor.set_helper(Some(ReplHelper::new(scheme::completion_names())));
+    editor.set_helper(Some(ReplHelper::new(scheme::completion_names)));
     let history = history_path();
     if let Some(path) = &history {
         let _ = editor.load_history(path);

@@ -2,7 +2,7 @@
 //! runs on one thread), with the prelude loaded; evaluations are guarded against panics,
 //! runaway loops and stack-overflowing nesting.
 
-use super::lazy_source::{self, LazySource};
+use super::lazy_source::{self, LazySource, Words};
 use super::prepass::{self, Prepared};
 use super::watchdog::{Stop, Watchdog};
 use super::{area_procs, builtins, conc, native};
@@ -278,10 +278,14 @@ impl Host {
 
     /// [`Host::load_needed`], among steel's modules only when `steel_modules_only`.
     fn load_needed_of(&mut self, text: &str, steel_modules_only: bool) -> Result<(), SchemeError> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let words = Words::of(text);
         while let Some(at) = self
             .pending
             .iter()
-            .position(|p| (p.is_steel_module() || !steel_modules_only) && p.needed_by(text))
+            .position(|p| (p.is_steel_module() || !steel_modules_only) && p.needed_by(&words))
         {
             self.load(at)?;
         }
@@ -300,6 +304,7 @@ impl Host {
     /// pending, so each text that needs it gets the same error.
     fn load(&mut self, at: usize) -> Result<(), SchemeError> {
         let lazy = self.pending.remove(at);
+        let started = std::time::Instant::now();
         let loaded = self
             .load_needed_of(lazy.uses(), lazy.is_steel_module())
             .and_then(|()| {
@@ -308,6 +313,12 @@ impl Host {
                 })
             })
             .map(drop);
+        crate::debug!(
+            3,
+            "built-in Scheme {} loaded in {:.1} ms (with what it uses)",
+            lazy.label,
+            started.elapsed().as_secs_f64() * 1000.0
+        );
         if loaded.is_err() {
             self.pending.insert(at.min(self.pending.len()), lazy);
         }

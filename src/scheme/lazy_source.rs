@@ -4,6 +4,7 @@
 //! it provides or defines. Most engines (a `#{scheme}` form, a trigger) use a few
 //! procedures, and each source costs milliseconds to compile.
 
+use std::collections::HashSet;
 use steel::compiler::modules::{BUILT_INS, PRELUDE_WITHOUT_BASE};
 
 /// steel's standard library module: `Engine::with_prelude` has already evaluated its text
@@ -34,9 +35,10 @@ impl LazySource {
         }
     }
 
-    /// Whether `text` may use what this source defines (a mention is enough).
-    pub(super) fn needed_by(&self, text: &str) -> bool {
-        self.names.iter().any(|n| text.contains(n.as_str()))
+    /// Whether a text with these words may use what this source defines or provides (a
+    /// mention is enough, in a string too).
+    pub(super) fn needed_by(&self, words: &Words<'_>) -> bool {
+        self.names.iter().any(|n| words.0.contains(n.as_str()))
     }
 
     /// Whether this source defines or provides `name` itself.
@@ -54,6 +56,22 @@ impl LazySource {
     /// and must come after, never before.
     pub(super) fn is_steel_module(&self) -> bool {
         self.module_text.is_some()
+    }
+}
+
+/// The words of a text: what is between whitespace, brackets, quotes, `;` and `,` (a
+/// leading `@` of `,@` dropped), inside strings and comments too, where a name may be
+/// spelled for `string->symbol`.
+pub(super) struct Words<'a>(HashSet<&'a str>);
+
+impl<'a> Words<'a> {
+    pub(super) fn of(text: &'a str) -> Words<'a> {
+        Words(
+            text.split(|c: char| c.is_whitespace() || "()[]{}\"';`,".contains(c))
+                .map(|w| w.strip_prefix('@').unwrap_or(w))
+                .filter(|w| !w.is_empty())
+                .collect(),
+        )
     }
 }
 
@@ -227,6 +245,24 @@ mod tests {
             ),
             ["a", "b", "c", "e"]
         );
+    }
+
+    #[test]
+    fn a_source_is_needed_by_a_text_naming_it() {
+        let print = LazySource::new("p", "(define (print x) x)\n(define (show) 1)\n".into());
+        for text in [
+            "(print 1)",
+            "(map show xs)",
+            "`(a ,@show)",
+            "(eval (string->symbol \"print\"))",
+            "[print]",
+            "'print",
+        ] {
+            assert!(print.needed_by(&Words::of(text)), "{text}");
+        }
+        for text in ["(println 1)", "(string-show x)", "(+ 1 2)", "prints"] {
+            assert!(!print.needed_by(&Words::of(text)), "{text}");
+        }
     }
 
     #[test]

@@ -105,6 +105,18 @@ fn the_repl_explores_a_run() {
     pty.expect("42", WAIT);
     pty.expect("megatest> ", WAIT);
 
+    // Tab completes built-in names and the ones defined in this session.
+    pty.send("(string-interspe\t");
+    pty.expect("(string-intersperse", WAIT);
+    pty.send(" (list \"a\" \"b\") \"+\")\r");
+    pty.expect("\"a+b\"", WAIT);
+    pty.expect("megatest> ", WAIT);
+    pty.send("(doub\t");
+    pty.expect("(double", WAIT);
+    pty.send(" 4)\r");
+    pty.expect("8", WAIT);
+    pty.expect("megatest> ", WAIT);
+
     pty.send("rc-loaded\r");
     pty.expect("\"yes\"", WAIT);
     pty.expect("megatest> ", WAIT);
