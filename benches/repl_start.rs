@@ -2,7 +2,8 @@
 //! its first `megatest> ` prompt (engine created, area loaded; completion names are read at
 //! the first Tab), next to `megatest -version` in the same area as the process-start
 //! floor; and how long the Scheme engine with megatest's prelude and extensions takes to
-//! create, as `megatest -debug 2 -load` reports it. Median of 9 runs, interleaved.
+//! create, as `megatest -debug 2 -load` reports it, and a whole `megatest -load` of a
+//! script that uses the prelude (compiled when first named). Median of 9 runs, interleaved.
 //!
 //! Run: `cargo bench --bench repl_start`.
 
@@ -38,10 +39,24 @@ fn main() {
     .unwrap();
     std::fs::write(dir.path().join("runconfigs.config"), "[default]\nX 1\n").unwrap();
     std::fs::write(dir.path().join("one.scm"), "(+ 1 2)\n").unwrap();
+    std::fs::write(
+        dir.path().join("prelude.scm"),
+        "(display (hash-table-count (make-hash-table)))\n",
+    )
+    .unwrap();
     let mut ready = Vec::new();
     let mut floor = Vec::new();
     let mut engine = Vec::new();
+    let mut with_prelude = Vec::new();
     for _ in 0..9 {
+        let start = Instant::now();
+        let out = command(dir.path(), home.path(), "-load")
+            .arg("prelude.scm")
+            .output()
+            .unwrap();
+        with_prelude.push(start.elapsed());
+        assert!(out.status.success() && out.stdout == b"0", "{out:?}");
+
         let out = command(dir.path(), home.path(), "-debug")
             .args(["2", "-load", "one.scm"])
             .output()
@@ -77,6 +92,10 @@ fn main() {
     println!(
         "  megatest -version, exit           {:>8.1} ms (process start floor)",
         ms(median(floor))
+    );
+    println!(
+        "  megatest -load, prelude used, exit {:>8.1} ms (engine and prelude included)",
+        ms(median(with_prelude))
     );
     let worst = engine.iter().max().copied().unwrap_or_default();
     println!(
