@@ -2,16 +2,17 @@
 //! runs on one thread), with the prelude loaded; evaluations are guarded against panics,
 //! runaway loops and stack-overflowing nesting.
 
-use super::lazy_source::{self, LazySource, Words};
+use super::lazy_source::{self, LazySource};
 use super::prepass::{self, Prepared};
 use super::watchdog::{Stop, Watchdog};
 use super::{area_procs, builtins, conc, native};
 use std::cell::{Cell, RefCell};
+use std::collections::HashSet;
 use std::mem::ManuallyDrop;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
-use steel::rerrs::SteelErr;
+use steel::rerrs::{ErrorKind, SteelErr};
 use steel::rvals::{IntoSteelVal, SteelVal};
 use steel::steel_vm::engine::Engine;
 
@@ -102,7 +103,7 @@ pub struct SchemeError {
 }
 
 impl SchemeError {
-    fn plain(message: impl Into<String>) -> Self {
+    pub(super) fn plain(message: impl Into<String>) -> Self {
         SchemeError {
             message: message.into(),
             span: None,
@@ -113,7 +114,7 @@ impl SchemeError {
 
 /// The engine and what guards it.
 pub struct Host {
-    engine: Engine,
+    pub(super) engine: Engine,
     watchdog: Watchdog,
     timeout: Option<Duration>,
     /// Ctrl-C interrupts evaluations (the REPL, -load).
@@ -124,7 +125,11 @@ pub struct Host {
     installed_here: Vec<&'static str>,
     capture: Option<SteelVal>,
     /// Scheme sources not evaluated yet (see [`LazySource`]).
-    pending: Vec<LazySource>,
+    pub(super) pending: Vec<LazySource>,
+    /// The names steel's modules provide that the engine had bound before them.
+    pub(super) steel_bound: HashSet<String>,
+    /// Whether a built-in source that failed to load was reported for the REPL's listing.
+    warned: bool,
 }
 
 /// Runs `f` with this thread's host, creating it first if needed. Called again from inside
@@ -189,7 +194,7 @@ fn with_spare_host<R>(
 const PANIC_PREFIX: &str = "internal error in the Scheme engine";
 
 impl Host {
-    fn create() -> Result<Host, SchemeError> {
+    pub(super) fn create() -> Result<Host, SchemeError> {
         crate::debug!(2, "creating the Scheme engine");
         let started = std::time::Instant::now();
         // `Engine::new` would also compile steel's prelude modules (print, parameters,
@@ -197,9 +202,17 @@ impl Host {
         let mut engine = Engine::new_base()
             .with_prelude()
             .map_err(|e| SchemeError::plain(format!("steel's prelude does not load: {e}")))?;
+        let modules = lazy_source::steel_prelude_modules();
+        // steel's own definitions the modules replace (`call/cc`), as in `Engine::new`.
+        let steel_bound = modules
+            .iter()
+            .flat_map(|m| m.names())
+            .filter(|name| engine.extract_value(name).is_ok())
+            .cloned()
+            .collect();
         builtins::register(&mut engine);
         area_procs::register(&mut engine);
-        let pending = lazy_source::steel_prelude_modules()
+        let pending = modules
             .into_iter()
             .chain(
                 PRELUDE
@@ -217,6 +230,8 @@ impl Host {
             installed_here: Vec::new(),
             capture: None,
             pending,
+            steel_bound,
+            warned: false,
         };
         host.catch_up()?;
         CREATED.store(true, Ordering::Relaxed);
@@ -255,74 +270,12 @@ impl Host {
     /// them.
     fn install(&mut self, extension: native::Extension) -> Result<(), SchemeError> {
         for (name, native) in &extension.natives {
-            // A steel module providing the name too, loaded later, would replace it.
-            while let Some(at) = self
-                .pending
-                .iter()
-                .position(|p| p.is_steel_module() && p.provides(name))
-            {
-                self.load(at)?;
-            }
             self.engine.register_value(name, native::procedure(*native));
         }
         for (label, source) in extension.sources {
             self.pending.push(LazySource::new(label, source));
         }
         Ok(())
-    }
-
-    /// Evaluates the pending sources `text` may use, each after the ones it uses itself.
-    fn load_needed(&mut self, text: &str) -> Result<(), SchemeError> {
-        self.load_needed_of(text, false)
-    }
-
-    /// [`Host::load_needed`], among steel's modules only when `steel_modules_only`.
-    fn load_needed_of(&mut self, text: &str, steel_modules_only: bool) -> Result<(), SchemeError> {
-        if self.pending.is_empty() {
-            return Ok(());
-        }
-        let words = Words::of(text);
-        while let Some(at) = self
-            .pending
-            .iter()
-            .position(|p| (p.is_steel_module() || !steel_modules_only) && p.needed_by(&words))
-        {
-            self.load(at)?;
-        }
-        Ok(())
-    }
-
-    /// Evaluates every pending source (for listings of all names).
-    fn load_all(&mut self) -> Result<(), SchemeError> {
-        while !self.pending.is_empty() {
-            self.load(0)?;
-        }
-        Ok(())
-    }
-
-    /// Evaluates the pending source at `at`, after those it uses. One that fails stays
-    /// pending, so each text that needs it gets the same error.
-    fn load(&mut self, at: usize) -> Result<(), SchemeError> {
-        let lazy = self.pending.remove(at);
-        let started = std::time::Instant::now();
-        let loaded = self
-            .load_needed_of(lazy.uses(), lazy.is_steel_module())
-            .and_then(|()| {
-                self.engine.run(lazy.program.clone()).map_err(|e| {
-                    SchemeError::plain(format!("the built-in {} does not load: {e}", lazy.label))
-                })
-            })
-            .map(drop);
-        crate::debug!(
-            3,
-            "built-in Scheme {} loaded in {:.1} ms (with what it uses)",
-            lazy.label,
-            started.elapsed().as_secs_f64() * 1000.0
-        );
-        if loaded.is_err() {
-            self.pending.insert(at.min(self.pending.len()), lazy);
-        }
-        loaded
     }
 
     /// For the REPL and `-load`: Ctrl-C interrupts the evaluation under way, and the time
@@ -379,6 +332,20 @@ impl Host {
             notes: vec!["deeply nested code would overflow megatest's stack".into()],
         })?;
         self.load_needed(&prepared.text)?;
+        loop {
+            match self.run_bounded(&prepared) {
+                Err(Failed::Free(name, err)) => match self.pending_source_of(&name, &prepared) {
+                    Some(at) => self.load(at)?,
+                    None => return Err(self.convert(err, &prepared)),
+                },
+                Err(Failed::Other(e)) => return Err(e),
+                Ok(values) => return Ok(values),
+            }
+        }
+    }
+
+    /// Runs `prepared` within the time and memory bounds, catching steel's panics.
+    fn run_bounded(&mut self, prepared: &Prepared) -> Result<Vec<SteelVal>, Failed> {
         let controller = self.engine.get_thread_state_controller();
         controller.resume();
         let memory = configured_memory();
@@ -389,8 +356,14 @@ impl Host {
         EXPECTING_PANIC.with(|c| c.set(expected_before));
         let stopped = self.watchdog.disarm(armed);
         controller.resume();
-        match outcome {
-            Ok(Ok(values)) => Ok(values),
+        let failed = match outcome {
+            Ok(Ok(values)) => return Ok(values),
+            Ok(Err(err)) if stopped.is_none() => {
+                return Err(match free_name(&err) {
+                    Some(name) => Failed::Free(name, err),
+                    None => Failed::Other(self.convert(err, prepared)),
+                });
+            }
             Ok(Err(_)) if stopped == Some(Stop::Interrupt) => {
                 Err(SchemeError::plain("interrupted"))
             }
@@ -404,7 +377,7 @@ impl Host {
                 self.timeout.unwrap_or_default().as_secs_f64()
             ))
             .with_note("set MEGATEST_SCHEME_TIMEOUT (seconds) to allow longer evaluations")),
-            Ok(Err(err)) => Err(self.convert(err, &prepared)),
+            Ok(Err(err)) => Err(self.convert(err, prepared)),
             Err(payload) => {
                 let what = payload
                     .downcast_ref::<&str>()
@@ -413,12 +386,15 @@ impl Host {
                     .unwrap_or_else(|| "panic".into());
                 Err(SchemeError::plain(format!("{PANIC_PREFIX}: {what}")))
             }
-        }
+        };
+        failed.map_err(Failed::Other)
     }
 
     /// The names of the engine's global definitions a user would type.
     pub fn global_names(&mut self) -> Vec<String> {
-        if let Err(e) = self.load_all() {
+        if let Err(e) = self.load_all()
+            && !std::mem::replace(&mut self.warned, true)
+        {
             crate::warn!("{}", e.message);
         }
         let mut names: Vec<String> = self
@@ -489,6 +465,23 @@ impl SchemeError {
         self.notes.push(note.into());
         self
     }
+}
+
+/// How an evaluation failed: on a free name (which a pending source may provide), or
+/// otherwise.
+enum Failed {
+    Free(String, SteelErr),
+    Other(SchemeError),
+}
+
+/// The name of a "free identifier" error.
+pub(super) fn free_name(err: &SteelErr) -> Option<String> {
+    if err.kind() != ErrorKind::FreeIdentifier {
+        return None;
+    }
+    let text = err.to_string();
+    let name = text.rsplit(": ").next()?.trim();
+    (!name.is_empty()).then(|| name.to_string())
 }
 
 /// Steel's `Error: Kind: message` without the `Error: ` prefix.
@@ -569,33 +562,6 @@ mod tests {
 
     fn eval(body: &str) -> Result<String, SchemeError> {
         eval_config_snippet(body, Vec::new)
-    }
-
-    #[test]
-    fn built_in_sources_load_when_a_text_names_what_they_define() {
-        let mut host = Host::create().unwrap();
-        let pending = |host: &Host| -> Vec<&str> {
-            host.pending
-                .iter()
-                .filter(|p| !p.is_steel_module())
-                .map(|p| p.label)
-                .collect()
-        };
-        assert_eq!(
-            pending(&host),
-            ["prelude/chicken.scm", "prelude/megatest.scm"]
-        );
-        host.eval("(+ 1 2)").unwrap();
-        assert_eq!(pending(&host).len(), 2, "nothing named, nothing loaded");
-        let values = host.eval("(hash-table? (make-hash-table))").unwrap();
-        assert_eq!(values, [SteelVal::BoolV(true)]);
-        assert_eq!(pending(&host), ["prelude/megatest.scm"]);
-        // A source is loaded after the ones it uses itself: configf:lookup's file uses
-        // hash tables (loaded already here), and defining a name a source also defines
-        // loads that source first, so the definition stays.
-        host.define("config-lookup", SteelVal::IntV(7));
-        assert!(pending(&host).is_empty());
-        assert_eq!(host.eval("config-lookup").unwrap(), [SteelVal::IntV(7)]);
     }
 
     #[test]
@@ -717,80 +683,6 @@ mod tests {
     fn printed_output_is_not_the_value() {
         assert_eq!(eval("(display \"noise\") 7").unwrap(), "7");
         assert_eq!(eval("(print \"a\" 1)").unwrap(), "#<unspecified>");
-    }
-
-    fn steel_modules_pending(host: &Host) -> usize {
-        host.pending.iter().filter(|p| p.is_steel_module()).count()
-    }
-
-    #[test]
-    fn steel_modules_load_alone_when_named() {
-        let all = steel_modules_pending(&Host::create().unwrap());
-        // Each in a fresh engine: a module loads what it uses first (the reader uses
-        // `parameterize` and `current-input-port`).
-        for (text, value) in [
-            ("(+ 1 2)", "3"),
-            ("(displayln \"x\") 1", "1"),
-            ("(with-output-to-string (lambda () (display 5)))", "\"5\""),
-            (
-                "(define p (make-parameter 1)) (parameterize ([p 2]) (p))",
-                "2",
-            ),
-            ("(match (list 1 2) [(list a b) (+ a b)])", "3"),
-            ("(sort (list 3 1 2) <)", "(1 2 3)"),
-            ("(read (open-input-string \"(a b)\"))", "(a b)"),
-            (
-                "(define/contract (f x) (->/c int? int?) (+ x 1)) (f 1)",
-                "2",
-            ),
-        ] {
-            let mut host = Host::create().unwrap();
-            let values = host
-                .eval(text)
-                .unwrap_or_else(|e| panic!("{text}: {}", e.message));
-            let last = values.last().map(conc::display).unwrap_or_default();
-            let last = match values.last() {
-                Some(SteelVal::StringV(s)) => format!("{:?}", s.as_str()),
-                _ => last,
-            };
-            assert_eq!(last, value, "{text}");
-            if text == "(+ 1 2)" {
-                assert_eq!(
-                    steel_modules_pending(&host),
-                    all,
-                    "nothing named, nothing loaded"
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn definitions_stay_when_a_steel_module_providing_the_name_loads_later() {
-        // megatest's CHICKEN-style `print` and `write`, whichever is named first.
-        for first in ["(display 1)", "(print \"a\")"] {
-            let mut host = Host::create().unwrap();
-            host.eval(first).unwrap();
-            host.eval("(displayln 2) (write-string \"\")").unwrap();
-            assert_eq!(
-                host.eval("(print \"a\" 1)").unwrap(),
-                [SteelVal::Void],
-                "after {first}"
-            );
-        }
-        // A user's definition of a name a module provides.
-        let mut host = Host::create().unwrap();
-        host.eval("(define (displayln x) 42)").unwrap();
-        host.eval("(display 1) (sort (list 1) <)").unwrap();
-        assert_eq!(host.eval("(displayln 1)").unwrap(), [SteelVal::IntV(42)]);
-        // A value defined from Rust.
-        host.define("newline", SteelVal::IntV(9));
-        host.eval("(match 1 [x x]) (read-line (open-input-string \"a\"))")
-            .unwrap();
-        assert_eq!(host.eval("newline").unwrap(), [SteelVal::IntV(9)]);
-        // Every module at once (the REPL's completion).
-        assert!(host.global_names().iter().any(|n| n == "make-parameter"));
-        assert_eq!(steel_modules_pending(&host), 0);
-        assert_eq!(host.eval("newline").unwrap(), [SteelVal::IntV(9)]);
     }
 
     #[test]

@@ -46,9 +46,19 @@ impl LazySource {
         self.names.iter().any(|n| n == name)
     }
 
-    /// The text whose mentions decide which sources are loaded before this one.
-    pub(super) fn uses(&self) -> &str {
-        self.module_text.unwrap_or(&self.program)
+    /// The words that decide which sources are loaded before this one: a steel module's
+    /// code (not its comments and strings, which name other modules' procedures in
+    /// examples), or the whole text of one of megatest's.
+    pub(super) fn uses(&self) -> Words<'_> {
+        match self.module_text {
+            Some(text) => Words(tokens(text).into_iter().collect()),
+            None => Words::of(&self.program),
+        }
+    }
+
+    /// The names it provides or defines.
+    pub(super) fn names(&self) -> &[String] {
+        &self.names
     }
 
     /// Whether this is one of steel's modules. Those use only each other: one of
@@ -59,15 +69,25 @@ impl LazySource {
     }
 }
 
-/// The words of a text: what is between whitespace, brackets, quotes, `;` and `,` (a
+/// The words of a text: what is between whitespace, brackets, quotes, `;`, `,` and `|` (a
 /// leading `@` of `,@` dropped), inside strings and comments too, where a name may be
 /// spelled for `string->symbol`.
 pub(super) struct Words<'a>(HashSet<&'a str>);
 
+/// Words that make a text load every built-in source first: code it loads or builds at
+/// run time is compiled where no mention can be seen, and a module it requires binds
+/// names a built-in source loaded later would replace.
+const LOADS_CODE: [&str; 4] = ["load", "eval", "eval-string", "require"];
+
 impl<'a> Words<'a> {
+    /// Whether the text may compile code not seen in it (see [`LOADS_CODE`]).
+    pub(super) fn loads_code(&self) -> bool {
+        LOADS_CODE.iter().any(|w| self.0.contains(w))
+    }
+
     pub(super) fn of(text: &'a str) -> Words<'a> {
         Words(
-            text.split(|c: char| c.is_whitespace() || "()[]{}\"';`,".contains(c))
+            text.split(|c: char| c.is_whitespace() || "()[]{}\"';`,|".contains(c))
                 .map(|w| w.strip_prefix('@').unwrap_or(w))
                 .filter(|w| !w.is_empty())
                 .collect(),
@@ -106,24 +126,36 @@ pub(super) fn steel_prelude_modules() -> Vec<LazySource> {
     modules
 }
 
-/// The names defined by top-level `(define NAME ...)`, `(define (NAME ...) ...)`,
-/// `(define-syntax NAME ...)` and `(struct NAME ...)` forms (a struct's procedures all start
-/// with its name).
+/// The names defined by top-level `(define NAME ...)`, `(define (NAME ...) ...)` and
+/// `(define-syntax NAME ...)` forms, and by one-line `(struct NAME (FIELD ...))` forms:
+/// `NAME`, `NAME?`, `struct:NAME`, `NAME-FIELD` and `set-NAME-FIELD!`.
 pub(super) fn defined_names(source: &str) -> Vec<String> {
-    source
-        .lines()
-        .filter_map(|line| {
-            let rest = ["(define ", "(define-syntax ", "(struct "]
-                .iter()
-                .find_map(|form| line.strip_prefix(form))?;
-            let rest = rest.trim_start_matches('(');
-            let name: String = rest
-                .chars()
-                .take_while(|c| !c.is_whitespace() && *c != ')' && *c != '(')
-                .collect();
-            (!name.is_empty()).then_some(name)
-        })
-        .collect()
+    let mut names = Vec::new();
+    for line in source.lines() {
+        let Some((form, rest)) = ["(define ", "(define-syntax ", "(struct "]
+            .iter()
+            .find_map(|form| Some((*form, line.strip_prefix(form)?)))
+        else {
+            continue;
+        };
+        let words: Vec<&str> = rest
+            .split(|c: char| c.is_whitespace() || "()[]".contains(c))
+            .filter(|w| !w.is_empty())
+            .collect();
+        let Some(name) = words.first() else {
+            continue;
+        };
+        names.push(name.to_string());
+        if form == "(struct " {
+            names.push(format!("{name}?"));
+            names.push(format!("struct:{name}"));
+            for field in words[1..].iter().take_while(|w| !w.starts_with("#:")) {
+                names.push(format!("{name}-{field}"));
+                names.push(format!("set-{name}-{field}!"));
+            }
+        }
+    }
+    names
 }
 
 /// The names a module's top-level `(provide ...)` forms export: plain names, those under
@@ -241,9 +273,11 @@ mod tests {
     fn names_a_source_defines() {
         assert_eq!(
             defined_names(
-                "(define (a x) x)\n(define b 1)\n(struct c (d))\n  (define inner 2)\n(define-syntax e (syntax-rules () [(_) 1]))\n"
+                "(define (a x) x)\n(define b 1)\n(struct c (d f) #:mutable)\n  (define inner 2)\n(define-syntax e (syntax-rules () [(_) 1]))\n"
             ),
-            ["a", "b", "c", "e"]
+            [
+                "a", "b", "c", "c?", "struct:c", "c-d", "set-c-d!", "c-f", "set-c-f!", "e"
+            ]
         );
     }
 
@@ -263,6 +297,20 @@ mod tests {
         for text in ["(println 1)", "(string-show x)", "(+ 1 2)", "prints"] {
             assert!(!print.needed_by(&Words::of(text)), "{text}");
         }
+        assert!(print.needed_by(&Words::of("(|print| 1)")));
+        assert!(Words::of("(load \"x.scm\")").loads_code());
+        assert!(Words::of("(eval '(+ 1 2))").loads_code());
+        assert!(!Words::of("(loader 1)").loads_code());
+        // A module's own comments and strings are not what it uses.
+        let module = LazySource {
+            label: "m",
+            program: String::new(),
+            module_text: Some("; (print x)\n(define (f) \"show\" (g))\n"),
+            names: Vec::new(),
+        };
+        let uses = module.uses();
+        assert!(!print.needed_by(&uses));
+        assert!(uses.0.contains("g"));
     }
 
     #[test]

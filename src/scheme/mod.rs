@@ -6,6 +6,7 @@ mod builtins;
 mod conc;
 mod host;
 mod lazy_source;
+mod loading;
 mod native;
 mod prepass;
 mod program;
