@@ -362,4 +362,34 @@ mod tests {
         let print = &modules[labels.iter().position(|l| l.ends_with("print")).unwrap()];
         assert!(print.names.iter().any(|n| n == "display"));
     }
+
+    #[test]
+    fn what_a_module_binds_is_what_its_provide_lists_say() {
+        // Run against steel itself, so that an upgrade that binds other names fails here
+        // (macros such as `match` are not globals).
+        use steel::steel_vm::engine::Engine;
+        let globals = |engine: &Engine| -> HashSet<String> {
+            engine
+                .readable_globals(0)
+                .iter()
+                .map(|n| n.resolve().to_string())
+                .filter(|n| !n.contains("__") && !n.starts_with("#%") && !n.contains("mangler"))
+                .collect()
+        };
+        let modules = steel_prelude_modules();
+        for module in &modules {
+            let mut engine = Engine::new_base().with_prelude().unwrap();
+            for used in modules.iter().filter(|m| m.needed_by(&module.uses())) {
+                if used.label != module.label {
+                    engine.run(used.program.clone()).unwrap();
+                }
+            }
+            let before = globals(&engine);
+            engine.run(module.program.clone()).unwrap();
+            let bound: Vec<String> = globals(&engine).difference(&before).cloned().collect();
+            for name in &bound {
+                assert!(module.provides(name), "{} binds {name}", module.label);
+            }
+        }
+    }
 }
