@@ -334,7 +334,8 @@ impl Host {
         self.load_needed(&prepared.text)?;
         loop {
             match self.run_bounded(&prepared) {
-                Err(Failed::Free(name, err)) => match self.pending_source_of(&name, &prepared) {
+                // Nothing of the text ran: it is built again once the source is loaded.
+                Err(Failed::Unbuilt(name, err)) => match self.pending_provider_of(&name) {
                     Some(at) => self.load(at)?,
                     None => return Err(self.convert(err, &prepared)),
                 },
@@ -344,7 +345,9 @@ impl Host {
         }
     }
 
-    /// Runs `prepared` within the time and memory bounds, catching steel's panics.
+    /// Builds and runs `prepared` within the time and memory bounds, catching steel's
+    /// panics. Building and running are apart (as in `Engine::run`), so that a name found
+    /// free while building is known to come before anything ran.
     fn run_bounded(&mut self, prepared: &Prepared) -> Result<Vec<SteelVal>, Failed> {
         let controller = self.engine.get_thread_state_controller();
         controller.resume();
@@ -352,18 +355,35 @@ impl Host {
         let armed = self.watchdog.arm(self.timeout, memory, self.interactive);
         let expected_before = EXPECTING_PANIC.with(|c| c.replace(true));
         let text = prepared.text.clone();
-        let outcome = panic::catch_unwind(AssertUnwindSafe(|| self.engine.run(text)));
+        let attempt = panic::catch_unwind(AssertUnwindSafe(|| {
+            let program = match self.engine.emit_raw_program_no_path(text) {
+                Ok(program) => program,
+                Err(err) => return Attempt::Done(Err(err)),
+            };
+            let executable = match self.engine.raw_program_to_executable(program) {
+                Ok(executable) => executable,
+                Err(err) => return Attempt::Unbuilt(err),
+            };
+            // `Engine::run` lets steel free the values of redefined globals before it runs
+            // a program; an empty program gets that done.
+            if let Err(err) = self.engine.run("") {
+                return Attempt::Done(Err(err));
+            }
+            Attempt::Done(self.engine.run_executable(&executable))
+        }));
         EXPECTING_PANIC.with(|c| c.set(expected_before));
         let stopped = self.watchdog.disarm(armed);
         controller.resume();
+        let outcome = match attempt {
+            Ok(Attempt::Unbuilt(err)) => match free_name(&err) {
+                Some(name) => return Err(Failed::Unbuilt(name, err)),
+                None => Ok(Err(err)),
+            },
+            Ok(Attempt::Done(result)) => Ok(result),
+            Err(payload) => Err(payload),
+        };
         let failed = match outcome {
             Ok(Ok(values)) => return Ok(values),
-            Ok(Err(err)) if stopped.is_none() => {
-                return Err(match free_name(&err) {
-                    Some(name) => Failed::Free(name, err),
-                    None => Failed::Other(self.convert(err, prepared)),
-                });
-            }
             Ok(Err(_)) if stopped == Some(Stop::Interrupt) => {
                 Err(SchemeError::plain("interrupted"))
             }
@@ -467,10 +487,18 @@ impl SchemeError {
     }
 }
 
-/// How an evaluation failed: on a free name (which a pending source may provide), or
-/// otherwise.
+/// What became of a text handed to steel.
+enum Attempt {
+    /// It could not be built (nothing of it ran).
+    Unbuilt(SteelErr),
+    /// It was compiled, built and run, or failed doing so.
+    Done(Result<Vec<SteelVal>, SteelErr>),
+}
+
+/// How an evaluation failed: building it, on a free name (which a pending source may
+/// provide), or otherwise.
 enum Failed {
-    Free(String, SteelErr),
+    Unbuilt(String, SteelErr),
     Other(SchemeError),
 }
 

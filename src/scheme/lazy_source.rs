@@ -74,17 +74,25 @@ impl LazySource {
 /// spelled for `string->symbol`.
 pub(super) struct Words<'a>(HashSet<&'a str>);
 
-/// Words that make a text load every built-in source first: code it loads or builds at
+/// Names that make a text load every built-in source first: code it loads or builds at
 /// run time is compiled where no mention can be seen, and a module it requires binds
 /// names a built-in source loaded later would replace.
-const LOADS_CODE: [&str; 4] = ["load", "eval", "eval-string", "require"];
+const LOADS_CODE: [&str; 6] = [
+    "load",
+    "load-expanded",
+    "eval",
+    "eval-string",
+    "require",
+    "require-builtin",
+];
+
+/// Whether `text` may compile code not seen in it (see [`LOADS_CODE`]): one of those
+/// names in its code, not in its strings or comments.
+pub(super) fn loads_code(text: &str) -> bool {
+    tokens(text).iter().any(|t| LOADS_CODE.contains(t))
+}
 
 impl<'a> Words<'a> {
-    /// Whether the text may compile code not seen in it (see [`LOADS_CODE`]).
-    pub(super) fn loads_code(&self) -> bool {
-        LOADS_CODE.iter().any(|w| self.0.contains(w))
-    }
-
     pub(super) fn of(text: &'a str) -> Words<'a> {
         Words(
             text.split(|c: char| c.is_whitespace() || "()[]{}\"';`,|".contains(c))
@@ -298,9 +306,11 @@ mod tests {
             assert!(!print.needed_by(&Words::of(text)), "{text}");
         }
         assert!(print.needed_by(&Words::of("(|print| 1)")));
-        assert!(Words::of("(load \"x.scm\")").loads_code());
-        assert!(Words::of("(eval '(+ 1 2))").loads_code());
-        assert!(!Words::of("(loader 1)").loads_code());
+        assert!(loads_code("(load \"x.scm\")"));
+        assert!(loads_code("(eval '(+ 1 2))"));
+        assert!(loads_code("(require-builtin steel/time)"));
+        assert!(!loads_code("(loader 1)"));
+        assert!(!loads_code("(print \"load\") ; eval"));
         // A module's own comments and strings are not what it uses.
         let module = LazySource {
             label: "m",

@@ -3,24 +3,21 @@
 //! macro's expansion needs; and the values a steel module's names were bound to, bound
 //! again after it.
 
-use super::host::{Host, SchemeError, free_name};
-use super::lazy_source::Words;
-use super::prepass::Prepared;
-use std::panic::{self, AssertUnwindSafe};
+use super::host::{Host, SchemeError};
+use super::lazy_source::{self, Words};
 use steel::rvals::SteelVal;
 
 impl Host {
     /// Evaluates the pending sources `text` may use, each after the ones it uses itself;
-    /// all of them when it may compile code at run time (see [`Words::loads_code`]).
+    /// all of them when it may compile code at run time (see `lazy_source::loads_code`).
     pub(super) fn load_needed(&mut self, text: &str) -> Result<(), SchemeError> {
         if self.pending.is_empty() {
             return Ok(());
         }
-        let words = Words::of(text);
-        if words.loads_code() {
+        if lazy_source::loads_code(text) {
             return self.load_all();
         }
-        self.load_needed_of(&words, false)
+        self.load_needed_of(&Words::of(text), false)
     }
 
     /// [`Host::load_needed`] for these words, among steel's modules only when
@@ -88,22 +85,10 @@ impl Host {
         loaded
     }
 
-    /// A pending source that provides `name`, which `prepared` uses without naming it (a
-    /// macro such as `struct` or `dbg!` expands to it), when the text did not run at all:
-    /// steel found the free name building it, before running it.
-    pub(super) fn pending_source_of(&mut self, name: &str, prepared: &Prepared) -> Option<usize> {
-        let at = self.pending.iter().position(|p| p.provides(name))?;
-        let text = prepared.text.clone();
-        let built = panic::catch_unwind(AssertUnwindSafe(|| {
-            self.engine
-                .emit_raw_program_no_path(text)
-                .and_then(|program| self.engine.raw_program_to_executable(program))
-                .map(drop)
-        }));
-        match built {
-            Ok(Err(e)) if free_name(&e).as_deref() == Some(name) => Some(at),
-            _ => None,
-        }
+    /// A pending source that provides `name`, which a text uses without naming it (a
+    /// macro such as `struct` or `dbg!` expands to it).
+    pub(super) fn pending_provider_of(&self, name: &str) -> Option<usize> {
+        self.pending.iter().position(|p| p.provides(name))
     }
 }
 
@@ -111,6 +96,7 @@ impl Host {
 mod tests {
     use super::*;
     use crate::scheme::conc;
+    use crate::scheme::lazy_source::LazySource;
 
     #[test]
     fn built_in_sources_load_when_a_text_names_what_they_define() {
@@ -210,14 +196,9 @@ mod tests {
 
     #[test]
     fn values_bound_without_a_mention_are_bound_again_after_a_module() {
-        // A value defined from Rust, in a fresh engine: `current-output-port` loads the
-        // module that provides `newline` too.
-        let mut host = Host::create().unwrap();
-        host.define("newline", SteelVal::IntV(9));
-        host.eval("(current-output-port)").unwrap();
-        assert_eq!(host.eval("newline").unwrap(), [SteelVal::IntV(9)]);
         // Bound where no text said the name (a required module, code built at run time).
         let mut host = Host::create().unwrap();
+        let steel_call_cc = host.engine.extract_value("call/cc").unwrap();
         host.engine.register_value("sort", SteelVal::IntV(3));
         host.engine.register_value("newline", SteelVal::IntV(4));
         host.eval("(current-output-port) (displayln 1)").unwrap();
@@ -229,11 +210,8 @@ mod tests {
             )]
         );
         // steel's own definitions the modules replace are replaced, as by `Engine::new`.
-        assert!(
-            host.steel_bound.contains("call/cc"),
-            "{:?}",
-            host.steel_bound
-        );
+        assert!(host.steel_bound.contains("call/cc"));
+        assert_ne!(host.engine.extract_value("call/cc").unwrap(), steel_call_cc);
     }
 
     #[test]
@@ -255,13 +233,25 @@ mod tests {
                 "{text}"
             );
         }
-        // A text that ran before failing is not run again: its effect happens once.
+        // A text that ran before a name was found free (in code compiled while it ran) is
+        // not run again, and what it defined stays: its effects happen once.
         let mut host = Host::create().unwrap();
+        host.eval("(define n 0) (define (later) (eval '(late-proc)))")
+            .unwrap();
+        host.pending.push(LazySource::new(
+            "late.scm",
+            "(define (late-proc) 1)\n".into(),
+        ));
         let e = host
-            .eval("(define n 0) (set! n (+ n 1)) (eval '(no-such-procedure))")
+            .eval("(define m 5) (set! n (+ n 1)) (later)")
             .unwrap_err();
-        assert!(e.message.contains("no-such-procedure"), "{}", e.message);
-        assert_eq!(host.eval("n").unwrap(), [SteelVal::IntV(1)]);
+        assert!(e.message.contains("late-proc"), "{}", e.message);
+        assert_eq!(
+            host.eval("(list n m)").unwrap(),
+            [SteelVal::ListV(
+                vec![SteelVal::IntV(1), SteelVal::IntV(5)].into()
+            )]
+        );
     }
 
     #[test]
