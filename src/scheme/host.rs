@@ -27,6 +27,9 @@ const PRELUDE: &[(&str, &str)] = &[
     ),
 ];
 
+/// Every how many texts built steel is let free the values of redefined globals.
+const COLLECT_EVERY: u64 = 64;
+
 /// How long `#{scheme ...}` may run before it is interrupted, unless
 /// `MEGATEST_SCHEME_TIMEOUT` (seconds) says otherwise.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
@@ -130,6 +133,8 @@ pub struct Host {
     pub(super) steel_bound: HashSet<String>,
     /// Whether a built-in source that failed to load was reported for the REPL's listing.
     warned: bool,
+    /// How many texts were built (see [`COLLECT_EVERY`]).
+    built: u64,
 }
 
 /// Runs `f` with this thread's host, creating it first if needed. Called again from inside
@@ -232,6 +237,7 @@ impl Host {
             pending,
             steel_bound,
             warned: false,
+            built: 0,
         };
         host.catch_up()?;
         CREATED.store(true, Ordering::Relaxed);
@@ -364,9 +370,13 @@ impl Host {
                 Ok(executable) => executable,
                 Err(err) => return Attempt::Unbuilt(err),
             };
-            // `Engine::run` lets steel free the values of redefined globals before it runs
-            // a program; an empty program gets that done.
-            if let Err(err) = self.engine.run("") {
+            // `Engine::run` lets steel free the values of redefined globals (when enough
+            // are) before it runs a program; an empty program gets that done, now and then
+            // (it costs as much as a small text).
+            self.built += 1;
+            if self.built.is_multiple_of(COLLECT_EVERY)
+                && let Err(err) = self.engine.run("")
+            {
                 return Attempt::Done(Err(err));
             }
             Attempt::Done(self.engine.run_executable(&executable))
