@@ -126,10 +126,7 @@ mod tests {
     #[test]
     fn an_archive_is_found_through_its_test() {
         let tmp = tempfile::tempdir().unwrap();
-        let keys = vec![("platform".to_string(), "TEXT".to_string())];
-        let store = Store::open_at(&tmp.path().join("megatest.db"), &keys).unwrap();
-        let target =
-            crate::area::Target::parse("linux", &["platform".to_string()], "-target").unwrap();
+        let (store, target) = Store::scratch(tmp.path());
         let run = store.register_run(&target, "r1", "me", "").unwrap();
         let test = store.register_test(run, "t", "").unwrap();
         assert_eq!(store.archive_of(test).unwrap(), None);

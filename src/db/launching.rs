@@ -249,9 +249,7 @@ mod tests {
     #[test]
     fn a_run_is_read_whole_across_chunks_and_no_other_run() {
         let dir = tempfile::tempdir().unwrap();
-        let keys = vec![("a".to_string(), "TEXT".to_string())];
-        let store = Store::open_at(&dir.path().join("megatest.db"), &keys).unwrap();
-        let target = crate::area::Target::parse("x", &["a".to_string()], "-target").unwrap();
+        let (store, target) = Store::scratch(dir.path());
         let run = store.register_run(&target, "r", "me", "").unwrap();
         let other = store.register_run(&target, "o", "me", "").unwrap();
         let items: Vec<String> = (0..9000).map(|i| format!("{i}")).collect();

@@ -150,6 +150,17 @@ impl Store {
         Store::open_inner(&db_path(area), &typed_keys(area), false)
     }
 
+    /// A database in `dir` with one key, `platform`, and a target of it (`linux`): for unit
+    /// tests.
+    #[cfg(test)]
+    pub(crate) fn scratch(dir: &Path) -> (Store, crate::area::Target) {
+        let keys = vec![("platform".to_string(), "TEXT".to_string())];
+        let store = Store::open_at(&dir.join("megatest.db"), &keys).unwrap();
+        let target =
+            crate::area::Target::parse("linux", &["platform".to_string()], "-target").unwrap();
+        (store, target)
+    }
+
     /// Opens the database at `path` for these keys.
     pub fn open_at(path: &Path, keys: &[(String, String)]) -> Result<Store> {
         Store::open_inner(path, keys, true)

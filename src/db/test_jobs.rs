@@ -65,9 +65,7 @@ mod tests {
     #[test]
     fn a_launch_forgets_the_last_job() {
         let dir = tempfile::tempdir().unwrap();
-        let keys = vec![("a".to_string(), "TEXT".to_string())];
-        let store = Store::open_at(&dir.path().join("megatest.db"), &keys).unwrap();
-        let target = crate::area::Target::parse("x", &["a".to_string()], "-target").unwrap();
+        let (store, target) = Store::scratch(dir.path());
         let run = store.register_run(&target, "r", "me", "").unwrap();
         let ids = store.register_tests(run, &[("t", "")]).unwrap();
         store.set_test_job(ids[0], "slurm", "17").unwrap();

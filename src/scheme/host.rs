@@ -725,8 +725,8 @@ mod tests {
 
     #[test]
     fn no_procedure_from_rust_is_one_a_steel_module_provides() {
-        // Those modules are loaded after the engine's own procedures are registered, so
-        // they must not provide any of the same names.
+        // Those modules are loaded after the engine's own procedures are registered: the
+        // engine's would stay (see `loading`), leaving the module's procedure unreachable.
         let names = |engine: &Engine| -> std::collections::HashSet<String> {
             engine
                 .readable_globals(0)

@@ -62,8 +62,8 @@ impl LazySource {
     }
 
     /// Whether this is one of steel's modules. Those use only each other: one of
-    /// megatest's sources that mentions the same names (`print`, `write`) redefines them
-    /// and must come after, never before.
+    /// megatest's sources that mentions the same names (`print`, `write`) redefines them,
+    /// so it is never loaded as one's prerequisite.
     pub(super) fn is_steel_module(&self) -> bool {
         self.module_text.is_some()
     }
@@ -171,33 +171,37 @@ pub(super) fn defined_names(source: &str) -> Vec<String> {
 pub(super) fn provided_names(module: &str) -> Vec<String> {
     let tokens = tokens(module);
     let mut names = Vec::new();
+    let mut depth = 0usize;
     let mut at = 0;
     while at < tokens.len() {
-        let top_level_provide = tokens[at] == "("
-            && tokens.get(at + 1) == Some(&"provide")
-            && depth_before(&tokens, at) == 0;
-        if !top_level_provide {
-            at += 1;
-            continue;
-        }
-        let end = closing(&tokens, at);
-        let mut i = at + 2;
-        while i < end {
-            match tokens[i] {
-                "(" if tokens.get(i + 1) == Some(&"contract/out") => {
-                    if let Some(name) = tokens.get(i + 2).filter(|t| !matches!(**t, "(" | ")")) {
-                        names.push(name.to_string());
+        match tokens[at] {
+            "(" if depth == 0 && tokens.get(at + 1) == Some(&"provide") => {
+                let end = closing(&tokens, at);
+                let mut i = at + 2;
+                while i < end {
+                    match tokens[i] {
+                        "(" if tokens.get(i + 1) == Some(&"contract/out") => {
+                            if let Some(name) =
+                                tokens.get(i + 2).filter(|t| !matches!(**t, "(" | ")"))
+                            {
+                                names.push(name.to_string());
+                            }
+                            i = closing(&tokens, i) + 1;
+                        }
+                        "(" | ")" | "for-syntax" => i += 1,
+                        name => {
+                            names.push(name.to_string());
+                            i += 1;
+                        }
                     }
-                    i = closing(&tokens, i) + 1;
                 }
-                "(" | ")" | "for-syntax" => i += 1,
-                name => {
-                    names.push(name.to_string());
-                    i += 1;
-                }
+                at = end;
             }
+            "(" => depth += 1,
+            ")" => depth = depth.saturating_sub(1),
+            _ => {}
         }
-        at = end + 1;
+        at += 1;
     }
     names
 }
@@ -244,15 +248,6 @@ fn tokens(text: &str) -> Vec<&str> {
         }
     }
     tokens
-}
-
-/// How many lists are open before token `at`.
-fn depth_before(tokens: &[&str], at: usize) -> usize {
-    tokens[..at].iter().fold(0usize, |depth, t| match *t {
-        "(" => depth + 1,
-        ")" => depth.saturating_sub(1),
-        _ => depth,
-    })
 }
 
 /// The index of the `)` closing the list opened at `open` (the last token if none does).

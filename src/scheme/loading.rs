@@ -73,14 +73,14 @@ impl Host {
         for (name, value) in kept {
             self.engine.register_value(&name, value);
         }
-        crate::debug!(
-            3,
-            "built-in Scheme {} loaded in {:.1} ms (with what it uses)",
-            lazy.label,
-            started.elapsed().as_secs_f64() * 1000.0
-        );
-        if loaded.is_err() {
-            self.pending.insert(at.min(self.pending.len()), lazy);
+        match &loaded {
+            Ok(()) => crate::debug!(
+                3,
+                "built-in Scheme {} loaded in {:.1} ms (with what it uses)",
+                lazy.label,
+                started.elapsed().as_secs_f64() * 1000.0
+            ),
+            Err(_) => self.pending.insert(at.min(self.pending.len()), lazy),
         }
         loaded
     }
